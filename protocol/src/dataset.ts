@@ -1,0 +1,100 @@
+import { z } from 'zod'
+import { agsSchema, sha256HexSchema, slugSchema } from './identifiers.js'
+import { DATA_THEMES, FREQUENCIES, LICENSES } from './vocabularies.js'
+
+// Dataset metadata aligned with DCAT-AP.de 2.0. Field names follow the DCAT
+// properties (dct:title → title, dcat:distribution → distributions, …) so the
+// RDF mapping stays a rename. Objects are strict: an unknown field is an
+// error, which catches typos such as "licence" for "license".
+
+const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max)
+
+/** ISO 8601 date ("2026-05-01") or date-time with offset ("2026-05-01T10:00:00Z"). */
+export const isoDateSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  message: 'ISO 8601 date or date-time'
+})
+
+const lon = z.number().min(-180, { message: 'longitude out of range' }).max(180, { message: 'longitude out of range' })
+const lat = z.number().min(-90, { message: 'latitude out of range' }).max(90, { message: 'latitude out of range' })
+
+/** WGS84 bounding box [minLon, minLat, maxLon, maxLat], as in GeoJSON. */
+export const bboxSchema = z.tuple([lon, lat, lon, lat]).refine(
+  ([minLon, minLat, maxLon, maxLat]) => minLon <= maxLon && minLat <= maxLat,
+  { message: 'bbox must be [minLon, minLat, maxLon, maxLat] with min ≤ max' }
+)
+export type BBox = z.infer<typeof bboxSchema>
+
+export const spatialSchema = z.strictObject({
+  bbox: bboxSchema.optional(),
+  ags: agsSchema.optional()
+}).refine(s => s.bbox !== undefined || s.ags !== undefined, { message: 'spatial needs bbox or ags' })
+
+export const temporalSchema = z.strictObject({
+  start: isoDateSchema.optional(),
+  end: isoDateSchema.optional()
+}).refine(t => t.start === undefined || t.end === undefined || t.start <= t.end, {
+  message: 'temporal start must not be after end', path: ['end']
+})
+
+export const contactPointSchema = z.strictObject({
+  name: text(200),
+  email: z.email({ message: 'valid e-mail address' }).max(254)
+})
+
+export const publisherSchema = z.strictObject({
+  name: text(200),
+  uri: z.url().max(2000).optional()
+})
+
+export const licenseSchema = z.enum(LICENSES, { message: 'licence from the dcat-ap.de vocabulary, e.g. dl-by-de/2.0' })
+
+export const distributionSchema = z.strictObject({
+  id: slugSchema,
+  title: text(500),
+  description: text(5000).optional(),
+  /** EU file-type code, e.g. CSV, GEOJSON, JSON, PDF, ZIP. */
+  format: z.string().regex(/^[A-Z0-9_]{1,30}$/, { message: 'EU file-type code in upper case, e.g. CSV, GEOJSON' }),
+  mediaType: z.string().regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i, { message: 'IANA media type, e.g. text/csv' }).max(127),
+  license: licenseSchema,
+  /** Set by the publishing node for files it stores; absent for external links. */
+  byteSize: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  sha256: sha256HexSchema.optional(),
+  /** Where the data lives when the node does not hold the file (an external portal). */
+  accessURL: z.url().max(2000).optional(),
+  downloadURL: z.url().max(2000).optional(),
+  modified: isoDateSchema.optional()
+}).refine(d => (d.sha256 === undefined) === (d.byteSize === undefined), {
+  message: 'sha256 and byteSize go together', path: ['sha256']
+})
+export type Distribution = z.infer<typeof distributionSchema>
+
+export const MAX_DISTRIBUTIONS = 100
+
+export const datasetMetadataSchema = z.strictObject({
+  id: slugSchema,
+  title: text(500),
+  description: text(20_000),
+  keywords: z.array(text(100)).max(50).default([]),
+  themes: z.array(z.enum(DATA_THEMES, { message: `EU data theme, one of ${DATA_THEMES.join(', ')}` })).max(13).default([]),
+  license: licenseSchema,
+  publisher: publisherSchema.optional(),
+  spatial: spatialSchema.optional(),
+  temporal: temporalSchema.optional(),
+  issued: isoDateSchema.optional(),
+  modified: isoDateSchema.optional(),
+  contactPoint: contactPointSchema.optional(),
+  landingPage: z.url().max(2000).optional(),
+  accrualPeriodicity: z.enum(FREQUENCIES).optional(),
+  distributions: z.array(distributionSchema).max(MAX_DISTRIBUTIONS).default([])
+}).superRefine((d, ctx) => {
+  const seen = new Set<string>()
+  d.distributions.forEach((dist, i) => {
+    if (seen.has(dist.id)) ctx.addIssue({ code: 'custom', message: `duplicate distribution id "${dist.id}"`, path: ['distributions', i, 'id'] })
+    seen.add(dist.id)
+  })
+})
+
+/** Metadata as stored and signed (defaults applied). */
+export type DatasetMetadata = z.infer<typeof datasetMetadataSchema>
+/** Metadata as a client may send it (defaults optional). */
+export type DatasetMetadataInput = z.input<typeof datasetMetadataSchema>
