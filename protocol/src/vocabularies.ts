@@ -29,3 +29,28 @@ export const themeUri = (code: DataTheme): string =>
 export const licenseUri = (code: License): string => `http://dcat-ap.de/def/licenses/${code}`
 export const frequencyUri = (code: Frequency): string =>
   `http://publications.europa.eu/resource/authority/frequency/${code}`
+
+/** EU file-type codes for common media types, to fill dct:format when a file is uploaded. */
+export const FORMAT_BY_MEDIA_TYPE: Readonly<Record<string, string>> = {
+  'text/csv': 'CSV',
+  'application/geo+json': 'GEOJSON',
+  'application/json': 'JSON',
+  'application/ld+json': 'JSON_LD',
+  'application/xml': 'XML',
+  'text/xml': 'XML',
+  'application/pdf': 'PDF',
+  'application/zip': 'ZIP',
+  'text/plain': 'TXT',
+  'text/html': 'HTML',
+  'image/png': 'PNG',
+  'image/jpeg': 'JPEG',
+  'image/tiff': 'TIFF',
+  'application/vnd.ms-excel': 'XLS',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'XLSX',
+  'application/vnd.oasis.opendocument.spreadsheet': 'ODS',
+  'application/vnd.google-earth.kml+xml': 'KML',
+  'application/gml+xml': 'GML',
+  'application/x-shapefile': 'SHP',
+  'model/gltf-binary': 'GLB',
+  'application/octet-stream': 'BIN'
+}

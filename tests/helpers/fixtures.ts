@@ -16,7 +16,6 @@ export function sampleDataset (overrides: Partial<DatasetMetadataInput> = {}): D
     contactPoint: { name: 'Stadt Arnsberg, Mobilität', email: 'mobil@arnsberg.example' },
     landingPage: 'https://www.arnsberg.example/radwege',
     accrualPeriodicity: 'MONTHLY',
-    distributions: [],
     ...overrides
   }
 }

@@ -1,0 +1,113 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, type ReadStream } from 'node:fs'
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+
+// Files are stored content-addressed: blobs/ab/abcdef… by SHA-256. A file is
+// written to tmp/, fsynced and renamed, so a crash leaves either nothing or
+// the complete file under its name — never a half file that looks complete.
+
+export class UploadTooLargeError extends Error {
+  override readonly name = 'UploadTooLargeError'
+  constructor (readonly limit: number) {
+    super(`upload exceeds the limit of ${limit} bytes`)
+  }
+}
+
+export interface StoredBlob {
+  sha256: string
+  byteSize: number
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/
+
+export class BlobStore {
+  readonly #root: string
+  readonly #tmp: string
+
+  constructor (root: string) {
+    this.#root = root
+    this.#tmp = join(root, 'tmp')
+  }
+
+  async init (): Promise<void> {
+    await mkdir(this.#tmp, { recursive: true })
+    // Left-overs of writes interrupted by a crash: never referenced, drop them.
+    await rm(this.#tmp, { recursive: true, force: true })
+    await mkdir(this.#tmp, { recursive: true })
+  }
+
+  pathOf (sha256: string): string {
+    if (!SHA256_HEX.test(sha256)) throw new TypeError('not a sha256 hex digest')
+    return join(this.#root, sha256.slice(0, 2), sha256)
+  }
+
+  async has (sha256: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(sha256))).isFile()
+    } catch {
+      return false
+    }
+  }
+
+  async size (sha256: string): Promise<number> {
+    return (await stat(this.pathOf(sha256))).size
+  }
+
+  read (sha256: string, range?: { start: number, end: number }): ReadStream {
+    return createReadStream(this.pathOf(sha256), range)
+  }
+
+  /**
+   * Streams chunks into the store, hashing on the way. Throws
+   * UploadTooLargeError past maxBytes; with expectedSha256, a mismatch throws
+   * and nothing is stored.
+   */
+  async write (chunks: AsyncIterable<Uint8Array>, maxBytes: number, expectedSha256?: string): Promise<StoredBlob> {
+    const tmpPath = join(this.#tmp, `${Date.now()}-${randomBytes(8).toString('hex')}`)
+    const hash = createHash('sha256')
+    let byteSize = 0
+    const fh = await open(tmpPath, 'wx', 0o644)
+    try {
+      for await (const chunk of chunks) {
+        byteSize += chunk.byteLength
+        if (byteSize > maxBytes) throw new UploadTooLargeError(maxBytes)
+        hash.update(chunk)
+        await fh.write(chunk)
+      }
+      await fh.sync()
+    } catch (err) {
+      await fh.close()
+      await rm(tmpPath, { force: true })
+      throw err
+    }
+    await fh.close()
+    const sha256 = hash.digest('hex')
+    if (expectedSha256 !== undefined && expectedSha256 !== sha256) {
+      await rm(tmpPath, { force: true })
+      throw new BlobHashMismatchError(expectedSha256, sha256)
+    }
+    const dir = join(this.#root, sha256.slice(0, 2))
+    await mkdir(dir, { recursive: true })
+    await rename(tmpPath, this.pathOf(sha256))
+    await syncDir(dir)
+    return { sha256, byteSize }
+  }
+}
+
+export class BlobHashMismatchError extends Error {
+  override readonly name = 'BlobHashMismatchError'
+  constructor (readonly expected: string, readonly actual: string) {
+    super(`content hash ${actual} does not match the expected ${expected}`)
+  }
+}
+
+/** Makes a rename durable: the directory entry itself must reach the disk. */
+async function syncDir (dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}

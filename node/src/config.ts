@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { z } from 'zod'
+import { agsSchema } from '../../protocol/src/index.js'
+
+// A node's configuration lives in <dataDir>/config.json, written by `init`.
+// Environment variables override single values, for containers and tests.
+
+export const DEFAULT_HTTP_PORT = 8080
+export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024 // 1 GiB
+
+export const nodeConfigSchema = z.strictObject({
+  kommune: z.strictObject({
+    name: z.string().trim().min(1).max(200),
+    ags: agsSchema
+  }),
+  http: z.strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
+    /** How other people reach this node's HTTP API (for links in metadata). */
+    publicUrl: z.url().optional()
+  }).default({ host: '127.0.0.1', port: DEFAULT_HTTP_PORT }),
+  p2p: z.strictObject({
+    listen: z.array(z.string().min(1)).default(['/ip4/127.0.0.1/tcp/4001'])
+  }).default({ listen: ['/ip4/127.0.0.1/tcp/4001'] }),
+  maxUploadBytes: z.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+})
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+export const configPath = (dataDir: string): string => join(dataDir, 'config.json')
+export const keyPath = (dataDir: string): string => join(dataDir, 'node-key.json')
+export const tokenPath = (dataDir: string): string => join(dataDir, 'admin-token')
+export const databasePath = (dataDir: string): string => join(dataDir, 'node.sqlite')
+export const blobsPath = (dataDir: string): string => join(dataDir, 'blobs')
+
+/** SWF_* variables that override config values; names documented in the README. */
+function envOverrides (env: NodeJS.ProcessEnv): (c: Record<string, any>) => void {
+  return c => {
+    const int = (name: string): number | undefined => {
+      const v = env[name]
+      if (v === undefined || v === '') return undefined
+      if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a whole number, got "${v}"`)
+      return Number(v)
+    }
+    c.http ??= {}
+    c.kommune ??= {}
+    if (env.SWF_HTTP_HOST) c.http.host = env.SWF_HTTP_HOST
+    const port = int('SWF_HTTP_PORT'); if (port !== undefined) c.http.port = port
+    if (env.SWF_PUBLIC_URL) c.http.publicUrl = env.SWF_PUBLIC_URL
+    if (env.SWF_P2P_LISTEN) c.p2p = { listen: env.SWF_P2P_LISTEN.split(',').map(s => s.trim()).filter(Boolean) }
+    const max = int('SWF_MAX_UPLOAD_BYTES'); if (max !== undefined) c.maxUploadBytes = max
+    if (env.SWF_LOG_LEVEL) c.logLevel = env.SWF_LOG_LEVEL
+    if (env.SWF_KOMMUNE_NAME) c.kommune.name = env.SWF_KOMMUNE_NAME
+    if (env.SWF_AGS) c.kommune.ags = env.SWF_AGS
+  }
+}
+
+export function parseConfig (raw: unknown, env: NodeJS.ProcessEnv = {}): NodeConfig {
+  const copy = structuredClone(raw ?? {}) as Record<string, any>
+  envOverrides(env)(copy)
+  const r = nodeConfigSchema.safeParse(copy)
+  if (!r.success) {
+    const issue = r.error.issues[0]
+    throw new ConfigError(`invalid configuration at "${issue?.path.join('.')}": ${issue?.message}`)
+  }
+  return r.data
+}
+
+export function loadConfig (dataDir: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const file = configPath(resolve(dataDir))
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new ConfigError(`no configuration at ${file}; run "swf-node init" first`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new ConfigError(`${file} is not valid JSON`)
+  }
+  return parseConfig(raw, env)
+}

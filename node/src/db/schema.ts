@@ -1,0 +1,48 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+// The single source of truth for the node's tables. Migrations in
+// node/drizzle/ are generated from this file (`npm run db:generate`).
+
+/** Every signed catalog entry the node knows: its own and, later, synced ones. */
+export const entries = sqliteTable('entries', {
+  /** SHA-256 (hex) of the compact JWS. */
+  hash: text('hash').primaryKey(),
+  publisher: text('publisher').notNull(),
+  seq: integer('seq').notNull(),
+  datasetId: text('dataset_id').notNull(),
+  tombstone: integer('tombstone', { mode: 'boolean' }).notNull(),
+  issuedAt: text('issued_at').notNull(),
+  receivedAt: text('received_at').notNull(),
+  jws: text('jws').notNull()
+}, t => [
+  // One entry per (publisher, seq): a second one would be equivocation.
+  uniqueIndex('entries_publisher_seq').on(t.publisher, t.seq),
+  index('entries_publisher_dataset').on(t.publisher, t.datasetId)
+])
+
+/** The current state of each dataset: the newest entry per (publisher, dataset id). */
+export const datasets = sqliteTable('datasets', {
+  publisher: text('publisher').notNull(),
+  datasetId: text('dataset_id').notNull(),
+  entryHash: text('entry_hash').notNull().references(() => entries.hash),
+  seq: integer('seq').notNull(),
+  /** Deleted datasets stay as rows, so an older entry cannot bring them back. */
+  tombstone: integer('tombstone', { mode: 'boolean' }).notNull(),
+  title: text('title'),
+  /** The DCAT-AP.de metadata as signed (JSON), null for tombstones. */
+  metadata: text('metadata', { mode: 'json' }),
+  issuedAt: text('issued_at').notNull()
+}, t => [
+  primaryKey({ columns: [t.publisher, t.datasetId] })
+])
+
+/** Files held in the content-addressed blob store. */
+export const blobs = sqliteTable('blobs', {
+  sha256: text('sha256').primaryKey(),
+  byteSize: integer('byte_size').notNull(),
+  storedAt: text('stored_at').notNull()
+})
+
+export type EntryRow = typeof entries.$inferSelect
+export type DatasetRow = typeof datasets.$inferSelect
+export type BlobRow = typeof blobs.$inferSelect

@@ -1,0 +1,35 @@
+import { Hono } from 'hono'
+import { secureHeaders } from 'hono/secure-headers'
+import type { Logger } from 'pino'
+import type { BlobStore } from '../blob-store.js'
+import type { CatalogService } from '../services/catalog-service.js'
+import { requireAdminToken } from './auth.js'
+import { onError, onNotFound } from './errors.js'
+import { datasetRoutes } from './routes/datasets.js'
+import { fileRoutes } from './routes/files.js'
+import { healthRoutes } from './routes/health.js'
+import { nodeInfoRoutes, type NodeInfo } from './routes/node-info.js'
+
+export interface AppDeps {
+  catalog: CatalogService
+  blobs: BlobStore
+  adminToken: string
+  maxUploadBytes: number
+  info: NodeInfo
+  log: Logger
+  startedAt: Date
+}
+
+/** The node's HTTP surface; routes stay thin, services do the work. */
+export function createApp (deps: AppDeps): Hono {
+  const admin = requireAdminToken(deps.adminToken)
+  const app = new Hono()
+  app.use(secureHeaders())
+  app.route('/', healthRoutes())
+  app.route('/api/v1', nodeInfoRoutes(deps))
+  app.route('/api/v1/datasets', datasetRoutes({ ...deps, admin }))
+  app.route('/api/v1/files', fileRoutes(deps))
+  app.notFound(onNotFound)
+  app.onError(onError(deps.log))
+  return app
+}

@@ -1,0 +1,25 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { MiddlewareHandler } from 'hono'
+import { errorResponse } from './errors.js'
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest()
+
+/**
+ * Requires `Authorization: Bearer <admin token>`. Both sides are hashed first
+ * so the comparison is constant-time whatever the length of the guess.
+ */
+export function requireAdminToken (token: string): MiddlewareHandler {
+  const expected = digest(token)
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? ''
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    if (match === null) {
+      c.header('WWW-Authenticate', 'Bearer realm="swf-node"')
+      return errorResponse(c, 401, 'unauthorized', 'admin token required: Authorization: Bearer <token>')
+    }
+    if (!timingSafeEqual(digest(match[1]!), expected)) {
+      return errorResponse(c, 403, 'forbidden', 'admin token is not valid')
+    }
+    await next()
+  }
+}

@@ -1,0 +1,55 @@
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { Logger } from 'pino'
+import { BlobHashMismatchError, UploadTooLargeError } from '../blob-store.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+
+// Every error leaves the API as { error: { code, message, field? } } with a
+// 4xx status for anything the client can fix; 500 only for our own faults,
+// and then without internals.
+
+export interface ErrorBody {
+  error: { code: string, message: string, field?: string }
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+  constructor (readonly status: ContentfulStatusCode, readonly code: string, message: string, readonly field?: string) {
+    super(message)
+  }
+}
+
+export function errorResponse (c: Context, status: ContentfulStatusCode, code: string, message: string, field?: string): Response {
+  const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } }
+  // After a 413 the rest of the request body is still on the socket; close it
+  // so the client does not reuse a connection the server will not read.
+  if (status === 413) c.header('Connection', 'close')
+  return c.json(body, status)
+}
+
+function classify (err: Error): ApiError | undefined {
+  if (err instanceof ApiError) return err
+  if (err instanceof ValidationError) return new ApiError(400, 'validation_failed', err.message, err.field)
+  if (err instanceof NotFoundError) return new ApiError(404, 'not_found', err.message)
+  if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message, err.field)
+  if (err instanceof UploadTooLargeError) return new ApiError(413, 'payload_too_large', err.message)
+  if (err instanceof BlobHashMismatchError) return new ApiError(422, 'hash_mismatch', err.message)
+  if (err instanceof HTTPException && err.status < 500) {
+    return new ApiError(err.status as ContentfulStatusCode, err.status === 413 ? 'payload_too_large' : 'bad_request', err.message || 'bad request')
+  }
+  return undefined
+}
+
+export function onError (log: Logger) {
+  return (err: Error, c: Context): Response => {
+    const api = classify(err)
+    if (api !== undefined) return errorResponse(c, api.status, api.code, api.message, api.field)
+    log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error in request')
+    return errorResponse(c, 500, 'internal_error', 'internal error; see the node log')
+  }
+}
+
+export function onNotFound (c: Context): Response {
+  return errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)
+}

@@ -1,0 +1,76 @@
+import { Hono, type MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { z } from 'zod'
+import type { BlobStore } from '../../blob-store.js'
+import type { CatalogService } from '../../services/catalog-service.js'
+import { ApiError, errorResponse } from '../errors.js'
+import { fileResponse } from '../file-response.js'
+import { pageQuerySchema, readJson, readQuery } from '../request.js'
+
+export interface DatasetRouteDeps {
+  catalog: CatalogService
+  blobs: BlobStore
+  admin: MiddlewareHandler
+  maxUploadBytes: number
+}
+
+const MAX_JSON_BYTES = 1024 * 1024
+
+const uploadQuerySchema = z.object({
+  title: z.string().max(500).optional(),
+  format: z.string().max(30).optional(),
+  license: z.string().max(50).optional()
+})
+
+/** /api/v1/datasets: the node's own datasets, their files and signed entries. */
+export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes }: DatasetRouteDeps): Hono {
+  const jsonLimit = bodyLimit({
+    maxSize: MAX_JSON_BYTES,
+    onError: c => errorResponse(c, 413, 'payload_too_large', `JSON body over ${MAX_JSON_BYTES} bytes`)
+  })
+  const app = new Hono()
+
+  app.get('/', c => {
+    const q = readQuery(c, pageQuerySchema)
+    return c.json(catalog.listOwn(q.limit, q.cursor))
+  })
+
+  app.post('/', admin, jsonLimit, async c => {
+    const result = await catalog.create(await readJson(c))
+    c.header('Location', `/api/v1/datasets/${result.dataset?.id}`)
+    return c.json(result, 201)
+  })
+
+  app.get('/:id', c => c.json(catalog.getOwn(c.req.param('id'))))
+
+  app.put('/:id', admin, jsonLimit, async c => c.json(await catalog.update(c.req.param('id'), await readJson(c))))
+
+  app.delete('/:id', admin, async c => c.json(await catalog.remove(c.req.param('id'))))
+
+  app.get('/:id/entry', c => c.json(catalog.getOwnEntry(c.req.param('id'))))
+
+  app.put('/:id/distributions/:distId', admin, async c => {
+    const declared = c.req.header('content-length')
+    if (declared !== undefined && Number(declared) > maxUploadBytes) {
+      throw new ApiError(413, 'payload_too_large', `file over the upload limit of ${maxUploadBytes} bytes`)
+    }
+    const q = readQuery(c, uploadQuerySchema)
+    const body = c.req.raw.body ?? emptyBody()
+    const result = await catalog.putDistributionFile(c.req.param('id'), c.req.param('distId'), body, {
+      ...q,
+      mediaType: c.req.header('content-type'),
+      maxBytes: maxUploadBytes
+    })
+    return c.json(result, 201)
+  })
+
+  app.delete('/:id/distributions/:distId', admin, async c =>
+    c.json(await catalog.removeDistribution(c.req.param('id'), c.req.param('distId'))))
+
+  app.get('/:id/distributions/:distId/file', async c =>
+    fileResponse(c, blobs, catalog.resolveFile(c.req.param('id'), c.req.param('distId'))))
+
+  return app
+}
+
+async function * emptyBody (): AsyncIterable<Uint8Array> {}

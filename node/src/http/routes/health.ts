@@ -1,0 +1,5 @@
+import { Hono } from 'hono'
+
+export function healthRoutes (): Hono {
+  return new Hono().get('/health', c => c.json({ status: 'ok' }))
+}

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import { serve, type ServerType } from '@hono/node-server'
+import { EntrySigner, peerIdOf, publicJwkOf } from '../../protocol/src/index.js'
+import { BlobStore } from './blob-store.js'
+import { blobsPath, databasePath, keyPath, loadConfig, tokenPath, type NodeConfig } from './config.js'
+import { openDatabase, type NodeDb } from './db/open.js'
+import { createApp } from './http/app.js'
+import { loadIdentityKey } from './identity-store.js'
+import { createLogger, type Logger } from './logger.js'
+import { CatalogService } from './services/catalog-service.js'
+import { VERSION } from './version.js'
+
+export interface StartOptions {
+  dataDir: string
+  env?: NodeJS.ProcessEnv
+  /** Replaces the logger built from the config (tests pass a silent one). */
+  log?: Logger
+}
+
+export interface RunningNode {
+  config: NodeConfig
+  dataDir: string
+  peerId: string
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 */
+  url: string
+  catalog: CatalogService
+  db: NodeDb
+  log: Logger
+  stop: () => Promise<void>
+}
+
+/** Opens a node's data directory and serves it over HTTP until stop(). */
+export async function startNode (options: StartOptions): Promise<RunningNode> {
+  const dataDir = resolve(options.dataDir)
+  const config = loadConfig(dataDir, options.env ?? process.env)
+  const log = options.log ?? createLogger(config.logLevel, options.env)
+  const key = await loadIdentityKey(keyPath(dataDir))
+  const adminToken = (await readFile(tokenPath(dataDir), 'utf8')).trim()
+  const peerId = peerIdOf(key)
+
+  const db = openDatabase(databasePath(dataDir))
+  const blobs = new BlobStore(blobsPath(dataDir))
+  await blobs.init()
+  const catalog = new CatalogService(db, await EntrySigner.create(key), blobs, config.kommune.name)
+  const startedAt = new Date()
+  const app = createApp({
+    catalog,
+    blobs,
+    adminToken,
+    maxUploadBytes: config.maxUploadBytes,
+    info: { peerId, publicKeyJwk: publicJwkOf(key), kommune: config.kommune, version: VERSION },
+    log,
+    startedAt
+  })
+
+  let server: ServerType
+  const address = await new Promise<AddressInfo>((resolveListen, reject) => {
+    server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, info => resolveListen(info))
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      db.$client.close()
+      reject(err.code === 'EADDRINUSE'
+        ? new Error(`HTTP port ${config.http.port} on ${config.http.host} is in use; set http.port in config.json or SWF_HTTP_PORT`)
+        : err)
+    })
+  })
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`
+  log.info({ url, peerId, kommune: config.kommune.name }, 'node started')
+
+  let stopped = false
+  return {
+    config,
+    dataDir,
+    peerId,
+    url,
+    catalog,
+    db,
+    log,
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      await new Promise<void>(res => {
+        server.close(() => res())
+        // Idle keep-alive sockets would hold close() open.
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      })
+      db.$client.close()
+      log.info('node stopped')
+    }
+  }
+}

@@ -1,0 +1,311 @@
+import { and, asc, count, desc, eq, gt } from 'drizzle-orm'
+import {
+  datasetMetadataSchema, distributionSchema, FORMAT_BY_MEDIA_TYPE, slugify, slugSchema,
+  type DatasetMetadata, type Distribution, type EntryPayload, type EntrySigner, type SignedEntry
+} from '../../../protocol/src/index.js'
+import type { BlobStore, StoredBlob } from '../blob-store.js'
+import type { NodeDb } from '../db/open.js'
+import { blobs, datasets, entries, type DatasetRow } from '../db/schema.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { Mutex } from '../mutex.js'
+
+export interface EntryInfo {
+  publisher: string
+  seq: number
+  hash: string
+  issuedAt: string
+  tombstone: boolean
+}
+
+export interface DatasetView {
+  dataset: DatasetMetadata
+  entry: EntryInfo
+}
+
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+export interface PublishResult {
+  dataset: DatasetMetadata | null
+  entry: EntryInfo
+}
+
+export interface UploadOptions {
+  title?: string
+  format?: string
+  mediaType?: string
+  license?: string
+  maxBytes: number
+}
+
+export interface ResolvedFile {
+  sha256: string
+  byteSize: number
+  mediaType: string
+  fileName: string
+}
+
+export const MAX_PAGE_SIZE = 500
+
+/**
+ * The node's own catalog: validates metadata, signs each change as the next
+ * entry of this publisher and stores entry and dataset state in one
+ * transaction.
+ */
+export class CatalogService {
+  readonly #db: NodeDb
+  readonly #signer: EntrySigner
+  readonly #blobs: BlobStore
+  readonly #publisherName: string
+  readonly #lock = new Mutex()
+
+  constructor (db: NodeDb, signer: EntrySigner, blobStore: BlobStore, publisherName: string) {
+    this.#db = db
+    this.#signer = signer
+    this.#blobs = blobStore
+    this.#publisherName = publisherName
+  }
+
+  get publisher (): string {
+    return this.#signer.peerId
+  }
+
+  listOwn (limit = 50, cursor?: string): Page<DatasetView> {
+    const n = Math.min(Math.max(1, limit), MAX_PAGE_SIZE)
+    const rows = this.#db.select().from(datasets)
+      .where(and(
+        eq(datasets.publisher, this.publisher),
+        eq(datasets.tombstone, false),
+        cursor === undefined ? undefined : gt(datasets.datasetId, cursor)
+      ))
+      .orderBy(asc(datasets.datasetId))
+      .limit(n + 1)
+      .all()
+    const items = rows.slice(0, n).map(toView)
+    return { items, nextCursor: rows.length > n ? items[items.length - 1]!.dataset.id : null }
+  }
+
+  countOwn (): number {
+    return this.#db.select({ n: count() }).from(datasets)
+      .where(and(eq(datasets.publisher, this.publisher), eq(datasets.tombstone, false))).get()?.n ?? 0
+  }
+
+  getOwn (id: string): DatasetView {
+    return toView(this.#liveRow(id))
+  }
+
+  /** The raw signed entry behind the current state of an own dataset (also for tombstones). */
+  getOwnEntry (id: string): SignedEntry {
+    const row = this.#db.select().from(datasets)
+      .where(and(eq(datasets.publisher, this.publisher), eq(datasets.datasetId, checkId(id))))
+      .get()
+    if (row === undefined) throw new NotFoundError(`no dataset "${id}"`)
+    const entry = this.#db.select().from(entries).where(eq(entries.hash, row.entryHash)).get()
+    if (entry === undefined) throw new NotFoundError(`no entry for dataset "${id}"`)
+    return { jws: entry.jws, hash: entry.hash, payload: payloadOf(entry.jws) }
+  }
+
+  /** The newest own entry: sequence number and hash, or seq 0 before the first. */
+  head (): { seq: number, hash: string | null } {
+    const row = this.#db.select({ seq: entries.seq, hash: entries.hash }).from(entries)
+      .where(eq(entries.publisher, this.publisher)).orderBy(desc(entries.seq)).limit(1).get()
+    return row ?? { seq: 0, hash: null }
+  }
+
+  async create (input: unknown): Promise<PublishResult> {
+    const withId = isRecord(input) && input.id === undefined && typeof input.title === 'string'
+      ? { ...input, id: slugify(input.title) }
+      : input
+    const metadata = this.#validate(withId)
+    return this.#lock.run(async () => {
+      const existing = this.#row(metadata.id)
+      if (existing !== undefined && !existing.tombstone) {
+        throw new ConflictError(`dataset "${metadata.id}" exists already; update it with PUT`, 'id')
+      }
+      return this.#publish(metadata.id, this.#withDefaults(metadata, undefined))
+    })
+  }
+
+  /** Replaces the metadata; distributions are kept when the input leaves them out. */
+  async update (id: string, input: unknown): Promise<PublishResult> {
+    checkId(id)
+    if (isRecord(input) && input.id !== undefined && input.id !== id) {
+      throw new ValidationError('id', `must be "${id}" (the id in the path) or left out`)
+    }
+    return this.#lock.run(async () => {
+      const current = toView(this.#liveRow(id)).dataset
+      const body = isRecord(input) ? { ...input, id } : input
+      const next = this.#validate(body)
+      if (!(isRecord(input) && 'distributions' in input)) next.distributions = current.distributions
+      return this.#publish(id, this.#withDefaults(next, current))
+    })
+  }
+
+  async remove (id: string): Promise<PublishResult> {
+    return this.#lock.run(async () => {
+      this.#liveRow(id)
+      return this.#publish(id, null)
+    })
+  }
+
+  /**
+   * Stores a file and adds (or replaces) the distribution that points to it.
+   * The dataset is checked before the body is read and again under the lock.
+   */
+  async putDistributionFile (id: string, distId: string, body: AsyncIterable<Uint8Array>, opts: UploadOptions): Promise<PublishResult & { distribution: Distribution }> {
+    const current = toView(this.#liveRow(id)).dataset
+    checkSlug(distId, 'distributionId')
+    const previous = current.distributions.find(d => d.id === distId)
+    const mediaType = (opts.mediaType ?? previous?.mediaType ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase()
+    const format = opts.format ?? FORMAT_BY_MEDIA_TYPE[mediaType] ?? previous?.format
+    if (format === undefined) throw new ValidationError('format', `no EU file-type code known for ${mediaType}; pass format`)
+    // Validate everything but size and hash before reading a single byte.
+    const draft = { ...previous, id: distId, title: opts.title ?? previous?.title ?? distId, format, mediaType, license: opts.license ?? previous?.license ?? current.license, byteSize: 0, sha256: '0'.repeat(64) }
+    const checked = distributionSchema.safeParse(draft)
+    if (!checked.success) throw ValidationError.fromZod(checked.error)
+
+    const stored = await this.#blobs.write(body, opts.maxBytes)
+    const distribution: Distribution = { ...checked.data, byteSize: stored.byteSize, sha256: stored.sha256, modified: new Date().toISOString() }
+    return this.#lock.run(async () => {
+      const latest = toView(this.#liveRow(id)).dataset
+      const distributions = latest.distributions.some(d => d.id === distId)
+        ? latest.distributions.map(d => d.id === distId ? distribution : d)
+        : [...latest.distributions, distribution]
+      const next = this.#validate({ ...latest, distributions, modified: undefined })
+      const result = await this.#publish(id, this.#withDefaults(next, latest), stored)
+      return { ...result, distribution }
+    })
+  }
+
+  async removeDistribution (id: string, distId: string): Promise<PublishResult> {
+    return this.#lock.run(async () => {
+      const current = toView(this.#liveRow(id)).dataset
+      if (!current.distributions.some(d => d.id === distId)) throw new NotFoundError(`dataset "${id}" has no distribution "${distId}"`)
+      const next = { ...current, distributions: current.distributions.filter(d => d.id !== distId), modified: undefined }
+      return this.#publish(id, this.#withDefaults(this.#validate(next), current))
+    })
+  }
+
+  /** Where the bytes of an own distribution are. */
+  resolveFile (id: string, distId: string): ResolvedFile {
+    const dataset = toView(this.#liveRow(id)).dataset
+    const dist = dataset.distributions.find(d => d.id === distId)
+    if (dist === undefined) throw new NotFoundError(`dataset "${id}" has no distribution "${distId}"`)
+    if (dist.sha256 === undefined || dist.byteSize === undefined) {
+      throw new NotFoundError(`distribution "${distId}" is an external link (${dist.accessURL ?? dist.downloadURL ?? 'no URL'}), not a file on this node`)
+    }
+    return { sha256: dist.sha256, byteSize: dist.byteSize, mediaType: dist.mediaType, fileName: fileNameOf(dist) }
+  }
+
+  /** A stored file by content hash, if this node holds it. */
+  resolveBlob (sha256: string): ResolvedFile {
+    const row = this.#db.select().from(blobs).where(eq(blobs.sha256, sha256)).get()
+    if (row === undefined) throw new NotFoundError(`no file with sha256 ${sha256}`)
+    return { sha256, byteSize: row.byteSize, mediaType: 'application/octet-stream', fileName: sha256 }
+  }
+
+  #validate (input: unknown): DatasetMetadata {
+    const r = datasetMetadataSchema.safeParse(input)
+    if (!r.success) throw ValidationError.fromZod(r.error)
+    return r.data
+  }
+
+  #withDefaults (metadata: DatasetMetadata, previous: DatasetMetadata | undefined): DatasetMetadata {
+    const now = new Date().toISOString()
+    return {
+      ...metadata,
+      publisher: metadata.publisher ?? { name: this.#publisherName },
+      issued: metadata.issued ?? previous?.issued ?? now,
+      modified: metadata.modified ?? now
+    }
+  }
+
+  #row (id: string): DatasetRow | undefined {
+    return this.#db.select().from(datasets)
+      .where(and(eq(datasets.publisher, this.publisher), eq(datasets.datasetId, checkId(id))))
+      .get()
+  }
+
+  #liveRow (id: string): DatasetRow {
+    const row = this.#row(id)
+    if (row === undefined || row.tombstone) throw new NotFoundError(`no dataset "${id}"`)
+    return row
+  }
+
+  /** Must run under #lock: reads the head, signs the next entry, commits. */
+  async #publish (datasetId: string, dataset: DatasetMetadata | null, blob?: StoredBlob): Promise<PublishResult> {
+    const head = this.head()
+    const payload: EntryPayload = {
+      v: 1,
+      publisher: this.publisher,
+      datasetId,
+      seq: head.seq + 1,
+      prevHash: head.hash,
+      issuedAt: new Date().toISOString(),
+      tombstone: dataset === null,
+      ...(dataset === null ? {} : { dataset })
+    }
+    const signed = await this.#signer.sign(payload)
+    const now = new Date().toISOString()
+    this.#db.transaction(tx => {
+      tx.insert(entries).values({
+        hash: signed.hash,
+        publisher: payload.publisher,
+        seq: payload.seq,
+        datasetId,
+        tombstone: payload.tombstone,
+        issuedAt: payload.issuedAt,
+        receivedAt: now,
+        jws: signed.jws
+      }).run()
+      const state = {
+        entryHash: signed.hash,
+        seq: payload.seq,
+        tombstone: payload.tombstone,
+        title: dataset?.title ?? null,
+        metadata: dataset,
+        issuedAt: payload.issuedAt
+      }
+      tx.insert(datasets).values({ publisher: payload.publisher, datasetId, ...state })
+        .onConflictDoUpdate({ target: [datasets.publisher, datasets.datasetId], set: state })
+        .run()
+      if (blob !== undefined) {
+        tx.insert(blobs).values({ sha256: blob.sha256, byteSize: blob.byteSize, storedAt: now }).onConflictDoNothing().run()
+      }
+    }, { behavior: 'immediate' })
+    const p = signed.payload
+    return {
+      dataset: p.dataset ?? null,
+      entry: { publisher: p.publisher, seq: p.seq, hash: signed.hash, issuedAt: p.issuedAt, tombstone: p.tombstone }
+    }
+  }
+}
+
+function toView (row: DatasetRow): DatasetView {
+  return {
+    dataset: row.metadata as DatasetMetadata,
+    entry: { publisher: row.publisher, seq: row.seq, hash: row.entryHash, issuedAt: row.issuedAt, tombstone: row.tombstone }
+  }
+}
+
+function payloadOf (jws: string): EntryPayload {
+  return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as EntryPayload
+}
+
+function checkSlug (value: string, field: string): string {
+  const r = slugSchema.safeParse(value)
+  if (!r.success) throw ValidationError.fromZod(r.error, field)
+  return value
+}
+
+const checkId = (id: string): string => checkSlug(id, 'id')
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+const EXTENSIONS: Record<string, string> = { GEOJSON: 'geojson', JSON_LD: 'jsonld', TXT: 'txt', BIN: 'bin' }
+
+function fileNameOf (dist: Distribution): string {
+  return `${dist.id}.${EXTENSIONS[dist.format] ?? dist.format.toLowerCase()}`
+}

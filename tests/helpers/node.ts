@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { initNode } from '../../node/src/init.js'
+import { startNode, type RunningNode } from '../../node/src/node.js'
+import type { NodeConfigInput } from '../../node/src/config.js'
+
+export interface TestNode {
+  node: RunningNode
+  dataDir: string
+  token: string
+  /** fetch against the node's API with the admin token unless auth: false. */
+  api: (path: string, init?: RequestInit & { auth?: boolean }) => Promise<Response>
+  restart: () => Promise<void>
+  cleanup: () => Promise<void>
+}
+
+export function tempDir (prefix = 'swf-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+export async function startTestNode (config: Partial<NodeConfigInput> = {}): Promise<TestNode> {
+  const dataDir = join(tempDir(), 'node')
+  const { adminToken } = await initNode(dataDir, {
+    kommune: { name: 'Stadt Arnsberg', ags: '05958004' },
+    http: { host: '127.0.0.1', port: 0 },
+    ...config
+  })
+  const log = pino({ level: 'silent' })
+  const t: TestNode = {
+    node: await startNode({ dataDir, env: {}, log }),
+    dataDir,
+    token: adminToken,
+    api: async (path, init = {}) => {
+      const headers = new Headers(init.headers)
+      if (init.auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${adminToken}`)
+      return fetch(`${t.node.url}${path}`, { ...init, headers })
+    },
+    restart: async () => {
+      await t.node.stop()
+      t.node = await startNode({ dataDir, env: {}, log })
+    },
+    cleanup: async () => {
+      await t.node.stop()
+      rmSync(join(dataDir, '..'), { recursive: true, force: true })
+    }
+  }
+  return t
+}
+
+/** Everything a node stores, by content: all table rows and every blob file's hash. */
+export function snapshotState (t: TestNode): string {
+  const sqlite = t.node.db.$client
+  const tables = ['entries', 'datasets', 'blobs'].map(name =>
+    sqlite.prepare(`SELECT * FROM ${name} ORDER BY 1, 2`).all())
+  const files: string[] = []
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name)
+      if (statSync(p).isDirectory()) walk(p)
+      else files.push(`${p.slice(t.dataDir.length)}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`)
+    }
+  }
+  walk(join(t.dataDir, 'blobs'))
+  return JSON.stringify({ tables, files: files.sort() })
+}
+
+export const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body)
+})
