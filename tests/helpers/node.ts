@@ -7,12 +7,15 @@ import { initNode } from '../../node/src/init.js'
 import { startNode, type RunningNode } from '../../node/src/node.js'
 import type { NodeConfigInput } from '../../node/src/config.js'
 
+/** A fetch Response whose JSON tests may index freely. */
+export type ApiResponse = Omit<Response, 'json'> & { json: () => Promise<any> }
+
 export interface TestNode {
   node: RunningNode
   dataDir: string
   token: string
   /** fetch against the node's API with the admin token unless auth: false. */
-  api: (path: string, init?: RequestInit & { auth?: boolean }) => Promise<Response>
+  api: (path: string, init?: RequestInit & { auth?: boolean }) => Promise<ApiResponse>
   restart: () => Promise<void>
   cleanup: () => Promise<void>
 }

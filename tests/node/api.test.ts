@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EntryVerifier } from '../../protocol/src/index.js'
 import { sampleDataset } from '../helpers/fixtures.js'
-import { json, snapshotState, startTestNode, type TestNode } from '../helpers/node.js'
+import { json, snapshotState, startTestNode, type ApiResponse, type TestNode } from '../helpers/node.js'
 
 const UPLOAD_LIMIT = 12 * 1024 * 1024
 let t: TestNode
@@ -114,7 +114,7 @@ describe('dataset lifecycle over HTTP', () => {
 })
 
 describe('bad input gets a 4xx naming the problem and changes nothing', () => {
-  const cases: Array<[string, () => Promise<Response>, number, string, string?]> = [
+  const cases: Array<[string, () => Promise<ApiResponse>, number, string, string?]> = [
     ['missing title', async () => t.api('/api/v1/datasets', json({ ...sampleDataset({ id: 'neu' }), title: undefined })), 400, 'validation_failed', 'title'],
     ['unknown licence', async () => t.api('/api/v1/datasets', json(sampleDataset({ id: 'neu', license: 'beerware' as never }))), 400, 'validation_failed', 'license'],
     ['bbox out of range', async () => t.api('/api/v1/datasets', json(sampleDataset({ id: 'neu', spatial: { bbox: [7, 51, 200, 52] } }))), 400, 'validation_failed', 'spatial.bbox.2'],

@@ -1,0 +1,124 @@
+import '../../protocol/src/polyfills.js'
+import { resolve } from 'node:path'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { ConfigError, tokenPath } from './config.js'
+import { NodeClient, CliError } from './cli/client.js'
+import { publishFile } from './cli/publish.js'
+import { ensureDemoNode, seedDemoData } from './demo.js'
+import { initNode } from './init.js'
+import { startNode } from './node.js'
+import { VERSION } from './version.js'
+
+const DEFAULT_DATA_DIR = process.env.SWF_DATA_DIR ?? './data'
+
+const port = (v: string): number => {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('a port number 0–65535')
+  return Number(v)
+}
+const collect = (v: string, prev: string[]): string[] => [...prev, v]
+const dataDirOption = (): Option => new Option('-d, --data-dir <dir>', 'the node\'s data directory (env SWF_DATA_DIR)').default(DEFAULT_DATA_DIR)
+const urlOption = (): Option => new Option('--url <url>', 'node API URL (default: from the data directory\'s config)')
+
+const program = new Command('swf-node')
+  .description('A Kommune\'s node in the Südwestfalen data space')
+  .version(VERSION)
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) })
+
+program.command('init')
+  .description('create a node: config, Ed25519 identity key and admin token')
+  .requiredOption('--kommune <name>', 'name of the Kommune, e.g. "Stadt Soest"')
+  .requiredOption('--ags <ags>', 'Amtlicher Gemeindeschlüssel (8 digits), e.g. 05974040')
+  .addOption(dataDirOption())
+  .option('--http-host <host>', 'HTTP listen address', '127.0.0.1')
+  .option('--http-port <port>', 'HTTP port', port, 8080)
+  .option('--p2p-port <port>', 'libp2p TCP port', port, 4001)
+  .option('--p2p-host <host>', 'libp2p listen address', '127.0.0.1')
+  .action(async o => {
+    const r = await initNode(o.dataDir, {
+      kommune: { name: o.kommune, ags: o.ags },
+      http: { host: o.httpHost, port: o.httpPort },
+      p2p: { listen: [`/ip4/${o.p2pHost}/tcp/${o.p2pPort}`] }
+    })
+    console.log(`Node for ${r.config.kommune.name} created in ${r.dataDir}`)
+    console.log(`  peer id:     ${r.peerId}`)
+    console.log(`  admin token: in ${tokenPath(r.dataDir)} (keep it secret)`)
+    console.log(`Start it with: swf-node start --data-dir ${o.dataDir}`)
+  })
+
+program.command('start')
+  .description('run the node until Ctrl-C')
+  .addOption(dataDirOption())
+  .option('--demo', 'if the data directory is empty, create a demo Kommune with a sample dataset')
+  .action(async o => {
+    const dataDir = resolve(o.dataDir)
+    const created = o.demo === true && await ensureDemoNode(dataDir)
+    const node = await startNode({ dataDir })
+    if (o.demo === true) await seedDemoData(node)
+    if (created) console.log(`Created a demo node in ${dataDir}`)
+    console.log(`${node.config.kommune.name} is running at ${node.url}  (peer id ${node.peerId})`)
+    console.log(`  try: curl ${node.url}/api/v1/datasets`)
+    const shutdown = (): void => { node.stop().then(() => process.exit(0), () => process.exit(1)) }
+    process.once('SIGINT', shutdown)
+    process.once('SIGTERM', shutdown)
+  })
+
+program.command('publish')
+  .description('publish a file as a dataset (created, or updated when the id exists) on the running node')
+  .argument('<file>', 'the file to publish')
+  .requiredOption('--title <title>', 'dataset title')
+  .requiredOption('--license <licence>', 'dcat-ap.de licence, e.g. dl-by-de/2.0, dl-zero-de/2.0, cc-by/4.0')
+  .option('--description <text>', 'dataset description (default: the title)')
+  .option('--id <id>', 'dataset id (default: derived from the title)')
+  .option('--theme <code>', 'EU data theme, repeatable: TRAN, ENVI, …', collect, [])
+  .option('--keyword <word>', 'keyword, repeatable', collect, [])
+  .option('--format <code>', 'EU file-type code (default: from the file extension)')
+  .option('--media-type <type>', 'media type (default: from the file extension)')
+  .addOption(dataDirOption())
+  .addOption(urlOption())
+  .action(async (file: string, o) => {
+    const r = await publishFile(new NodeClient(o), file, o)
+    console.log(`Published ${r.dataset.id} (entry ${r.entry.seq}, ${r.distribution.byteSize} bytes, sha256 ${r.distribution.sha256})`)
+  })
+
+program.command('datasets')
+  .description('list the node\'s own datasets')
+  .addOption(dataDirOption())
+  .addOption(urlOption())
+  .option('--json', 'print JSON')
+  .action(async o => {
+    const client = new NodeClient(o)
+    const all: any[] = []
+    let cursor: string | null = null
+    do {
+      const page: any = await client.request(`/api/v1/datasets?limit=500${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`)
+      all.push(...page.items)
+      cursor = page.nextCursor
+    } while (cursor !== null)
+    if (o.json === true) { console.log(JSON.stringify(all, null, 2)); return }
+    if (all.length === 0) { console.log('no datasets yet; publish one with "swf-node publish <file> --title … --license …"'); return }
+    for (const { dataset, entry } of all) {
+      console.log(`${dataset.id.padEnd(40)} ${String(dataset.distributions.length).padStart(2)} file(s)  seq ${String(entry.seq).padStart(5)}  ${dataset.title}`)
+    }
+  })
+
+program.command('status')
+  .description('show the running node\'s status')
+  .addOption(dataDirOption())
+  .addOption(urlOption())
+  .option('--json', 'print JSON')
+  .action(async o => {
+    const client = new NodeClient(o)
+    const s = await client.request('/api/v1/status')
+    if (o.json === true) { console.log(JSON.stringify(s, null, 2)); return }
+    console.log(`${s.kommune.name} (AGS ${s.kommune.ags}) at ${client.url}`)
+    console.log(`  peer id:   ${s.peerId}`)
+    console.log(`  datasets:  ${s.ownDatasets} (${s.ownEntries} signed entries)`)
+    console.log(`  up since:  ${s.startedAt}`)
+  })
+
+program.parseAsync().catch((err: unknown) => {
+  const known = err instanceof CliError || err instanceof ConfigError
+  console.error(`swf-node: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}`)
+  process.exit(known ? 1 : 2)
+})

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { loadConfig, tokenPath } from '../config.js'
+
+// The CLI talks to a running node over its HTTP API, like any other client:
+// one writer per node, and the node gossips what it publishes.
+
+export class CliError extends Error {
+  override readonly name = 'CliError'
+}
+
+export interface ClientOptions {
+  dataDir: string
+  url?: string
+}
+
+export class NodeClient {
+  readonly url: string
+  readonly #token: string | undefined
+
+  constructor (opts: ClientOptions, env: NodeJS.ProcessEnv = process.env) {
+    const dataDir = resolve(opts.dataDir)
+    if (opts.url !== undefined) {
+      this.url = opts.url.replace(/\/+$/, '')
+    } else {
+      const config = loadConfig(dataDir, env)
+      const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host
+      this.url = `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`
+    }
+    this.#token = env.SWF_ADMIN_TOKEN ?? readToken(dataDir)
+  }
+
+  async request (path: string, init: RequestInit & { admin?: boolean } = {}): Promise<any> {
+    const headers = new Headers(init.headers)
+    if (init.admin === true) {
+      if (this.#token === undefined) throw new CliError('no admin token: set SWF_ADMIN_TOKEN or use the node\'s --data-dir')
+      headers.set('authorization', `Bearer ${this.#token}`)
+    }
+    let res: Response
+    try {
+      res = await fetch(`${this.url}${path}`, { ...init, headers })
+    } catch {
+      throw new CliError(`no node answers at ${this.url}; start it with "swf-node start"`)
+    }
+    const text = await res.text()
+    let body: any
+    try {
+      body = text === '' ? null : JSON.parse(text)
+    } catch {
+      body = text
+    }
+    if (!res.ok) {
+      const err = body?.error
+      const where = err?.field !== undefined ? ` (field "${err.field}")` : ''
+      throw new CliError(`${res.status} ${err?.code ?? res.statusText}: ${err?.message ?? text}${where}`)
+    }
+    return body
+  }
+}
+
+function readToken (dataDir: string): string | undefined {
+  try {
+    return readFileSync(tokenPath(dataDir), 'utf8').trim()
+  } catch {
+    return undefined
+  }
+}

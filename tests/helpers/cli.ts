@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+export const BIN = fileURLToPath(new URL('../../bin/swf-node.js', import.meta.url))
+
+export interface CliResult { code: number | null, stdout: string, stderr: string }
+
+/** Runs `swf-node …` to completion in a child process. */
+export async function runCli (args: string[], opts: { cwd?: string, env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, SWF_LOG_FORMAT: 'json', ...opts.env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', d => { stdout += String(d) })
+    child.stderr.on('data', d => { stderr += String(d) })
+    child.on('error', reject)
+    child.on('close', code => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Starts a long-running `swf-node …` and resolves once its stdout matches `ready`. */
+export async function spawnCli (args: string[], ready: RegExp, opts: { cwd?: string, env?: NodeJS.ProcessEnv } = {}): Promise<{ child: ChildProcess, output: () => string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, SWF_LOG_FORMAT: 'json', ...opts.env } })
+  let out = ''
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready within 30 s:\n${out}`)), 30_000)
+    const onData = (d: Buffer): void => {
+      out += String(d)
+      if (ready.test(out)) { clearTimeout(timer); resolve() }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.on('close', code => { clearTimeout(timer); reject(new Error(`exited with ${code}:\n${out}`)) })
+  })
+  return { child, output: () => out }
+}
+
+export async function stopChild (child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode
+  return new Promise(resolve => {
+    child.once('exit', code => resolve(code))
+    child.kill('SIGTERM')
+  })
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
