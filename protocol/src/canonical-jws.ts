@@ -1,0 +1,70 @@
+import { CompactSign, base64url, compactVerify, importJWK, type CryptoKey, type KeyObject } from 'jose'
+import { canonicalBytes, canonicalize } from './canonical.js'
+import { InvalidEntryError } from './errors.js'
+import type { Ed25519PublicJwk } from './identity.js'
+
+// Every signed document of the protocol (catalog entries, registrations,
+// the participant list) is a compact JWS, alg EdDSA, whose protected header
+// is exactly {"alg":"EdDSA","kid":…,"typ":…} and whose payload is RFC 8785
+// canonical JSON. Both are checked byte for byte, so a document has one form.
+
+export const JWS_ALG = 'EdDSA'
+
+export type JoseKey = CryptoKey | KeyObject
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true })
+
+export function protectedHeader (kid: string, typ: string): { alg: string, kid: string, typ: string } {
+  return { alg: JWS_ALG, kid, typ }
+}
+
+export async function signCanonicalJws (payload: unknown, key: JoseKey, kid: string, typ: string): Promise<string> {
+  return new CompactSign(canonicalBytes(payload)).setProtectedHeader(protectedHeader(kid, typ)).sign(key)
+}
+
+export interface DecodedJws {
+  kid: string
+  /** The parsed payload, not yet checked against a schema. */
+  payload: unknown
+}
+
+/** Decodes and checks form (size, alg, typ, canonical bytes); does not verify the signature. */
+export function decodeCanonicalJws (jws: string, typ: string, maxBytes: number): DecodedJws {
+  if (typeof jws !== 'string' || jws.length > maxBytes) throw new InvalidEntryError('malformed', 'not a string or too large')
+  const parts = jws.split('.')
+  if (parts.length !== 3) throw new InvalidEntryError('malformed', 'compact JWS has three parts')
+  const [headerB64, payloadB64] = parts as [string, string, string]
+  const header = decodeJsonPart(headerB64, 'header')
+  if (typeof header !== 'object' || header === null) throw new InvalidEntryError('malformed', 'header is not an object')
+  const { alg, kid } = header as Record<string, unknown>
+  if (alg !== JWS_ALG) throw new InvalidEntryError('bad-algorithm', `alg must be ${JWS_ALG}`)
+  if (typeof kid !== 'string') throw new InvalidEntryError('malformed', 'kid missing')
+  if (headerB64 !== base64url.encode(canonicalize(protectedHeader(kid, typ)))) {
+    throw new InvalidEntryError('non-canonical', `protected header is not the canonical ${typ} header`)
+  }
+  const payload = decodeJsonPart(payloadB64, 'payload')
+  if (payloadB64 !== base64url.encode(canonicalize(payload))) {
+    throw new InvalidEntryError('non-canonical', 'payload is not RFC 8785 canonical JSON')
+  }
+  return { kid, payload }
+}
+
+export async function verifyJwsSignature (jws: string, key: JoseKey): Promise<void> {
+  try {
+    await compactVerify(jws, key, { algorithms: [JWS_ALG] })
+  } catch {
+    throw new InvalidEntryError('bad-signature', 'signature does not verify')
+  }
+}
+
+export async function importPublicJwk (jwk: Ed25519PublicJwk): Promise<JoseKey> {
+  return await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, JWS_ALG) as JoseKey
+}
+
+function decodeJsonPart (b64: string, what: string): unknown {
+  try {
+    return JSON.parse(textDecoder.decode(base64url.decode(b64)))
+  } catch {
+    throw new InvalidEntryError('malformed', `${what} is not base64url JSON`)
+  }
+}

@@ -1,0 +1,86 @@
+import '../../protocol/src/polyfills.js'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { Command, InvalidArgumentError } from 'commander'
+import { initRegistry, loadRegistryConfig, RegistryConfigError, startRegistry } from './registry.js'
+
+const DEFAULT_DIR = process.env.SWF_REGISTRY_DIR ?? './registry-data'
+
+class CliError extends Error {}
+
+const port = (v: string): number => {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('a port number 0–65535')
+  return Number(v)
+}
+
+/** Calls the running registry's admin API with the token from its data directory. */
+async function adminCall (dataDir: string, method: string, path: string): Promise<any> {
+  const dir = resolve(dataDir)
+  const config = loadRegistryConfig(dir)
+  const token = readFileSync(join(dir, 'admin-token'), 'utf8').trim()
+  const url = `http://${config.http.host}:${config.http.port}${path}`
+  let res: Response
+  try {
+    res = await fetch(url, { method, headers: { authorization: `Bearer ${token}` } })
+  } catch {
+    throw new CliError(`no registry answers at ${url}; start it with "swf-registry start"`)
+  }
+  const body: any = await res.json().catch(() => null)
+  if (!res.ok) throw new CliError(`${res.status} ${body?.error?.code ?? ''}: ${body?.error?.message ?? res.statusText}`)
+  return body
+}
+
+const program = new Command('swf-registry')
+  .description('The Südwestfalen data space participant registry: who belongs (it stores no datasets)')
+  .showHelpAfterError()
+
+program.command('init')
+  .description('create the registry: config, Ed25519 key, admin token')
+  .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
+  .option('--host <host>', 'HTTP listen address', '127.0.0.1')
+  .option('--port <port>', 'HTTP port', port, 8000)
+  .action(async o => {
+    const r = await initRegistry(o.dataDir, { host: o.host, port: o.port })
+    console.log(`Registry created in ${r.dataDir}`)
+    console.log(`  registry peer id:    ${r.peerId}`)
+    console.log(`  public key to pin:   ${JSON.stringify(r.publicKeyJwk)}`)
+  })
+
+program.command('start')
+  .description('run the registry until Ctrl-C')
+  .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
+  .action(async o => {
+    const r = await startRegistry({ dataDir: o.dataDir })
+    console.log(`Registry running at ${r.url} (peer id ${r.peerId})`)
+    const stop = (): void => { r.stop().then(() => process.exit(0), () => process.exit(1)) }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+
+for (const action of ['approve', 'revoke'] as const) {
+  program.command(action)
+    .description(`${action} a participant (by AGS or peer id)`)
+    .argument('<id>', 'participant id (the AGS) or peer id')
+    .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
+    .action(async (id: string, o) => {
+      const p = await adminCall(o.dataDir, 'POST', `/participants/${encodeURIComponent(id)}/${action}`)
+      console.log(`${p.kommune} (${p.id}, ${p.peerId}) is now ${p.status}`)
+    })
+}
+
+program.command('list')
+  .description('list all participants, pending and revoked included')
+  .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
+  .option('--json', 'print JSON')
+  .action(async o => {
+    const all: any[] = await adminCall(o.dataDir, 'GET', '/participants/all')
+    if (o.json === true) { console.log(JSON.stringify(all, null, 2)); return }
+    if (all.length === 0) console.log('no participants yet')
+    for (const p of all) console.log(`${p.id}  ${p.status.padEnd(8)} ${p.kommune.padEnd(30)} ${p.peerId}`)
+  })
+
+program.parseAsync().catch((err: unknown) => {
+  const known = err instanceof CliError || err instanceof RegistryConfigError
+  console.error(`swf-registry: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}`)
+  process.exit(known ? 1 : 2)
+})

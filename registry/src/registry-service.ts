@@ -1,0 +1,122 @@
+import { eq, or } from 'drizzle-orm'
+import {
+  InvalidEntryError, PARTICIPANT_LIST_TYP, publicJwkOfPeerId, verifyRegistration,
+  type EntrySigner, type Participant, type ParticipantList
+} from '../../protocol/src/index.js'
+import type { RegistryDb } from './db/open.js'
+import { participants, signedList, type ParticipantRow } from './db/schema.js'
+import { RegistryError } from './errors.js'
+
+export interface SignedParticipantList {
+  jws: string
+  serial: number
+}
+
+/**
+ * Who belongs. Stores participants and re-signs the list of active ones,
+ * with a new serial, whenever that list changes.
+ */
+export class RegistryService {
+  readonly #db: RegistryDb
+  readonly #signer: EntrySigner
+  #current: SignedParticipantList | undefined
+
+  constructor (db: RegistryDb, signer: EntrySigner) {
+    this.#db = db
+    this.#signer = signer
+    const row = db.select().from(signedList).where(eq(signedList.id, 'current')).get()
+    this.#current = row === undefined ? undefined : { jws: row.jws, serial: row.serial }
+  }
+
+  get peerId (): string {
+    return this.#signer.peerId
+  }
+
+  /** Registers a node from its self-signed request: new ones are pending, known ones update their addresses. */
+  async register (jws: unknown): Promise<{ participant: Participant, created: boolean }> {
+    if (typeof jws !== 'string') throw new RegistryError(400, 'validation_failed', 'registration must be a compact JWS string', 'registration')
+    let reg
+    try {
+      reg = await verifyRegistration(jws)
+    } catch (err) {
+      if (err instanceof InvalidEntryError) throw new RegistryError(400, 'invalid_registration', err.message, 'registration')
+      throw err
+    }
+    const now = new Date().toISOString()
+    const byPeer = this.#db.select().from(participants).where(eq(participants.peerId, reg.peerId)).get()
+    if (byPeer !== undefined) {
+      if (byPeer.status === 'revoked') throw new RegistryError(403, 'revoked', 'this peer id has been revoked; ask the region operator')
+      this.#db.update(participants).set({ addresses: reg.addresses, kommune: reg.kommune, updatedAt: now }).where(eq(participants.id, byPeer.id)).run()
+      if (byPeer.status === 'active') await this.#resign()
+      return { participant: this.get(byPeer.id), created: false }
+    }
+    const byAgs = this.#db.select().from(participants).where(eq(participants.id, reg.ags)).get()
+    if (byAgs !== undefined) {
+      throw new RegistryError(409, 'conflict', `AGS ${reg.ags} is registered with another key; a key change goes through the operator`, 'ags')
+    }
+    this.#db.insert(participants).values({
+      id: reg.ags,
+      kommune: reg.kommune,
+      ags: reg.ags,
+      peerId: reg.peerId,
+      publicKeyJwk: publicJwkOfPeerId(reg.peerId),
+      addresses: reg.addresses,
+      status: 'pending',
+      createdAt: now,
+      updatedAt: now
+    }).run()
+    return { participant: this.get(reg.ags), created: true }
+  }
+
+  async approve (idOrPeerId: string): Promise<Participant> {
+    return this.#setStatus(idOrPeerId, 'active')
+  }
+
+  async revoke (idOrPeerId: string): Promise<Participant> {
+    return this.#setStatus(idOrPeerId, 'revoked')
+  }
+
+  get (idOrPeerId: string): Participant {
+    const row = this.#db.select().from(participants)
+      .where(or(eq(participants.id, idOrPeerId), eq(participants.peerId, idOrPeerId))).get()
+    if (row === undefined) throw new RegistryError(404, 'not_found', `no participant "${idOrPeerId}"`)
+    return toParticipant(row)
+  }
+
+  all (): Participant[] {
+    return this.#db.select().from(participants).orderBy(participants.id).all().map(toParticipant)
+  }
+
+  /** The current signed list; signs the first one (serial 1) on demand. */
+  async list (): Promise<SignedParticipantList> {
+    if (this.#current === undefined) await this.#resign()
+    return this.#current!
+  }
+
+  async #setStatus (idOrPeerId: string, status: 'active' | 'revoked'): Promise<Participant> {
+    const p = this.get(idOrPeerId)
+    if (p.status === status) return p
+    this.#db.update(participants).set({ status, updatedAt: new Date().toISOString() }).where(eq(participants.id, p.id)).run()
+    await this.#resign()
+    return this.get(p.id)
+  }
+
+  async #resign (): Promise<void> {
+    const serial = (this.#current?.serial ?? 0) + 1
+    const payload: ParticipantList = {
+      v: 1,
+      registry: this.#signer.peerId,
+      serial,
+      issuedAt: new Date().toISOString(),
+      participants: this.all().filter(p => p.status === 'active')
+    }
+    const jws = await this.#signer.signDocument(payload, PARTICIPANT_LIST_TYP)
+    this.#db.insert(signedList).values({ id: 'current', serial, jws })
+      .onConflictDoUpdate({ target: signedList.id, set: { serial, jws } }).run()
+    this.#current = { jws, serial }
+  }
+}
+
+function toParticipant (row: ParticipantRow): Participant {
+  return { ...row, publicKeyJwk: row.publicKeyJwk as Participant['publicKeyJwk'] }
+}
