@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
-import { agsSchema } from '../../protocol/src/index.js'
+import { agsSchema, publicJwkSchema } from '../../protocol/src/index.js'
 
 // A node's configuration lives in <dataDir>/config.json, written by `init`.
 // Environment variables override single values, for containers and tests.
@@ -21,8 +21,31 @@ export const nodeConfigSchema = z.strictObject({
     publicUrl: z.url().optional()
   }).default({ host: '127.0.0.1', port: DEFAULT_HTTP_PORT }),
   p2p: z.strictObject({
-    listen: z.array(z.string().min(1)).default(['/ip4/127.0.0.1/tcp/4001'])
-  }).default({ listen: ['/ip4/127.0.0.1/tcp/4001'] }),
+    listen: z.array(z.string().min(1)).default(['/ip4/127.0.0.1/tcp/4001']),
+    /** Addresses to register instead of the listen addresses (NAT, public IP). */
+    announce: z.array(z.string().min(1)).default([]),
+    /** Dial every registered participant (the default), or only `bootstrap`. */
+    dialRegistered: z.boolean().default(true),
+    /** Extra peers to dial: multiaddrs ending in /p2p/<peer id>. */
+    bootstrap: z.array(z.string().min(1)).default([]),
+    /** Inbound connections per second per host before libp2p refuses (raise for many nodes on one host). */
+    inboundConnectionThreshold: z.number().int().positive().default(5),
+    maxConnections: z.number().int().positive().default(300)
+  }).prefault({}),
+  /** The region's registry. Without it the node runs alone (no libp2p). */
+  registry: z.strictObject({
+    url: z.url(),
+    /** The registry's public key, pinned: lists signed by any other key are refused. */
+    publicKeyJwk: publicJwkSchema
+  }).optional(),
+  sync: z.strictObject({
+    /** How often the participant list is fetched from the registry. */
+    registryRefreshMs: z.number().int().min(50).default(60_000),
+    /** How often the node pulls from a peer it is connected to (anti-entropy). */
+    antiEntropyMs: z.number().int().min(50).default(30_000),
+    /** How often unconnected participants are dialled again. */
+    redialMs: z.number().int().min(50).default(10_000)
+  }).prefault({}),
   maxUploadBytes: z.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
@@ -39,6 +62,7 @@ export const keyPath = (dataDir: string): string => join(dataDir, 'node-key.json
 export const tokenPath = (dataDir: string): string => join(dataDir, 'admin-token')
 export const databasePath = (dataDir: string): string => join(dataDir, 'node.sqlite')
 export const blobsPath = (dataDir: string): string => join(dataDir, 'blobs')
+export const participantCachePath = (dataDir: string): string => join(dataDir, 'participants.jws')
 
 /** SWF_* variables that override config values; names documented in the README. */
 function envOverrides (env: NodeJS.ProcessEnv): (c: Record<string, any>) => void {

@@ -4,12 +4,16 @@ import { resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { EntrySigner, peerIdOf, publicJwkOf } from '../../protocol/src/index.js'
 import { BlobStore } from './blob-store.js'
-import { blobsPath, databasePath, keyPath, loadConfig, tokenPath, type NodeConfig } from './config.js'
+import { blobsPath, databasePath, keyPath, loadConfig, participantCachePath, tokenPath, type NodeConfig } from './config.js'
 import { openDatabase, type NodeDb } from './db/open.js'
 import { createApp } from './http/app.js'
 import { loadIdentityKey } from './identity-store.js'
 import { createLogger, type Logger } from './logger.js'
 import { CatalogService } from './services/catalog-service.js'
+import { EntryStore } from './services/entry-store.js'
+import { RegionalCatalog } from './services/regional-catalog.js'
+import { Network } from './p2p/network.js'
+import { ParticipantDirectory } from './p2p/participant-directory.js'
 import { VERSION } from './version.js'
 
 export interface StartOptions {
@@ -26,6 +30,9 @@ export interface RunningNode {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 */
   url: string
   catalog: CatalogService
+  store: EntryStore
+  network: Network | undefined
+  directory: ParticipantDirectory | undefined
   db: NodeDb
   log: Logger
   stop: () => Promise<void>
@@ -43,10 +50,39 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   const db = openDatabase(databasePath(dataDir))
   const blobs = new BlobStore(blobsPath(dataDir))
   await blobs.init()
-  const catalog = new CatalogService(db, await EntrySigner.create(key), blobs, config.kommune.name)
+  const entryStore = new EntryStore(db)
+  const catalog = new CatalogService(db, await EntrySigner.create(key), blobs, entryStore, config.kommune.name)
+  let directory: ParticipantDirectory | undefined
+  let network: Network | undefined
+  if (config.registry !== undefined) {
+    directory = new ParticipantDirectory({
+      registryUrl: config.registry.url,
+      registryKey: config.registry.publicKeyJwk,
+      cacheFile: participantCachePath(dataDir),
+      log: log.child({ part: 'directory' })
+    })
+    network = new Network({ key, config, directory, store: entryStore, log: log.child({ part: 'p2p' }) })
+    try {
+      await network.start()
+    } catch (err) {
+      db.$client.close()
+      throw err
+    }
+    const net = network
+    catalog.onPublished(entry => net.publish(entry))
+  } else {
+    log.info('no registry configured: running alone (join a region with "swf-node join")')
+  }
+  const dir = directory
+  const regional = new RegionalCatalog(db, peer => peer === peerId ? config.kommune.name : dir?.get(peer)?.kommune ?? null)
+
   const startedAt = new Date()
   const app = createApp({
     catalog,
+    regional,
+    store: entryStore,
+    network,
+    directory,
     blobs,
     adminToken,
     maxUploadBytes: config.maxUploadBytes,
@@ -59,6 +95,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   const address = await new Promise<AddressInfo>((resolveListen, reject) => {
     server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, info => resolveListen(info))
     server.once('error', (err: NodeJS.ErrnoException) => {
+      void network?.stop()
       db.$client.close()
       reject(err.code === 'EADDRINUSE'
         ? new Error(`HTTP port ${config.http.port} on ${config.http.host} is in use; set http.port in config.json or SWF_HTTP_PORT`)
@@ -76,6 +113,9 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     peerId,
     url,
     catalog,
+    store: entryStore,
+    network,
+    directory,
     db,
     log,
     stop: async () => {
@@ -86,6 +126,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
         // Idle keep-alive sockets would hold close() open.
         if ('closeAllConnections' in server) server.closeAllConnections()
       })
+      await network?.stop()
       db.$client.close()
       log.info('node stopped')
     }

@@ -1,6 +1,6 @@
-import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { generateKeyPair, generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
-import type { Ed25519PrivateKey } from '@libp2p/interface'
+import type { Ed25519PrivateKey, Ed25519PublicKey } from '@libp2p/interface'
 import { base64url } from 'jose'
 import { InvalidKeyError } from './errors.js'
 
@@ -83,4 +83,16 @@ export function publicKeyBytesOfPeerId (peerId: string): Uint8Array {
 
 export function publicJwkOfPeerId (peerId: string): Ed25519PublicJwk {
   return { kty: 'OKP', crv: 'Ed25519', x: base64url.encode(publicKeyBytesOfPeerId(peerId)), kid: peerId }
+}
+
+/** The peer id of an Ed25519 public JWK (e.g. the pinned registry key). */
+export function peerIdOfPublicJwk (jwk: Ed25519PublicJwk): string {
+  let raw: Uint8Array
+  try {
+    raw = base64url.decode(jwk.x)
+  } catch {
+    throw new InvalidKeyError('JWK x is not base64url')
+  }
+  if (raw.length !== 32) throw new InvalidKeyError('JWK x must be 32 bytes')
+  return peerIdFromPublicKey(publicKeyFromRaw(raw) as Ed25519PublicKey).toString()
 }

@@ -56,7 +56,7 @@ export async function startTestNode (config: Partial<NodeConfigInput> = {}): Pro
 /** Everything a node stores, by content: all table rows and every blob file's hash. */
 export function snapshotState (t: TestNode): string {
   const sqlite = t.node.db.$client
-  const tables = ['entries', 'datasets', 'blobs'].map(name =>
+  const tables = ['entries', 'datasets', 'blobs', 'publishers'].map(name =>
     sqlite.prepare(`SELECT * FROM ${name} ORDER BY 1, 2`).all())
   const files: string[] = []
   const walk = (dir: string): void => {

@@ -46,3 +46,15 @@ export const blobs = sqliteTable('blobs', {
 export type EntryRow = typeof entries.$inferSelect
 export type DatasetRow = typeof datasets.$inferSelect
 export type BlobRow = typeof blobs.$inferSelect
+
+/** Per publisher: what the node holds. contiguousSeq is the sync watermark. */
+export const publishers = sqliteTable('publishers', {
+  peerId: text('peer_id').primaryKey(),
+  /** Every entry 1..contiguousSeq is held; gossip may deliver later ones first. */
+  contiguousSeq: integer('contiguous_seq').notNull(),
+  /** Highest sequence number held (≥ contiguousSeq). */
+  maxSeq: integer('max_seq').notNull(),
+  updatedAt: text('updated_at').notNull()
+})
+
+export type PublisherRow = typeof publishers.$inferSelect

@@ -9,9 +9,18 @@ import { datasetRoutes } from './routes/datasets.js'
 import { fileRoutes } from './routes/files.js'
 import { healthRoutes } from './routes/health.js'
 import { nodeInfoRoutes, type NodeInfo } from './routes/node-info.js'
+import { regionRoutes } from './routes/region.js'
+import type { EntryStore } from '../services/entry-store.js'
+import type { RegionalCatalog } from '../services/regional-catalog.js'
+import type { Network } from '../p2p/network.js'
+import type { ParticipantDirectory } from '../p2p/participant-directory.js'
 
 export interface AppDeps {
   catalog: CatalogService
+  regional: RegionalCatalog
+  store: EntryStore
+  network?: Network
+  directory?: ParticipantDirectory
   blobs: BlobStore
   adminToken: string
   maxUploadBytes: number
@@ -29,6 +38,7 @@ export function createApp (deps: AppDeps): Hono {
   app.route('/api/v1', nodeInfoRoutes(deps))
   app.route('/api/v1/datasets', datasetRoutes({ ...deps, admin }))
   app.route('/api/v1/files', fileRoutes(deps))
+  app.route('/api/v1', regionRoutes(deps))
   app.notFound(onNotFound)
   app.onError(onError(deps.log))
   return app

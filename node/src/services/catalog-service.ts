@@ -6,6 +6,7 @@ import {
 import type { BlobStore, StoredBlob } from '../blob-store.js'
 import type { NodeDb } from '../db/open.js'
 import { blobs, datasets, entries, type DatasetRow } from '../db/schema.js'
+import type { EntryStore } from './entry-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { Mutex } from '../mutex.js'
 
@@ -59,13 +60,21 @@ export class CatalogService {
   readonly #signer: EntrySigner
   readonly #blobs: BlobStore
   readonly #publisherName: string
+  readonly #entries: EntryStore
   readonly #lock = new Mutex()
+  #onPublished: ((entry: SignedEntry) => void) | undefined
 
-  constructor (db: NodeDb, signer: EntrySigner, blobStore: BlobStore, publisherName: string) {
+  constructor (db: NodeDb, signer: EntrySigner, blobStore: BlobStore, entryStore: EntryStore, publisherName: string) {
     this.#db = db
     this.#signer = signer
     this.#blobs = blobStore
+    this.#entries = entryStore
     this.#publisherName = publisherName
+  }
+
+  /** Called after each own entry is committed (the node gossips it). */
+  onPublished (fn: (entry: SignedEntry) => void): void {
+    this.#onPublished = fn
   }
 
   get publisher (): string {
@@ -248,33 +257,14 @@ export class CatalogService {
       ...(dataset === null ? {} : { dataset })
     }
     const signed = await this.#signer.sign(payload)
-    const now = new Date().toISOString()
-    this.#db.transaction(tx => {
-      tx.insert(entries).values({
-        hash: signed.hash,
-        publisher: payload.publisher,
-        seq: payload.seq,
-        datasetId,
-        tombstone: payload.tombstone,
-        issuedAt: payload.issuedAt,
-        receivedAt: now,
-        jws: signed.jws
-      }).run()
-      const state = {
-        entryHash: signed.hash,
-        seq: payload.seq,
-        tombstone: payload.tombstone,
-        title: dataset?.title ?? null,
-        metadata: dataset,
-        issuedAt: payload.issuedAt
-      }
-      tx.insert(datasets).values({ publisher: payload.publisher, datasetId, ...state })
-        .onConflictDoUpdate({ target: [datasets.publisher, datasets.datasetId], set: state })
-        .run()
+    const [outcome] = this.#entries.store([signed], tx => {
       if (blob !== undefined) {
-        tx.insert(blobs).values({ sha256: blob.sha256, byteSize: blob.byteSize, storedAt: now }).onConflictDoNothing().run()
+        tx.insert(blobs).values({ sha256: blob.sha256, byteSize: blob.byteSize, storedAt: new Date().toISOString() }).onConflictDoNothing().run()
       }
-    }, { behavior: 'immediate' })
+    })
+    // Only possible if another writer took this seq: never sign over it.
+    if (outcome !== 'stored') throw new ConflictError(`sequence ${payload.seq} is taken (${outcome}); retry`)
+    this.#onPublished?.(signed)
     const p = signed.payload
     return {
       dataset: p.dataset ?? null,

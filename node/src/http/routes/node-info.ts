@@ -1,5 +1,8 @@
 import { Hono } from 'hono'
 import type { CatalogService } from '../../services/catalog-service.js'
+import type { EntryStore } from '../../services/entry-store.js'
+import type { Network } from '../../p2p/network.js'
+import type { ParticipantDirectory } from '../../p2p/participant-directory.js'
 import type { Ed25519PublicJwk } from '../../../../protocol/src/index.js'
 
 export interface NodeInfo {
@@ -9,12 +12,22 @@ export interface NodeInfo {
   version: string
 }
 
+export interface NodeInfoDeps {
+  info: NodeInfo
+  catalog: CatalogService
+  store: EntryStore
+  startedAt: Date
+  network?: Network
+  directory?: ParticipantDirectory
+}
+
 /** /api/v1/node (who this node is) and /api/v1/status (how it is doing). */
-export function nodeInfoRoutes ({ info, catalog, startedAt }: { info: NodeInfo, catalog: CatalogService, startedAt: Date }): Hono {
+export function nodeInfoRoutes ({ info, catalog, store, startedAt, network, directory }: NodeInfoDeps): Hono {
   return new Hono()
-    .get('/node', c => c.json(info))
+    .get('/node', c => c.json({ ...info, addresses: network?.addresses() ?? [] }))
     .get('/status', c => {
       const head = catalog.head()
+      const publishers = store.publisherStates()
       return c.json({
         peerId: info.peerId,
         kommune: info.kommune,
@@ -22,6 +35,28 @@ export function nodeInfoRoutes ({ info, catalog, startedAt }: { info: NodeInfo, 
         ownDatasets: catalog.countOwn(),
         ownEntries: head.seq,
         headHash: head.hash,
+        regionalEntries: store.countEntries(),
+        regionalDatasets: store.countDatasets(),
+        registry: directory === undefined
+          ? null
+          : {
+              listSerial: directory.serial,
+              participants: directory.participants().length,
+              lastFetchAt: directory.lastFetchAt ?? null,
+              lastFetchError: directory.lastFetchError ?? null,
+              registration: network?.registration ?? null
+            },
+        connectedPeers: network?.host.getPeers().length ?? 0,
+        // Lag: entries held beyond a gap, i.e. known to exist but not yet contiguous.
+        sync: publishers.map(p => ({
+          publisher: p.peerId,
+          kommune: p.peerId === info.peerId ? info.kommune.name : directory?.get(p.peerId)?.kommune ?? null,
+          contiguousSeq: p.contiguousSeq,
+          maxSeq: p.maxSeq,
+          lag: p.maxSeq - p.contiguousSeq
+        })),
+        gossip: network?.gossip?.counters ?? null,
+        accepted: network?.acceptor.counters ?? null,
         startedAt: startedAt.toISOString(),
         uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000)
       })

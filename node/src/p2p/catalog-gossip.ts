@@ -1,0 +1,70 @@
+import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
+import type { Logger } from 'pino'
+import { CATALOG_TOPIC, decodeGossipEntry, encodeGossipEntry, SyncCodecError, type SignedEntry } from '../../../protocol/src/index.js'
+import type { EntryAcceptor } from '../services/entry-acceptor.js'
+import type { PeerTracker } from './peer-tracker.js'
+
+export interface GossipCounters {
+  published: number
+  accepted: number
+  ignored: number
+  rejected: number
+}
+
+/**
+ * Push half of catalog sync: own entries are published on CATALOG_TOPIC at
+ * once; received ones are verified and stored inside gossipsub's validator,
+ * so only valid, new entries are forwarded (Reject penalises the sender).
+ */
+export class CatalogGossip {
+  readonly counters: GossipCounters = { published: 0, accepted: 0, ignored: 0, rejected: 0 }
+
+  constructor (
+    private readonly pubsub: GossipSub,
+    private readonly acceptor: EntryAcceptor,
+    private readonly tracker: PeerTracker,
+    private readonly log: Logger,
+    /** Called when an accepted entry reveals a gap in a publisher's sequence. */
+    private readonly onGap: (fromPeer: string) => void
+  ) {}
+
+  start (): void {
+    this.pubsub.topicValidators.set(CATALOG_TOPIC, async (peerId, msg) => {
+      const from = peerId.toString()
+      let jws: string
+      try {
+        jws = decodeGossipEntry(msg.data)
+      } catch (err) {
+        if (!(err instanceof SyncCodecError)) throw err
+        return this.#count(from, TopicValidatorResult.Reject, 0)
+      }
+      const r = await this.acceptor.accept([jws], `gossip:${from}`)
+      if (r.gaps.length > 0) this.onGap(from)
+      if (r.rejected.length > 0) return this.#count(from, TopicValidatorResult.Reject, 0)
+      return this.#count(from, r.stored.length > 0 ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore, r.stored.length)
+    })
+    this.pubsub.subscribe(CATALOG_TOPIC)
+  }
+
+  stop (): void {
+    this.pubsub.topicValidators.delete(CATALOG_TOPIC)
+  }
+
+  async publish (entry: SignedEntry): Promise<void> {
+    try {
+      await this.pubsub.publish(CATALOG_TOPIC, encodeGossipEntry(entry.jws))
+      this.counters.published++
+    } catch (err) {
+      // No peer yet: anti-entropy delivers it when one connects.
+      this.log.debug({ err: (err as Error).message, seq: entry.payload.seq }, 'gossip publish failed')
+    }
+  }
+
+  #count (from: string, result: TopicValidatorResult, stored: number): TopicValidatorResult {
+    if (result === TopicValidatorResult.Accept) this.counters.accepted++
+    else if (result === TopicValidatorResult.Ignore) this.counters.ignored++
+    else this.counters.rejected++
+    this.tracker.received(from, stored, result === TopicValidatorResult.Reject ? 1 : 0)
+    return result
+  }
+}

@@ -1,0 +1,112 @@
+import type { PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { lpStream } from '@libp2p/utils'
+import type { Logger } from 'pino'
+import {
+  decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, MAX_SYNC_PAGE_ENTRIES, SYNC_PROTOCOL,
+  type SyncPage
+} from '../../../protocol/src/index.js'
+import type { EntryAcceptor } from '../services/entry-acceptor.js'
+import type { EntryStore } from '../services/entry-store.js'
+import type { Host } from './host.js'
+import type { PeerTracker } from './peer-tracker.js'
+
+/** Bytes of JWS per page, well under the frame limit. */
+const PAGE_BYTES = 1024 * 1024
+const REQUEST_TIMEOUT_MS = 10_000
+const PAGE_TIMEOUT_MS = 30_000
+
+export interface PullResult {
+  received: number
+  stored: number
+  rejected: number
+}
+
+/**
+ * Pull half of catalog sync (anti-entropy): the asker sends its version
+ * vector; the responder streams every entry the asker lacks, of every
+ * publisher it holds — relaying is how an offline Kommune stays in the
+ * catalog. Pages are length-prefixed; the asker verifies and stores each
+ * page before reading the next, which is the back-pressure.
+ */
+export class CatalogSync {
+  constructor (
+    private readonly host: Host,
+    private readonly store: EntryStore,
+    private readonly acceptor: EntryAcceptor,
+    private readonly tracker: PeerTracker,
+    private readonly isAllowed: (peerId: string) => boolean,
+    private readonly log: Logger
+  ) {}
+
+  async start (): Promise<void> {
+    await this.host.handle(SYNC_PROTOCOL, async (stream, connection) => {
+      await this.#serve(stream, connection.remotePeer).catch(err => {
+        this.log.debug({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'sync request failed')
+        stream.abort(err as Error)
+      })
+    }, { maxInboundStreams: 4 })
+  }
+
+  async stop (): Promise<void> {
+    await this.host.unhandle(SYNC_PROTOCOL)
+  }
+
+  /** Pulls everything `peer` holds that this node lacks. */
+  async pull (peer: string | PeerId): Promise<PullResult> {
+    const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
+    const from = peerId.toString()
+    const result: PullResult = { received: 0, stored: 0, rejected: 0 }
+    const stream = await this.host.dialProtocol(peerId, SYNC_PROTOCOL, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
+      await lp.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector() }))
+      for (;;) {
+        const page = decodeSyncPage((await lp.read({ signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })).subarray())
+        const r = await this.acceptor.accept(page.entries, `sync:${from}`)
+        result.received += page.entries.length
+        result.stored += r.stored.length
+        result.rejected += r.rejected.length
+        this.tracker.received(from, r.stored.length, r.rejected.length)
+        if (page.done) break
+      }
+      await stream.close()
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+    this.tracker.synced(from)
+    return result
+  }
+
+  async #serve (stream: Stream, remote: PeerId): Promise<void> {
+    if (!this.isAllowed(remote.toString())) throw new Error('peer is not an active participant')
+    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
+    const request = decodeSyncRequest((await lp.read({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).subarray())
+    let page: string[] = []
+    let bytes = 0
+    const flush = async (done: boolean): Promise<void> => {
+      const msg: SyncPage = { type: 'sync-page', entries: page, done }
+      await lp.write(encodeSyncMessage(msg)) // awaits drain: back-pressure from a slow asker
+      page = []
+      bytes = 0
+    }
+    for (const state of this.store.publisherStates()) {
+      // Relay only publishers that still belong (and never the asker's revoked peers).
+      if (!this.isAllowed(state.peerId) && state.peerId !== this.host.peerId.toString()) continue
+      let after = request.have[state.peerId] ?? 0
+      while (after < state.maxSeq) {
+        const rows = this.store.entriesAfter(state.peerId, after, MAX_SYNC_PAGE_ENTRIES)
+        if (rows.length === 0) break
+        for (const row of rows) {
+          if (page.length >= MAX_SYNC_PAGE_ENTRIES || bytes + row.jws.length > PAGE_BYTES) await flush(false)
+          page.push(row.jws)
+          bytes += row.jws.length
+          after = row.seq
+        }
+      }
+    }
+    await flush(true)
+    await stream.close()
+  }
+}

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { identify, type Identify } from '@libp2p/identify'
+import type { Ed25519PrivateKey, Libp2p, PeerId } from '@libp2p/interface'
+import { ping, type Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import type { NodeConfig } from '../config.js'
+
+export type Host = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
+
+export interface HostOptions {
+  key: Ed25519PrivateKey
+  p2p: NodeConfig['p2p']
+  /** The gate: only active registered participants get a connection. */
+  isAllowed: (peerId: string) => boolean
+}
+
+/**
+ * The node's libp2p host: TCP, noise, yamux, identify, ping and gossipsub.
+ * The connection gater admits only peers the registry lists as active, in
+ * both directions, before any protocol stream can be opened.
+ */
+export async function createHost ({ key, p2p, isAllowed }: HostOptions): Promise<Host> {
+  const deny = (peerId: PeerId): boolean => !isAllowed(peerId.toString())
+  return createLibp2p({
+    privateKey: key,
+    addresses: { listen: p2p.listen, ...(p2p.announce.length > 0 ? { announce: p2p.announce } : {}) },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: {
+      denyDialPeer: deny,
+      denyInboundEncryptedConnection: deny,
+      denyOutboundEncryptedConnection: deny
+    },
+    connectionManager: {
+      maxConnections: p2p.maxConnections,
+      inboundConnectionThreshold: p2p.inboundConnectionThreshold
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        // Entries carry their own signatures; gossipsub's would only add bytes.
+        globalSignaturePolicy: 'StrictNoSign',
+        // The message id is the entry hash, so the same entry is one message however it travels.
+        msgIdFn: msg => createHash('sha256').update(msg.data).digest(),
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false
+      })
+    }
+  })
+}

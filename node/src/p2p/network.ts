@@ -1,0 +1,223 @@
+import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Logger } from 'pino'
+import { EntrySigner, EntryVerifier, peerIdOf, REGISTRATION_TYP, type Registration, type SignedEntry } from '../../../protocol/src/index.js'
+import type { NodeConfig } from '../config.js'
+import { EntryAcceptor } from '../services/entry-acceptor.js'
+import type { EntryStore } from '../services/entry-store.js'
+import { CatalogGossip } from './catalog-gossip.js'
+import { CatalogSync } from './catalog-sync.js'
+import { createHost, type Host } from './host.js'
+import type { ParticipantDirectory } from './participant-directory.js'
+import { PeerTracker } from './peer-tracker.js'
+
+export interface NetworkOptions {
+  key: Ed25519PrivateKey
+  config: NodeConfig
+  directory: ParticipantDirectory
+  store: EntryStore
+  log: Logger
+}
+
+/**
+ * The node in the region: keeps connections to the active participants,
+ * pushes own entries by gossip, pulls what is missing on connect and
+ * periodically, and forgets revoked participants and their entries.
+ */
+export class Network {
+  readonly tracker = new PeerTracker()
+  readonly acceptor: EntryAcceptor
+  readonly #opts: NetworkOptions
+  readonly #self: string
+  #host: Host | undefined
+  #gossip: CatalogGossip | undefined
+  #sync: CatalogSync | undefined
+  readonly #timers: NodeJS.Timeout[] = []
+  readonly #pulling = new Map<string, Promise<void>>()
+  readonly #pullAgain = new Set<string>()
+  #stopped = false
+  registration: { status: string, at: string, error?: string } | undefined
+
+  constructor (opts: NetworkOptions) {
+    this.#opts = opts
+    this.#self = peerIdOf(opts.key)
+    this.acceptor = new EntryAcceptor(opts.store, opts.directory, new EntryVerifier(), this.#self, opts.log.child({ part: 'acceptor' }))
+  }
+
+  get host (): Host {
+    if (this.#host === undefined) throw new Error('network not started')
+    return this.#host
+  }
+
+  get gossip (): CatalogGossip | undefined {
+    return this.#gossip
+  }
+
+  get sync (): CatalogSync | undefined {
+    return this.#sync
+  }
+
+  async start (): Promise<void> {
+    const { directory, config, log } = this.#opts
+    await directory.loadCache()
+    await directory.refresh()
+    this.#purgeNonMembers()
+
+    const isAllowed = (peerId: string): boolean => directory.isActive(peerId)
+    const host = this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed })
+    this.#gossip = new CatalogGossip(host.services.pubsub, this.acceptor, this.tracker, log.child({ part: 'gossip' }), peer => this.#schedulePull(peer))
+    this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, isAllowed, log.child({ part: 'sync' }))
+    this.#gossip.start()
+    await this.#sync.start()
+
+    host.addEventListener('peer:connect', evt => {
+      const peer = evt.detail.toString()
+      this.tracker.connected(peer)
+      this.#schedulePull(peer)
+    })
+    host.addEventListener('peer:disconnect', evt => this.tracker.disconnected(evt.detail.toString()))
+    directory.on('change', ({ removed }) => { this.#onMembershipChange(removed) })
+
+    log.info({ addresses: host.getMultiaddrs().map(String) }, 'libp2p listening')
+    void this.register()
+    this.#dialAll()
+    this.#every(config.sync.registryRefreshMs, () => { void directory.refresh() })
+    this.#every(config.sync.redialMs, () => this.#dialAll())
+    this.#every(config.sync.antiEntropyMs, () => {
+      for (const peer of host.getPeers()) this.#schedulePull(peer.toString())
+    })
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped = true
+    for (const t of this.#timers) clearInterval(t)
+    this.#gossip?.stop()
+    await Promise.allSettled(this.#pulling.values())
+    await this.#host?.stop()
+  }
+
+  /** Gossips an own entry right after it is committed. */
+  publish (entry: SignedEntry): void {
+    void this.#gossip?.publish(entry)
+  }
+
+  /** Addresses others should dial: the announce list, or what libp2p listens on. */
+  addresses (): string[] {
+    const announce = this.#opts.config.p2p.announce
+    if (announce.length > 0) return announce
+    return this.host.getMultiaddrs().map(a => a.toString())
+  }
+
+  /** Sends this node's signed registration (address update) to the registry. */
+  async register (): Promise<void> {
+    const { config, log } = this.#opts
+    if (config.registry === undefined) return
+    const reg: Registration = {
+      v: 1,
+      kommune: config.kommune.name,
+      ags: config.kommune.ags,
+      peerId: this.#self,
+      addresses: this.addresses(),
+      issuedAt: new Date().toISOString()
+    }
+    try {
+      const jws = await (await EntrySigner.create(this.#opts.key)).signDocument(reg, REGISTRATION_TYP)
+      const res = await fetch(`${config.registry.url.replace(/\/+$/, '')}/participants`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ registration: jws }),
+        signal: AbortSignal.timeout(10_000)
+      })
+      const body = await res.json().catch(() => null) as { status?: string, error?: { message?: string } } | null
+      if (!res.ok) throw new Error(`registry answered ${res.status}: ${body?.error?.message ?? ''}`)
+      this.registration = { status: body?.status ?? 'unknown', at: new Date().toISOString() }
+      log.info({ status: body?.status }, 'registered with the registry')
+    } catch (err) {
+      this.registration = { status: 'failed', at: new Date().toISOString(), error: (err as Error).message }
+      log.warn({ err: (err as Error).message }, 'registration with the registry failed; will retry at next start')
+    }
+  }
+
+  /** Pulls from a peer now; coalesces concurrent requests for the same peer. */
+  async pullFrom (peer: string): Promise<void> {
+    const running = this.#pulling.get(peer)
+    if (running !== undefined) {
+      this.#pullAgain.add(peer)
+      return running
+    }
+    const p = (async () => {
+      try {
+        do {
+          this.#pullAgain.delete(peer)
+          const r = await this.#sync!.pull(peer)
+          if (r.received > 0) this.#opts.log.debug({ peer, ...r }, 'pulled entries')
+        } while (this.#pullAgain.has(peer) && !this.#stopped)
+      } catch (err) {
+        if (!this.#stopped) this.#opts.log.debug({ peer, err: (err as Error).message }, 'pull failed')
+      } finally {
+        this.#pulling.delete(peer)
+      }
+    })()
+    this.#pulling.set(peer, p)
+    return p
+  }
+
+  #schedulePull (peer: string): void {
+    if (this.#stopped || !this.#opts.directory.isActive(peer)) return
+    void this.pullFrom(peer)
+  }
+
+  #dialTargets (): Array<{ peerId: PeerId, addrs: string[] }> {
+    const { directory, config } = this.#opts
+    const targets = new Map<string, string[]>()
+    if (config.p2p.dialRegistered) {
+      for (const p of directory.participants()) {
+        if (p.peerId !== this.#self) targets.set(p.peerId, p.addresses)
+      }
+    }
+    for (const addr of config.p2p.bootstrap) {
+      const peer = multiaddr(addr).getComponents().find(c => c.name === 'p2p')?.value
+      if (peer !== undefined && peer !== this.#self) targets.set(peer, [...(targets.get(peer) ?? []), addr])
+    }
+    return [...targets].map(([peer, addrs]) => ({ peerId: peerIdFromString(peer), addrs }))
+  }
+
+  #dialAll (): void {
+    if (this.#stopped) return
+    const host = this.host
+    const connected = new Set(host.getPeers().map(p => p.toString()))
+    for (const { peerId, addrs } of this.#dialTargets()) {
+      if (connected.has(peerId.toString()) || !this.#opts.directory.isActive(peerId.toString())) continue
+      const targets = addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peerId.toString()}`))
+      if (targets.length === 0) continue
+      host.dial(targets, { signal: AbortSignal.timeout(5_000) }).catch(err => {
+        this.#opts.log.debug({ peer: peerId.toString(), err: (err as Error).message }, 'dial failed')
+      })
+    }
+  }
+
+  #onMembershipChange (removed: string[]): void {
+    this.#purgeNonMembers()
+    for (const peer of removed) {
+      this.#opts.log.info({ peer }, 'participant left the region; disconnecting')
+      void this.#host?.hangUp(peerIdFromString(peer)).catch(() => {})
+    }
+    this.#dialAll()
+  }
+
+  /** Entries of publishers that are not (or no longer) active participants disappear. */
+  #purgeNonMembers (): void {
+    const { directory, store, log } = this.#opts
+    if (directory.serial === 0) return // no list at all yet: keep everything until one arrives
+    const gone = store.publisherStates().map(s => s.peerId).filter(p => p !== this.#self && !directory.isActive(p))
+    const removed = store.purgePublishers(gone)
+    if (removed > 0) log.info({ publishers: gone.length, entries: removed }, 'removed entries of publishers that no longer belong')
+  }
+
+  #every (ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms)
+    t.unref()
+    this.#timers.push(t)
+  }
+}

@@ -1,0 +1,127 @@
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { EventEmitter } from 'node:events'
+import type { Logger } from 'pino'
+import {
+  InvalidEntryError, peerIdOfPublicJwk, verifyParticipantList,
+  type Ed25519PublicJwk, type Participant, type ParticipantList
+} from '../../../protocol/src/index.js'
+
+export interface DirectoryOptions {
+  registryUrl: string
+  registryKey: Ed25519PublicJwk
+  cacheFile: string
+  log: Logger
+  /** Per-request timeout against the registry. */
+  timeoutMs?: number
+}
+
+export interface DirectoryEvents {
+  /** A newer list was accepted: who joined and who left. */
+  change: [{ serial: number, added: string[], removed: string[] }]
+}
+
+/**
+ * The region's participant list as this node trusts it: fetched from the
+ * registry, accepted only with the pinned key's signature and a serial not
+ * below the one held, cached on disk so the node keeps working while the
+ * registry is down.
+ */
+export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
+  readonly #opts: DirectoryOptions
+  readonly #registryPeerId: string
+  #list: ParticipantList | undefined
+  #byPeer = new Map<string, Participant>()
+  lastFetchAt: string | undefined
+  lastFetchError: string | undefined
+
+  constructor (opts: DirectoryOptions) {
+    super()
+    this.#opts = opts
+    this.#registryPeerId = peerIdOfPublicJwk(opts.registryKey)
+  }
+
+  get serial (): number {
+    return this.#list?.serial ?? 0
+  }
+
+  get registryPeerId (): string {
+    return this.#registryPeerId
+  }
+
+  isActive (peerId: string): boolean {
+    return this.#byPeer.has(peerId)
+  }
+
+  get (peerId: string): Participant | undefined {
+    return this.#byPeer.get(peerId)
+  }
+
+  participants (): Participant[] {
+    return [...this.#byPeer.values()]
+  }
+
+  /** Loads the cached list; a tampered cache or one signed by another key is refused (and logged). */
+  async loadCache (): Promise<boolean> {
+    let jws: string
+    try {
+      jws = (await readFile(this.#opts.cacheFile, 'utf8')).trim()
+    } catch {
+      return false
+    }
+    try {
+      await this.#accept(jws, 'cache')
+      return true
+    } catch (err) {
+      this.#opts.log.error({ err: (err as Error).message, file: this.#opts.cacheFile }, 'cached participant list refused')
+      return false
+    }
+  }
+
+  /** Fetches the list once. Never throws: a registry outage leaves the current list in force. */
+  async refresh (): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.#opts.registryUrl.replace(/\/+$/, '')}/participants`, {
+        signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000)
+      })
+      if (!res.ok) throw new Error(`registry answered ${res.status}`)
+      const jws = (await res.text()).trim()
+      const accepted = await this.#accept(jws, 'registry')
+      this.lastFetchAt = new Date().toISOString()
+      this.lastFetchError = undefined
+      if (accepted) await this.#saveCache(jws)
+      return accepted
+    } catch (err) {
+      this.lastFetchError = (err as Error).message
+      this.#opts.log.warn({ err: this.lastFetchError }, 'participant list not refreshed; keeping the one held')
+      return false
+    }
+  }
+
+  async #accept (jws: string, source: 'cache' | 'registry'): Promise<boolean> {
+    let list: ParticipantList
+    try {
+      list = await verifyParticipantList(jws, this.#opts.registryKey, this.#registryPeerId)
+    } catch (err) {
+      if (err instanceof InvalidEntryError) throw new Error(`participant list from ${source} refused: ${err.message}`)
+      throw err
+    }
+    if (this.#list !== undefined && list.serial < this.#list.serial) {
+      throw new Error(`participant list from ${source} has serial ${list.serial} < held ${this.#list.serial} (rollback refused)`)
+    }
+    if (this.#list !== undefined && list.serial === this.#list.serial) return false
+    const before = new Set(this.#byPeer.keys())
+    this.#list = list
+    this.#byPeer = new Map(list.participants.filter(p => p.status === 'active').map(p => [p.peerId, p]))
+    const added = [...this.#byPeer.keys()].filter(p => !before.has(p))
+    const removed = [...before].filter(p => !this.#byPeer.has(p))
+    this.#opts.log.info({ serial: list.serial, participants: this.#byPeer.size, source }, 'participant list accepted')
+    this.emit('change', { serial: list.serial, added, removed })
+    return true
+  }
+
+  async #saveCache (jws: string): Promise<void> {
+    const tmp = `${this.#opts.cacheFile}.tmp`
+    await writeFile(tmp, jws + '\n')
+    await rename(tmp, this.#opts.cacheFile)
+  }
+}

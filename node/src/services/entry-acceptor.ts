@@ -1,0 +1,101 @@
+import type { Logger } from 'pino'
+import { InvalidEntryError, type EntryVerifier, type SignedEntry } from '../../../protocol/src/index.js'
+import type { Participant } from '../../../protocol/src/index.js'
+import type { EntryStore } from './entry-store.js'
+
+export interface Membership {
+  get: (peerId: string) => Participant | undefined
+}
+
+export interface AcceptResult {
+  stored: SignedEntry[]
+  duplicates: number
+  conflicts: number
+  rejected: Array<{ reason: string }>
+  /** Publishers whose watermark now trails an entry held: something is missing. */
+  gaps: string[]
+}
+
+export interface AcceptorCounters {
+  stored: number
+  duplicates: number
+  conflicts: number
+  rejected: number
+}
+
+/**
+ * Admits entries that arrive from other nodes (gossip or pull): signature by
+ * the publisher's registered key, publisher an active participant, not a
+ * replay; then stores them. Nothing that fails a check is stored.
+ */
+export class EntryAcceptor {
+  readonly counters: AcceptorCounters = { stored: 0, duplicates: 0, conflicts: 0, rejected: 0 }
+
+  constructor (
+    private readonly store: EntryStore,
+    private readonly members: Membership,
+    private readonly verifier: EntryVerifier,
+    private readonly self: string,
+    private readonly log: Logger
+  ) {}
+
+  async accept (jwsList: string[], source: string): Promise<AcceptResult> {
+    const result: AcceptResult = { stored: [], duplicates: 0, conflicts: 0, rejected: [], gaps: [] }
+    const checked = await Promise.all(jwsList.map(async jws => this.#check(jws)))
+    const valid: SignedEntry[] = []
+    for (const c of checked) {
+      if ('reason' in c) result.rejected.push(c)
+      else valid.push(c)
+    }
+    if (valid.length > 0) {
+      const outcomes = this.store.store(valid)
+      outcomes.forEach((o, i) => {
+        if (o === 'stored') result.stored.push(valid[i]!)
+        else if (o === 'duplicate') result.duplicates++
+        else {
+          result.conflicts++
+          this.log.warn({ source, publisher: valid[i]!.payload.publisher, seq: valid[i]!.payload.seq, hash: valid[i]!.hash }, 'second entry for a held sequence number ignored (equivocation or replay)')
+        }
+      })
+      const vv = this.store.versionVector()
+      result.gaps = [...new Set(result.stored.map(e => e.payload.publisher))].filter(p => (vv[p] ?? 0) < maxSeqOf(result.stored, p))
+    }
+    if (result.rejected.length > 0) {
+      this.log.warn({ source, rejected: result.rejected.length, first: result.rejected[0]?.reason }, 'entries rejected')
+    }
+    this.counters.stored += result.stored.length
+    this.counters.duplicates += result.duplicates
+    this.counters.conflicts += result.conflicts
+    this.counters.rejected += result.rejected.length
+    return result
+  }
+
+  async #check (jws: string): Promise<SignedEntry | { reason: string }> {
+    let publisher: string
+    try {
+      publisher = peekPublisher(jws)
+    } catch {
+      return { reason: 'malformed' }
+    }
+    const member = this.members.get(publisher)
+    if (member === undefined && publisher !== this.self) return { reason: 'unregistered-publisher' }
+    try {
+      return await this.verifier.verify(jws, member === undefined ? {} : { registeredKey: member.publicKeyJwk })
+    } catch (err) {
+      if (err instanceof InvalidEntryError) return { reason: err.reason }
+      throw err
+    }
+  }
+}
+
+function maxSeqOf (entries: SignedEntry[], publisher: string): number {
+  return entries.reduce((m, e) => e.payload.publisher === publisher ? Math.max(m, e.payload.seq) : m, 0)
+}
+
+/** The kid of a JWS header, read before any expensive check (membership first). */
+function peekPublisher (jws: string): string {
+  const header = jws.slice(0, Math.min(jws.indexOf('.'), 1024))
+  const kid = (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { kid?: unknown }).kid
+  if (typeof kid !== 'string') throw new Error('no kid')
+  return kid
+}

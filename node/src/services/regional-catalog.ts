@@ -1,0 +1,59 @@
+import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm'
+import type { DatasetMetadata } from '../../../protocol/src/index.js'
+import type { NodeDb } from '../db/open.js'
+import { datasets, entries } from '../db/schema.js'
+import { NotFoundError, ValidationError } from '../errors.js'
+import type { Page } from './catalog-service.js'
+
+export interface RegionalDatasetView {
+  dataset: DatasetMetadata
+  entry: { publisher: string, seq: number, hash: string, issuedAt: string, receivedAt: string }
+  publisher: { peerId: string, kommune: string | null }
+}
+
+/** Resolves a publisher's Kommune name (from the participant list, or this node's own config). */
+export type KommuneOf = (peerId: string) => string | null
+
+/** Everything the node holds, own and synced: read-only. */
+export class RegionalCatalog {
+  constructor (private readonly db: NodeDb, private readonly kommuneOf: KommuneOf) {}
+
+  list (limit: number, cursor?: string, publisher?: string): Page<RegionalDatasetView> {
+    const after = cursor === undefined ? undefined : parseCursor(cursor)
+    const conds: Array<SQL | undefined> = [eq(datasets.tombstone, false)]
+    if (publisher !== undefined) conds.push(eq(datasets.publisher, publisher))
+    if (after !== undefined) {
+      conds.push(or(gt(datasets.publisher, after.publisher), and(eq(datasets.publisher, after.publisher), gt(datasets.datasetId, after.id))))
+    }
+    const rows = this.db.select({ d: datasets, receivedAt: entries.receivedAt }).from(datasets)
+      .innerJoin(entries, eq(entries.hash, datasets.entryHash))
+      .where(and(...conds))
+      .orderBy(asc(datasets.publisher), asc(datasets.datasetId))
+      .limit(limit + 1).all()
+    const items = rows.slice(0, limit).map(r => this.#view(r.d, r.receivedAt))
+    const last = items[items.length - 1]
+    return { items, nextCursor: rows.length > limit && last !== undefined ? `${last.entry.publisher}/${last.dataset.id}` : null }
+  }
+
+  get (publisher: string, id: string): RegionalDatasetView {
+    const r = this.db.select({ d: datasets, receivedAt: entries.receivedAt }).from(datasets)
+      .innerJoin(entries, eq(entries.hash, datasets.entryHash))
+      .where(and(eq(datasets.publisher, publisher), eq(datasets.datasetId, id), eq(datasets.tombstone, false))).get()
+    if (r === undefined) throw new NotFoundError(`no dataset "${id}" of publisher ${publisher}`)
+    return this.#view(r.d, r.receivedAt)
+  }
+
+  #view (d: typeof datasets.$inferSelect, receivedAt: string): RegionalDatasetView {
+    return {
+      dataset: d.metadata as DatasetMetadata,
+      entry: { publisher: d.publisher, seq: d.seq, hash: d.entryHash, issuedAt: d.issuedAt, receivedAt },
+      publisher: { peerId: d.publisher, kommune: this.kommuneOf(d.publisher) }
+    }
+  }
+}
+
+function parseCursor (cursor: string): { publisher: string, id: string } {
+  const i = cursor.indexOf('/')
+  if (i <= 0) throw new ValidationError('cursor', 'cursor is not one this API returned')
+  return { publisher: cursor.slice(0, i), id: cursor.slice(i + 1) }
+}

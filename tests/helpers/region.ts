@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { initNode } from '../../node/src/init.js'
+import { startNode, type RunningNode } from '../../node/src/node.js'
+import type { NodeConfigInput } from '../../node/src/config.js'
+import { initRegistry, startRegistry, type RunningRegistry } from '../../registry/src/registry.js'
+import { tempDir } from './node.js'
+
+const silent = pino({ level: process.env.SWF_TEST_LOG ?? 'silent' })
+
+/** Polls until `check` returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T> (check: () => T | Promise<T>, what: string, timeoutMs = 20_000, intervalMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await check()
+      if (v) return v as NonNullable<T>
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`)
+    await new Promise(r => setTimeout(r, intervalMs))
+  }
+}
+
+export interface RegionNode {
+  name: string
+  ags: string
+  dataDir: string
+  token: string
+  node: RunningNode
+  api: (path: string, init?: RequestInit) => Promise<any>
+  stop: () => Promise<void>
+  start: () => Promise<void>
+}
+
+export class TestRegion {
+  readonly root = tempDir('swf-region-')
+  registry!: RunningRegistry
+  registryDir = join(this.root, 'registry')
+  registryToken = ''
+  readonly nodes: RegionNode[] = []
+
+  async startRegistry (): Promise<RunningRegistry> {
+    if (this.registryToken === '') {
+      this.registryToken = (await initRegistry(this.registryDir, { host: '127.0.0.1', port: 0 })).adminToken
+    }
+    this.registry = await startRegistry({ dataDir: this.registryDir, env: {}, log: silent })
+    return this.registry
+  }
+
+  /** Creates, starts, registers and (by default) approves a node. */
+  async addNode (name: string, ags: string, config: Partial<NodeConfigInput> = {}, approve = true): Promise<RegionNode> {
+    const dataDir = join(this.root, ags)
+    const { adminToken } = await initNode(dataDir, {
+      kommune: { name, ags },
+      http: { host: '127.0.0.1', port: 0 },
+      ...config,
+      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], inboundConnectionThreshold: 10_000, ...config.p2p },
+      registry: { url: this.registry.url, publicKeyJwk: this.registry.publicKeyJwk },
+      sync: { registryRefreshMs: 200, antiEntropyMs: 1_000, redialMs: 300, ...config.sync }
+    })
+    const rn: RegionNode = {
+      name,
+      ags,
+      dataDir,
+      token: adminToken,
+      node: undefined as unknown as RunningNode,
+      api: async (path, init = {}) => {
+        const headers = new Headers(init.headers)
+        headers.set('authorization', `Bearer ${adminToken}`)
+        if (init.body !== undefined) headers.set('content-type', 'application/json')
+        const res = await fetch(`${rn.node.url}${path}`, { ...init, headers })
+        const body = await res.json()
+        if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body)}`)
+        return body
+      },
+      stop: async () => { await rn.node.stop() },
+      start: async () => { rn.node = await startNode({ dataDir, env: {}, log: silent }) }
+    }
+    await rn.start()
+    this.nodes.push(rn)
+    const peerId = rn.node.peerId
+    await waitFor(() => this.registry.service.all().some(p => p.peerId === peerId), `${name} registered`)
+    if (approve) await this.registry.service.approve(peerId)
+    return rn
+  }
+
+  async publish (rn: RegionNode, dataset: Record<string, unknown>): Promise<any> {
+    return rn.api('/api/v1/datasets', { method: 'POST', body: JSON.stringify(dataset) })
+  }
+
+  /** Datasets node `rn` holds of `publisher`. */
+  datasetIds (rn: RegionNode, publisher?: string): string[] {
+    return rn.node.store.publisherStates().length === 0
+      ? []
+      : (rn.node.db.$client.prepare(`SELECT dataset_id FROM datasets WHERE tombstone = 0 ${publisher === undefined ? '' : 'AND publisher = ?'} ORDER BY dataset_id`)
+          .all(...(publisher === undefined ? [] : [publisher])) as Array<{ dataset_id: string }>).map(r => r.dataset_id)
+  }
+
+  /** A hash over every entry a node holds: equal hashes mean equal sets. */
+  contentHash (rn: RegionNode): { count: number, hash: string } {
+    const row = rn.node.db.$client.prepare('SELECT COUNT(*) AS n, group_concat(hash, \',\') AS h FROM (SELECT hash FROM entries ORDER BY hash)').get() as { n: number, h: string | null }
+    return { count: row.n, hash: row.h === null ? '' : createHash('sha256').update(row.h).digest('hex') }
+  }
+
+  async close (): Promise<void> {
+    for (const n of this.nodes) await n.node.stop().catch(() => {})
+    await this.registry?.stop().catch(() => {})
+    rmSync(this.root, { recursive: true, force: true })
+  }
+}
