@@ -40,3 +40,61 @@ describe('registry + 5 nodes', () => {
     expect(status.registry.listSerial).toBeGreaterThanOrEqual(5)
   })
 })
+
+describe('a node offline while others publish and delete', () => {
+  const region = new TestRegion()
+  afterAll(async () => { await region.close() })
+
+  it('catches up completely after restart', async () => {
+    await region.startRegistry()
+    const a = await region.addNode('Stadt Arnsberg', '05958004')
+    const b = await region.addNode('Stadt Menden (Sauerland)', '05962040')
+    const c = await region.addNode('Stadt Olpe', '05966024')
+    await region.publish(a, sampleDataset({ id: 'vorher', title: 'Vorher' }))
+    await waitFor(() => region.datasetIds(c).includes('vorher'), 'initial sync to Olpe')
+
+    await c.stop()
+    for (let i = 0; i < 20; i++) await region.publish(i % 2 === 0 ? a : b, sampleDataset({ id: `offline-${i}`, title: `Während Olpe offline war ${i}` }))
+    await a.api('/api/v1/datasets/vorher', { method: 'DELETE' })
+    await b.api('/api/v1/datasets/offline-1', { method: 'PUT', body: JSON.stringify(sampleDataset({ id: 'offline-1', title: 'Geändert' })) })
+
+    await c.start()
+    await waitFor(() => region.contentHash(c).hash === region.contentHash(a).hash, 'Olpe caught up')
+    expect(region.contentHash(c).count).toBe(1 + 20 + 1 + 1)
+    expect(region.datasetIds(c)).not.toContain('vorher')
+    expect(region.datasetIds(c)).toHaveLength(20)
+    expect((await c.api(`/api/v1/catalog/${b.node.peerId}/offline-1`)).dataset.title).toBe('Geändert')
+    const status = await c.api('/api/v1/status')
+    expect(status.sync.every((s: any) => s.lag === 0)).toBe(true)
+  })
+})
+
+describe('line topology A–B–C', () => {
+  const region = new TestRegion()
+  afterAll(async () => { await region.close() })
+
+  it('C receives A\'s entries relayed by B, never connecting to A', async () => {
+    await region.startRegistry()
+    const line = { dialRegistered: false }
+    const a = await region.addNode('Stadt Arnsberg', '05958004', { p2p: line } as never)
+    const c = await region.addNode('Stadt Soest', '05974040', { p2p: line } as never)
+    const bootstrap = [...a.node.network!.addresses(), ...c.node.network!.addresses()]
+    const b = await region.addNode('Stadt Menden (Sauerland)', '05962040', { p2p: { ...line, bootstrap } } as never)
+    await waitFor(() => b.node.network!.host.getPeers().length === 2, 'B connected to A and C')
+
+    // Published before and while the line exists: pull and gossip both relay through B.
+    await region.publish(a, sampleDataset({ id: 'radwege', title: 'Radwege' }))
+    await waitFor(() => region.datasetIds(c, a.node.peerId).includes('radwege'), 'relayed to C')
+    for (let i = 0; i < 5; i++) await region.publish(a, sampleDataset({ id: `weg-${i}`, title: `Weg ${i}` }))
+    await waitFor(() => region.datasetIds(c, a.node.peerId).length === 6, 'all relayed to C')
+
+    // With A offline its entries stay in the catalog and still reach a node that asks B.
+    await a.stop()
+    await region.publish(c, sampleDataset({ id: 'von-c', title: 'Von C' }))
+    await waitFor(() => region.datasetIds(b, c.node.peerId).includes('von-c'), 'C to B')
+    const cPeers = c.node.network!.host.getPeers().map(String)
+    expect(cPeers).not.toContain(a.node.peerId)
+    expect(region.contentHash(c).hash).toBe(region.contentHash(b).hash)
+    expect(region.datasetIds(c, a.node.peerId)).toHaveLength(6)
+  })
+})
