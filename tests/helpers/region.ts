@@ -48,7 +48,9 @@ export class TestRegion {
     if (this.registryToken === '') {
       this.registryToken = (await initRegistry(this.registryDir, { host: '127.0.0.1', port: 0 })).adminToken
     }
-    this.registry = await startRegistry({ dataDir: this.registryDir, env: {}, log: silent })
+    // A restarted registry comes back on the address the nodes know.
+    const env = this.registry === undefined ? {} : { SWF_REGISTRY_PORT: new URL(this.registry.url).port }
+    this.registry = await startRegistry({ dataDir: this.registryDir, env, log: silent })
     return this.registry
   }
 
