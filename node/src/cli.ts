@@ -3,9 +3,11 @@ import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { ConfigError, tokenPath } from './config.js'
 import { NodeClient, CliError } from './cli/client.js'
+import { joinRegion } from './cli/join.js'
 import { publishFile } from './cli/publish.js'
 import { ensureDemoNode, seedDemoData } from './demo.js'
 import { initNode } from './init.js'
+import { RegistrationError } from './p2p/registration.js'
 import { startNode } from './node.js'
 import { VERSION } from './version.js'
 
@@ -63,6 +65,23 @@ program.command('start')
     process.once('SIGTERM', shutdown)
   })
 
+program.command('join')
+  .description('join a region: pin the registry key and send this node\'s signed registration')
+  .argument('<registry-url>', 'the region\'s registry, e.g. https://registry.suedwestfalen.example')
+  .option('--registry-key <jwk-or-file>', 'the registry\'s public key as JWK JSON (or a file): pin it instead of fetching it')
+  .option('--announce <multiaddr>', 'address others dial, repeatable (default: p2p.listen)', collect)
+  .addOption(dataDirOption())
+  .action(async (url: string, o) => {
+    const r = await joinRegion(url, o)
+    if (r.keySource === 'fetched') {
+      console.log(`Pinned the registry key fetched from ${url} (trust on first use).`)
+      console.log(`  Compare its peer id with the one your region operator published: ${r.registryPeerId}`)
+    }
+    console.log(`Registered as ${r.answer.id}: ${r.answer.status} (addresses ${r.addresses.join(', ')})`)
+    if (r.answer.status === 'pending') console.log(`Ask the region operator to run: swf-registry approve ${r.answer.id}`)
+    console.log('(Re)start the node to connect: swf-node start')
+  })
+
 program.command('publish')
   .description('publish a file as a dataset (created, or updated when the id exists) on the running node')
   .argument('<file>', 'the file to publish')
@@ -118,7 +137,7 @@ program.command('status')
   })
 
 program.parseAsync().catch((err: unknown) => {
-  const known = err instanceof CliError || err instanceof ConfigError
+  const known = err instanceof CliError || err instanceof ConfigError || err instanceof RegistrationError
   console.error(`swf-node: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}`)
   process.exit(known ? 1 : 2)
 })

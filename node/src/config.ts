@@ -83,6 +83,10 @@ function envOverrides (env: NodeJS.ProcessEnv): (c: Record<string, any>) => void
     if (env.SWF_LOG_LEVEL) c.logLevel = env.SWF_LOG_LEVEL
     if (env.SWF_KOMMUNE_NAME) c.kommune.name = env.SWF_KOMMUNE_NAME
     if (env.SWF_AGS) c.kommune.ags = env.SWF_AGS
+    c.sync ??= {}
+    const refresh = int('SWF_REGISTRY_REFRESH_MS'); if (refresh !== undefined) c.sync.registryRefreshMs = refresh
+    const ae = int('SWF_ANTI_ENTROPY_MS'); if (ae !== undefined) c.sync.antiEntropyMs = ae
+    const redial = int('SWF_REDIAL_MS'); if (redial !== undefined) c.sync.redialMs = redial
   }
 }
 

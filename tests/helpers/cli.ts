@@ -3,13 +3,14 @@ import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 export const BIN = fileURLToPath(new URL('../../bin/swf-node.js', import.meta.url))
+export const REGISTRY_BIN = fileURLToPath(new URL('../../bin/swf-registry.js', import.meta.url))
 
 export interface CliResult { code: number | null, stdout: string, stderr: string }
 
 /** Runs `swf-node …` to completion in a child process. */
-export async function runCli (args: string[], opts: { cwd?: string, env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export async function runCli (args: string[], opts: { cwd?: string, env?: NodeJS.ProcessEnv, bin?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, SWF_LOG_FORMAT: 'json', ...opts.env } })
+    const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { cwd: opts.cwd, env: { ...process.env, SWF_LOG_FORMAT: 'json', ...opts.env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', d => { stdout += String(d) })
@@ -20,8 +21,8 @@ export async function runCli (args: string[], opts: { cwd?: string, env?: NodeJS
 }
 
 /** Starts a long-running `swf-node …` and resolves once its stdout matches `ready`. */
-export async function spawnCli (args: string[], ready: RegExp, opts: { cwd?: string, env?: NodeJS.ProcessEnv } = {}): Promise<{ child: ChildProcess, output: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, SWF_LOG_FORMAT: 'json', ...opts.env } })
+export async function spawnCli (args: string[], ready: RegExp, opts: { cwd?: string, env?: NodeJS.ProcessEnv, bin?: string } = {}): Promise<{ child: ChildProcess, output: () => string }> {
+  const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { cwd: opts.cwd, env: { ...process.env, SWF_LOG_FORMAT: 'json', ...opts.env } })
   let out = ''
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready within 30 s:\n${out}`)), 30_000)

@@ -2,7 +2,7 @@ import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
-import { EntrySigner, EntryVerifier, peerIdOf, REGISTRATION_TYP, type Registration, type SignedEntry } from '../../../protocol/src/index.js'
+import { EntryVerifier, peerIdOf, type SignedEntry } from '../../../protocol/src/index.js'
 import type { NodeConfig } from '../config.js'
 import { EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -10,6 +10,7 @@ import { CatalogGossip } from './catalog-gossip.js'
 import { CatalogSync } from './catalog-sync.js'
 import { createHost, type Host } from './host.js'
 import type { ParticipantDirectory } from './participant-directory.js'
+import { registerWithRegistry } from './registration.js'
 import { PeerTracker } from './peer-tracker.js'
 
 export interface NetworkOptions {
@@ -113,26 +114,10 @@ export class Network {
   async register (): Promise<void> {
     const { config, log } = this.#opts
     if (config.registry === undefined) return
-    const reg: Registration = {
-      v: 1,
-      kommune: config.kommune.name,
-      ags: config.kommune.ags,
-      peerId: this.#self,
-      addresses: this.addresses(),
-      issuedAt: new Date().toISOString()
-    }
     try {
-      const jws = await (await EntrySigner.create(this.#opts.key)).signDocument(reg, REGISTRATION_TYP)
-      const res = await fetch(`${config.registry.url.replace(/\/+$/, '')}/participants`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ registration: jws }),
-        signal: AbortSignal.timeout(10_000)
-      })
-      const body = await res.json().catch(() => null) as { status?: string, error?: { message?: string } } | null
-      if (!res.ok) throw new Error(`registry answered ${res.status}: ${body?.error?.message ?? ''}`)
-      this.registration = { status: body?.status ?? 'unknown', at: new Date().toISOString() }
-      log.info({ status: body?.status }, 'registered with the registry')
+      const r = await registerWithRegistry(config.registry.url, this.#opts.key, { kommune: config.kommune.name, ags: config.kommune.ags }, this.addresses())
+      this.registration = { status: r.status, at: new Date().toISOString() }
+      log.info({ status: r.status }, 'registered with the registry')
     } catch (err) {
       this.registration = { status: 'failed', at: new Date().toISOString(), error: (err as Error).message }
       log.warn({ err: (err as Error).message }, 'registration with the registry failed; will retry at next start')

@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { rename, writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdOfPublicJwk, publicJwkSchema, type Ed25519PublicJwk } from '../../../protocol/src/index.js'
+import { configPath, keyPath, loadConfig, parseConfig } from '../config.js'
+import { loadIdentityKey } from '../identity-store.js'
+import { registerWithRegistry, type RegistrationAnswer } from '../p2p/registration.js'
+import { CliError } from './client.js'
+
+export interface JoinOptions {
+  dataDir: string
+  registryKey?: string
+  announce?: string[]
+}
+
+export interface JoinResult {
+  answer: RegistrationAnswer
+  registryPeerId: string
+  keySource: 'given' | 'fetched'
+  addresses: string[]
+}
+
+/**
+ * `swf-node join <registry-url>`: pins the registry key in config.json and
+ * sends the node's signed registration. The operator then approves it; the
+ * node (re)registers its live addresses at every start.
+ */
+export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<JoinResult> {
+  const dataDir = resolve(o.dataDir)
+  const config = loadConfig(dataDir, {})
+  let url: URL
+  try {
+    url = new URL(registryUrl)
+  } catch {
+    throw new CliError(`not a URL: ${registryUrl}`)
+  }
+  const { jwk, source } = o.registryKey !== undefined ? { jwk: parseKey(o.registryKey), source: 'given' as const } : { jwk: await fetchKey(url), source: 'fetched' as const }
+
+  const announce = o.announce ?? config.p2p.announce
+  const addresses = announce.length > 0 ? announce : config.p2p.listen
+  for (const a of addresses) {
+    let parts
+    try {
+      parts = multiaddr(a).getComponents()
+    } catch {
+      throw new CliError(`not a multiaddr: ${a}`)
+    }
+    if (parts.some(c => c.name === 'tcp' && c.value === '0')) throw new CliError(`address ${a} has port 0: set a fixed p2p port (init --p2p-port) or --announce`)
+    if (parts.some(c => (c.name === 'ip4' && c.value === '0.0.0.0') || (c.name === 'ip6' && c.value === '::'))) {
+      throw new CliError(`address ${a} listens on all interfaces; pass --announce /ip4/<public address>/tcp/<port> so others can dial it`)
+    }
+  }
+
+  // Keep the config as written (no defaults added), plus the registry and announce addresses.
+  const raw = JSON.parse(readFileSync(configPath(dataDir), 'utf8'))
+  raw.registry = { url: url.toString().replace(/\/+$/, ''), publicKeyJwk: jwk }
+  if (o.announce !== undefined) raw.p2p = { ...raw.p2p, announce: o.announce }
+  parseConfig(raw)
+  const tmp = `${configPath(dataDir)}.tmp`
+  await writeFile(tmp, JSON.stringify(raw, null, 2) + '\n')
+  await rename(tmp, configPath(dataDir))
+
+  const key = await loadIdentityKey(keyPath(dataDir))
+  const answer = await registerWithRegistry(raw.registry.url, key, { kommune: config.kommune.name, ags: config.kommune.ags }, addresses)
+  return { answer, registryPeerId: peerIdOfPublicJwk(jwk), keySource: source, addresses }
+}
+
+function parseKey (value: string): Ed25519PublicJwk {
+  let raw: unknown
+  try {
+    raw = JSON.parse(existsSync(value) ? readFileSync(value, 'utf8') : value)
+  } catch {
+    throw new CliError('--registry-key must be the registry\'s public JWK (JSON) or a file holding it')
+  }
+  const maybe = (raw as { publicKeyJwk?: unknown })?.publicKeyJwk ?? raw
+  const r = publicJwkSchema.safeParse(maybe)
+  if (!r.success) throw new CliError(`--registry-key is not an Ed25519 public JWK: ${r.error.issues[0]?.message}`)
+  return r.data
+}
+
+async function fetchKey (url: URL): Promise<Ed25519PublicJwk> {
+  let res: Response
+  try {
+    res = await fetch(new URL('registry', url.toString().endsWith('/') ? url : `${url.toString()}/`), { signal: AbortSignal.timeout(10_000) })
+  } catch {
+    throw new CliError(`no registry answers at ${url}`)
+  }
+  const body = await res.json().catch(() => null) as { publicKeyJwk?: unknown } | null
+  const r = publicJwkSchema.safeParse(body?.publicKeyJwk)
+  if (!res.ok || !r.success) throw new CliError(`${url} did not answer with a registry key`)
+  return r.data
+}
