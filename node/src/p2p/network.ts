@@ -2,7 +2,7 @@ import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
-import { EntryVerifier, peerIdOf, type SignedEntry } from '../../../protocol/src/index.js'
+import { EntryVerifier, peerIdOf, SyncCodecError, type SignedEntry } from '../../../protocol/src/index.js'
 import type { NodeConfig } from '../config.js'
 import { EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -139,7 +139,10 @@ export class Network {
           if (r.received > 0) this.#opts.log.debug({ peer, ...r }, 'pulled entries')
         } while (this.#pullAgain.has(peer) && !this.#stopped)
       } catch (err) {
-        if (!this.#stopped) this.#opts.log.debug({ peer, err: (err as Error).message }, 'pull failed')
+        if (!this.#stopped) {
+          const level = err instanceof SyncCodecError ? 'warn' : 'debug'
+          this.#opts.log[level]({ peer, err: (err as Error).message }, 'pull failed; frame dropped')
+        }
       } finally {
         this.#pulling.delete(peer)
       }
