@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js'
 import { CatalogService } from './services/catalog-service.js'
 import { EntryStore } from './services/entry-store.js'
 import { RegionalCatalog } from './services/regional-catalog.js'
+import { SearchService } from './services/search-service.js'
 import { Network } from './p2p/network.js'
 import { ParticipantDirectory } from './p2p/participant-directory.js'
 import { VERSION } from './version.js'
@@ -30,6 +31,7 @@ export interface RunningNode {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 */
   url: string
   catalog: CatalogService
+  search: SearchService
   store: EntryStore
   network: Network | undefined
   directory: ParticipantDirectory | undefined
@@ -74,12 +76,23 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     log.info('no registry configured: running alone (join a region with "swf-node join")')
   }
   const dir = directory
-  const regional = new RegionalCatalog(db, peer => peer === peerId ? config.kommune.name : dir?.get(peer)?.kommune ?? null)
+  const kommuneOf = (peer: string): string | null => peer === peerId ? config.kommune.name : dir?.get(peer)?.kommune ?? null
+  const regional = new RegionalCatalog(db, kommuneOf)
+  const net = network
+  const search = new SearchService(db, {
+    kommuneOf,
+    isOnline: peer => peer === peerId || (net?.isConnected(peer) ?? false),
+    publishersWithAgs: ags => [
+      ...(config.kommune.ags === ags ? [peerId] : []),
+      ...(dir?.participants().filter(p => p.ags === ags && p.peerId !== peerId).map(p => p.peerId) ?? [])
+    ]
+  })
 
   const startedAt = new Date()
   const app = createApp({
     catalog,
     regional,
+    search,
     store: entryStore,
     network,
     directory,
@@ -113,6 +126,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     peerId,
     url,
     catalog,
+    search,
     store: entryStore,
     network,
     directory,

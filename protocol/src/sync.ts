@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { CodecError, decodeFrame, encodeFrame, MAX_FRAME_BYTES } from './codec.js'
 import { MAX_ENTRY_BYTES } from './entry.js'
 import { peerIdSchema } from './identifiers.js'
 
@@ -11,14 +12,11 @@ export const CATALOG_TOPIC = 'swf/catalog/1'
 export const SYNC_PROTOCOL = '/swf/catalog-sync/1.0.0'
 
 /** Largest length-prefixed frame either side accepts. */
-export const MAX_SYNC_FRAME_BYTES = 4 * 1024 * 1024
+export const MAX_SYNC_FRAME_BYTES = MAX_FRAME_BYTES
 /** Entries per page the responder sends at most (and the asker accepts). */
 export const MAX_SYNC_PAGE_ENTRIES = 512
 export const MAX_VERSION_VECTOR_PUBLISHERS = 10_000
 
-export class SyncCodecError extends Error {
-  override readonly name = 'SyncCodecError'
-}
 
 /** Highest contiguous sequence number held, per publisher. */
 export const versionVectorSchema = z.record(peerIdSchema, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
@@ -39,38 +37,20 @@ export const syncPageSchema = z.strictObject({
 })
 export type SyncPage = z.infer<typeof syncPageSchema>
 
+export const encodeSyncMessage = (msg: SyncRequest | SyncPage): Uint8Array => encodeFrame(msg)
+export const decodeSyncRequest = (bytes: Uint8Array): SyncRequest => decodeFrame(syncRequestSchema, bytes)
+export const decodeSyncPage = (bytes: Uint8Array): SyncPage => decodeFrame(syncPageSchema, bytes)
+
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
-export function encodeSyncMessage (msg: SyncRequest | SyncPage): Uint8Array {
-  const bytes = encoder.encode(JSON.stringify(msg))
-  if (bytes.byteLength > MAX_SYNC_FRAME_BYTES) throw new SyncCodecError(`frame of ${bytes.byteLength} bytes exceeds ${MAX_SYNC_FRAME_BYTES}`)
-  return bytes
-}
-
-function decode<S extends z.ZodType> (schema: S, bytes: Uint8Array): z.infer<S> {
-  if (bytes.byteLength > MAX_SYNC_FRAME_BYTES) throw new SyncCodecError('frame too large')
-  let raw: unknown
-  try {
-    raw = JSON.parse(decoder.decode(bytes))
-  } catch {
-    throw new SyncCodecError('frame is not UTF-8 JSON')
-  }
-  const r = schema.safeParse(raw)
-  if (!r.success) throw new SyncCodecError(`frame has the wrong shape at ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`)
-  return r.data
-}
-
-export const decodeSyncRequest = (bytes: Uint8Array): SyncRequest => decode(syncRequestSchema, bytes)
-export const decodeSyncPage = (bytes: Uint8Array): SyncPage => decode(syncPageSchema, bytes)
-
 /** A gossip message is the entry's compact JWS, ASCII. */
 export function decodeGossipEntry (data: Uint8Array): string {
-  if (data.byteLength > MAX_ENTRY_BYTES) throw new SyncCodecError('gossip message too large')
+  if (data.byteLength > MAX_ENTRY_BYTES) throw new CodecError('gossip message too large')
   try {
     return decoder.decode(data)
   } catch {
-    throw new SyncCodecError('gossip message is not UTF-8')
+    throw new CodecError('gossip message is not UTF-8')
   }
 }
 export const encodeGossipEntry = (jws: string): Uint8Array => encoder.encode(jws)

@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 // The single source of truth for the node's tables. Migrations in
 // node/drizzle/ are generated from this file (`npm run db:generate`).
@@ -58,3 +58,34 @@ export const publishers = sqliteTable('publishers', {
 })
 
 export type PublisherRow = typeof publishers.$inferSelect
+
+// Search. These two tables and the FTS5 table `dataset_fts` (which drizzle
+// cannot declare; see migration 0003) are filled by triggers on `datasets`,
+// so every write path keeps them in step inside its own transaction.
+
+/** Filterable columns of each live dataset. */
+export const datasetIndex = sqliteTable('dataset_index', {
+  publisher: text('publisher').notNull(),
+  datasetId: text('dataset_id').notNull(),
+  ags: text('ags'),
+  license: text('license'),
+  modified: text('modified'),
+  minLon: real('min_lon'),
+  minLat: real('min_lat'),
+  maxLon: real('max_lon'),
+  maxLat: real('max_lat')
+}, t => [
+  primaryKey({ columns: [t.publisher, t.datasetId] }),
+  index('dataset_index_bbox').on(t.minLon, t.maxLon)
+])
+
+/** Multi-valued facets of each live dataset: theme, keyword (folded), license, format. */
+export const datasetTerms = sqliteTable('dataset_terms', {
+  publisher: text('publisher').notNull(),
+  datasetId: text('dataset_id').notNull(),
+  kind: text('kind', { enum: ['theme', 'keyword', 'license', 'format'] }).notNull(),
+  value: text('value').notNull()
+}, t => [
+  index('dataset_terms_kind_value').on(t.kind, t.value, t.publisher, t.datasetId),
+  index('dataset_terms_dataset').on(t.publisher, t.datasetId)
+])

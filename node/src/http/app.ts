@@ -10,6 +10,8 @@ import { fileRoutes } from './routes/files.js'
 import { healthRoutes } from './routes/health.js'
 import { nodeInfoRoutes, type NodeInfo } from './routes/node-info.js'
 import { regionRoutes } from './routes/region.js'
+import { searchRoutes } from './routes/search.js'
+import type { SearchService } from '../services/search-service.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { Network } from '../p2p/network.js'
@@ -18,6 +20,7 @@ import type { ParticipantDirectory } from '../p2p/participant-directory.js'
 export interface AppDeps {
   catalog: CatalogService
   regional: RegionalCatalog
+  search: SearchService
   store: EntryStore
   network?: Network
   directory?: ParticipantDirectory
@@ -39,6 +42,7 @@ export function createApp (deps: AppDeps): Hono {
   app.route('/api/v1/datasets', datasetRoutes({ ...deps, admin }))
   app.route('/api/v1/files', fileRoutes(deps))
   app.route('/api/v1', regionRoutes(deps))
+  app.route('/api/v1', searchRoutes(deps))
   app.notFound(onNotFound)
   app.onError(onError(deps.log))
   return app

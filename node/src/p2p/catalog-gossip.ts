@@ -1,6 +1,6 @@
 import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
 import type { Logger } from 'pino'
-import { CATALOG_TOPIC, decodeGossipEntry, encodeGossipEntry, SyncCodecError, type SignedEntry } from '../../../protocol/src/index.js'
+import { CATALOG_TOPIC, decodeGossipEntry, encodeGossipEntry, CodecError, type SignedEntry } from '../../../protocol/src/index.js'
 import type { EntryAcceptor } from '../services/entry-acceptor.js'
 import type { PeerTracker } from './peer-tracker.js'
 
@@ -35,7 +35,7 @@ export class CatalogGossip {
       try {
         jws = decodeGossipEntry(msg.data)
       } catch (err) {
-        if (!(err instanceof SyncCodecError)) throw err
+        if (!(err instanceof CodecError)) throw err
         return this.#count(from, TopicValidatorResult.Reject, 0)
       }
       const r = await this.acceptor.accept([jws], `gossip:${from}`)

@@ -4,7 +4,7 @@ import { lpStream } from '@libp2p/utils'
 import type { Logger } from 'pino'
 import {
   decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, MAX_SYNC_PAGE_ENTRIES, SYNC_PROTOCOL,
-  SyncCodecError, type SyncPage
+  CodecError, type SyncPage
 } from '../../../protocol/src/index.js'
 import type { EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -43,7 +43,7 @@ export class CatalogSync {
     await this.host.handle(SYNC_PROTOCOL, async (stream, connection) => {
       await this.#serve(stream, connection.remotePeer).catch(err => {
         // A malformed request is the peer's fault and worth an operator's eye; aborts are routine.
-        const level = err instanceof SyncCodecError ? 'warn' : 'debug'
+        const level = err instanceof CodecError ? 'warn' : 'debug'
         this.log[level]({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'sync request dropped')
         stream.abort(err as Error)
       })

@@ -2,7 +2,7 @@ import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
-import { EntryVerifier, peerIdOf, SyncCodecError, type SignedEntry } from '../../../protocol/src/index.js'
+import { EntryVerifier, peerIdOf, CodecError, type SignedEntry } from '../../../protocol/src/index.js'
 import type { NodeConfig } from '../config.js'
 import { EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -98,6 +98,10 @@ export class Network {
     await this.#host?.stop()
   }
 
+  isConnected (peer: string): boolean {
+    return this.#host?.getPeers().some(p => p.toString() === peer) ?? false
+  }
+
   /** Gossips an own entry right after it is committed. */
   publish (entry: SignedEntry): void {
     void this.#gossip?.publish(entry)
@@ -140,7 +144,7 @@ export class Network {
         } while (this.#pullAgain.has(peer) && !this.#stopped)
       } catch (err) {
         if (!this.#stopped) {
-          const level = err instanceof SyncCodecError ? 'warn' : 'debug'
+          const level = err instanceof CodecError ? 'warn' : 'debug'
           this.#opts.log[level]({ peer, err: (err as Error).message }, 'pull failed; frame dropped')
         }
       } finally {
