@@ -54,8 +54,8 @@ export class BlobStore {
     return (await stat(this.pathOf(sha256))).size
   }
 
-  read (sha256: string, range?: { start: number, end: number }): ReadStream {
-    return createReadStream(this.pathOf(sha256), range)
+  read (sha256: string, range?: { start: number, end: number }, chunkBytes?: number): ReadStream {
+    return createReadStream(this.pathOf(sha256), { ...range, ...(chunkBytes === undefined ? {} : { highWaterMark: chunkBytes }) })
   }
 
   /**

@@ -46,6 +46,10 @@ export const nodeConfigSchema = z.strictObject({
     /** How often unconnected participants are dialled again. */
     redialMs: z.number().int().min(50).default(10_000)
   }).prefault({}),
+  /** Opt-in: keep verified copies of these publishers' files (peer ids or AGS). */
+  mirror: z.strictObject({
+    publishers: z.array(z.string().min(1)).default([])
+  }).prefault({}),
   maxUploadBytes: z.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })

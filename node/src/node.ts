@@ -13,6 +13,8 @@ import { CatalogService } from './services/catalog-service.js'
 import { EntryStore } from './services/entry-store.js'
 import { RegionalCatalog } from './services/regional-catalog.js'
 import { SearchService } from './services/search-service.js'
+import { DataQueryService } from './services/data-query.js'
+import { startRegionServices, type RegionServices } from './p2p/region-services.js'
 import { Network } from './p2p/network.js'
 import { ParticipantDirectory } from './p2p/participant-directory.js'
 import { VERSION } from './version.js'
@@ -32,6 +34,7 @@ export interface RunningNode {
   url: string
   catalog: CatalogService
   search: SearchService
+  region: RegionServices | undefined
   store: EntryStore
   network: Network | undefined
   directory: ParticipantDirectory | undefined
@@ -88,8 +91,16 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     ]
   })
 
+  const dataQuery = new DataQueryService(db, blobs, peerId)
+  let region: RegionServices | undefined
+  if (network !== undefined) {
+    region = await startRegionServices({ network, config, db, blobs, regional, search, dataQuery, log: log.child({ part: 'p2p' }) })
+  }
+
   const startedAt = new Date()
   const app = createApp({
+    ...region,
+    dataQuery,
     catalog,
     regional,
     search,
@@ -127,6 +138,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     url,
     catalog,
     search,
+    region,
     store: entryStore,
     network,
     directory,

@@ -11,6 +11,9 @@ import { healthRoutes } from './routes/health.js'
 import { nodeInfoRoutes, type NodeInfo } from './routes/node-info.js'
 import { regionRoutes } from './routes/region.js'
 import { searchRoutes } from './routes/search.js'
+import { dataRoutes } from './routes/data.js'
+import type { DataQueryService } from '../services/data-query.js'
+import type { RegionServices } from '../p2p/region-services.js'
 import type { SearchService } from '../services/search-service.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
@@ -21,6 +24,10 @@ export interface AppDeps {
   catalog: CatalogService
   regional: RegionalCatalog
   search: SearchService
+  dataQuery: DataQueryService
+  federatedSearch?: RegionServices['federatedSearch']
+  federatedData?: RegionServices['federatedData']
+  access?: RegionServices['access']
   store: EntryStore
   network?: Network
   directory?: ParticipantDirectory
@@ -43,6 +50,7 @@ export function createApp (deps: AppDeps): Hono {
   app.route('/api/v1/files', fileRoutes(deps))
   app.route('/api/v1', regionRoutes(deps))
   app.route('/api/v1', searchRoutes(deps))
+  app.route('/api/v1', dataRoutes({ ...deps, peerId: deps.info.peerId }))
   app.notFound(onNotFound)
   app.onError(onError(deps.log))
   return app

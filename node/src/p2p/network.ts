@@ -1,8 +1,8 @@
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
-import { EntryVerifier, peerIdOf, CodecError, type SignedEntry } from '../../../protocol/src/index.js'
+import { EntryVerifier, peerIdOf, CodecError, type Participant, type SignedEntry } from '../../../protocol/src/index.js'
 import type { NodeConfig } from '../config.js'
 import { EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -96,6 +96,34 @@ export class Network {
     this.#gossip?.stop()
     await Promise.allSettled(this.#pulling.values())
     await this.#host?.stop()
+  }
+
+  get peerId (): string {
+    return this.#self
+  }
+
+  kommuneOf (peer: string): string | null {
+    return peer === this.#self ? this.#opts.config.kommune.name : this.#opts.directory.get(peer)?.kommune ?? null
+  }
+
+  member (peer: string): Participant | undefined {
+    return this.#opts.directory.get(peer)
+  }
+
+  receivedAt (entryHash: string): string | null {
+    return this.#opts.store.receivedAt(entryHash)
+  }
+
+  /** Every other active participant, dialled by peer id when connected, else by its registered addresses. */
+  remoteTargets (): Array<{ peerId: string, dial: PeerId | Multiaddr[] }> {
+    return this.#opts.directory.participants()
+      .filter(p => p.peerId !== this.#self)
+      .map(p => ({
+        peerId: p.peerId,
+        dial: this.isConnected(p.peerId) || p.addresses.length === 0
+          ? peerIdFromString(p.peerId)
+          : p.addresses.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`))
+      }))
   }
 
   isConnected (peer: string): boolean {
@@ -205,6 +233,16 @@ export class Network {
     const gone = store.publisherStates().map(s => s.peerId).filter(p => p !== this.#self && !directory.isActive(p))
     const removed = store.purgePublishers(gone)
     if (removed > 0) log.info({ publishers: gone.length, entries: removed }, 'removed entries of publishers that no longer belong')
+  }
+
+  /** Active participants of the region (from the registry's list). */
+  participants (): Participant[] {
+    return this.#opts.directory.participants()
+  }
+
+  /** Runs fn every ms until the network stops. */
+  every (ms: number, fn: () => void): void {
+    this.#every(ms, fn)
   }
 
   #every (ms: number, fn: () => void): void {

@@ -8,6 +8,7 @@ import type { NodeDb } from '../db/open.js'
 import { blobs, datasets, entries, type DatasetRow } from '../db/schema.js'
 import type { EntryStore } from './entry-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { fileNameOf } from '../file-names.js'
 import { Mutex } from '../mutex.js'
 
 export interface EntryInfo {
@@ -293,9 +294,3 @@ function checkSlug (value: string, field: string): string {
 const checkId = (id: string): string => checkSlug(id, 'id')
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-const EXTENSIONS: Record<string, string> = { GEOJSON: 'geojson', JSON_LD: 'jsonld', TXT: 'txt', BIN: 'bin' }
-
-function fileNameOf (dist: Distribution): string {
-  return `${dist.id}.${EXTENSIONS[dist.format] ?? dist.format.toLowerCase()}`
-}

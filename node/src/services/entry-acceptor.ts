@@ -30,6 +30,8 @@ export interface AcceptorCounters {
  */
 export class EntryAcceptor {
   readonly counters: AcceptorCounters = { stored: 0, duplicates: 0, conflicts: 0, rejected: 0 }
+  /** Called with the entries each accept() stored (mirroring listens here). */
+  onStored: ((entries: SignedEntry[]) => void) | undefined
 
   constructor (
     private readonly store: EntryStore,
@@ -63,6 +65,7 @@ export class EntryAcceptor {
     if (result.rejected.length > 0) {
       this.log.warn({ source, rejected: result.rejected.length, first: result.rejected[0]?.reason }, 'entries rejected')
     }
+    if (result.stored.length > 0) this.onStored?.(result.stored)
     this.counters.stored += result.stored.length
     this.counters.duplicates += result.duplicates
     this.counters.conflicts += result.conflicts

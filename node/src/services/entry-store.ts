@@ -96,6 +96,10 @@ export class EntryStore {
     })
   }
 
+  receivedAt (hash: string): string | null {
+    return this.#db.select({ at: entries.receivedAt }).from(entries).where(eq(entries.hash, hash)).get()?.at ?? null
+  }
+
   countEntries (): number {
     return this.#db.select({ n: count() }).from(entries).get()?.n ?? 0
   }

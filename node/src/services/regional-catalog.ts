@@ -16,7 +16,7 @@ export type KommuneOf = (peerId: string) => string | null
 
 /** Everything the node holds, own and synced: read-only. */
 export class RegionalCatalog {
-  constructor (private readonly db: NodeDb, private readonly kommuneOf: KommuneOf) {}
+  constructor (private readonly db: NodeDb, readonly kommuneOf: KommuneOf) {}
 
   list (limit: number, cursor?: string, publisher?: string): Page<RegionalDatasetView> {
     const after = cursor === undefined ? undefined : parseCursor(cursor)

@@ -1,0 +1,98 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Logger } from 'pino'
+import { BlobHashMismatchError, UploadTooLargeError, type BlobStore } from '../blob-store.js'
+import type { NodeDb } from '../db/open.js'
+import { blobs } from '../db/schema.js'
+import { NotFoundError } from '../errors.js'
+import { fileNameOf } from '../file-names.js'
+import type { RegionalCatalog } from '../services/regional-catalog.js'
+import type { FileFetch } from './file-fetch.js'
+import type { Network } from './network.js'
+
+export class FileUnavailableError extends Error {
+  override readonly name = 'FileUnavailableError'
+  constructor (message: string, readonly tried: Array<{ peerId: string, error: string }>) {
+    super(message)
+  }
+}
+
+export class FileCorruptError extends Error {
+  override readonly name = 'FileCorruptError'
+}
+
+export interface RegionalFile {
+  sha256: string
+  byteSize: number
+  mediaType: string
+  fileName: string
+  /** Where the bytes came from this time. */
+  source: 'local' | string
+}
+
+/**
+ * Any distribution of the region through one's own node: served locally if
+ * held, else fetched from the publisher's node, else from any connected node
+ * that holds it (mirrors) — always verified against the signed entry.
+ */
+export class DataAccess {
+  readonly #inflight = new Map<string, Promise<void>>()
+
+  constructor (
+    private readonly db: NodeDb,
+    private readonly blobStore: BlobStore,
+    private readonly regional: RegionalCatalog,
+    private readonly fetcher: FileFetch,
+    private readonly network: Network,
+    private readonly log: Logger
+  ) {}
+
+  async resolve (publisher: string, datasetId: string, distId: string, onProgress?: (bytes: number, total: number) => void): Promise<RegionalFile> {
+    const view = this.regional.get(publisher, datasetId)
+    const dist = view.dataset.distributions.find(d => d.id === distId)
+    if (dist === undefined) throw new NotFoundError(`dataset "${datasetId}" has no distribution "${distId}"`)
+    if (dist.sha256 === undefined || dist.byteSize === undefined) {
+      throw new NotFoundError(`distribution "${distId}" is an external link (${dist.accessURL ?? dist.downloadURL ?? 'no URL'}), not a file in the data space`)
+    }
+    const file = { sha256: dist.sha256, byteSize: dist.byteSize, mediaType: dist.mediaType, fileName: fileNameOf(dist) }
+    if (await this.blobStore.has(dist.sha256)) return { ...file, source: 'local' }
+    const source = await this.ensure(publisher, dist.sha256, dist.byteSize, onProgress)
+    return { ...file, source }
+  }
+
+  /** Makes sure the blob is held, fetching it once even when asked concurrently. Returns the source peer. */
+  async ensure (publisher: string, sha256: string, byteSize: number, onProgress?: (bytes: number, total: number) => void): Promise<string> {
+    let source = 'local'
+    const running = this.#inflight.get(sha256)
+    if (running !== undefined) { await running; return 'local' }
+    const p = (async () => { source = await this.#fetchFromRegion(publisher, sha256, byteSize, onProgress) })()
+    this.#inflight.set(sha256, p)
+    try {
+      await p
+    } finally {
+      this.#inflight.delete(sha256)
+    }
+    return source
+  }
+
+  async #fetchFromRegion (publisher: string, sha256: string, byteSize: number, onProgress?: (bytes: number, total: number) => void): Promise<string> {
+    const connected = this.network.host.getPeers().map(p => p.toString())
+    const candidates = [publisher, ...connected.filter(p => p !== publisher)].filter(p => p !== this.network.peerId)
+    const tried: Array<{ peerId: string, error: string }> = []
+    for (const peer of candidates) {
+      try {
+        const stored = await this.fetcher.fetch(peerIdFromString(peer), sha256, byteSize, n => onProgress?.(n, byteSize))
+        this.db.insert(blobs).values({ sha256, byteSize: stored.byteSize, storedAt: new Date().toISOString() }).onConflictDoNothing().run()
+        this.log.info({ sha256, peer, bytes: stored.byteSize }, 'fetched and verified a file')
+        return peer
+      } catch (err) {
+        if (err instanceof BlobHashMismatchError || err instanceof UploadTooLargeError) {
+          // The peer served bytes that are not the signed file: never try to use them.
+          this.log.warn({ sha256, peer, err: err.message }, 'peer served a file that does not match the signed entry; discarded')
+          throw new FileCorruptError(`${peer} served bytes that do not match the signed sha256; nothing was stored`)
+        }
+        tried.push({ peerId: peer, error: (err as Error).message })
+      }
+    }
+    throw new FileUnavailableError(`no reachable node holds file ${sha256} (publisher offline and no mirror connected)`, tried)
+  }
+}

@@ -1,0 +1,79 @@
+import { lpStream } from '@libp2p/utils'
+import { MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
+import type { Host } from './host.js'
+
+export type NodeAnswerStatus = 'answered' | 'timeout' | 'error'
+
+export interface NodeAnswer<T> {
+  peerId: string
+  status: NodeAnswerStatus
+  latencyMs: number
+  result?: T
+  error?: string
+}
+
+export interface FanOutOptions {
+  /** One deadline for the whole fan-out: a node that has not answered by then is `timeout`. */
+  deadlineMs: number
+  concurrency: number
+}
+
+type DialTarget = Parameters<Host['dialProtocol']>[0]
+
+/**
+ * Sends one request frame to many peers over a request/response protocol
+ * and collects one answer frame from each, in parallel with bounded
+ * concurrency. Never throws: every peer gets a status.
+ */
+export async function fanOut<T> (
+  host: Host,
+  targets: Array<{ peerId: string, dial: DialTarget }>,
+  protocol: string,
+  request: Uint8Array,
+  decode: (frame: Uint8Array) => T,
+  opts: FanOutOptions
+): Promise<Array<NodeAnswer<T>>> {
+  const deadline = AbortSignal.timeout(opts.deadlineMs)
+  const started = performance.now()
+  const answers: Array<NodeAnswer<T>> = new Array(targets.length)
+  let next = 0
+  const ask = async (i: number): Promise<void> => {
+    const { peerId, dial } = targets[i]!
+    const t0 = performance.now()
+    const done = (status: NodeAnswerStatus, extra: Partial<NodeAnswer<T>> = {}): void => {
+      answers[i] = { peerId, status, latencyMs: Math.round(performance.now() - (status === 'timeout' ? started : t0)), ...extra }
+    }
+    if (deadline.aborted) { done('timeout'); return }
+    try {
+      const stream = await host.dialProtocol(dial, protocol, { signal: deadline })
+      try {
+        const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+        await lp.write(request, { signal: deadline })
+        const frame = await lp.read({ signal: deadline })
+        done('answered', { result: decode(frame.subarray()) })
+        await stream.close().catch(() => {})
+      } catch (err) {
+        stream.abort(err as Error)
+        throw err
+      }
+    } catch (err) {
+      done(deadline.aborted ? 'timeout' : 'error', deadline.aborted ? {} : { error: (err as Error).message })
+    }
+  }
+  const worker = async (): Promise<void> => {
+    while (next < targets.length) await ask(next++)
+  }
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency, targets.length) }, worker))
+  return answers
+}
+
+/**
+ * Serves one request/response protocol: reads one frame, answers with one
+ * frame. A malformed request closes the stream (the caller logs it).
+ */
+export async function answerOnce (stream: Parameters<Parameters<Host['handle']>[1]>[0], handle: (frame: Uint8Array) => Promise<Uint8Array>, timeoutMs = 10_000): Promise<void> {
+  const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+  const request = await lp.read({ signal: AbortSignal.timeout(timeoutMs) })
+  await lp.write(await handle(request.subarray()))
+  await stream.close()
+}

@@ -1,0 +1,80 @@
+import type { PeerId } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import type { Logger } from 'pino'
+import {
+  CodecError, decodeFetchHeader, decodeFetchRequest, encodeFetchHeader, encodeFetchRequest, FETCH_CHUNK_BYTES, FETCH_PROTOCOL,
+  MAX_FRAME_BYTES
+} from '../../../protocol/src/index.js'
+import type { BlobStore, StoredBlob } from '../blob-store.js'
+import type { Host } from './host.js'
+
+export class FileNotHeldError extends Error {
+  override readonly name = 'FileNotHeldError'
+}
+
+const TIMEOUT_MS = 30_000
+
+/**
+ * Files by content hash between nodes: any node serves any file it holds
+ * (its own, mirrored or fetched ones); the fetching node streams the bytes
+ * straight into its blob store, which checks the SHA-256 before the file
+ * gets its name — a wrong byte aborts and nothing is stored.
+ */
+export class FileFetch {
+  constructor (
+    private readonly host: Host,
+    private readonly blobs: BlobStore,
+    private readonly log: Logger
+  ) {}
+
+  async start (): Promise<void> {
+    await this.host.handle(FETCH_PROTOCOL, async (stream, connection) => {
+      try {
+        const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+        const { sha256 } = decodeFetchRequest((await lp.read({ signal: AbortSignal.timeout(TIMEOUT_MS) })).subarray())
+        if (!await this.blobs.has(sha256)) {
+          await lp.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
+        } else {
+          await lp.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
+          for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
+            await lp.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
+          }
+        }
+        await stream.close()
+      } catch (err) {
+        this.log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'fetch request dropped')
+        stream.abort(err as Error)
+      }
+    }, { maxInboundStreams: 8 })
+  }
+
+  /**
+   * Fetches one file from `peer` into the blob store, verified against
+   * `sha256` and `byteSize` from the signed entry.
+   */
+  async fetch (peer: PeerId, sha256: string, byteSize: number, onProgress?: (bytes: number) => void): Promise<StoredBlob> {
+    const stream = await this.host.dialProtocol(peer, FETCH_PROTOCOL, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+      await lp.write(encodeFetchRequest({ type: 'fetch', sha256 }))
+      const header = decodeFetchHeader((await lp.read({ signal: AbortSignal.timeout(TIMEOUT_MS) })).subarray())
+      if (header.status !== 'ok') throw new FileNotHeldError(`${peer.toString()} does not hold ${sha256}`)
+      let received = 0
+      async function * chunks (): AsyncIterable<Uint8Array> {
+        while (received < byteSize) {
+          const frame = await lp.read({ signal: AbortSignal.timeout(TIMEOUT_MS) })
+          received += frame.byteLength
+          onProgress?.(received)
+          yield frame.subarray()
+        }
+      }
+      // maxBytes = the signed size: a peer sending more is cut off; the hash check catches the rest.
+      const stored = await this.blobs.write(chunks(), byteSize, sha256)
+      await stream.close()
+      return stored
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import type { Logger } from 'pino'
+import type { DatasetMetadata, SignedEntry } from '../../../protocol/src/index.js'
+import type { BlobStore } from '../blob-store.js'
+import type { NodeDb } from '../db/open.js'
+import type { DataAccess } from './data-access.js'
+
+/**
+ * Opt-in mirroring: keeps verified copies of the files of chosen publishers
+ * (config `mirror.publishers`), so neighbours back each other up and serve
+ * the files while a publisher's node is offline.
+ */
+export class Mirror {
+  readonly #queue: Array<{ publisher: string, sha256: string, byteSize: number }> = []
+  #running = false
+
+  constructor (
+    /** Mirrored publishers: config entries are peer ids or AGS, resolved on each call. */
+    private readonly mirrored: () => Set<string>,
+    private readonly db: NodeDb,
+    private readonly blobStore: BlobStore,
+    private readonly access: DataAccess,
+    private readonly log: Logger
+  ) {}
+
+  get enabled (): boolean {
+    return this.mirrored().size > 0
+  }
+
+  /** Called with entries just stored from the network. */
+  onEntries (entries: SignedEntry[]): void {
+    for (const e of entries) {
+      if (this.mirrored().has(e.payload.publisher) && e.payload.dataset !== undefined) this.#enqueue(e.payload.publisher, e.payload.dataset)
+    }
+  }
+
+  /** Queues every file of the mirrored publishers that is not held yet. */
+  catchUp (): void {
+    const publishers = [...this.mirrored()]
+    if (publishers.length === 0) return
+    const rows = this.db.$client.prepare(`SELECT publisher, metadata FROM datasets WHERE tombstone = 0 AND publisher IN (${publishers.map(() => '?').join(',')})`)
+      .all(...publishers) as Array<{ publisher: string, metadata: string }>
+    for (const r of rows) this.#enqueue(r.publisher, JSON.parse(r.metadata) as DatasetMetadata)
+  }
+
+  #enqueue (publisher: string, dataset: DatasetMetadata): void {
+    for (const d of dataset.distributions) {
+      if (d.sha256 !== undefined && d.byteSize !== undefined && !this.#queue.some(q => q.sha256 === d.sha256)) {
+        this.#queue.push({ publisher, sha256: d.sha256, byteSize: d.byteSize })
+      }
+    }
+    void this.#drain()
+  }
+
+  async #drain (): Promise<void> {
+    if (this.#running) return
+    this.#running = true
+    try {
+      while (this.#queue.length > 0) {
+        const job = this.#queue.shift()!
+        if (await this.blobStore.has(job.sha256)) continue
+        try {
+          await this.access.ensure(job.publisher, job.sha256, job.byteSize)
+        } catch (err) {
+          // Retried at the next catch-up (anti-entropy interval).
+          this.log.debug({ sha256: job.sha256, err: (err as Error).message }, 'mirror fetch failed')
+        }
+      }
+    } finally {
+      this.#running = false
+    }
+  }
+}
