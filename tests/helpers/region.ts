@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -6,6 +7,7 @@ import { initNode } from '../../node/src/init.js'
 import { startNode, type RunningNode } from '../../node/src/node.js'
 import type { NodeConfigInput } from '../../node/src/config.js'
 import { initRegistry, startRegistry, type RunningRegistry } from '../../registry/src/registry.js'
+import { freePort, spawnCli, stopChild } from './cli.js'
 import { tempDir } from './node.js'
 
 const silent = pino({ level: process.env.SWF_TEST_LOG ?? 'silent' })
@@ -37,12 +39,23 @@ export interface RegionNode {
   start: () => Promise<void>
 }
 
+export interface ChildNode {
+  name: string
+  ags: string
+  dataDir: string
+  peerId: string
+  url: string
+  token: string
+  child: ChildProcess
+}
+
 export class TestRegion {
   readonly root = tempDir('swf-region-')
   registry!: RunningRegistry
   registryDir = join(this.root, 'registry')
   registryToken = ''
   readonly nodes: RegionNode[] = []
+  readonly children: ChildProcess[] = []
 
   async startRegistry (): Promise<RunningRegistry> {
     if (this.registryToken === '') {
@@ -91,6 +104,28 @@ export class TestRegion {
     return rn
   }
 
+  /**
+   * A node in its own process (swf-node start), for tests that freeze or
+   * kill a node for real. Registered and approved like the others.
+   */
+  async addChildNode (name: string, ags: string, config: Partial<NodeConfigInput> = {}): Promise<ChildNode> {
+    const dataDir = join(this.root, ags)
+    const http = await freePort()
+    const init = await initNode(dataDir, {
+      kommune: { name, ags },
+      http: { host: '127.0.0.1', port: http },
+      ...config,
+      p2p: { listen: [`/ip4/127.0.0.1/tcp/${await freePort()}`], inboundConnectionThreshold: 10_000, ...config.p2p },
+      registry: { url: this.registry.url, publicKeyJwk: this.registry.publicKeyJwk },
+      sync: { registryRefreshMs: 200, antiEntropyMs: 1_000, redialMs: 300, ...config.sync }
+    })
+    const { child } = await spawnCli(['start', '--data-dir', dataDir], /is running at/)
+    this.children.push(child)
+    await waitFor(() => this.registry.service.all().some(p => p.peerId === init.peerId), `${name} registered`)
+    await this.registry.service.approve(init.peerId)
+    return { name, ags, dataDir, peerId: init.peerId, url: `http://127.0.0.1:${http}`, token: init.adminToken, child }
+  }
+
   async publish (rn: RegionNode, dataset: Record<string, unknown>): Promise<any> {
     return rn.api('/api/v1/datasets', { method: 'POST', body: JSON.stringify(dataset) })
   }
@@ -110,6 +145,10 @@ export class TestRegion {
   }
 
   async close (): Promise<void> {
+    for (const c of this.children) {
+      c.kill('SIGCONT')
+      await stopChild(c)
+    }
     for (const n of this.nodes) await n.node.stop().catch(() => {})
     await this.registry?.stop().catch(() => {})
     rmSync(this.root, { recursive: true, force: true })
