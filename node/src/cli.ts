@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { ConfigError, tokenPath } from './config.js'
 import { NodeClient, CliError } from './cli/client.js'
+import { fetchCommand, queryCommand, searchCommand } from './cli/find.js'
 import { joinRegion } from './cli/join.js'
 import { publishFile } from './cli/publish.js'
 import { ensureDemoNode, seedDemoData } from './demo.js'
@@ -98,6 +99,44 @@ program.command('publish')
   .action(async (file: string, o) => {
     const r = await publishFile(new NodeClient(o), file, o)
     console.log(`Published ${r.dataset.id} (entry ${r.entry.seq}, ${r.distribution.byteSize} bytes, sha256 ${r.distribution.sha256})`)
+  })
+
+program.command('search')
+  .description('search the regional catalog (what this node holds, or live from every node with --federated)')
+  .argument('[text]', 'search words (German folding and prefixes: "Radweg" finds "Radwege")', '')
+  .option('--theme <code>', 'EU data theme, repeatable', collect, [])
+  .option('--keyword <word>', 'keyword, repeatable', collect, [])
+  .option('--bbox <minLon,minLat,maxLon,maxLat>', 'datasets whose extent intersects this box')
+  .option('--federated', 'ask every node of the region now')
+  .option('--limit <n>', 'hits (≤ 100)')
+  .option('--json', 'print JSON')
+  .addOption(dataDirOption())
+  .addOption(urlOption())
+  .action(async (text: string, o) => { await searchCommand(new NodeClient(o), text, o) })
+
+program.command('query')
+  .description('federated data query: matching CSV rows and GeoJSON features from every Kommune\'s own files')
+  .option('--bbox <minLon,minLat,maxLon,maxLat>', 'points and features inside this box')
+  .option('--where <cond>', 'field=value (equals) or field~value (contains), repeatable', collect, [])
+  .option('--dataset <id>', 'only this dataset id')
+  .option('--theme <code>', 'only datasets with this theme')
+  .option('--limit <n>', 'matches per node (≤ 1000)')
+  .option('--json', 'print JSON')
+  .addOption(dataDirOption())
+  .addOption(urlOption())
+  .action(async o => { await queryCommand(new NodeClient(o), o) })
+
+program.command('fetch')
+  .description('download a file of any dataset in the regional catalog, verified, through this node')
+  .argument('<dataset>', '<publisher peer id>/<dataset id>, or a dataset id unique in the region')
+  .argument('[distribution]', 'distribution id (default: the first file)')
+  .option('-o, --output <file>', 'where to write it (default: the file name the node suggests)')
+  .option('--quiet', 'no progress bar')
+  .addOption(dataDirOption())
+  .addOption(urlOption())
+  .action(async (target: string, dist: string | undefined, o) => {
+    const file = await fetchCommand(new NodeClient(o), target, dist, o)
+    console.log(`Saved ${file}`)
   })
 
 program.command('datasets')

@@ -54,6 +54,25 @@ describe('a region set up with swf-registry and swf-node', () => {
     }, 'Soest\'s dataset at Olpe', 30_000, 200)
     expect(found.publisher.kommune).toBe('Stadt Soest')
 
+    // Find and use it from Olpe's node, through the CLI.
+    const olpeDir = nodes[1]!.dir
+    const found2 = await runCli(['search', 'Straßenschäden', '--data-dir', olpeDir])
+    expect(found2.code).toBe(0)
+    expect(found2.stdout).toMatch(/Stadt Soest\s+strassenschaeden-soest\s+Straßenschäden Soest/)
+    const fed = await runCli(['search', 'strasse', '--federated', '--json', '--data-dir', olpeDir])
+    expect(JSON.parse(fed.stdout).nodes.map((n: any) => n.status).sort()).toEqual(['answered', 'local'])
+    const q = await runCli(['query', '--where', 'art=Schlagloch', '--bbox', '8,51.5,8.2,51.6', '--data-dir', olpeDir])
+    expect(q.code).toBe(0)
+    expect(q.stdout).toMatch(/Stadt Soest\s+strassenschaeden-soest\/schaeden-csv\s+\{"id":"1".*"art":"Schlagloch"\}/)
+    const out = join(dir, 'heruntergeladen.csv')
+    const fetched = await runCli(['fetch', 'strassenschaeden-soest', '-o', out, '--data-dir', olpeDir])
+    expect(fetched.stderr).toBe('')
+    expect(fetched.code).toBe(0)
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(csv, 'utf8'))
+    const missing = await runCli(['fetch', 'gibt-es-nicht', '--data-dir', olpeDir])
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr).toMatch(/no dataset "gibt-es-nicht"/)
+
     expect((await reg(['revoke', '05974040', '--data-dir', registryDir])).code).toBe(0)
     await waitFor(async () => {
       const page = await (await fetch(`${olpe}/api/v1/catalog`)).json() as { items: unknown[] }

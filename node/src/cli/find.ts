@@ -1,0 +1,119 @@
+import { createWriteStream } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import cliProgress from 'cli-progress'
+import { CliError, type NodeClient } from './client.js'
+
+export interface SearchCliOptions {
+  theme: string[]
+  keyword: string[]
+  bbox?: string
+  federated?: boolean
+  limit?: string
+  json?: boolean
+}
+
+export async function searchCommand (client: NodeClient, text: string, o: SearchCliOptions): Promise<void> {
+  const params = new URLSearchParams()
+  if (text !== '') params.set('q', text)
+  for (const t of o.theme) params.append('theme', t)
+  for (const k of o.keyword) params.append('keyword', k)
+  if (o.bbox !== undefined) params.set('bbox', o.bbox)
+  if (o.limit !== undefined) params.set('limit', o.limit)
+  if (o.federated === true) params.set('scope', 'federated')
+  const r = await client.request(`/api/v1/search?${params}`)
+  if (o.json === true) { console.log(JSON.stringify(r, null, 2)); return }
+  if (r.nodes !== undefined) {
+    console.log(r.nodes.map((n: any) => `${n.kommune ?? n.peerId.slice(-8)}: ${n.status}${n.status === 'answered' ? ` (${n.latencyMs} ms)` : ''}`).join(' · '))
+  } else {
+    console.log(`${r.total} hit(s)`)
+  }
+  for (const hit of r.items) {
+    console.log(`${hit.provenance.kommune ?? hit.provenance.publisher}  ${hit.dataset.id}  ${hit.dataset.title}`)
+    console.log(`    swf-node fetch ${hit.provenance.publisher}/${hit.dataset.id}`)
+  }
+}
+
+export interface QueryCliOptions {
+  bbox?: string
+  where: string[]
+  dataset?: string
+  theme?: string
+  limit?: string
+  json?: boolean
+}
+
+export async function queryCommand (client: NodeClient, o: QueryCliOptions): Promise<void> {
+  const params = new URLSearchParams()
+  if (o.bbox !== undefined) params.set('bbox', o.bbox)
+  for (const w of o.where) params.append('where', w)
+  if (o.dataset !== undefined) params.set('datasetId', o.dataset)
+  if (o.theme !== undefined) params.set('theme', o.theme)
+  if (o.limit !== undefined) params.set('limit', o.limit)
+  const r = await client.request(`/api/v1/query?${params}`)
+  if (o.json === true) { console.log(JSON.stringify(r, null, 2)); return }
+  console.log(r.nodes.map((n: any) => `${n.kommune ?? n.peerId.slice(-8)}: ${n.status} (${n.hits})`).join(' · '))
+  for (const m of r.matches) {
+    const what = m.row !== undefined ? JSON.stringify(m.row) : JSON.stringify(m.feature.properties ?? {})
+    console.log(`${m.origin.kommune ?? m.origin.publisher}  ${m.origin.datasetId}/${m.origin.distributionId}  ${what}`)
+  }
+  if (r.truncated === true) console.log('(more matches than the limit)')
+}
+
+/**
+ * Downloads a distribution of the regional catalog through the node, with a
+ * progress bar on stderr for large files. `target` is <publisher>/<dataset>
+ * or a dataset id that is unique in the regional catalog.
+ */
+export async function fetchCommand (client: NodeClient, target: string, distId: string | undefined, o: { output?: string, quiet?: boolean }): Promise<string> {
+  const view = await resolveDataset(client, target)
+  const files = view.dataset.distributions.filter((d: any) => d.sha256 !== undefined)
+  const dist = distId === undefined ? files[0] : files.find((d: any) => d.id === distId)
+  if (dist === undefined) {
+    throw new CliError(distId === undefined ? `dataset ${view.dataset.id} has no files` : `dataset ${view.dataset.id} has no file "${distId}" (files: ${files.map((d: any) => d.id).join(', ')})`)
+  }
+  const res = await fetch(`${client.url}/api/v1/catalog/${view.entry.publisher}/${view.dataset.id}/distributions/${dist.id}/file`)
+  if (!res.ok || res.body === null) {
+    const body = await res.json().catch(() => null) as any
+    throw new CliError(`${res.status} ${body?.error?.code ?? ''}: ${body?.error?.message ?? res.statusText}`)
+  }
+  const out = o.output ?? /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `${dist.id}`
+  const total = Number(res.headers.get('content-length') ?? dist.byteSize)
+  const bar = o.quiet === true || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ stream: process.stderr, format: `${out} [{bar}] {percentage}% | {value}/{total} bytes` }, cliProgress.Presets.shades_classic)
+  bar?.start(total, 0)
+  let done = 0
+  const progress = new Transform({
+    transform (chunk: Buffer, _enc, cb) {
+      done += chunk.length
+      bar?.update(done)
+      cb(null, chunk)
+    }
+  })
+  const tmp = `${out}.part`
+  try {
+    await pipeline(Readable.fromWeb(res.body as never), progress, createWriteStream(tmp))
+    await rename(tmp, out)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw new CliError(`download failed: ${(err as Error).message}`)
+  } finally {
+    bar?.stop()
+  }
+  return out
+}
+
+async function resolveDataset (client: NodeClient, target: string): Promise<any> {
+  const slash = target.indexOf('/')
+  if (slash > 0) return client.request(`/api/v1/catalog/${target.slice(0, slash)}/${target.slice(slash + 1)}`)
+  const hits: any[] = []
+  let cursor: string | null = null
+  do {
+    const page: any = await client.request(`/api/v1/catalog?limit=500${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`)
+    hits.push(...page.items.filter((i: any) => i.dataset.id === target))
+    cursor = page.nextCursor
+  } while (cursor !== null)
+  if (hits.length === 0) throw new CliError(`no dataset "${target}" in the regional catalog`)
+  if (hits.length > 1) throw new CliError(`"${target}" exists at several Kommunen; use <publisher>/${target}: ${hits.map(h => h.publisher.kommune ?? h.entry.publisher).join(', ')}`)
+  return hits[0]
+}
