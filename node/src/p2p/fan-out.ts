@@ -1,5 +1,6 @@
 import { lpStream } from '@libp2p/utils'
-import { MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
+import type { Logger } from 'pino'
+import { CodecError, MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
 import type { Host } from './host.js'
 
 export type NodeAnswerStatus = 'answered' | 'timeout' | 'error'
@@ -68,12 +69,26 @@ export async function fanOut<T> (
 }
 
 /**
- * Serves one request/response protocol: reads one frame, answers with one
- * frame. A malformed request closes the stream (the caller logs it).
+ * Serves one request/response protocol: reads one request frame, answers
+ * with one frame. A malformed request closes the stream and is logged (warn:
+ * the peer's fault; other aborts are routine).
  */
-export async function answerOnce (stream: Parameters<Parameters<Host['handle']>[1]>[0], handle: (frame: Uint8Array) => Promise<Uint8Array>, timeoutMs = 10_000): Promise<void> {
-  const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-  const request = await lp.read({ signal: AbortSignal.timeout(timeoutMs) })
-  await lp.write(await handle(request.subarray()))
-  await stream.close()
+export async function serveRequestResponse (
+  host: Host,
+  protocol: string,
+  handle: (frame: Uint8Array) => Promise<Uint8Array>,
+  log: Logger,
+  opts: { maxInboundStreams: number, timeoutMs?: number }
+): Promise<void> {
+  await host.handle(protocol, async (stream, connection) => {
+    try {
+      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+      const request = await lp.read({ signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })
+      await lp.write(await handle(request.subarray()))
+      await stream.close()
+    } catch (err) {
+      log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer: connection.remotePeer.toString(), protocol }, 'request dropped')
+      stream.abort(err as Error)
+    }
+  }, { maxInboundStreams: opts.maxInboundStreams })
 }

@@ -4,7 +4,7 @@ import {
   type DataMatch, type DataQuery, type DataQueryResponse
 } from '../../../protocol/src/index.js'
 import type { DataQueryService } from '../services/data-query.js'
-import { answerOnce, fanOut } from './fan-out.js'
+import { fanOut, serveRequestResponse } from './fan-out.js'
 import { DEFAULT_FEDERATED_DEADLINE_MS, type NodeStatus } from './federated-search.js'
 import type { Network } from './network.js'
 
@@ -34,16 +34,11 @@ export class FederatedDataQuery {
   ) {}
 
   async start (): Promise<void> {
-    await this.network.host.handle(DATA_QUERY_PROTOCOL, async (stream, connection) => {
-      await answerOnce(stream, async frame => {
-        const { query } = decodeDataQueryRequest(frame)
-        const r = await this.local.run(query)
-        return encodeFitting({ type: 'data-result', matches: r.matches, truncated: r.truncated })
-      }, 10_000).catch(err => {
-        this.log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'data query dropped')
-        stream.abort(err as Error)
-      })
-    }, { maxInboundStreams: 4 })
+    await serveRequestResponse(this.network.host, DATA_QUERY_PROTOCOL, async frame => {
+      const { query } = decodeDataQueryRequest(frame)
+      const r = await this.local.run(query)
+      return encodeFitting({ type: 'data-result', matches: r.matches, truncated: r.truncated })
+    }, this.log, { maxInboundStreams: 4 })
   }
 
   async query (query: DataQuery, deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS): Promise<FederatedDataResult> {

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino'
 import {
-  CodecError, decodeSearchRequest, decodeSearchResponse, encodeSearchRequest, encodeSearchResponse, EntryVerifier, InvalidEntryError,
+  decodeSearchRequest, decodeSearchResponse, encodeSearchRequest, encodeSearchResponse, EntryVerifier, InvalidEntryError,
   SEARCH_PROTOCOL, type SearchQuery
 } from '../../../protocol/src/index.js'
 import type { SearchHit, SearchService } from '../services/search-service.js'
-import { answerOnce, fanOut, type NodeAnswerStatus } from './fan-out.js'
+import { fanOut, serveRequestResponse, type NodeAnswerStatus } from './fan-out.js'
 import type { Network } from './network.js'
 
 export const DEFAULT_FEDERATED_DEADLINE_MS = 2_000
@@ -40,15 +40,10 @@ export class FederatedSearch {
   ) {}
 
   async start (): Promise<void> {
-    await this.network.host.handle(SEARCH_PROTOCOL, async (stream, connection) => {
-      await answerOnce(stream, async frame => {
-        const { query } = decodeSearchRequest(frame)
-        return encodeSearchResponse({ type: 'search-result', total: 0, hits: this.search.rawHits({ ...query, cursor: undefined }) })
-      }).catch(err => {
-        this.log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'search request dropped')
-        stream.abort(err as Error)
-      })
-    }, { maxInboundStreams: 8 })
+    await serveRequestResponse(this.network.host, SEARCH_PROTOCOL, async frame => {
+      const { query } = decodeSearchRequest(frame)
+      return encodeSearchResponse({ type: 'search-result', total: 0, hits: this.search.rawHits({ ...query, cursor: undefined }) })
+    }, this.log, { maxInboundStreams: 8 })
   }
 
   async query (query: SearchQuery, deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS): Promise<FederatedSearchResult> {
