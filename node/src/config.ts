@@ -50,6 +50,11 @@ export const nodeConfigSchema = z.strictObject({
   mirror: z.strictObject({
     publishers: z.array(z.string().min(1)).default([])
   }).prefault({}),
+  /** DCAT-AP.de export settings. */
+  dcat: z.strictObject({
+    /** dcatde:contributorID of this node's datasets (GovData's list; default Open.NRW). */
+    contributorId: z.url().default('http://dcat-ap.de/def/contributors/openNRW')
+  }).prefault({}),
   maxUploadBytes: z.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })

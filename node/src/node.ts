@@ -109,6 +109,8 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     directory,
     blobs,
     adminToken,
+    publicUrl: config.http.publicUrl?.replace(/\/+$/, ''),
+    contributorId: config.dcat.contributorId,
     maxUploadBytes: config.maxUploadBytes,
     info: { peerId, publicKeyJwk: publicJwkOf(key), kommune: config.kommune, version: VERSION },
     log,

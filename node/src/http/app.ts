@@ -12,6 +12,7 @@ import { nodeInfoRoutes, type NodeInfo } from './routes/node-info.js'
 import { regionRoutes } from './routes/region.js'
 import { searchRoutes } from './routes/search.js'
 import { dataRoutes } from './routes/data.js'
+import { dcatRoutes } from './routes/dcat.js'
 import type { DataQueryService } from '../services/data-query.js'
 import type { RegionServices } from '../p2p/region-services.js'
 import type { SearchService } from '../services/search-service.js'
@@ -33,6 +34,9 @@ export interface AppDeps {
   directory?: ParticipantDirectory
   blobs: BlobStore
   adminToken: string
+  /** Public base URL for links in exports (default: the request's origin). */
+  publicUrl?: string
+  contributorId: string
   maxUploadBytes: number
   info: NodeInfo
   log: Logger
@@ -51,6 +55,15 @@ export function createApp (deps: AppDeps): Hono {
   app.route('/api/v1', regionRoutes(deps))
   app.route('/api/v1', searchRoutes(deps))
   app.route('/api/v1', dataRoutes({ ...deps, peerId: deps.info.peerId }))
+  app.route('/', dcatRoutes({
+    regional: deps.regional,
+    context: c => ({
+      baseUrl: deps.publicUrl ?? new URL(c.req.url).origin,
+      self: { peerId: deps.info.peerId, kommune: deps.info.kommune.name, ags: deps.info.kommune.ags },
+      contributorId: deps.contributorId,
+      agsOf: peer => deps.directory?.get(peer)?.ags
+    })
+  }))
   app.notFound(onNotFound)
   app.onError(onError(deps.log))
   return app

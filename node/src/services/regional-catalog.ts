@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or, type SQL } from 'drizzle-orm'
+import { and, asc, count, eq, gt, gte, or, type SQL } from 'drizzle-orm'
 import type { DatasetMetadata } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
 import { datasets, entries } from '../db/schema.js'
@@ -33,6 +33,20 @@ export class RegionalCatalog {
     const items = rows.slice(0, limit).map(r => this.#view(r.d, r.receivedAt))
     const last = items[items.length - 1]
     return { items, nextCursor: rows.length > limit && last !== undefined ? `${last.entry.publisher}/${last.dataset.id}` : null }
+  }
+
+  /** One page of live datasets in a stable order, for catalog exports. */
+  exportPage (opts: { publisher?: string, modifiedSince?: string, offset: number, limit: number }): { items: RegionalDatasetView[], total: number } {
+    const conds: Array<SQL | undefined> = [eq(datasets.tombstone, false)]
+    if (opts.publisher !== undefined) conds.push(eq(datasets.publisher, opts.publisher))
+    if (opts.modifiedSince !== undefined) conds.push(gte(datasets.issuedAt, opts.modifiedSince))
+    const where = and(...conds)
+    const total = this.db.select({ n: count() }).from(datasets).where(where).get()?.n ?? 0
+    const rows = this.db.select({ d: datasets, receivedAt: entries.receivedAt }).from(datasets)
+      .innerJoin(entries, eq(entries.hash, datasets.entryHash))
+      .where(where).orderBy(asc(datasets.publisher), asc(datasets.datasetId))
+      .limit(opts.limit).offset(opts.offset).all()
+    return { items: rows.map(r => this.#view(r.d, r.receivedAt)), total }
   }
 
   get (publisher: string, id: string): RegionalDatasetView {

@@ -1,0 +1,63 @@
+import type { Quad } from 'n3'
+import type { RegionalCatalog, RegionalDatasetView } from '../services/regional-catalog.js'
+import { catalogQuads, datasetQuads } from './to-rdf.js'
+
+export const EXPORT_PAGE_SIZE = 100
+
+export interface ExportContext {
+  baseUrl: string
+  self: { peerId: string, kommune: string, ags: string }
+  contributorId: string
+  agsOf: (peerId: string) => string | undefined
+}
+
+/** IRIs and URLs a node gives the datasets it exports. */
+export function datasetIri (base: string, self: string, v: RegionalDatasetView): string {
+  return v.entry.publisher === self ? `${base}/dataset/${v.dataset.id}` : `${base}/catalog/${v.entry.publisher}/${v.dataset.id}`
+}
+
+export function datasetViewQuads (v: RegionalDatasetView, ctx: ExportContext): Quad[] {
+  const own = v.entry.publisher === ctx.self.peerId
+  const api = own ? `${ctx.baseUrl}/api/v1/datasets/${v.dataset.id}` : `${ctx.baseUrl}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}`
+  return datasetQuads(v.dataset, {
+    iri: datasetIri(ctx.baseUrl, ctx.self.peerId, v),
+    publisherName: v.publisher.kommune ?? v.dataset.publisher?.name ?? v.entry.publisher,
+    publisherIri: `${ctx.baseUrl}/organization/${v.entry.publisher}`,
+    publisherAgs: own ? ctx.self.ags : ctx.agsOf(v.entry.publisher),
+    contributorId: ctx.contributorId,
+    // Other Kommunen's files are fetched and verified through this node.
+    downloadUrl: dist => own
+      ? `${ctx.baseUrl}/api/v1/datasets/${v.dataset.id}/distributions/${dist}/file`
+      : `${ctx.baseUrl}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}/distributions/${dist}/file`,
+    pageUrl: api
+  })
+}
+
+/** A catalog page: the node's own datasets, or with scope 'region' everything it holds. */
+export function catalogPageQuads (
+  regional: RegionalCatalog,
+  ctx: ExportContext,
+  opts: { scope: 'own' | 'region', page: number, modifiedSince?: string, pageUrl: (page: number) => string }
+): Quad[] {
+  const { items, total } = regional.exportPage({
+    publisher: opts.scope === 'own' ? ctx.self.peerId : undefined,
+    modifiedSince: opts.modifiedSince,
+    offset: (opts.page - 1) * EXPORT_PAGE_SIZE,
+    limit: EXPORT_PAGE_SIZE
+  })
+  const lastPage = Math.max(1, Math.ceil(total / EXPORT_PAGE_SIZE))
+  return [
+    ...catalogQuads({
+      iri: `${ctx.baseUrl}/catalog`,
+      title: opts.scope === 'own' ? `Offene Daten: ${ctx.self.kommune}` : `Offene Daten der Region Südwestfalen (über ${ctx.self.kommune})`,
+      description: opts.scope === 'own'
+        ? `Datenkatalog des Knotens von ${ctx.self.kommune} im Datenraum Südwestfalen.`
+        : 'Regionaler Datenkatalog aller Kommunen des Datenraums Südwestfalen, signiert und synchronisiert.',
+      publisherName: ctx.self.kommune,
+      publisherIri: `${ctx.baseUrl}/organization/${ctx.self.peerId}`,
+      datasetIris: items.map(v => datasetIri(ctx.baseUrl, ctx.self.peerId, v)),
+      paging: { pageUrl: opts.pageUrl, page: opts.page, lastPage, totalItems: total, itemsPerPage: EXPORT_PAGE_SIZE }
+    }),
+    ...items.flatMap(v => datasetViewQuads(v, ctx))
+  ]
+}

@@ -1,0 +1,46 @@
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import { isoDateSchema } from '../../../../protocol/src/index.js'
+import { catalogPageQuads, datasetViewQuads, type ExportContext } from '../../dcat/catalog-export.js'
+import { MEDIA_TYPES, serialize, type RdfFormat } from '../../dcat/serialize.js'
+import type { RegionalCatalog } from '../../services/regional-catalog.js'
+import { readQuery } from '../request.js'
+
+const FORMATS: RdfFormat[] = ['ttl', 'rdf', 'jsonld']
+
+const catalogQuerySchema = z.object({
+  scope: z.enum(['own', 'region']).default('own'),
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  modified_since: isoDateSchema.optional()
+})
+
+export interface DcatRouteDeps {
+  regional: RegionalCatalog
+  context: (c: Context) => ExportContext
+}
+
+/** DCAT-AP.de 2.0 catalog in Turtle, RDF/XML and JSON-LD, paged like ckanext-dcat. */
+export function dcatRoutes ({ regional, context }: DcatRouteDeps): Hono {
+  const app = new Hono()
+  for (const format of FORMATS) {
+    app.get(`/catalog.${format}`, async c => {
+      const q = readQuery(c, catalogQuerySchema)
+      const ctx = context(c)
+      const pageUrl = (page: number): string => {
+        const params = new URLSearchParams({ ...(q.scope === 'region' ? { scope: 'region' } : {}), ...(q.modified_since === undefined ? {} : { modified_since: q.modified_since }), page: String(page) })
+        return `${ctx.baseUrl}/catalog.${format}?${params}`
+      }
+      const quads = catalogPageQuads(regional, ctx, { scope: q.scope, page: q.page, modifiedSince: q.modified_since, pageUrl })
+      return c.body(await serialize(quads, format), 200, { 'Content-Type': MEDIA_TYPES[format] })
+    })
+  }
+  app.get('/dataset/:file', async c => {
+    const m = /^([a-z0-9][a-z0-9_-]{0,99})\.(ttl|rdf|jsonld)$/.exec(c.req.param('file'))
+    if (m === null) return c.json({ error: { code: 'not_found', message: 'use /dataset/{id}.ttl, .rdf or .jsonld' } }, 404)
+    const ctx = context(c)
+    const view = regional.get(ctx.self.peerId, m[1]!)
+    const format = m[2] as RdfFormat
+    return c.body(await serialize(datasetViewQuads(view, ctx), format), 200, { 'Content-Type': MEDIA_TYPES[format] })
+  })
+  return app
+}
