@@ -109,6 +109,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     directory,
     blobs,
     adminToken,
+    db,
     publicUrl: config.http.publicUrl?.replace(/\/+$/, ''),
     contributorId: config.dcat.contributorId,
     maxUploadBytes: config.maxUploadBytes,

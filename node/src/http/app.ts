@@ -13,6 +13,10 @@ import { regionRoutes } from './routes/region.js'
 import { searchRoutes } from './routes/search.js'
 import { dataRoutes } from './routes/data.js'
 import { dcatRoutes } from './routes/dcat.js'
+import { ckanRoutes } from './routes/ckan.js'
+import { CkanApi } from '../ckan/ckan-api.js'
+import { organizationName, type Organization } from '../ckan/packages.js'
+import type { NodeDb } from '../db/open.js'
 import type { DataQueryService } from '../services/data-query.js'
 import type { RegionServices } from '../p2p/region-services.js'
 import type { SearchService } from '../services/search-service.js'
@@ -34,6 +38,7 @@ export interface AppDeps {
   directory?: ParticipantDirectory
   blobs: BlobStore
   adminToken: string
+  db: NodeDb
   /** Public base URL for links in exports (default: the request's origin). */
   publicUrl?: string
   contributorId: string
@@ -64,7 +69,22 @@ export function createApp (deps: AppDeps): Hono {
       agsOf: peer => deps.directory?.get(peer)?.ags
     })
   }))
+  app.route('/', ckanRoutes({
+    siteTitle: `Datenraum Südwestfalen: ${deps.info.kommune.name}`,
+    publicUrl: deps.publicUrl,
+    ckanFor: base => new CkanApi(deps.db, deps.search, deps.regional, () => organizations(deps), (publisher, id, dist) => publisher === deps.info.peerId
+      ? `${base}/api/v1/datasets/${id}/distributions/${dist}/file`
+      : `${base}/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`)
+  }))
   app.notFound(onNotFound)
   app.onError(onError(deps.log))
   return app
+}
+
+/** Every Kommune of the region as a CKAN organization: this node and the active participants. */
+function organizations (deps: AppDeps): Organization[] {
+  const self: Organization = { peerId: deps.info.peerId, name: organizationName(deps.info.kommune.name), title: deps.info.kommune.name, ags: deps.info.kommune.ags }
+  const others = (deps.directory?.participants() ?? []).filter(p => p.peerId !== deps.info.peerId)
+    .map(p => ({ peerId: p.peerId, name: organizationName(p.kommune), title: p.kommune, ags: p.ags }))
+  return [self, ...others]
 }

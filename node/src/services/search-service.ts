@@ -72,7 +72,7 @@ export class SearchService {
     return {
       items,
       total,
-      facets: withFacets ? this.#facets(fts, where, params) : { publisher: [], theme: [], license: [], format: [] },
+      facets: withFacets ? this.#facets(query) : { publisher: [], theme: [], license: [], format: [] },
       nextCursor: last === undefined ? null : encodeCursor(fts !== null ? last.rank! : last.issued_at, last.publisher, last.dataset_id)
     }
   }
@@ -93,7 +93,36 @@ export class SearchService {
         ON f.publisher = d.publisher AND f.dataset_id = d.dataset_id`}`
   }
 
-  #select (query: SearchQuery, limit: number, cursor: string | undefined): { rows: Row[], where: string, params: unknown[], fts: string | null } {
+  /** Offset paging with a chosen order, for CKAN's package_search (start/rows/sort). */
+  page (query: SearchQuery, offset: number, limit: number, order: 'score' | 'modified' | 'title' | 'name'): { rows: SearchHit[], total: number, keys: Array<{ publisher: string, datasetId: string }> } {
+    const { where, params, fts } = this.#filter(query)
+    const orderBy = {
+      score: fts !== null ? 'f.rank ASC, d.issued_at DESC' : 'd.issued_at DESC',
+      modified: 'd.issued_at DESC',
+      title: 'd.title COLLATE NOCASE ASC',
+      name: 'd.dataset_id ASC'
+    }[order]
+    const rows = this.#sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at,
+        e.received_at, e.jws, ${fts !== null ? 'f.rank' : 'NULL'} AS rank
+      ${this.#from(fts)} JOIN entries e ON e.hash = d.entry_hash
+      WHERE ${where} ORDER BY ${orderBy}, d.publisher ASC, d.dataset_id ASC LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[]
+    const total = (this.#sqlite.prepare(`SELECT COUNT(*) AS n ${this.#from(fts)} WHERE ${where}`).get(...params) as { n: number }).n
+    return { rows: rows.map(r => this.#hit(r)), total, keys: rows.map(r => ({ publisher: r.publisher, datasetId: r.dataset_id })) }
+  }
+
+  /** Counts per value of a facet over all hits of a query: publisher, theme, keyword (as published), license or format. */
+  facet (query: SearchQuery, kind: 'publisher' | 'theme' | 'keyword' | 'license' | 'format', limit = 50): FacetCount[] {
+    const { where, params, fts } = this.#filter(query)
+    const hits = `SELECT d.publisher, d.dataset_id, d.metadata ${this.#from(fts)} WHERE ${where}`
+    const sql = kind === 'publisher'
+      ? `SELECT h.publisher AS value, COUNT(*) AS count FROM (${hits}) h GROUP BY h.publisher`
+      : kind === 'keyword'
+        ? `SELECT k.value AS value, COUNT(*) AS count FROM (${hits}) h, json_each(h.metadata, '$.keywords') k GROUP BY k.value`
+        : `SELECT t.value AS value, COUNT(*) AS count FROM dataset_terms t WHERE t.kind = '${kind}' AND (t.publisher, t.dataset_id) IN (SELECT publisher, dataset_id FROM (${hits})) GROUP BY t.value`
+    return this.#sqlite.prepare(`${sql} ORDER BY count DESC, value ASC LIMIT ?`).all(...params, limit) as FacetCount[]
+  }
+
+  #filter (query: SearchQuery): { where: string, params: unknown[], fts: string | null } {
     const fts = query.q === undefined ? null : toFtsQuery(query.q)
     const conds: string[] = ['d.tombstone = 0']
     const params: unknown[] = fts === null ? [] : [fts]
@@ -123,8 +152,12 @@ export class SearchService {
       conds.push('i.modified >= ?')
       params.push(query.modifiedSince)
     }
-    const where = conds.join(' AND ')
-    const pageConds = [...conds]
+    return { where: conds.join(' AND '), params, fts }
+  }
+
+  #select (query: SearchQuery, limit: number, cursor: string | undefined): { rows: Row[], where: string, params: unknown[], fts: string | null } {
+    const { where, params, fts } = this.#filter(query)
+    const pageConds = [where]
     const pageParams = [...params]
     if (cursor !== undefined) {
       const [key, publisher, id] = decodeCursor(cursor, fts !== null)
@@ -143,19 +176,12 @@ export class SearchService {
     return { rows, where, params, fts }
   }
 
-  #facets (fts: string | null, where: string, params: unknown[]): SearchResult['facets'] {
-    const hits = `SELECT d.publisher, d.dataset_id ${this.#from(fts)} WHERE ${where}`
-    const terms = this.#sqlite.prepare(`SELECT t.kind, t.value, COUNT(*) AS count FROM dataset_terms t
-      WHERE t.kind IN ('theme', 'license', 'format') AND (t.publisher, t.dataset_id) IN (${hits})
-      GROUP BY t.kind, t.value ORDER BY count DESC, t.value ASC`).all(...params) as Array<{ kind: string, value: string, count: number }>
-    const publishers = this.#sqlite.prepare(`SELECT h.publisher AS value, COUNT(*) AS count FROM (${hits}) h
-      GROUP BY h.publisher ORDER BY count DESC, value ASC`).all(...params) as FacetCount[]
-    const of = (kind: string): FacetCount[] => terms.filter(t => t.kind === kind).map(({ value, count }) => ({ value, count }))
+  #facets (query: SearchQuery): SearchResult['facets'] {
     return {
-      publisher: publishers.map(p => ({ ...p, label: this.ctx.kommuneOf(p.value) })),
-      theme: of('theme'),
-      license: of('license'),
-      format: of('format')
+      publisher: this.facet(query, 'publisher').map(p => ({ ...p, label: this.ctx.kommuneOf(p.value) })),
+      theme: this.facet(query, 'theme'),
+      license: this.facet(query, 'license'),
+      format: this.facet(query, 'format')
     }
   }
 
