@@ -14,6 +14,7 @@ import { searchRoutes } from './routes/search.js'
 import { dataRoutes } from './routes/data.js'
 import { dcatRoutes } from './routes/dcat.js'
 import { ckanRoutes } from './routes/ckan.js'
+import { dspRoutes } from './routes/dsp.js'
 import { CkanApi } from '../ckan/ckan-api.js'
 import { organizationName, type Organization } from '../ckan/packages.js'
 import type { NodeDb } from '../db/open.js'
@@ -75,6 +76,13 @@ export function createApp (deps: AppDeps): Hono {
     ckanFor: base => new CkanApi(deps.db, deps.search, deps.regional, () => organizations(deps), (publisher, id, dist) => publisher === deps.info.peerId
       ? `${base}/api/v1/datasets/${id}/distributions/${dist}/file`
       : `${base}/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`)
+  }))
+  app.route('/', dspRoutes({
+    regional: deps.regional,
+    participantId: deps.info.peerId,
+    agsOf: peer => peer === deps.info.peerId ? deps.info.kommune.ags : deps.directory?.get(peer)?.ags ?? null,
+    publisherOfAgs: ags => organizations(deps).find(o => o.ags === ags)?.peerId,
+    publicUrl: deps.publicUrl
   }))
   app.notFound(onNotFound)
   app.onError(onError(deps.log))
