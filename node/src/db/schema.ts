@@ -89,3 +89,13 @@ export const datasetTerms = sqliteTable('dataset_terms', {
   index('dataset_terms_kind_value').on(t.kind, t.value, t.publisher, t.datasetId),
   index('dataset_terms_dataset').on(t.publisher, t.datasetId)
 ])
+
+/** Own datasets that came from an import, and from which source: what --prune may delete. */
+export const importedDatasets = sqliteTable('imported_datasets', {
+  datasetId: text('dataset_id').primaryKey(),
+  /** The catalog the dataset came from (URL, or "file:<name>"). */
+  source: text('source').notNull(),
+  /** The dataset's IRI in that catalog. */
+  sourceIri: text('source_iri').notNull(),
+  importedAt: text('imported_at').notNull()
+}, t => [index('imported_datasets_source').on(t.source)])

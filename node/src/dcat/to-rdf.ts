@@ -41,6 +41,9 @@ export function datasetQuads (d: DatasetMetadata, ctx: DatasetRdfContext): Quad[
   add(s, iri('dct', 'description'), de(d.description))
   for (const k of d.keywords) add(s, iri('dcat', 'keyword'), de(k))
   for (const t of d.themes) add(s, iri('dcat', 'theme'), namedNode(DATA_THEME + t))
+  // DCAT-AP.de puts licences on distributions; stating the dataset's own licence
+  // too keeps it for datasets without distributions (and through a round trip).
+  add(s, iri('dct', 'license'), namedNode(DCATDE_LICENSES + d.license))
   const pub = namedNode(ctx.publisherIri)
   add(s, iri('dct', 'publisher'), pub)
   add(pub, a, iri('foaf', 'Organization'))

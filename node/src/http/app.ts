@@ -15,6 +15,8 @@ import { dataRoutes } from './routes/data.js'
 import { dcatRoutes } from './routes/dcat.js'
 import { ckanRoutes } from './routes/ckan.js'
 import { dspRoutes } from './routes/dsp.js'
+import { importRoutes } from './routes/import.js'
+import { ImportService } from '../services/import-service.js'
 import { CkanApi } from '../ckan/ckan-api.js'
 import { organizationName, type Organization } from '../ckan/packages.js'
 import type { NodeDb } from '../db/open.js'
@@ -58,6 +60,7 @@ export function createApp (deps: AppDeps): Hono {
   app.route('/api/v1', nodeInfoRoutes(deps))
   app.route('/api/v1/datasets', datasetRoutes({ ...deps, admin }))
   app.route('/api/v1/files', fileRoutes(deps))
+  app.route('/api/v1', importRoutes({ importer: new ImportService(deps.db, deps.catalog), admin }))
   app.route('/api/v1', regionRoutes(deps))
   app.route('/api/v1', searchRoutes(deps))
   app.route('/api/v1', dataRoutes({ ...deps, peerId: deps.info.peerId }))

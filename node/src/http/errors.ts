@@ -5,6 +5,8 @@ import type { Logger } from 'pino'
 import { BlobHashMismatchError, UploadTooLargeError } from '../blob-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { FileCorruptError, FileUnavailableError } from '../p2p/data-access.js'
+import { RdfParseError } from '../dcat/parse-rdf.js'
+import { ImportSourceError } from '../services/import-service.js'
 
 // Every error leaves the API as { error: { code, message, field? } } with a
 // 4xx status for anything the client can fix; 500 only for our own faults,
@@ -36,6 +38,8 @@ function classify (err: Error): ApiError | undefined {
   if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message, err.field)
   if (err instanceof UploadTooLargeError) return new ApiError(413, 'payload_too_large', err.message)
   if (err instanceof BlobHashMismatchError) return new ApiError(422, 'hash_mismatch', err.message)
+  if (err instanceof RdfParseError) return new ApiError(400, 'invalid_rdf', err.message, 'body')
+  if (err instanceof ImportSourceError) return new ApiError(422, 'import_source_unreadable', err.message, 'url')
   if (err instanceof FileCorruptError) return new ApiError(502, 'upstream_corrupt', err.message)
   if (err instanceof FileUnavailableError) return new ApiError(503, 'unavailable', err.message)
   if (err instanceof HTTPException && err.status < 500) {
