@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { ConfigError, tokenPath } from './config.js'
 import { NodeClient, CliError } from './cli/client.js'
 import { fetchCommand, queryCommand, searchCommand } from './cli/find.js'
+import { importCatalog } from './cli/import.js'
 import { joinRegion } from './cli/join.js'
 import { publishFile } from './cli/publish.js'
 import { ensureDemoNode, seedDemoData } from './demo.js'
@@ -99,6 +100,20 @@ program.command('publish')
   .action(async (file: string, o) => {
     const r = await publishFile(new NodeClient(o), file, o)
     console.log(`Published ${r.dataset.id} (entry ${r.entry.seq}, ${r.distribution.byteSize} bytes, sha256 ${r.distribution.sha256})`)
+  })
+
+program.command('import')
+  .description('import an existing portal\'s DCAT-AP.de catalog (file or URL; Turtle, RDF/XML, JSON-LD) as your datasets')
+  .argument('<file-or-url>', 'a catalog file, or an http(s) URL (paged catalogs are followed)')
+  .option('--prune', 'delete datasets that came from this source earlier and are gone from it now')
+  .option('--json', 'print the report as JSON')
+  .addOption(dataDirOption())
+  .addOption(urlOption())
+  .action(async (src: string, o) => {
+    const r = await importCatalog(new NodeClient(o), src, o.prune === true)
+    if (o.json === true) { console.log(JSON.stringify(r, null, 2)); return }
+    console.log(`Imported ${r.source}: ${r.pages} page(s), ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.pruned} pruned, ${r.skipped.length} skipped`)
+    for (const s of r.skipped) console.log(`  skipped ${s.iri}: ${s.reason}`)
   })
 
 program.command('search')

@@ -55,6 +55,18 @@ describe('swf-node CLI', () => {
     expect(status.stdout).toMatch(/datasets:\s+1 \(4 signed entries\)/)
   })
 
+  it('imports a portal\'s DCAT-AP.de export and reports skipped records', async () => {
+    const file = new URL('../fixtures/portal-export.ttl', import.meta.url).pathname
+    const r = await runCli(['import', file, '--data-dir', dataDir])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/Imported file:portal-export.ttl: 1 page\(s\), 2 created, 0 updated, 0 unchanged, 0 pruned, 2 skipped/)
+    expect(r.stdout).toMatch(/skipped https:\/\/opendata.soest.example\/dataset\/ohne-lizenz: license: licence/)
+    const bad = await runCli(['import', join(dir, 'fehlt.ttl'), '--data-dir', dataDir])
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/cannot read/)
+  })
+
   it('fails with a clear message and exit code ≠ 0 on bad input', async () => {
     const csv = join(dir, 'x.csv')
     writeFileSync(csv, 'a\n')
