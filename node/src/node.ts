@@ -18,6 +18,7 @@ import { startRegionServices, type RegionServices } from './p2p/region-services.
 import { Network } from './p2p/network.js'
 import { ParticipantDirectory } from './p2p/participant-directory.js'
 import { VERSION } from './version.js'
+import { createMetrics } from './metrics.js'
 
 export interface StartOptions {
   dataDir: string
@@ -109,6 +110,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     directory,
     blobs,
     adminToken,
+    metrics: createMetrics({ store: entryStore, self: { peerId, kommune: config.kommune.name }, network, kommuneOf }),
     db,
     publicUrl: config.http.publicUrl?.replace(/\/+$/, ''),
     contributorId: config.dcat.contributorId,

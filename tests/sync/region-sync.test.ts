@@ -39,6 +39,18 @@ describe('registry + 5 nodes', () => {
     expect(status.regionalEntries).toBe(1)
     expect(status.registry.listSerial).toBeGreaterThanOrEqual(5)
   })
+
+  it('exposes Prometheus metrics: entries per publisher, peers, sync lag, gossip results, HTTP latency', async () => {
+    const res = await fetch(`${nodes[0]!.node.url}/metrics`)
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/)
+    const text = await res.text()
+    expect(text).toMatch(new RegExp(`swf_entries\\{publisher="${nodes[4]!.node.peerId}",kommune="Stadt Soest"\\} 1`))
+    expect(text).toMatch(/swf_connected_peers 4/)
+    expect(text).toMatch(/swf_sync_lag_entries\{publisher="[^"]+",kommune="Stadt Soest"\} 0/)
+    expect(text).toMatch(/swf_gossip_messages_total\{result="accepted"\} [1-9]/)
+    expect(text).toMatch(/swf_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/status",status="200"\} [1-9]/)
+    expect(text).toMatch(/swf_process_resident_memory_bytes \d+/)
+  })
 })
 
 describe('a node offline while others publish and delete', () => {

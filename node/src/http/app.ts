@@ -14,6 +14,7 @@ import { searchRoutes } from './routes/search.js'
 import { dataRoutes } from './routes/data.js'
 import { dcatRoutes } from './routes/dcat.js'
 import { ckanRoutes } from './routes/ckan.js'
+import type { NodeMetrics } from '../metrics.js'
 import { dspRoutes } from './routes/dsp.js'
 import { importRoutes } from './routes/import.js'
 import { ImportService } from '../services/import-service.js'
@@ -41,6 +42,7 @@ export interface AppDeps {
   directory?: ParticipantDirectory
   blobs: BlobStore
   adminToken: string
+  metrics: NodeMetrics
   db: NodeDb
   /** Public base URL for links in exports (default: the request's origin). */
   publicUrl?: string
@@ -56,6 +58,8 @@ export function createApp (deps: AppDeps): Hono {
   const admin = requireAdminToken(deps.adminToken)
   const app = new Hono()
   app.use(secureHeaders())
+  app.use(deps.metrics.httpTiming)
+  app.get('/metrics', async c => c.body(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType }))
   app.route('/', healthRoutes())
   app.route('/api/v1', nodeInfoRoutes(deps))
   app.route('/api/v1/datasets', datasetRoutes({ ...deps, admin }))

@@ -1,0 +1,101 @@
+import type { MiddlewareHandler } from 'hono'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Network } from './p2p/network.js'
+import type { EntryStore } from './services/entry-store.js'
+
+export interface MetricsDeps {
+  store: EntryStore
+  self: { peerId: string, kommune: string }
+  network?: Network
+  kommuneOf: (peerId: string) => string | null
+}
+
+export interface NodeMetrics {
+  registry: Registry
+  /** Times every HTTP request by route pattern (bounded cardinality). */
+  httpTiming: MiddlewareHandler
+}
+
+/**
+ * Prometheus metrics of one node, in a registry of its own (tests run
+ * several nodes in one process). Counts are read from the components when
+ * scraped, so there is no second bookkeeping.
+ */
+export function createMetrics ({ store, self, network, kommuneOf }: MetricsDeps): NodeMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'swf_' })
+  const label = (peer: string): string => peer === self.peerId ? self.kommune : kommuneOf(peer) ?? 'unbekannt'
+
+  new Gauge({
+    name: 'swf_entries',
+    help: 'Entries held per publisher (highest sequence number held)',
+    labelNames: ['publisher', 'kommune'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const p of store.publisherStates()) this.set({ publisher: p.peerId, kommune: label(p.peerId) }, p.maxSeq)
+    }
+  })
+  new Gauge({
+    name: 'swf_sync_lag_entries',
+    help: 'Entries held beyond a gap per publisher (maxSeq - contiguousSeq)',
+    labelNames: ['publisher', 'kommune'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const p of store.publisherStates()) this.set({ publisher: p.peerId, kommune: label(p.peerId) }, p.maxSeq - p.contiguousSeq)
+    }
+  })
+  new Gauge({
+    name: 'swf_datasets',
+    help: 'Live datasets held (own and synced)',
+    registers: [registry],
+    collect () { this.set(store.countDatasets()) }
+  })
+  new Gauge({
+    name: 'swf_connected_peers',
+    help: 'Connected libp2p peers',
+    registers: [registry],
+    collect () { this.set(network?.host.getPeers().length ?? 0) }
+  })
+  new Counter({
+    name: 'swf_gossip_messages_total',
+    help: 'Gossip messages by validation result',
+    labelNames: ['result'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      const c = network?.gossip?.counters
+      if (c === undefined) return
+      this.inc({ result: 'accepted' }, c.accepted)
+      this.inc({ result: 'ignored' }, c.ignored)
+      this.inc({ result: 'rejected' }, c.rejected)
+      this.inc({ result: 'published' }, c.published)
+    }
+  })
+  new Counter({
+    name: 'swf_entries_received_total',
+    help: 'Entries received from other nodes (gossip and pull) by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      const c = network?.acceptor.counters
+      if (c === undefined) return
+      for (const [outcome, n] of Object.entries(c)) this.inc({ outcome }, n)
+    }
+  })
+  const latency = new Histogram({
+    name: 'swf_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry]
+  })
+  const httpTiming: MiddlewareHandler = async (c, next) => {
+    const end = latency.startTimer()
+    await next()
+    end({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) })
+  }
+  return { registry, httpTiming }
+}
