@@ -16,6 +16,7 @@ import { dcatRoutes } from './routes/dcat.js'
 import { ckanRoutes } from './routes/ckan.js'
 import type { NodeMetrics } from '../metrics.js'
 import { dspRoutes } from './routes/dsp.js'
+import { webRoutes } from '../web/routes.js'
 import { importRoutes } from './routes/import.js'
 import { ImportService } from '../services/import-service.js'
 import { CkanApi } from '../ckan/ckan-api.js'
@@ -90,6 +91,10 @@ export function createApp (deps: AppDeps): Hono {
     agsOf: peer => peer === deps.info.peerId ? deps.info.kommune.ags : deps.directory?.get(peer)?.ags ?? null,
     publisherOfAgs: ags => organizations(deps).find(o => o.ags === ags)?.peerId,
     publicUrl: deps.publicUrl
+  }))
+  app.route('/', webRoutes({
+    kommune: deps.info.kommune, peerId: deps.info.peerId, adminToken: deps.adminToken, maxUploadBytes: deps.maxUploadBytes,
+    catalog: deps.catalog, search: deps.search, regional: deps.regional, store: deps.store, network: deps.network, directory: deps.directory
   }))
   app.notFound(onNotFound)
   app.onError(onError(deps.log))

@@ -4,12 +4,18 @@ import { errorResponse } from './errors.js'
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest()
 
+/** Constant-time token check (both sides hashed, so lengths leak nothing). */
+export function tokenChecker (token: string): (candidate: string) => boolean {
+  const expected = digest(token)
+  return candidate => timingSafeEqual(digest(candidate), expected)
+}
+
 /**
  * Requires `Authorization: Bearer <admin token>`. Both sides are hashed first
  * so the comparison is constant-time whatever the length of the guess.
  */
 export function requireAdminToken (token: string): MiddlewareHandler {
-  const expected = digest(token)
+  const matches = tokenChecker(token)
   return async (c, next) => {
     const header = c.req.header('authorization') ?? ''
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
@@ -17,7 +23,7 @@ export function requireAdminToken (token: string): MiddlewareHandler {
       c.header('WWW-Authenticate', 'Bearer realm="swf-node"')
       return errorResponse(c, 401, 'unauthorized', 'admin token required: Authorization: Bearer <token>')
     }
-    if (!timingSafeEqual(digest(match[1]!), expected)) {
+    if (!matches(match[1]!)) {
       return errorResponse(c, 403, 'forbidden', 'admin token is not valid')
     }
     await next()

@@ -1,0 +1,186 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { secureHeaders } from 'hono/secure-headers'
+import { searchQuerySchema, slugify, type DatasetMetadata } from '../../../protocol/src/index.js'
+import { ValidationError, NotFoundError, ConflictError } from '../errors.js'
+import { tokenChecker } from '../http/auth.js'
+import { UploadTooLargeError } from '../blob-store.js'
+import type { Network } from '../p2p/network.js'
+import type { ParticipantDirectory } from '../p2p/participant-directory.js'
+import type { CatalogService } from '../services/catalog-service.js'
+import type { EntryStore } from '../services/entry-store.js'
+import type { RegionalCatalog } from '../services/regional-catalog.js'
+import type { SearchService } from '../services/search-service.js'
+import { DashboardPage, DatasetForm, germanError, LoginPage, valuesOf, type FormValues } from './admin.js'
+import { Layout, type NavKey } from './layout.js'
+import { CatalogPage, DatasetPage, MapPage, RegionPage, type RegionRow } from './pages.js'
+import { STYLES } from './styles.js'
+
+export interface WebDeps {
+  kommune: { name: string, ags: string }
+  peerId: string
+  adminToken: string
+  maxUploadBytes: number
+  catalog: CatalogService
+  search: SearchService
+  regional: RegionalCatalog
+  store: EntryStore
+  network?: Network
+  directory?: ParticipantDirectory
+}
+
+const COOKIE = 'swf_admin'
+const LIST_PARAMS = ['publisher', 'theme', 'license', 'format'] as const
+
+/** The German web UI: catalog, dataset pages, map, region, and the admin area. */
+export function webRoutes (deps: WebDeps): Hono {
+  const app = new Hono()
+  const isAdmin = tokenChecker(deps.adminToken)
+  const online = (peer: string): boolean => peer === deps.peerId || (deps.network?.isConnected(peer) ?? false)
+  const page = (c: Context, title: string, nav: NavKey | undefined, body: unknown, status: 200 | 400 | 404 | 413 = 200) =>
+    c.html(<Layout title={title} kommune={deps.kommune.name} nav={nav}>{body as never}</Layout>, status)
+
+  app.use('*', secureHeaders({
+    contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+    referrerPolicy: 'same-origin'
+  }))
+  app.get('/assets/app.css', c => c.body(STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }))
+
+  app.get('/', c => {
+    const url = new URL(c.req.url)
+    const raw: Record<string, unknown> = { limit: 20 }
+    const q = url.searchParams.get('q')
+    if (q !== null && q.trim() !== '') raw.q = q.slice(0, 500)
+    for (const name of LIST_PARAMS) if (url.searchParams.getAll(name).length > 0) raw[name] = url.searchParams.getAll(name)
+    const cursor = url.searchParams.get('cursor')
+    if (cursor !== null) raw.cursor = cursor
+    const parsed = searchQuerySchema.safeParse(raw)
+    let error: string | undefined
+    let result
+    try {
+      if (!parsed.success) throw new ValidationError(undefined, 'ungültige Filter')
+      result = deps.search.search(parsed.data)
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err
+      error = 'Die Suchanfrage ist ungültig; es werden alle Datensätze gezeigt.'
+      result = deps.search.search({ limit: 20 })
+    }
+    return page(c, 'Katalog', 'katalog', <CatalogPage result={result} params={url.searchParams} error={error} />)
+  })
+
+  app.get('/datensatz/:publisher/:id', c => {
+    const { publisher, id } = c.req.param()
+    try {
+      const view = deps.regional.get(publisher, id)
+      return page(c, view.dataset.title, 'katalog', <DatasetPage view={view} online={online(publisher)} fileUrl={dist => `/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`} />)
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err
+      return page(c, 'Nicht gefunden', 'katalog', <><h1>Nicht gefunden</h1><p>Diesen Datensatz gibt es im regionalen Katalog nicht (mehr).</p></>, 404)
+    }
+  })
+
+  app.get('/karte', c => page(c, 'Karte', 'karte', <MapPage items={deps.regional.exportPage({ offset: 0, limit: 2000 }).items} />))
+
+  app.get('/region', c => {
+    const states = new Map(deps.store.publisherStates().map(s => [s.peerId, s]))
+    const peers = new Map((deps.network?.tracker.all() ?? []).map(p => [p.peerId, p]))
+    const participants = deps.directory?.participants() ?? []
+    const rows: RegionRow[] = [
+      { kommune: deps.kommune.name, ags: deps.kommune.ags, peerId: deps.peerId, self: true, online: true, entries: states.get(deps.peerId)?.maxSeq ?? 0, lag: 0, lastSync: null },
+      ...participants.filter(p => p.peerId !== deps.peerId).map(p => ({
+        kommune: p.kommune, ags: p.ags, peerId: p.peerId, self: false, online: online(p.peerId),
+        entries: states.get(p.peerId)?.maxSeq ?? 0,
+        lag: (states.get(p.peerId)?.maxSeq ?? 0) - (states.get(p.peerId)?.contiguousSeq ?? 0),
+        lastSync: peers.get(p.peerId)?.lastSyncAt ?? null
+      })).sort((a, b) => a.kommune.localeCompare(b.kommune, 'de'))
+    ]
+    return page(c, 'Region', 'region', <RegionPage rows={rows} serial={deps.directory?.serial ?? null} lastFetch={deps.directory?.lastFetchAt ?? null} />)
+  })
+
+  // Admin area: the token once, then an HttpOnly, SameSite=Strict cookie.
+  const loggedIn = (c: Context): boolean => isAdmin(getCookie(c, COOKIE) ?? '')
+  app.get('/verwaltung', c => loggedIn(c)
+    ? page(c, 'Verwaltung', 'verwaltung', <DashboardPage datasets={deps.catalog.listOwn(500).items} />)
+    : page(c, 'Anmelden', 'verwaltung', <LoginPage />))
+  app.post('/verwaltung/anmelden', async c => {
+    const token = String((await c.req.parseBody()).token ?? '')
+    if (!isAdmin(token)) return page(c, 'Anmelden', 'verwaltung', <LoginPage failed />, 400)
+    setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/verwaltung', secure: new URL(c.req.url).protocol === 'https:' })
+    return c.redirect('/verwaltung', 303)
+  })
+  app.post('/verwaltung/abmelden', c => {
+    deleteCookie(c, COOKIE, { path: '/verwaltung' })
+    return c.redirect('/verwaltung', 303)
+  })
+  app.use('/verwaltung/neu', async (c, next) => loggedIn(c) ? next() : c.redirect('/verwaltung', 303))
+  app.use('/verwaltung/bearbeiten/*', async (c, next) => loggedIn(c) ? next() : c.redirect('/verwaltung', 303))
+  app.get('/verwaltung/neu', c => page(c, 'Veröffentlichen', 'verwaltung', <DatasetForm values={{}} errors={[]} />))
+  app.get('/verwaltung/bearbeiten/:id', c => {
+    const view = deps.catalog.getOwn(c.req.param('id'))
+    return page(c, 'Bearbeiten', 'verwaltung', <DatasetForm values={valuesOf(view.dataset)} errors={[]} editing={view.dataset.id} />)
+  })
+  const formLimit = bodyLimit({ maxSize: deps.maxUploadBytes, onError: c => page(c, 'Zu groß', 'verwaltung', <p class='fehler'>Die Datei ist zu groß für dieses Formular (höchstens {deps.maxUploadBytes} Bytes).</p>, 413) })
+  app.post('/verwaltung/neu', formLimit, async c => submit(c, undefined))
+  app.post('/verwaltung/bearbeiten/:id', formLimit, async c => submit(c, c.req.param('id')))
+
+  async function submit (c: Context, editing: string | undefined): Promise<Response> {
+    const form = await c.req.parseBody({ all: true })
+    const str = (k: string): string => { const v = form[k]; return typeof v === 'string' ? v.trim() : '' }
+    const values: FormValues = {
+      id: str('id'), title: str('title'), description: str('description'), license: str('license'),
+      themes: ([] as unknown[]).concat(form.themes ?? []).filter((t): t is string => typeof t === 'string'),
+      keywords: str('keywords'), ags: str('ags'), bbox: str('bbox')
+    }
+    const file = form.file instanceof File && form.file.size > 0 ? form.file : undefined
+    try {
+      const input = toMetadata(values)
+      let id: string
+      if (editing === undefined) {
+        id = (await deps.catalog.create(input)).dataset!.id
+      } else {
+        const current = deps.catalog.getOwn(editing).dataset
+        const { distributions: _keep, ...rest } = { ...current, ...input, id: editing }
+        id = (await deps.catalog.update(editing, rest)).dataset!.id
+      }
+      if (file !== undefined) {
+        const dot = file.name.lastIndexOf('.')
+        const distId = slugify(dot > 0 ? `${file.name.slice(0, dot)}-${file.name.slice(dot + 1)}` : file.name)
+        await deps.catalog.putDistributionFile(id, distId, file.stream() as unknown as AsyncIterable<Uint8Array>, {
+          title: file.name, mediaType: file.type === '' ? undefined : file.type, maxBytes: deps.maxUploadBytes
+        })
+      }
+      return c.redirect(`/datensatz/${deps.peerId}/${id}`, 303)
+    } catch (err) {
+      const problem = err instanceof ValidationError ? germanError(err.field, err.message)
+        : err instanceof ConflictError ? { field: 'id', text: 'Kennung: ein Datensatz mit dieser Kennung existiert bereits.' }
+          : err instanceof UploadTooLargeError ? { field: 'file', text: 'Datei: zu groß.' }
+            : undefined
+      if (problem === undefined) throw err
+      return page(c, 'Bitte prüfen', 'verwaltung', <DatasetForm values={values} errors={[problem]} editing={editing} />, 400)
+    }
+  }
+  return app
+}
+
+/** Form values → dataset input; the catalog service validates the rest. */
+function toMetadata (v: FormValues): Record<string, unknown> {
+  const spatial: Record<string, unknown> = {}
+  if (v.ags !== undefined && v.ags !== '') spatial.ags = v.ags
+  if (v.bbox !== undefined && v.bbox !== '') {
+    const parts = v.bbox.split(',').map(s => Number(s.trim()))
+    if (parts.length !== 4 || parts.some(n => !Number.isFinite(n))) throw new ValidationError('spatial.bbox', 'four numbers')
+    spatial.bbox = parts
+  }
+  return {
+    ...(v.id === undefined || v.id === '' ? {} : { id: v.id }),
+    title: v.title,
+    description: v.description,
+    ...(v.license === undefined || v.license === '' ? {} : { license: v.license }),
+    themes: v.themes ?? [],
+    keywords: (v.keywords ?? '').split(',').map(k => k.trim()).filter(k => k !== ''),
+    ...(Object.keys(spatial).length === 0 ? {} : { spatial })
+  } satisfies Partial<Record<keyof DatasetMetadata, unknown>>
+}

@@ -1,0 +1,105 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sampleDataset } from '../helpers/fixtures.js'
+import { tempDir } from '../helpers/node.js'
+import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
+
+// Debian's chromium (.ci/run installs it); flags as the workplace's probe uses them.
+const CHROMIUM = process.env.SWF_CHROMIUM ?? '/usr/bin/chromium'
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+describe('German web UI in a real browser', () => {
+  const region = new TestRegion()
+  const dir = tempDir('swf-ui-')
+  let soest: RegionNode, olpe: RegionNode
+  let browser: Browser
+  let page: Page
+  const csv = 'id;lat;lon;schadensart\n1;51.57;8.10;Schlagloch\n2;51.58;8.11;Riss\n'
+
+  beforeAll(async () => {
+    await region.startRegistry()
+    soest = await region.addNode('Stadt Soest', '05974040')
+    olpe = await region.addNode('Stadt Olpe', '05966024')
+    await region.publish(soest, sampleDataset({ id: 'strassenschaeden', title: 'Straßenschäden Soest', description: 'Schlaglöcher und Risse aus der Befahrung 2026.', spatial: { bbox: [8.05, 51.54, 8.17, 51.6] } }))
+    await fetch(`${soest.node.url}/api/v1/datasets/strassenschaeden/distributions/schaeden-csv?title=Schadstellen`, { method: 'PUT', headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'text/csv' }, body: csv })
+    await waitFor(() => region.datasetIds(olpe).includes('strassenschaeden'), 'sync to Olpe')
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    page = await browser.newPage({ acceptDownloads: true, locale: 'de-DE' })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await region.close()
+  })
+
+  it('searches the regional catalog, opens a neighbour\'s dataset and downloads its file', async () => {
+    await page.goto(`${olpe.node.url}/`)
+    expect(await page.locator('h1').textContent()).toBe('Offene Daten der Region')
+    await page.fill('input[name=q]', 'Schlaglöcher')
+    await page.click('button:has-text("Suchen")')
+    await page.waitForURL(/q=Schlagl/)
+    expect(await page.locator('.treffer li').count()).toBe(1)
+    expect(await page.locator('.facetten').textContent()).toContain('Stadt Soest (1)')
+    await page.click('text=Straßenschäden Soest')
+    await page.waitForURL(/\/datensatz\//)
+    const body = await page.locator('main').textContent()
+    expect(body).toContain('Herkunft')
+    expect(body).toContain('Stadt Soest')
+    expect(body).toContain('(online)')
+    expect(await page.locator('svg.karte rect').count()).toBe(1)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Herunterladen')])
+    expect(download.suggestedFilename()).toBe('schaeden-csv.csv')
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(csv)
+  })
+
+  it('shows the region and the map', async () => {
+    await page.goto(`${olpe.node.url}/region`)
+    const rows = await page.locator('tbody tr').allTextContents()
+    expect(rows.join('\n')).toMatch(/Stadt Olpe \(dieser Knoten\)05966024online/)
+    expect(rows.join('\n')).toMatch(/Stadt Soest05974040online/)
+    await page.goto(`${olpe.node.url}/karte`)
+    expect(await page.locator('svg.karte a rect').count()).toBeGreaterThanOrEqual(1)
+  })
+
+  it('publishes through the admin form, with validation messages', async () => {
+    await page.goto(`${olpe.node.url}/verwaltung`)
+    await page.fill('input[name=token]', 'falsch')
+    await page.click('button:has-text("Anmelden")')
+    expect(await page.locator('.fehler').textContent()).toContain('nicht gültig')
+    await page.fill('input[name=token]', olpe.token)
+    await page.click('button:has-text("Anmelden")')
+    await page.click('text=Neuen Datensatz veröffentlichen')
+    await page.fill('input[name=title]', 'Kita-Plätze Olpe')
+    await page.fill('textarea[name=description]', 'Freie Plätze in den Kindertagesstätten der Stadt Olpe.')
+    await page.selectOption('select[name=license]', 'dl-zero-de/2.0')
+    await page.check('input[name=themes][value=SOCI]')
+    await page.fill('input[name=keywords]', 'Kita, Betreuung')
+    await page.fill('input[name=ags]', '123')
+    await page.click('button:has-text("Veröffentlichen")')
+    expect(await page.locator('.fehler').allTextContents()).toContain('AGS: 8 Ziffern, z. B. 05974040.')
+    expect(await page.inputValue('input[name=title]')).toBe('Kita-Plätze Olpe') // the form keeps what was typed
+    await page.fill('input[name=ags]', '05966024')
+    const file = join(dir, 'kita.csv')
+    writeFileSync(file, 'kita;frei\nSonnenschein;4\n')
+    await page.setInputFiles('input[name=file]', file)
+    await page.click('button:has-text("Veröffentlichen")')
+    await page.waitForURL(/\/datensatz\/.*\/kita-plaetze-olpe$/)
+    const main = await page.locator('main').textContent()
+    expect(main).toContain('Kita-Plätze Olpe')
+    expect(main).toContain('kita.csv')
+    const stored = (await (await fetch(`${olpe.node.url}/api/v1/datasets/kita-plaetze-olpe`)).json() as any).dataset
+    expect(stored).toMatchObject({ themes: ['SOCI'], keywords: ['Kita', 'Betreuung'], license: 'dl-zero-de/2.0', spatial: { ags: '05966024' } })
+    expect(stored.distributions[0]).toMatchObject({ format: 'CSV', byteSize: 25 })
+    // …and the neighbour sees it.
+    await waitFor(() => region.datasetIds(soest).includes('kita-plaetze-olpe'), 'published dataset reaches Soest')
+  })
+
+  it('sends a CSP without scripts and keeps the admin area behind the token', async () => {
+    const res = await fetch(`${olpe.node.url}/`)
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'none'/)
+    const form = await fetch(`${olpe.node.url}/verwaltung/neu`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ title: 'x' }) })
+    expect(form.status).toBe(303)
+    expect(region.datasetIds(olpe)).not.toContain('x')
+  })
+})
