@@ -33,6 +33,8 @@ export interface RunningNode {
   peerId: string
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 */
   url: string
+  /** The HTTP application (for tests that inspect the routes). */
+  app: ReturnType<typeof createApp>
   catalog: CatalogService
   search: SearchService
   region: RegionServices | undefined
@@ -141,6 +143,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     dataDir,
     peerId,
     url,
+    app,
     catalog,
     search,
     region,

@@ -95,6 +95,13 @@ describe('German web UI in a real browser', () => {
     await waitFor(() => region.datasetIds(soest).includes('kita-plaetze-olpe'), 'published dataset reaches Soest')
   })
 
+  it('renders the OpenAPI reference offline', async () => {
+    await page.goto(`${olpe.node.url}/api/docs`)
+    await page.waitForSelector('.swagger-ui .info .title', { timeout: 15_000 })
+    expect(await page.locator('.swagger-ui .info .title').textContent()).toContain('Südwestfalen data space node')
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(30)
+  })
+
   it('sends a CSP without scripts and keeps the admin area behind the token', async () => {
     const res = await fetch(`${olpe.node.url}/`)
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'none'/)

@@ -17,6 +17,7 @@ import { ckanRoutes } from './routes/ckan.js'
 import type { NodeMetrics } from '../metrics.js'
 import { dspRoutes } from './routes/dsp.js'
 import { webRoutes } from '../web/routes.js'
+import { docsRoutes } from './routes/docs.js'
 import { importRoutes } from './routes/import.js'
 import { ImportService } from '../services/import-service.js'
 import { CkanApi } from '../ckan/ckan-api.js'
@@ -62,6 +63,7 @@ export function createApp (deps: AppDeps): Hono {
   app.use(deps.metrics.httpTiming)
   app.get('/metrics', async c => c.body(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType }))
   app.route('/', healthRoutes())
+  app.route('/', docsRoutes())
   app.route('/api/v1', nodeInfoRoutes(deps))
   app.route('/api/v1/datasets', datasetRoutes({ ...deps, admin }))
   app.route('/api/v1/files', fileRoutes(deps))

@@ -43,10 +43,12 @@ export function webRoutes (deps: WebDeps): Hono {
   const page = (c: Context, title: string, nav: NavKey | undefined, body: unknown, status: 200 | 400 | 404 | 413 = 200) =>
     c.html(<Layout title={title} kommune={deps.kommune.name} nav={nav}>{body as never}</Layout>, status)
 
-  app.use('*', secureHeaders({
+  const csp = secureHeaders({
     contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
     referrerPolicy: 'same-origin'
-  }))
+  })
+  // Only the UI's pages: the API and the OpenAPI reference have their own headers.
+  for (const path of ['/', '/datensatz/*', '/karte', '/region', '/verwaltung', '/verwaltung/*']) app.use(path, csp)
   app.get('/assets/app.css', c => c.body(STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }))
 
   app.get('/', c => {

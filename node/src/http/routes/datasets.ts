@@ -16,7 +16,7 @@ export interface DatasetRouteDeps {
 
 const MAX_JSON_BYTES = 1024 * 1024
 
-const uploadQuerySchema = z.object({
+export const uploadQuerySchema = z.object({
   title: z.string().max(500).optional(),
   format: z.string().max(30).optional(),
   license: z.string().max(50).optional()

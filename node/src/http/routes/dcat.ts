@@ -8,7 +8,7 @@ import { readQuery } from '../request.js'
 
 const FORMATS: RdfFormat[] = ['ttl', 'rdf', 'jsonld']
 
-const catalogQuerySchema = z.object({
+export const rdfCatalogQuerySchema = z.object({
   scope: z.enum(['own', 'region']).default('own'),
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
   modified_since: isoDateSchema.optional()
@@ -24,7 +24,7 @@ export function dcatRoutes ({ regional, context }: DcatRouteDeps): Hono {
   const app = new Hono()
   for (const format of FORMATS) {
     app.get(`/catalog.${format}`, async c => {
-      const q = readQuery(c, catalogQuerySchema)
+      const q = readQuery(c, rdfCatalogQuerySchema)
       const ctx = context(c)
       const pageUrl = (page: number): string => {
         const params = new URLSearchParams({ ...(q.scope === 'region' ? { scope: 'region' } : {}), ...(q.modified_since === undefined ? {} : { modified_since: q.modified_since }), page: String(page) })

@@ -5,7 +5,7 @@ import { MAX_IMPORT_BYTES, type ImportService } from '../../services/import-serv
 import { ApiError, errorResponse } from '../errors.js'
 import { readQuery } from '../request.js'
 
-const importQuerySchema = z.object({
+export const importQuerySchema = z.object({
   prune: z.enum(['true', 'false']).default('false'),
   /** Names an uploaded file's source, so a later --prune knows what came from it. */
   source: z.string().min(1).max(500).optional()

@@ -11,7 +11,7 @@ export interface RegionRouteDeps {
   directory?: ParticipantDirectory
 }
 
-const catalogQuerySchema = pageQuerySchema.extend({ publisher: peerIdSchema.optional() })
+export const catalogQuerySchema = pageQuerySchema.extend({ publisher: peerIdSchema.optional() })
 
 /** The regional view: everything the node holds, and the peers it syncs with. */
 export function regionRoutes ({ regional, network, directory }: RegionRouteDeps): Hono {

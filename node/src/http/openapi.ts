@@ -1,0 +1,115 @@
+import { z } from 'zod'
+import { dataQuerySchema, datasetMetadataSchema, searchQuerySchema } from '../../../protocol/src/index.js'
+import { pageQuerySchema } from './request.js'
+import { uploadQuerySchema } from './routes/datasets.js'
+import { rdfCatalogQuerySchema } from './routes/dcat.js'
+import { importQuerySchema } from './routes/import.js'
+import { catalogQuerySchema } from './routes/region.js'
+import { federationQuerySchema } from './routes/search.js'
+import { VERSION } from '../version.js'
+
+// OpenAPI 3.1 for every HTTP endpoint, generated from the zod schemas that
+// validate the requests (zod 4 writes JSON Schema 2020-12, OpenAPI 3.1's dialect).
+
+type Schema = Record<string, unknown>
+const json = (s: z.ZodType): Schema => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Schema
+
+interface Op {
+  summary: string
+  tag: string
+  admin?: boolean
+  query?: z.ZodObject
+  body?: { schema?: z.ZodType, mediaTypes: string[] }
+  responses?: Record<string, string>
+  produces?: string
+}
+
+const errorSchema: Schema = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } }
+}
+
+const OPS: Record<string, Record<string, Op>> = {
+  '/health': { get: { summary: 'Liveness', tag: 'Betrieb' } },
+  '/metrics': { get: { summary: 'Prometheus metrics', tag: 'Betrieb', produces: 'text/plain' } },
+  '/openapi.json': { get: { summary: 'This document', tag: 'Betrieb' } },
+  '/api/docs': { get: { summary: 'Rendered API reference (served locally)', tag: 'Betrieb', produces: 'text/html' } },
+  '/api/docs/{file}': { get: { summary: 'Assets of the API reference', tag: 'Betrieb', produces: 'application/octet-stream' } },
+  '/api/v1/node': { get: { summary: 'Who this node is: peer id, public key, Kommune', tag: 'Knoten' } },
+  '/api/v1/status': { get: { summary: 'Entries, registry list, sync lag per publisher, counters', tag: 'Knoten' } },
+  '/api/v1/peers': { get: { summary: 'Peers with Kommune, last sync, entries received', tag: 'Region' } },
+  '/api/v1/datasets': {
+    get: { summary: 'Own datasets, paged', tag: 'Eigene Datensätze', query: pageQuerySchema },
+    post: { summary: 'Create a dataset (signed entry)', tag: 'Eigene Datensätze', admin: true, body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] }, responses: { 201: 'Created', 409: 'Id exists' } }
+  },
+  '/api/v1/datasets/{id}': {
+    get: { summary: 'One own dataset', tag: 'Eigene Datensätze' },
+    put: { summary: 'Replace the metadata (distributions kept if left out)', tag: 'Eigene Datensätze', admin: true, body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] } },
+    delete: { summary: 'Delete: publishes a signed tombstone', tag: 'Eigene Datensätze', admin: true }
+  },
+  '/api/v1/datasets/{id}/entry': { get: { summary: 'The raw signed entry (compact JWS)', tag: 'Eigene Datensätze' } },
+  '/api/v1/datasets/{id}/distributions/{distId}': {
+    put: { summary: 'Upload a file (raw body, streamed, sha256 computed)', tag: 'Eigene Datensätze', admin: true, query: uploadQuerySchema, body: { mediaTypes: ['application/octet-stream', '*/*'] }, responses: { 201: 'Stored', 413: 'Too large' } },
+    delete: { summary: 'Remove a distribution', tag: 'Eigene Datensätze', admin: true }
+  },
+  '/api/v1/datasets/{id}/distributions/{distId}/file': { get: { summary: 'Download (ETag, Range)', tag: 'Eigene Datensätze', produces: 'application/octet-stream' } },
+  '/api/v1/files/{sha256}': { get: { summary: 'Any held file by content hash', tag: 'Daten', produces: 'application/octet-stream' } },
+  '/api/v1/catalog': { get: { summary: 'The regional catalog held by this node', tag: 'Region', query: catalogQuerySchema } },
+  '/api/v1/catalog/{publisher}/{id}': { get: { summary: 'One dataset of the regional catalog', tag: 'Region' } },
+  '/api/v1/catalog/{publisher}/{id}/distributions/{distId}/file': { get: { summary: 'Download any file of the region through this node (sha256-verified)', tag: 'Daten', produces: 'application/octet-stream', responses: { 502: 'A peer served wrong bytes', 503: 'No node holding it is reachable' } } },
+  '/api/v1/search': { get: { summary: 'Catalog search; scope=federated asks every node', tag: 'Suche', query: searchQuerySchema.extend(federationQuerySchema.shape) } },
+  '/api/v1/query': { get: { summary: 'Federated data query over CSV and GeoJSON (where=field=value | field~value, repeatable)', tag: 'Daten', query: z.object({ bbox: z.string().optional(), where: z.array(z.string()).optional(), datasetId: z.string().optional(), theme: z.string().optional(), keyword: z.string().optional(), limit: z.number().optional(), timeoutMs: z.number().optional() }) } },
+  '/api/v1/import': { post: { summary: 'Import a DCAT-AP.de catalog: JSON {url} or RDF in the body', tag: 'Eigene Datensätze', admin: true, query: importQuerySchema, body: { mediaTypes: ['application/json', 'text/turtle', 'application/rdf+xml', 'application/ld+json'] } } },
+  '/catalog.ttl': { get: { summary: 'DCAT-AP.de catalog, Turtle (scope=region for everything held)', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'text/turtle' } },
+  '/catalog.rdf': { get: { summary: 'DCAT-AP.de catalog, RDF/XML', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/rdf+xml' } },
+  '/catalog.jsonld': { get: { summary: 'DCAT-AP.de catalog, JSON-LD', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/ld+json' } },
+  '/dataset/{file}': { get: { summary: 'One own dataset as DCAT-AP.de ({id}.ttl, .rdf, .jsonld)', tag: 'DCAT-AP.de', produces: 'text/turtle' } },
+  '/api/3/action/{action}': { get: { summary: 'CKAN 2.10 read API: package_search, package_show, package_list, organization_list, organization_show, status_show', tag: 'CKAN' } },
+  '/.well-known/dspace-version': { get: { summary: 'Dataspace Protocol versions', tag: 'Dataspace Protocol' } },
+  '/dsp/catalog/request': { post: { summary: 'DSP 2025-1 catalog request (CatalogRequestMessage)', tag: 'Dataspace Protocol', body: { mediaTypes: ['application/json'] } } },
+  '/dsp/catalog/datasets/{id}': { get: { summary: 'One dataset as DSP Dataset', tag: 'Dataspace Protocol' } },
+  '/assets/app.css': { get: { summary: 'Web UI stylesheet', tag: 'Web', produces: 'text/css' } },
+  '/': { get: { summary: 'Web UI: regional catalog', tag: 'Web', produces: 'text/html' } },
+  '/datensatz/{publisher}/{id}': { get: { summary: 'Web UI: dataset page', tag: 'Web', produces: 'text/html' } },
+  '/karte': { get: { summary: 'Web UI: map of dataset extents', tag: 'Web', produces: 'text/html' } },
+  '/region': { get: { summary: 'Web UI: participants and sync state', tag: 'Web', produces: 'text/html' } },
+  '/verwaltung': { get: { summary: 'Web UI: admin area (login)', tag: 'Web', produces: 'text/html' } },
+  '/verwaltung/anmelden': { post: { summary: 'Web UI: log in with the admin token', tag: 'Web', produces: 'text/html' } },
+  '/verwaltung/abmelden': { post: { summary: 'Web UI: log out', tag: 'Web', produces: 'text/html' } },
+  '/verwaltung/neu': { get: { summary: 'Web UI: publish form', tag: 'Web', produces: 'text/html' }, post: { summary: 'Web UI: publish', tag: 'Web', produces: 'text/html' } },
+  '/verwaltung/bearbeiten/{id}': { get: { summary: 'Web UI: edit form', tag: 'Web', produces: 'text/html' }, post: { summary: 'Web UI: save', tag: 'Web', produces: 'text/html' } }
+}
+
+export function openApiDocument (): Schema {
+  const paths: Record<string, Schema> = {}
+  for (const [path, methods] of Object.entries(OPS)) {
+    const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(m => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }))
+    paths[path] = Object.fromEntries(Object.entries(methods).map(([method, op]) => {
+      const queryParams = op.query === undefined
+        ? []
+        : Object.entries(op.query.shape).map(([name, s]) => ({ name, in: 'query', required: false, schema: json(s as z.ZodType), ...(s instanceof z.ZodArray || (json(s as z.ZodType) as { type?: string }).type === 'array' ? { style: 'form', explode: true } : {}) }))
+      return [method, {
+        summary: op.summary,
+        tags: [op.tag],
+        ...(op.admin === true ? { security: [{ adminToken: [] }] } : {}),
+        parameters: [...pathParams, ...queryParams],
+        ...(op.body === undefined ? {} : { requestBody: { required: true, content: Object.fromEntries(op.body.mediaTypes.map(mt => [mt, op.body!.schema !== undefined && mt === 'application/json' ? { schema: json(op.body!.schema) } : {}])) } }),
+        responses: {
+          200: { description: 'OK', content: { [op.produces ?? 'application/json']: {} } },
+          ...Object.fromEntries(Object.entries(op.responses ?? {}).map(([code, d]) => [code, { description: d, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }])),
+          '4XX': { description: 'Client error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
+        }
+      }]
+    }))
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Südwestfalen data space node', version: VERSION, description: 'HTTP API of a Kommune\'s node: own datasets, the regional catalog, search, federated data queries, DCAT-AP.de, CKAN and Dataspace Protocol endpoints.' },
+    paths,
+    components: {
+      schemas: { Error: errorSchema, DatasetMetadata: json(datasetMetadataSchema), SearchQuery: json(searchQuerySchema), DataQuery: json(dataQuerySchema) },
+      securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The node\'s admin token (admin-token in the data directory)' } }
+    }
+  }
+}
