@@ -92,6 +92,14 @@ describe('DCAT-AP.de import', () => {
     const r = await importUrl(`${baseUrl}/catalog.ttl?page=1`)
     expect(r.status).toBe(200)
     expect(r.body).toMatchObject({ pages: 3, created: 9, skipped: [] })
+    // With Accept: application/x-ndjson the same import streams its progress, page by page.
+    const res = await t.api('/api/v1/import', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify({ url: `${baseUrl}/catalog.ttl?page=1` }) })
+    expect(res.headers.get('content-type')).toMatch(/application\/x-ndjson/)
+    const lines = (await res.text()).trim().split('\n').map(l => JSON.parse(l))
+    expect(lines).toEqual([
+      { type: 'page', page: 1, records: 3 }, { type: 'page', page: 2, records: 3 }, { type: 'page', page: 3, records: 3 },
+      expect.objectContaining({ type: 'report', pages: 3, created: 0, unchanged: 9 })
+    ])
   })
 
   it('round-trips another node\'s RDF/XML and JSON-LD exports', async () => {

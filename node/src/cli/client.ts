@@ -30,7 +30,8 @@ export class NodeClient {
     this.#token = env.SWF_ADMIN_TOKEN ?? readToken(dataDir)
   }
 
-  async request (path: string, init: RequestInit & { admin?: boolean } = {}): Promise<any> {
+  /** A request whose response is read by the caller (streams); errors are thrown as for request(). */
+  async raw (path: string, init: RequestInit & { admin?: boolean } = {}): Promise<Response> {
     const headers = new Headers(init.headers)
     if (init.admin === true) {
       if (this.#token === undefined) throw new CliError('no admin token: set SWF_ADMIN_TOKEN or use the node\'s --data-dir')
@@ -42,6 +43,21 @@ export class NodeClient {
     } catch {
       throw new CliError(`no node answers at ${this.url}; start it with "swf-node start"`)
     }
+    if (!res.ok) await this.#fail(res)
+    return res
+  }
+
+  async request (path: string, init: RequestInit & { admin?: boolean } = {}): Promise<any> {
+    const res = await this.raw(path, init)
+    const text = await res.text()
+    try {
+      return text === '' ? null : JSON.parse(text)
+    } catch {
+      return text
+    }
+  }
+
+  async #fail (res: Response): Promise<never> {
     const text = await res.text()
     let body: any
     try {
@@ -49,12 +65,9 @@ export class NodeClient {
     } catch {
       body = text
     }
-    if (!res.ok) {
-      const err = body?.error
-      const where = err?.field !== undefined ? ` (field "${err.field}")` : ''
-      throw new CliError(`${res.status} ${err?.code ?? res.statusText}: ${err?.message ?? text}${where}`)
-    }
-    return body
+    const err = body?.error
+    const where = err?.field !== undefined ? ` (field "${err.field}")` : ''
+    throw new CliError(`${res.status} ${err?.code ?? res.statusText}: ${err?.message ?? text}${where}`)
   }
 }
 

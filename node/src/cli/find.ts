@@ -73,11 +73,8 @@ export async function fetchCommand (client: NodeClient, target: string, distId: 
   if (dist === undefined) {
     throw new CliError(distId === undefined ? `dataset ${view.dataset.id} has no files` : `dataset ${view.dataset.id} has no file "${distId}" (files: ${files.map((d: any) => d.id).join(', ')})`)
   }
-  const res = await fetch(`${client.url}/api/v1/catalog/${view.entry.publisher}/${view.dataset.id}/distributions/${dist.id}/file`)
-  if (!res.ok || res.body === null) {
-    const body = await res.json().catch(() => null) as any
-    throw new CliError(`${res.status} ${body?.error?.code ?? ''}: ${body?.error?.message ?? res.statusText}`)
-  }
+  const res = await client.raw(`/api/v1/catalog/${view.entry.publisher}/${view.dataset.id}/distributions/${dist.id}/file`)
+  if (res.body === null) throw new CliError('the node sent no file')
   const out = o.output ?? /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `${dist.id}`
   const total = Number(res.headers.get('content-length') ?? dist.byteSize)
   const bar = o.quiet === true || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ stream: process.stderr, format: `${out} [{bar}] {percentage}% | {value}/{total} bytes` }, cliProgress.Presets.shades_classic)

@@ -1,26 +1,59 @@
 import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
+import cliProgress from 'cli-progress'
 import { CliError, type NodeClient } from './client.js'
 
 const TYPES: Record<string, string> = { ttl: 'text/turtle', rdf: 'application/rdf+xml', xml: 'application/rdf+xml', jsonld: 'application/ld+json', json: 'application/ld+json' }
 
-/** Sends a catalog (URL, or a file's content) to the node's admin import endpoint. */
-export async function importCatalog (client: NodeClient, src: string, prune: boolean): Promise<any> {
+/**
+ * Sends a catalog (URL, or a file's content) to the node's admin import
+ * endpoint and shows its progress per page on stderr.
+ */
+export async function importCatalog (client: NodeClient, src: string, prune: boolean, quiet = !process.stderr.isTTY): Promise<any> {
   const params = new URLSearchParams({ prune: String(prune) })
+  let init: RequestInit
   if (/^https?:\/\//.test(src)) {
-    return client.request(`/api/v1/import?${params}`, { method: 'POST', admin: true, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: src }) })
+    init = { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: src }) }
+  } else {
+    try {
+      if (!(await stat(src)).isFile()) throw new Error('not a file')
+    } catch {
+      throw new CliError(`cannot read ${src} (give a file or an http(s) URL)`)
+    }
+    params.set('source', basename(src))
+    init = { headers: { 'content-type': TYPES[src.split('.').pop()?.toLowerCase() ?? ''] ?? 'text/turtle' }, body: await readFile(src, 'utf8') }
   }
+  const res = await client.raw(`/api/v1/import?${params}`, { ...init, method: 'POST', admin: true, headers: { ...init.headers as Record<string, string>, accept: 'application/x-ndjson' } })
+  const bar = quiet ? undefined : new cliProgress.SingleBar({ stream: process.stderr, format: 'Import {bar} Seite {page} · {value} Datensätze gelesen', barsize: 20 }, cliProgress.Presets.shades_classic)
+  bar?.start(1, 0, { page: 0 })
+  let report: any
+  let records = 0
+  const decoder = new TextDecoder()
+  let buffer = ''
   try {
-    if (!(await stat(src)).isFile()) throw new Error('not a file')
-  } catch {
-    throw new CliError(`cannot read ${src} (give a file or an http(s) URL)`)
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true })
+      let nl: number
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl).trim()
+        buffer = buffer.slice(nl + 1)
+        if (line === '') continue
+        const msg = JSON.parse(line)
+        if (msg.type === 'page') {
+          records += msg.records
+          bar?.setTotal(records + 1)
+          bar?.update(records, { page: msg.page })
+        } else if (msg.type === 'report') {
+          report = msg
+        } else if (msg.type === 'error') {
+          throw new CliError(`import failed: ${msg.error.message}`)
+        }
+      }
+    }
+  } finally {
+    bar?.stop()
   }
-  params.set('source', basename(src))
-  const ext = src.split('.').pop()?.toLowerCase() ?? ''
-  return client.request(`/api/v1/import?${params}`, {
-    method: 'POST',
-    admin: true,
-    headers: { 'content-type': TYPES[ext] ?? 'text/turtle' },
-    body: await readFile(src, 'utf8')
-  })
+  if (report === undefined) throw new CliError('import ended without a report')
+  const { type: _type, ...rest } = report
+  return rest
 }

@@ -1,7 +1,8 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
-import { MAX_IMPORT_BYTES, type ImportService } from '../../services/import-service.js'
+import { stream } from 'hono/streaming'
+import { MAX_IMPORT_BYTES, type ImportInput, type ImportService } from '../../services/import-service.js'
 import { ApiError, errorResponse } from '../errors.js'
 import { readQuery } from '../request.js'
 
@@ -20,13 +21,26 @@ export function importRoutes ({ importer, admin }: { importer: ImportService, ad
     const q = readQuery(c, importQuerySchema)
     const type = c.req.header('content-type') ?? ''
     const prune = q.prune === 'true'
+    let input: ImportInput
     if (type.startsWith('application/json')) {
       const body = await c.req.json().catch(() => { throw new ApiError(400, 'invalid_json', 'body must be {"url": "https://…"}') }) as { url?: unknown }
       if (typeof body?.url !== 'string') throw new ApiError(400, 'validation_failed', 'url is required', 'url')
-      return c.json(await importer.import({ url: body.url }, { prune }))
+      input = { url: body.url }
+    } else {
+      const text = await c.req.text()
+      if (text.trim() === '') throw new ApiError(400, 'validation_failed', 'send RDF (Turtle, RDF/XML or JSON-LD) or {"url": …}', 'body')
+      input = { text, mediaType: type, name: q.source ?? 'upload' }
     }
-    const text = await c.req.text()
-    if (text.trim() === '') throw new ApiError(400, 'validation_failed', 'send RDF (Turtle, RDF/XML or JSON-LD) or {"url": …}', 'body')
-    return c.json(await importer.import({ text, mediaType: type, name: q.source ?? 'upload' }, { prune }))
+    if (!(c.req.header('accept') ?? '').includes('application/x-ndjson')) return c.json(await importer.import(input, { prune }))
+    // Progress for long imports: one line per page, then the report (or the error).
+    c.header('Content-Type', 'application/x-ndjson')
+    return stream(c, async out => {
+      try {
+        const report = await importer.import(input, { prune, onPage: (page, records) => { void out.writeln(JSON.stringify({ type: 'page', page, records })) } })
+        await out.writeln(JSON.stringify({ type: 'report', ...report }))
+      } catch (err) {
+        await out.writeln(JSON.stringify({ type: 'error', error: { code: err instanceof Error ? err.name : 'error', message: (err as Error).message } }))
+      }
+    })
   })
 }
