@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { ConfigError, tokenPath } from './config.js'
 import { NodeClient, CliError } from './cli/client.js'
-import { fetchCommand, queryCommand, searchCommand } from './cli/find.js'
+import { fetchCommand, queryCommand, searchCommand, waitForSync } from './cli/find.js'
 import { importCatalog } from './cli/import.js'
 import { joinRegion } from './cli/join.js'
 import { publishFile } from './cli/publish.js'
@@ -181,8 +181,10 @@ program.command('status')
   .addOption(dataDirOption())
   .addOption(urlOption())
   .option('--json', 'print JSON')
+  .option('--wait-sync', 'wait (with a progress bar) until the initial sync with the region is complete')
   .action(async o => {
     const client = new NodeClient(o)
+    if (o.waitSync === true) await waitForSync(client)
     const s = await client.request('/api/v1/status')
     if (o.json === true) { console.log(JSON.stringify(s, null, 2)); return }
     console.log(`${s.kommune.name} (AGS ${s.kommune.ags}) at ${client.url}`)

@@ -33,7 +33,9 @@ export const syncPageSchema = z.strictObject({
   type: z.literal('sync-page'),
   entries: z.array(z.string().max(MAX_ENTRY_BYTES)).max(MAX_SYNC_PAGE_ENTRIES),
   /** True on the last page. */
-  done: z.boolean()
+  done: z.boolean(),
+  /** On the first page: how many entries this stream will carry in all (for progress). */
+  remaining: z.number().int().min(0).optional()
 })
 export type SyncPage = z.infer<typeof syncPageSchema>
 

@@ -56,6 +56,9 @@ describe('a region set up with swf-registry and swf-node', () => {
 
     // Find and use it from Olpe's node, through the CLI.
     const olpeDir = nodes[1]!.dir
+    const synced = await runCli(['status', '--wait-sync', '--data-dir', olpeDir])
+    expect(synced.code).toBe(0)
+    expect(synced.stdout).toMatch(/Stadt Olpe \(AGS 05966024\)/)
     const found2 = await runCli(['search', 'Straßenschäden', '--data-dir', olpeDir])
     expect(found2.code).toBe(0)
     expect(found2.stdout).toMatch(/Stadt Soest\s+strassenschaeden-soest\s+Straßenschäden Soest/)

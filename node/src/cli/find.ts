@@ -114,3 +114,27 @@ async function resolveDataset (client: NodeClient, target: string): Promise<any>
   if (hits.length > 1) throw new CliError(`"${target}" exists at several Kommunen; use <publisher>/${target}: ${hits.map(h => h.publisher.kommune ?? h.entry.publisher).join(', ')}`)
   return hits[0]
 }
+
+/**
+ * Polls the node until it is connected, no pull is running and no publisher
+ * lags: the initial sync is done. Shows the entries announced and received.
+ */
+export async function waitForSync (client: NodeClient, timeoutMs = 600_000): Promise<void> {
+  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, format: 'Abgleich {bar} {value}/{total} Einträge' }, cliProgress.Presets.shades_classic) : undefined
+  bar?.start(1, 0)
+  const deadline = Date.now() + timeoutMs
+  try {
+    for (;;) {
+      const s = await client.request('/api/v1/status')
+      if (s.registry === null) throw new CliError('this node is not in a region (no registry): nothing to sync')
+      const expected = s.pulls.reduce((n: number, p: any) => n + (p.expected ?? 0), 0)
+      const received = s.pulls.reduce((n: number, p: any) => n + p.received, 0)
+      if (expected > 0) { bar?.setTotal(expected); bar?.update(received) }
+      if (s.connectedPeers > 0 && s.pulls.length === 0 && s.sync.every((p: any) => p.lag === 0)) return
+      if (Date.now() > deadline) throw new CliError(`sync not complete after ${Math.round(timeoutMs / 1000)} s`)
+      await new Promise(resolve => setTimeout(resolve, 300))
+    }
+  } finally {
+    bar?.stop()
+  }
+}

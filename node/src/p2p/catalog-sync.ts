@@ -22,6 +22,13 @@ export interface PullResult {
   rejected: number
 }
 
+/** A pull under way: how many entries the peer announced and how many arrived. */
+export interface PullProgress {
+  peerId: string
+  expected: number | null
+  received: number
+}
+
 /**
  * Pull half of catalog sync (anti-entropy): the asker sends its version
  * vector; the responder streams every entry the asker lacks, of every
@@ -30,6 +37,8 @@ export interface PullResult {
  * page before reading the next, which is the back-pressure.
  */
 export class CatalogSync {
+  readonly #progress = new Map<string, PullProgress>()
+
   constructor (
     private readonly host: Host,
     private readonly store: EntryStore,
@@ -59,14 +68,18 @@ export class CatalogSync {
     const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
     const from = peerId.toString()
     const result: PullResult = { received: 0, stored: 0, rejected: 0 }
+    const progress: PullProgress = { peerId: from, expected: null, received: 0 }
     const stream = await this.host.dialProtocol(peerId, SYNC_PROTOCOL, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    this.#progress.set(from, progress)
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
       await lp.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector() }))
       for (;;) {
         const page = decodeSyncPage((await lp.read({ signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })).subarray())
+        if (page.remaining !== undefined) progress.expected = page.remaining
         const r = await this.acceptor.accept(page.entries, `sync:${from}`)
         result.received += page.entries.length
+        progress.received = result.received
         result.stored += r.stored.length
         result.rejected += r.rejected.length
         this.tracker.received(from, r.stored.length, r.rejected.length)
@@ -76,9 +89,16 @@ export class CatalogSync {
     } catch (err) {
       stream.abort(err as Error)
       throw err
+    } finally {
+      this.#progress.delete(from)
     }
     this.tracker.synced(from)
     return result
+  }
+
+  /** Pulls under way now. */
+  progress (): PullProgress[] {
+    return [...this.#progress.values()].map(p => ({ ...p }))
   }
 
   async #serve (stream: Stream, remote: PeerId): Promise<void> {
@@ -87,15 +107,17 @@ export class CatalogSync {
     const request = decodeSyncRequest((await lp.read({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).subarray())
     let page: string[] = []
     let bytes = 0
+    // Relay only publishers that still belong (and never the asker's revoked peers).
+    const states = this.store.publisherStates().filter(s => this.isAllowed(s.peerId) || s.peerId === this.host.peerId.toString())
+    let remaining: number | undefined = states.reduce((n, s) => n + Math.max(0, s.maxSeq - (request.have[s.peerId] ?? 0)), 0)
     const flush = async (done: boolean): Promise<void> => {
-      const msg: SyncPage = { type: 'sync-page', entries: page, done }
+      const msg: SyncPage = { type: 'sync-page', entries: page, done, ...(remaining === undefined ? {} : { remaining }) }
+      remaining = undefined // announced on the first page only
       await lp.write(encodeSyncMessage(msg)) // awaits drain: back-pressure from a slow asker
       page = []
       bytes = 0
     }
-    for (const state of this.store.publisherStates()) {
-      // Relay only publishers that still belong (and never the asker's revoked peers).
-      if (!this.isAllowed(state.peerId) && state.peerId !== this.host.peerId.toString()) continue
+    for (const state of states) {
       let after = request.have[state.peerId] ?? 0
       while (after < state.maxSeq) {
         const rows = this.store.entriesAfter(state.peerId, after, MAX_SYNC_PAGE_ENTRIES)

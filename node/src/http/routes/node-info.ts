@@ -55,6 +55,8 @@ export function nodeInfoRoutes ({ info, catalog, store, startedAt, network, dire
           maxSeq: p.maxSeq,
           lag: p.maxSeq - p.contiguousSeq
         })),
+        /** Pulls under way (initial sync progress): entries announced and received per peer. */
+        pulls: network?.sync?.progress() ?? [],
         gossip: network?.gossip?.counters ?? null,
         accepted: network?.acceptor.counters ?? null,
         startedAt: startedAt.toISOString(),
