@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { tempDir } from '../helpers/node.js'
+
+const DEMO = fileURLToPath(new URL('../../examples/suedwestfalen/demo.ts', import.meta.url))
+const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url))
+
+async function runDemo (dir: string, base: number): Promise<{ code: number | null, out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TSX, DEMO], { env: { ...process.env, SWF_DEMO_DIR: dir, SWF_DEMO_PORT_BASE: String(base), SWF_DEMO_EXIT: '1' } })
+    let out = ''
+    child.stdout.on('data', d => { out += String(d) })
+    child.stderr.on('data', d => { out += String(d) })
+    child.on('error', reject)
+    child.on('close', code => resolve({ code, out }))
+  })
+}
+
+describe('npm run demo', () => {
+  const dir = join(tempDir('swf-demo-'), 'demo-data')
+  // A port range of its own, away from the other tests' ephemeral ports.
+  const base = 21_000 + Math.floor(Math.random() * 200) * 10
+  afterAll(() => { rmSync(join(dir, '..'), { recursive: true, force: true }) })
+
+  it('starts registry and seven Kommunen as processes, converges, searches, queries, downloads, and stops cleanly', async () => {
+    const { code, out } = await runDemo(dir, base)
+    expect(out).toMatch(/Sync: 7\/7 nodes hold all 14 entries/)
+    expect(out).toMatch(/Stadt Arnsberg: Radrouten im Stadtgebiet Arnsberg/)
+    expect(out).toMatch(/Stadt Soest · strassenzustand\/schadstellen-geojson · Brüderstraße/)
+    expect(out).toMatch(/Stadt Soest · strassenzustand\/schadstellen-csv · Brüderstraße/)
+    expect(out).toMatch(/sha256 matches the signed entry/)
+    expect(out).toMatch(/All processes stopped/)
+    expect(code).toBe(0)
+  })
+
+  it('reuses the data on a second run', async () => {
+    const { code, out } = await runDemo(dir, base)
+    expect(out).not.toMatch(/published "/)
+    expect(out).toMatch(/Sync: 7\/7 nodes hold all 14 entries/)
+    expect(code).toBe(0)
+  })
+})
