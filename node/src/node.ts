@@ -87,6 +87,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   const net = network
   const search = new SearchService(db, {
     kommuneOf,
+    catalogVersion: () => entryStore.version,
     isOnline: peer => peer === peerId || (net?.isConnected(peer) ?? false),
     publishersWithAgs: ags => [
       ...(config.kommune.ags === ags ? [peerId] : []),

@@ -33,7 +33,9 @@ export const datasets = sqliteTable('datasets', {
   metadata: text('metadata', { mode: 'json' }),
   issuedAt: text('issued_at').notNull()
 }, t => [
-  primaryKey({ columns: [t.publisher, t.datasetId] })
+  primaryKey({ columns: [t.publisher, t.datasetId] }),
+  // Newest-first listing of the live catalog without a sort (search without filters).
+  index('datasets_live_issued').on(t.tombstone, t.issuedAt, t.publisher, t.datasetId)
 ])
 
 /** Files held in the content-addressed blob store. */

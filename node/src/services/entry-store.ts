@@ -14,6 +14,8 @@ type Tx = Parameters<Parameters<NodeDb['transaction']>[0]>[0]
  */
 export class EntryStore {
   readonly #db: NodeDb
+  /** Grows with every write: caches of derived data (search facets) key on it. */
+  version = 0
 
   constructor (db: NodeDb) {
     this.#db = db
@@ -42,6 +44,7 @@ export class EntryStore {
       })
       for (const [publisher, maxSeq] of touched) advanceWatermark(tx, publisher, maxSeq, receivedAt)
       extra?.(tx)
+      this.version++
       return outcomes
     }, { behavior: 'immediate' })
   }
@@ -89,6 +92,7 @@ export class EntryStore {
   /** Drops everything of publishers that no longer belong (revoked). Returns entries removed. */
   purgePublishers (peerIds: string[]): number {
     if (peerIds.length === 0) return 0
+    this.version++
     return this.#db.transaction(tx => {
       tx.delete(datasets).where(inArray(datasets.publisher, peerIds)).run()
       tx.delete(publishers).where(inArray(publishers.peerId, peerIds)).run()

@@ -39,6 +39,8 @@ export interface SearchContext {
   isOnline: (peerId: string) => boolean
   /** Publishers registered with this AGS (the AGS filter matches them too). */
   publishersWithAgs: (ags: string) => string[]
+  /** Changes whenever the catalog changes (facet cache key). */
+  catalogVersion?: () => number
 }
 
 // bm25 column weights: title over keywords over description.
@@ -65,21 +67,74 @@ export class SearchService {
   constructor (private readonly db: NodeDb, private readonly ctx: SearchContext) {}
 
   search (query: SearchQuery, withFacets = true): SearchResult {
-    const { rows, where, params, fts } = this.#select(query, query.limit + 1, query.cursor)
-    const items = rows.slice(0, query.limit).map(r => this.#hit(r))
-    const last = rows.length > query.limit ? rows[query.limit - 1] : undefined
-    const total = (this.#sqlite.prepare(`SELECT COUNT(*) AS n ${this.#from(fts)} WHERE ${where}`).get(...params) as { n: number }).n
+    const ranked = query.q !== undefined && toFtsQuery(query.q) !== null
+    const unfiltered = !ranked && !hasFilters(query)
+    // Unfiltered: walk the newest-first index; otherwise collect the matching
+    // keys once, then page, count and facet over those keys only.
+    const source = unfiltered ? 'datasets' : this.#collect(query)
+    const live = unfiltered ? 'WHERE tombstone = 0' : ''
+    const conds: string[] = []
+    const params: unknown[] = []
+    if (query.cursor !== undefined) {
+      const [key, publisher, id] = decodeCursor(query.cursor, ranked)
+      conds.push(ranked
+        ? '(rank > ? OR (rank = ? AND (publisher > ? OR (publisher = ? AND dataset_id > ?))))'
+        : '(issued_at < ? OR (issued_at = ? AND (publisher > ? OR (publisher = ? AND dataset_id > ?))))')
+      params.push(key, key, publisher, publisher, id)
+    }
+    const where = [unfiltered ? 'tombstone = 0' : '', ...conds].filter(c => c !== '').join(' AND ')
+    const keys = this.#sqlite.prepare(`SELECT publisher, dataset_id, ${ranked ? 'rank' : 'NULL AS rank'}, issued_at FROM ${source}
+      ${where === '' ? '' : `WHERE ${where}`}
+      ORDER BY ${ranked ? 'rank ASC' : 'issued_at DESC'}, publisher ASC, dataset_id ASC LIMIT ?`).all(...params, query.limit + 1) as Array<{ publisher: string, dataset_id: string, rank: number | null, issued_at: string }>
+    const page = keys.slice(0, query.limit)
+    const details = this.#sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at, e.received_at, '' AS jws, NULL AS rank
+      FROM datasets d JOIN entries e ON e.hash = d.entry_hash WHERE d.publisher = ? AND d.dataset_id = ?`)
+    const items = page.map(k => this.#hit({ ...(details.get(k.publisher, k.dataset_id) as Row), rank: k.rank }))
+    const last = keys.length > query.limit ? page[page.length - 1] : undefined
+    const total = (this.#sqlite.prepare(`SELECT COUNT(*) AS n FROM ${source} ${live}`).get() as { n: number }).n
     return {
       items,
       total,
-      facets: withFacets ? this.#facets(query) : { publisher: [], theme: [], license: [], format: [] },
-      nextCursor: last === undefined ? null : encodeCursor(fts !== null ? last.rank! : last.issued_at, last.publisher, last.dataset_id)
+      facets: !withFacets ? { publisher: [], theme: [], license: [], format: [] } : unfiltered ? this.#cachedFacets() : this.#facetsOf(source),
+      nextCursor: last === undefined ? null : encodeCursor(ranked ? last.rank! : last.issued_at, last.publisher, last.dataset_id)
     }
+  }
+
+  #facetCache: { version: number, facets: SearchResult['facets'] } | undefined
+
+  #cachedFacets (): SearchResult['facets'] {
+    const version = this.ctx.catalogVersion?.() ?? -1
+    if (this.#facetCache === undefined || this.#facetCache.version !== version || version === -1) {
+      this.#facetCache = { version, facets: this.#facetsOf('(SELECT publisher, dataset_id FROM datasets WHERE tombstone = 0)') }
+    }
+    return this.#facetCache.facets
+  }
+
+  /** Facet counts over a set of (publisher, dataset_id) keys. */
+  #facetsOf (source: string): SearchResult['facets'] {
+    // CROSS JOIN keeps SQLite driving from the hits (small) into dataset_terms by key.
+    const terms = this.#sqlite.prepare(`SELECT t.kind, t.value, COUNT(*) AS count FROM ${source} h
+      CROSS JOIN dataset_terms t ON t.publisher = h.publisher AND t.dataset_id = h.dataset_id
+      WHERE t.kind IN ('theme', 'license', 'format') GROUP BY t.kind, t.value ORDER BY count DESC, t.value ASC`).all() as Array<{ kind: string, value: string, count: number }>
+    const publishers = this.#sqlite.prepare(`SELECT h.publisher AS value, COUNT(*) AS count FROM ${source} h GROUP BY h.publisher ORDER BY count DESC, value ASC LIMIT 200`).all() as FacetCount[]
+    const of = (kind: string): FacetCount[] => terms.filter(t => t.kind === kind).slice(0, 50).map(({ value, count }) => ({ value, count }))
+    return { publisher: publishers.map(p => ({ ...p, label: this.ctx.kommuneOf(p.value) })), theme: of('theme'), license: of('license'), format: of('format') }
+  }
+
+  /** Fills temp.search_hits with the keys (and sort keys) of every match; returns its name. */
+  #collect (query: SearchQuery): string {
+    const { where, params, fts } = this.#filter(query)
+    this.#sqlite.exec('CREATE TEMP TABLE IF NOT EXISTS search_hits (publisher TEXT, dataset_id TEXT, rank REAL, issued_at TEXT, PRIMARY KEY (publisher, dataset_id)) WITHOUT ROWID')
+    this.#sqlite.exec('DELETE FROM temp.search_hits')
+    this.#sqlite.prepare(`INSERT INTO temp.search_hits SELECT d.publisher, d.dataset_id, ${fts !== null ? 'f.rank' : 'NULL'}, d.issued_at
+      ${this.#from(fts)} WHERE ${where}`).run(...params)
+    return 'temp.search_hits'
   }
 
   /** The best `limit` hits as signed entries, for a federated asker. */
   rawHits (query: SearchQuery): RawHit[] {
-    return this.#select({ ...query, cursor: undefined }, query.limit, undefined).rows.map(r => ({ jws: r.jws, score: r.rank === null ? 0 : -r.rank }))
+    const jws = this.#sqlite.prepare('SELECT jws FROM entries WHERE hash = ?')
+    return this.search({ ...query, cursor: undefined }, false).items.map(h => ({ jws: (jws.get(h.provenance.entryHash) as { jws: string }).jws, score: h.score ?? 0 }))
   }
 
   get #sqlite () {
@@ -155,36 +210,6 @@ export class SearchService {
     return { where: conds.join(' AND '), params, fts }
   }
 
-  #select (query: SearchQuery, limit: number, cursor: string | undefined): { rows: Row[], where: string, params: unknown[], fts: string | null } {
-    const { where, params, fts } = this.#filter(query)
-    const pageConds = [where]
-    const pageParams = [...params]
-    if (cursor !== undefined) {
-      const [key, publisher, id] = decodeCursor(cursor, fts !== null)
-      // Keyset: strictly after the last hit in (sort key, publisher, id) order.
-      pageConds.push(fts !== null
-        ? '(f.rank > ? OR (f.rank = ? AND (d.publisher > ? OR (d.publisher = ? AND d.dataset_id > ?))))'
-        : '(d.issued_at < ? OR (d.issued_at = ? AND (d.publisher > ? OR (d.publisher = ? AND d.dataset_id > ?))))')
-      pageParams.push(key, key, publisher, publisher, id)
-    }
-    const order = fts !== null ? 'f.rank ASC' : 'd.issued_at DESC'
-    const rows = this.#sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at,
-        e.received_at, e.jws, ${fts !== null ? 'f.rank' : 'NULL'} AS rank
-      ${this.#from(fts)} JOIN entries e ON e.hash = d.entry_hash
-      WHERE ${pageConds.join(' AND ')}
-      ORDER BY ${order}, d.publisher ASC, d.dataset_id ASC LIMIT ?`).all(...pageParams, limit) as Row[]
-    return { rows, where, params, fts }
-  }
-
-  #facets (query: SearchQuery): SearchResult['facets'] {
-    return {
-      publisher: this.facet(query, 'publisher').map(p => ({ ...p, label: this.ctx.kommuneOf(p.value) })),
-      theme: this.facet(query, 'theme'),
-      license: this.facet(query, 'license'),
-      format: this.facet(query, 'format')
-    }
-  }
-
   #hit (r: Row): SearchHit {
     return {
       dataset: JSON.parse(r.metadata) as DatasetMetadata,
@@ -214,4 +239,9 @@ function decodeCursor (cursor: string, ranked: boolean): [number | string, strin
     }
   } catch {}
   throw new ValidationError('cursor', 'cursor is not one this search returned (did the query change?)')
+}
+
+function hasFilters (q: SearchQuery): boolean {
+  return [q.publisher, q.theme, q.keyword, q.license, q.format].some(v => v !== undefined && v.length > 0) ||
+    q.ags !== undefined || q.bbox !== undefined || q.modifiedSince !== undefined
 }

@@ -1,0 +1,262 @@
+import '../protocol/src/polyfills.js'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { api, approveAll, ensureNode, ensureRegistry, startNodeProcess, startRegistryProcess, stopAll, type NodeHandle, type RegistryHandle } from '../examples/suedwestfalen/launcher.js'
+import { EntrySigner, EntryVerifier, generateIdentityKey, datasetMetadataSchema } from '../protocol/src/index.js'
+import { fillNode } from './bulk-entries.js'
+import { ed25519VerifyCeiling, sqliteInsertCeiling } from './ceilings.js'
+import { latencyChart } from './chart.js'
+import { cpuSecondsOf, loopbackBytes, memoryOf, percentile, round } from './measure.js'
+
+// `npm run bench`: numbers, not pass/fail. Runs N nodes as child processes on
+// 127.0.0.1 and writes bench/results.json, bench/results.svg and a table.
+// BENCH_SIZES=5,20,59  BENCH_ENTRIES=100000  BENCH_PUBLICATIONS=100
+
+const SIZES = (process.env.BENCH_SIZES ?? '5,20,59').split(',').map(Number)
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000)
+const PUBLICATIONS = Number(process.env.BENCH_PUBLICATIONS ?? 100)
+const OUT = fileURLToPath(new URL('./', import.meta.url))
+const root = mkdtempSync(join(tmpdir(), 'swf-bench-'))
+const sleep = async (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
+const log = (s: string): void => { console.error(`[bench] ${s}`) }
+
+interface Region { registry: RegistryHandle, nodes: NodeHandle[] }
+
+async function startRegion (name: string, n: number, base: number, prepare?: (node: NodeHandle, i: number) => Promise<void>): Promise<Region & { startupMs: number[] }> {
+  const dir = join(root, name)
+  mkdirSync(join(dir, 'logs'), { recursive: true })
+  const registry = await ensureRegistry(join(dir, 'registry'), base)
+  registry.process = await startRegistryProcess(registry, join(dir, 'logs', 'registry.log'))
+  const nodes: NodeHandle[] = []
+  for (let i = 0; i < n; i++) {
+    nodes.push(await ensureNode({
+      name: `Kommune ${i + 1}`, ags: `0590${String(i).padStart(4, '0')}`, dataDir: join(dir, `n${i}`), httpPort: base + 1 + i, p2pPort: base + 1001 + i, registry,
+      sync: { registryRefreshMs: 1_000, antiEntropyMs: 15_000, redialMs: 1_000 }
+    }))
+    await prepare?.(nodes[i]!, i)
+  }
+  const startupMs: number[] = []
+  // Start six at a time: 59 cold starts at once would measure the machine, not the node.
+  for (let i = 0; i < nodes.length; i += 6) {
+    await Promise.all(nodes.slice(i, i + 6).map(async (node, j) => {
+      const t0 = performance.now()
+      node.process = await startNodeProcess(node, join(dir, 'logs', `n${i + j}.log`))
+      startupMs.push(performance.now() - t0)
+    }))
+  }
+  await approveAll(registry, nodes, 120_000)
+  return { registry, nodes, startupMs }
+}
+
+async function stopRegion (r: Region): Promise<void> {
+  await stopAll([...r.nodes.map(n => n.process), r.registry.process])
+}
+
+async function waitUntil (check: () => Promise<boolean>, what: string, timeoutMs: number, every = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!await check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
+    await sleep(every)
+  }
+}
+
+const status = async (n: NodeHandle): Promise<any> => api(n, '/api/v1/status')
+
+async function regionRun (n: number, base: number): Promise<Record<string, unknown>> {
+  log(`region of ${n} nodes: starting`)
+  const region = await startRegion(`region-${n}`, n, base)
+  const { nodes } = region
+  await waitUntil(async () => (await Promise.all(nodes.map(status))).every(s => s.connectedPeers >= Math.min(n - 1, 1)), 'connected', 180_000, 1000)
+  await sleep(3000) // let gossipsub meshes form
+  log(`region of ${n} nodes: up (start-up ${round(percentile(region.startupMs, 50), 0)} ms p50)`)
+
+  // Footprint of one idle node.
+  const pid = nodes[0]!.process!.pid!
+  const cpu0 = cpuSecondsOf(pid)
+  const idleBytes0 = loopbackBytes()
+  await sleep(10_000)
+  const idle = { ...memoryOf(pid), cpuPercent: round((cpuSecondsOf(pid) - cpu0) / 10 * 100, 2), loopbackBytesPerSecond: Math.round((loopbackBytes() - idleBytes0) / 10) }
+
+  // Propagation: publish on random nodes; receivers stamp received_at when they store.
+  const published: Array<{ node: NodeHandle, id: string, bytes: number }> = []
+  const bytes0 = loopbackBytes()
+  const t0 = Date.now()
+  for (let i = 0; i < PUBLICATIONS; i++) {
+    const node = nodes[Math.floor(Math.random() * n)]!
+    const id = `messung-${i}`
+    const r = await api(node, '/api/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, title: `Messreihe ${i}`, description: `Benchmark-Datensatz ${i} mit Messwerten.`, license: 'dl-by-de/2.0', keywords: ['Messung'], themes: ['ENVI'] }) })
+    published.push({ node, id, bytes: 0 })
+    void r
+    await sleep(100)
+  }
+  await waitUntil(async () => (await Promise.all(nodes.map(status))).every(s => s.regionalEntries >= PUBLICATIONS), 'all publications everywhere', 120_000, 1000)
+  const elapsed = (Date.now() - t0) / 1000
+  const wireBytes = loopbackBytes() - bytes0 - idle.loopbackBytesPerSecond * elapsed
+  const entryBytes: number[] = []
+  const maxDelays: number[] = []
+  const allDelays: number[] = []
+  for (const p of published) {
+    const own = await api(p.node, `/api/v1/datasets/${p.id}/entry`)
+    entryBytes.push(own.jws.length)
+    const t = Date.parse((await api(p.node, `/api/v1/catalog/${p.node.peerId}/${p.id}`)).entry.receivedAt)
+    const delays = await Promise.all(nodes.filter(x => x !== p.node).map(async x => Date.parse((await api(x, `/api/v1/catalog/${p.node.peerId}/${p.id}`)).entry.receivedAt) - t))
+    allDelays.push(...delays)
+    maxDelays.push(Math.max(...delays))
+  }
+  const avgEntry = entryBytes.reduce((a, b) => a + b, 0) / entryBytes.length
+
+  // Federated search across the region.
+  const fed: number[] = []
+  const statuses: Record<string, number> = {}
+  for (let i = 0; i < 50; i++) {
+    const t = performance.now()
+    const r = await api(nodes[0]!, '/api/v1/search?scope=federated&timeoutMs=2000&q=Messreihe')
+    fed.push(performance.now() - t)
+    for (const s of r.nodes) statuses[s.status] = (statuses[s.status] ?? 0) + 1
+  }
+  await stopRegion(region)
+  log(`region of ${n} nodes: done`)
+  return {
+    nodes: n,
+    startupMs: { p50: round(percentile(region.startupMs, 50), 0), max: round(Math.max(...region.startupMs), 0) },
+    idleNode: idle,
+    propagation: {
+      publications: PUBLICATIONS,
+      visibleOnAllMs: { p50: percentile(maxDelays, 50), p99: percentile(maxDelays, 99), max: Math.max(...maxDelays) },
+      perNodeMs: { p50: percentile(allDelays, 50), p99: percentile(allDelays, 99) }
+    },
+    gossipWire: { entryBytes: round(avgEntry, 0), bytesPerDeliveredEntry: round(wireBytes / (PUBLICATIONS * (n - 1)), 0), ratio: round(wireBytes / (PUBLICATIONS * (n - 1)) / avgEntry, 2) },
+    federatedSearchMs: { p50: round(percentile(fed, 50), 1), p99: round(percentile(fed, 99), 1), nodeStatuses: statuses }
+  }
+}
+
+async function coldSyncAndSearch (base: number): Promise<Record<string, unknown>> {
+  log(`cold sync: filling a node with ${ENTRIES} entries`)
+  let avgEntryBytes = 0
+  const tFill = performance.now()
+  const region = await startRegion('cold', 1, base, async node => {
+    avgEntryBytes = (await fillNode(node.dataDir, ENTRIES, done => { if (done % 20_000 === 0) log(`  ${done} entries signed and stored`) })).avgEntryBytes
+  })
+  const fillSeconds = (performance.now() - tFill) / 1000
+  const holder = region.nodes[0]!
+  await sleep(2000)
+
+  // Catalog search on the full node.
+  const queries = ['q=Radweg', 'q=Stra%C3%9Fe&theme=TRAN', 'theme=ENVI&license=cc-by/4.0', 'q=Messreihe%20Kita', 'bbox=7.6,51.1,7.7,51.2', 'keyword=Parken', 'q=Luftqualit%C3%A4t&bbox=7.5,51.0,8.5,51.7', 'format=CSV&q=Haushalt', '', 'q=Spielplatz&limit=50']
+  const lat: number[] = []
+  for (let i = 0; i < 300; i++) {
+    const t = performance.now()
+    await api(holder, `/api/v1/search?${queries[i % queries.length]}`)
+    lat.push(performance.now() - t)
+  }
+  const under: number[] = []
+  let errors = 0
+  let done = 0
+  const end = Date.now() + 10_000
+  await Promise.all(Array.from({ length: 50 }, async (_, c) => {
+    let i = c
+    while (Date.now() < end) {
+      const t = performance.now()
+      try {
+        const res = await fetch(`${holder.url}/api/v1/search?${queries[i++ % queries.length]}`)
+        await res.arrayBuffer()
+        if (!res.ok) errors++
+      } catch { errors++ }
+      under.push(performance.now() - t)
+      done++
+    }
+  }))
+  const search = {
+    entries: ENTRIES,
+    sequentialMs: { p50: round(percentile(lat, 50), 1), p99: round(percentile(lat, 99), 1) },
+    concurrent50: { requestsPerSecond: round(done / 10, 0), p50Ms: round(percentile(under, 50), 1), p99Ms: round(percentile(under, 99), 1), errors }
+  }
+  log(`search: p50 ${search.sequentialMs.p50} ms, p99 ${search.sequentialMs.p99} ms, ${search.concurrent50.requestsPerSecond} req/s with 50 clients`)
+
+  // A fresh node joins and pulls everything.
+  const fresh = await ensureNode({ name: 'Neue Kommune', ags: '05999998', dataDir: join(root, 'cold', 'fresh'), httpPort: base + 50, p2pPort: base + 1050, registry: region.registry, sync: { registryRefreshMs: 500, antiEntropyMs: 15_000, redialMs: 500 } })
+  const bytes0 = loopbackBytes()
+  fresh.process = await startNodeProcess(fresh, join(root, 'cold', 'logs', 'fresh.log'))
+  await approveAll(region.registry, [fresh])
+  const t0 = performance.now()
+  let peak = 0
+  await waitUntil(async () => {
+    peak = Math.max(peak, memoryOf(fresh.process!.pid!).peakRssMb)
+    return (await status(fresh)).regionalEntries >= ENTRIES
+  }, 'cold sync', 900_000, 250)
+  const seconds = (performance.now() - t0) / 1000
+  const wire = loopbackBytes() - bytes0
+  await stopAll([fresh.process])
+  await stopRegion(region)
+  return {
+    fill: { seconds: round(fillSeconds, 1) },
+    search,
+    coldSync: {
+      entries: ENTRIES, seconds: round(seconds, 1), entriesPerSecond: round(ENTRIES / seconds, 0), peakRssMb: peak,
+      wire: { entryBytes: round(avgEntryBytes, 0), bytesPerEntry: round(wire / ENTRIES, 0), ratio: round(wire / ENTRIES / avgEntryBytes, 2) }
+    }
+  }
+}
+
+/** One core of the full verification path (decode, canonical check, schema, signature). */
+async function verifyPipelineRate (): Promise<number> {
+  const signer = await EntrySigner.create(await generateIdentityKey())
+  const dataset = datasetMetadataSchema.parse({ id: 'd', title: 'Messreihe', description: 'Benchmark', license: 'dl-by-de/2.0' })
+  const list = await Promise.all(Array.from({ length: 3000 }, async (_, i) => signer.sign({ v: 1, publisher: signer.peerId, datasetId: 'd', seq: i + 1, prevHash: i === 0 ? null : 'a'.repeat(64), issuedAt: new Date().toISOString(), tombstone: false, dataset })))
+  const v = new EntryVerifier()
+  const t = performance.now()
+  for (const e of list) await v.verify(e.jws)
+  return Math.round(list.length / ((performance.now() - t) / 1000))
+}
+
+async function main (): Promise<void> {
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` }
+  log(`machine: ${JSON.stringify(machine)}`)
+  const ceilings = { ed25519Verify: await ed25519VerifyCeiling(), sqliteInsert: sqliteInsertCeiling(), entryVerifyOneCore: await verifyPipelineRate() }
+  log(`ceilings: ${JSON.stringify(ceilings)}`)
+  const cold = await coldSyncAndSearch(31_000)
+  const regions: Array<Record<string, any>> = []
+  for (const [i, n] of SIZES.entries()) regions.push(await regionRun(n, 32_000 + i * 2_000))
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    parameters: { sizes: SIZES, entries: ENTRIES, publications: PUBLICATIONS },
+    ceilings,
+    ...cold,
+    coldSyncVsVerifyCeiling: round((cold.coldSync as any).entriesPerSecond / ceilings.ed25519Verify.perSecond, 3),
+    coldSyncVsSqliteCeiling: round((cold.coldSync as any).entriesPerSecond / ceilings.sqliteInsert.perSecond, 3),
+    regions
+  }
+  writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+  writeFileSync(join(OUT, 'results.svg'), latencyChart('Südwestfalen-Benchmark: Latenz nach Regionsgröße', [
+    { label: 'Ausbreitung (alle Knoten)', color: '#0b4f6c', values: regions.map(r => ({ n: r.nodes, p50: r.propagation.visibleOnAllMs.p50, p99: r.propagation.visibleOnAllMs.p99 })) },
+    { label: 'Föderierte Suche', color: '#2e7d32', values: regions.map(r => ({ n: r.nodes, p50: r.federatedSearchMs.p50, p99: r.federatedSearchMs.p99 })) }
+  ], 1000))
+  const rows: Array<[string, string, string]> = [
+    ['Ed25519 verify ceiling (node:crypto, all cores)', `${ceilings.ed25519Verify.perSecond}/s (${ceilings.ed25519Verify.threads} threads)`, ''],
+    ['Entry verification, full path, one core', `${ceilings.entryVerifyOneCore}/s`, ''],
+    ['SQLite inserts, one transaction', `${ceilings.sqliteInsert.perSecond}/s`, ''],
+    [`Cold sync of ${ENTRIES} entries`, `${(cold.coldSync as any).entriesPerSecond}/s, peak RSS ${(cold.coldSync as any).peakRssMb} MB`, `≥ 0.7 × verify ceiling → ${results.coldSyncVsVerifyCeiling}`],
+    ['Cold sync wire bytes per entry', `${(cold.coldSync as any).wire.bytesPerEntry} B (entry ${(cold.coldSync as any).wire.entryBytes} B)`, `≤ 1.2× → ${(cold.coldSync as any).wire.ratio}×`],
+    [`Search on ${ENTRIES} entries`, `p50 ${(cold.search as any).sequentialMs.p50} ms, p99 ${(cold.search as any).sequentialMs.p99} ms`, 'p99 ≤ 20 ms'],
+    ['Search, 50 concurrent clients', `${(cold.search as any).concurrent50.requestsPerSecond} req/s, p99 ${(cold.search as any).concurrent50.p99Ms} ms, ${(cold.search as any).concurrent50.errors} errors`, ''],
+    ...regions.flatMap(r => [
+      [`Propagation, ${r.nodes} nodes`, `p50 ${r.propagation.visibleOnAllMs.p50} ms, p99 ${r.propagation.visibleOnAllMs.p99} ms`, 'p99 ≤ 1000 ms at 59'],
+      [`Federated search, ${r.nodes} nodes`, `p50 ${r.federatedSearchMs.p50} ms, p99 ${r.federatedSearchMs.p99} ms`, 'p99 ≤ 300 ms at 59'],
+      [`Gossip wire bytes per delivered entry, ${r.nodes} nodes`, `${r.gossipWire.bytesPerDeliveredEntry} B (entry ${r.gossipWire.entryBytes} B)`, `≤ 1.2× → ${r.gossipWire.ratio}×`],
+      [`Idle node, ${r.nodes} nodes`, `RSS ${r.idleNode.rssMb} MB, CPU ${r.idleNode.cpuPercent} %, start-up p50 ${r.startupMs.p50} ms`, 'RSS ≤ 80 MB']
+    ] as Array<[string, string, string]>)
+  ]
+  const w = Math.max(...rows.map(r => r[0].length))
+  console.log(`\n${'measure'.padEnd(w)} | ${'result'.padEnd(58)} | goal`)
+  console.log(`${'-'.repeat(w)}-+-${'-'.repeat(58)}-+-----`)
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w)} | ${b.padEnd(58)} | ${c}`)
+  console.log(`\nwrote ${join(OUT, 'results.json')} and results.svg`)
+}
+
+main().then(() => rmSync(root, { recursive: true, force: true }), err => {
+  console.error(`bench failed: ${(err as Error).stack}`)
+  process.exitCode = 1
+})

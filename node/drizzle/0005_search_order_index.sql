@@ -1,0 +1,1 @@
+CREATE INDEX `datasets_live_issued` ON `datasets` (`tombstone`,`issued_at`,`publisher`,`dataset_id`);
