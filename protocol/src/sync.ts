@@ -39,7 +39,16 @@ export const syncPageSchema = z.strictObject({
 })
 export type SyncPage = z.infer<typeof syncPageSchema>
 
-export const encodeSyncMessage = (msg: SyncRequest | SyncPage): Uint8Array => encodeFrame(msg)
+/**
+ * Flow control: after each page that is not the last, the asker sends this
+ * once it has stored the page; only then does the responder send the next.
+ * Without it pages pile up in the asker's read buffer while it verifies.
+ */
+export const syncNextSchema = z.strictObject({ type: z.literal('sync-next') })
+export type SyncNext = z.infer<typeof syncNextSchema>
+
+export const encodeSyncMessage = (msg: SyncRequest | SyncPage | SyncNext): Uint8Array => encodeFrame(msg)
+export const decodeSyncNext = (bytes: Uint8Array): SyncNext => decodeFrame(syncNextSchema, bytes)
 export const decodeSyncRequest = (bytes: Uint8Array): SyncRequest => decodeFrame(syncRequestSchema, bytes)
 export const decodeSyncPage = (bytes: Uint8Array): SyncPage => decodeFrame(syncPageSchema, bytes)
 

@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import type { Logger } from 'pino'
 import {
-  decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, MAX_SYNC_PAGE_ENTRIES, SYNC_PROTOCOL,
+  decodeSyncNext, decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, MAX_SYNC_PAGE_ENTRIES, SYNC_PROTOCOL,
   CodecError, type SyncPage
 } from '../../../protocol/src/index.js'
 import type { EntryAcceptor } from '../services/entry-acceptor.js'
@@ -84,6 +84,7 @@ export class CatalogSync {
         result.rejected += r.rejected.length
         this.tracker.received(from, r.stored.length, r.rejected.length)
         if (page.done) break
+        await lp.write(encodeSyncMessage({ type: 'sync-next' })) // stored: send the next page
       }
       await stream.close()
     } catch (err) {
@@ -113,9 +114,11 @@ export class CatalogSync {
     const flush = async (done: boolean): Promise<void> => {
       const msg: SyncPage = { type: 'sync-page', entries: page, done, ...(remaining === undefined ? {} : { remaining }) }
       remaining = undefined // announced on the first page only
-      await lp.write(encodeSyncMessage(msg)) // awaits drain: back-pressure from a slow asker
+      await lp.write(encodeSyncMessage(msg))
       page = []
       bytes = 0
+      // Back-pressure: wait until the asker has stored this page.
+      if (!done) decodeSyncNext((await lp.read({ signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })).subarray())
     }
     for (const state of states) {
       let after = request.have[state.peerId] ?? 0
