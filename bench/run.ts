@@ -67,8 +67,24 @@ const status = async (n: NodeHandle): Promise<any> => api(n, '/api/v1/status')
 async function regionRun (n: number, base: number): Promise<Record<string, unknown>> {
   log(`region of ${n} nodes: starting`)
   const region = await startRegion(`region-${n}`, n, base)
+  try {
+    return await measureRegion(n, region)
+  } finally {
+    await stopRegion(region)
+  }
+}
+
+async function measureRegion (n: number, region: Region & { startupMs: number[] }): Promise<Record<string, unknown>> {
   const { nodes } = region
-  await waitUntil(async () => (await Promise.all(nodes.map(status))).every(s => s.connectedPeers >= Math.min(n - 1, 1)), 'connected', 180_000, 1000)
+  let connected = 0
+  try {
+    await waitUntil(async () => {
+      connected = (await Promise.all(nodes.map(status))).filter(s => s.connectedPeers >= 1).length
+      return connected === n
+    }, 'connected', 300_000, 2000)
+  } catch {
+    throw new Error(`only ${connected}/${n} nodes had a peer after 300 s`)
+  }
   await sleep(3000) // let gossipsub meshes form
   log(`region of ${n} nodes: up (start-up ${round(percentile(region.startupMs, 50), 0)} ms p50)`)
 
@@ -116,7 +132,6 @@ async function regionRun (n: number, base: number): Promise<Record<string, unkno
     fed.push(performance.now() - t)
     for (const s of r.nodes) statuses[s.status] = (statuses[s.status] ?? 0) + 1
   }
-  await stopRegion(region)
   log(`region of ${n} nodes: done`)
   return {
     nodes: n,
@@ -218,8 +233,7 @@ async function main (): Promise<void> {
   log(`ceilings: ${JSON.stringify(ceilings)}`)
   const cold = await coldSyncAndSearch(31_000)
   const regions: Array<Record<string, any>> = []
-  for (const [i, n] of SIZES.entries()) regions.push(await regionRun(n, 32_000 + i * 2_000))
-  const results = {
+  const results = (): Record<string, unknown> => ({
     date: new Date().toISOString(),
     machine,
     parameters: { sizes: SIZES, entries: ENTRIES, publications: PUBLICATIONS },
@@ -228,21 +242,34 @@ async function main (): Promise<void> {
     coldSyncVsVerifyCeiling: round((cold.coldSync as any).entriesPerSecond / ceilings.ed25519Verify.perSecond, 3),
     coldSyncVsSqliteCeiling: round((cold.coldSync as any).entriesPerSecond / ceilings.sqliteInsert.perSecond, 3),
     regions
+  })
+  const save = (): void => { writeFileSync(join(OUT, 'results.json'), JSON.stringify(results(), null, 2) + '\n') }
+  save()
+  for (const [i, n] of SIZES.entries()) {
+    try {
+      regions.push(await regionRun(n, 32_000 + i * 2_000))
+    } catch (err) {
+      // A region that cannot be measured is a result too.
+      log(`region of ${n} nodes failed: ${(err as Error).message}`)
+      regions.push({ nodes: n, error: (err as Error).message })
+    }
+    save()
   }
-  writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2) + '\n')
+  const measured = regions.filter(r => r.error === undefined)
   writeFileSync(join(OUT, 'results.svg'), latencyChart('Südwestfalen-Benchmark: Latenz nach Regionsgröße', [
-    { label: 'Ausbreitung (alle Knoten)', color: '#0b4f6c', values: regions.map(r => ({ n: r.nodes, p50: r.propagation.visibleOnAllMs.p50, p99: r.propagation.visibleOnAllMs.p99 })) },
-    { label: 'Föderierte Suche', color: '#2e7d32', values: regions.map(r => ({ n: r.nodes, p50: r.federatedSearchMs.p50, p99: r.federatedSearchMs.p99 })) }
+    { label: 'Ausbreitung (alle Knoten)', color: '#0b4f6c', values: measured.map(r => ({ n: r.nodes, p50: r.propagation.visibleOnAllMs.p50, p99: r.propagation.visibleOnAllMs.p99 })) },
+    { label: 'Föderierte Suche', color: '#2e7d32', values: measured.map(r => ({ n: r.nodes, p50: r.federatedSearchMs.p50, p99: r.federatedSearchMs.p99 })) }
   ], 1000))
   const rows: Array<[string, string, string]> = [
     ['Ed25519 verify ceiling (node:crypto, all cores)', `${ceilings.ed25519Verify.perSecond}/s (${ceilings.ed25519Verify.threads} threads)`, ''],
     ['Entry verification, full path, one core', `${ceilings.entryVerifyOneCore}/s`, ''],
     ['SQLite inserts, one transaction', `${ceilings.sqliteInsert.perSecond}/s`, ''],
-    [`Cold sync of ${ENTRIES} entries`, `${(cold.coldSync as any).entriesPerSecond}/s, peak RSS ${(cold.coldSync as any).peakRssMb} MB`, `≥ 0.7 × verify ceiling → ${results.coldSyncVsVerifyCeiling}`],
+    [`Cold sync of ${ENTRIES} entries`, `${(cold.coldSync as any).entriesPerSecond}/s, peak RSS ${(cold.coldSync as any).peakRssMb} MB`, `≥ 0.7 × verify ceiling → ${results().coldSyncVsVerifyCeiling}`],
     ['Cold sync wire bytes per entry', `${(cold.coldSync as any).wire.bytesPerEntry} B (entry ${(cold.coldSync as any).wire.entryBytes} B)`, `≤ 1.2× → ${(cold.coldSync as any).wire.ratio}×`],
     [`Search on ${ENTRIES} entries`, `p50 ${(cold.search as any).sequentialMs.p50} ms, p99 ${(cold.search as any).sequentialMs.p99} ms`, 'p99 ≤ 20 ms'],
     ['Search, 50 concurrent clients', `${(cold.search as any).concurrent50.requestsPerSecond} req/s, p99 ${(cold.search as any).concurrent50.p99Ms} ms, ${(cold.search as any).concurrent50.errors} errors`, ''],
-    ...regions.flatMap(r => [
+    ...regions.filter(r => r.error !== undefined).map(r => [`Region of ${r.nodes} nodes`, `not measured: ${r.error}`, ''] as [string, string, string]),
+    ...measured.flatMap(r => [
       [`Propagation, ${r.nodes} nodes`, `p50 ${r.propagation.visibleOnAllMs.p50} ms, p99 ${r.propagation.visibleOnAllMs.p99} ms`, 'p99 ≤ 1000 ms at 59'],
       [`Federated search, ${r.nodes} nodes`, `p50 ${r.federatedSearchMs.p50} ms, p99 ${r.federatedSearchMs.p99} ms`, 'p99 ≤ 300 ms at 59'],
       [`Gossip wire bytes per delivered entry, ${r.nodes} nodes`, `${r.gossipWire.bytesPerDeliveredEntry} B (entry ${r.gossipWire.entryBytes} B)`, `≤ 1.2× → ${r.gossipWire.ratio}×`],
