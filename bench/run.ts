@@ -38,15 +38,21 @@ async function startRegion (name: string, n: number, base: number, prepare?: (no
     await prepare?.(nodes[i]!, i)
   }
   const startupMs: number[] = []
-  // Start six at a time: 59 cold starts at once would measure the machine, not the node.
-  for (let i = 0; i < nodes.length; i += 6) {
-    await Promise.all(nodes.slice(i, i + 6).map(async (node, j) => {
-      const t0 = performance.now()
-      node.process = await startNodeProcess(node, join(dir, 'logs', `n${i + j}.log`))
-      startupMs.push(performance.now() - t0)
-    }))
+  try {
+    // Start six at a time: 59 cold starts at once would measure the machine, not the node.
+    for (let i = 0; i < nodes.length; i += 6) {
+      await Promise.all(nodes.slice(i, i + 6).map(async (node, j) => {
+        const t0 = performance.now()
+        node.process = await startNodeProcess(node, join(dir, 'logs', `n${i + j}.log`))
+        startupMs.push(performance.now() - t0)
+      }))
+    }
+    await approveAll(registry, nodes, 120_000)
+  } catch (err) {
+    // Never leave processes (and their ports) behind when a region fails to come up.
+    await stopRegion({ registry, nodes })
+    throw err
   }
-  await approveAll(registry, nodes, 120_000)
   return { registry, nodes, startupMs }
 }
 
@@ -226,7 +232,7 @@ async function verifyPipelineRate (): Promise<number> {
   return Math.round(list.length / ((performance.now() - t) / 1000))
 }
 
-async function main (): Promise<void> {
+async function main (): Promise<boolean> {
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` }
   log(`machine: ${JSON.stringify(machine)}`)
   const ceilings = { ed25519Verify: await ed25519VerifyCeiling(), sqliteInsert: sqliteInsertCeiling(), entryVerifyOneCore: await verifyPipelineRate() }
@@ -281,9 +287,14 @@ async function main (): Promise<void> {
   console.log(`${'-'.repeat(w)}-+-${'-'.repeat(58)}-+-----`)
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w)} | ${b.padEnd(58)} | ${c}`)
   console.log(`\nwrote ${join(OUT, 'results.json')} and results.svg`)
+  return regions.some(r => r.error !== undefined)
 }
 
-main().then(() => rmSync(root, { recursive: true, force: true }), err => {
-  console.error(`bench failed: ${(err as Error).stack}`)
+main().then(failed => {
+  // Keep the logs when something could not be measured.
+  if (failed) console.error(`[bench] logs kept in ${root}`)
+  else rmSync(root, { recursive: true, force: true })
+}, err => {
+  console.error(`bench failed: ${(err as Error).stack}\n[bench] logs kept in ${root}`)
   process.exitCode = 1
 })
