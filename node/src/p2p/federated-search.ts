@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import {
-  decodeSearchRequest, decodeSearchResponse, encodeSearchRequest, encodeSearchResponse, EntryVerifier, InvalidEntryError,
+  decodeSearchRequest, decodeSearchResponse, encodeSearchRequest, encodeSearchResponse,
   SEARCH_PROTOCOL, type SearchQuery
 } from '../../../protocol/src/index.js'
 import type { SearchHit, SearchService } from '../services/search-service.js'
@@ -31,8 +31,6 @@ export interface FederatedSearchResult {
  * hits and deduplicates by entry (and by dataset, newest entry wins).
  */
 export class FederatedSearch {
-  readonly #verifier = new EntryVerifier()
-
   constructor (
     private readonly network: Network,
     private readonly search: SearchService,
@@ -81,28 +79,20 @@ export class FederatedSearch {
   }
 
   async #verify (jws: string, score: number): Promise<SearchHit | undefined> {
-    try {
-      const publisher = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString()).publisher as string
-      const member = this.network.member(publisher)
-      if (member === undefined && publisher !== this.network.peerId) return undefined
-      const e = await this.#verifier.verify(jws, member === undefined ? {} : { registeredKey: member.publicKeyJwk })
-      if (e.payload.tombstone || e.payload.dataset === undefined) return undefined
-      return {
-        dataset: e.payload.dataset,
-        score,
-        provenance: {
-          publisher: e.payload.publisher,
-          kommune: this.network.kommuneOf(e.payload.publisher),
-          seq: e.payload.seq,
-          entryHash: e.hash,
-          signedAt: e.payload.issuedAt,
-          receivedAt: this.network.receivedAt(e.hash),
-          publisherOnline: e.payload.publisher === this.network.peerId || this.network.isConnected(e.payload.publisher)
-        }
+    const e = await this.network.acceptor.check(jws)
+    if ('reason' in e || e.payload.tombstone || e.payload.dataset === undefined) return undefined
+    return {
+      dataset: e.payload.dataset,
+      score,
+      provenance: {
+        publisher: e.payload.publisher,
+        kommune: this.network.kommuneOf(e.payload.publisher),
+        seq: e.payload.seq,
+        entryHash: e.hash,
+        signedAt: e.payload.issuedAt,
+        receivedAt: this.network.receivedAt(e.hash),
+        publisherOnline: e.payload.publisher === this.network.peerId || this.network.isConnected(e.payload.publisher)
       }
-    } catch (err) {
-      if (err instanceof InvalidEntryError || err instanceof SyntaxError) return undefined
-      throw err
     }
   }
 }

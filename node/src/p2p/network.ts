@@ -83,11 +83,11 @@ export class Network {
     log.info({ addresses: host.getMultiaddrs().map(String) }, 'libp2p listening')
     void this.register()
     this.#dialAll()
-    this.#every(config.sync.registryRefreshMs, () => { void directory.refresh() })
-    this.#every(config.sync.redialMs, () => this.#dialAll())
+    this.every(config.sync.registryRefreshMs, () => { void directory.refresh() })
+    this.every(config.sync.redialMs, () => this.#dialAll())
     // One peer per round, the one synced longest ago: pulling from every peer
     // every round costs O(N²) across the region and saturated 20 nodes on 2 cores.
-    this.#every(config.sync.antiEntropyMs, () => {
+    this.every(config.sync.antiEntropyMs, () => {
       const peers = host.getPeers().map(p => p.toString())
       const lastSync = new Map(this.tracker.all().map(s => [s.peerId, s.lastSyncAt ?? '']))
       const next = peers.sort((a, b) => (lastSync.get(a) ?? '').localeCompare(lastSync.get(b) ?? ''))[0]
@@ -109,10 +109,6 @@ export class Network {
 
   kommuneOf (peer: string): string | null {
     return peer === this.#self ? this.#opts.config.kommune.name : this.#opts.directory.get(peer)?.kommune ?? null
-  }
-
-  member (peer: string): Participant | undefined {
-    return this.#opts.directory.get(peer)
   }
 
   receivedAt (entryHash: string): string | null {
@@ -247,10 +243,6 @@ export class Network {
 
   /** Runs fn every ms until the network stops. */
   every (ms: number, fn: () => void): void {
-    this.#every(ms, fn)
-  }
-
-  #every (ms: number, fn: () => void): void {
     const t = setInterval(fn, ms)
     t.unref()
     this.#timers.push(t)

@@ -43,7 +43,7 @@ export class EntryAcceptor {
 
   async accept (jwsList: string[], source: string): Promise<AcceptResult> {
     const result: AcceptResult = { stored: [], duplicates: 0, conflicts: 0, rejected: [], gaps: [] }
-    const checked = await Promise.all(jwsList.map(async jws => this.#check(jws)))
+    const checked = await Promise.all(jwsList.map(async jws => this.check(jws)))
     const valid: SignedEntry[] = []
     for (const c of checked) {
       if ('reason' in c) result.rejected.push(c)
@@ -73,7 +73,12 @@ export class EntryAcceptor {
     return result
   }
 
-  async #check (jws: string): Promise<SignedEntry | { reason: string }> {
+  /**
+   * The admission check without storing: the publisher (header kid, read
+   * first) is an active member, and the entry verifies under its registered
+   * key. Federated search uses it for the hits other nodes send.
+   */
+  async check (jws: string): Promise<SignedEntry | { reason: string }> {
     let publisher: string
     try {
       publisher = peekPublisher(jws)

@@ -157,8 +157,9 @@ export class SearchService {
       title: 'd.title COLLATE NOCASE ASC',
       name: 'd.dataset_id ASC'
     }[order]
+    // No e.jws here: the sorter would carry every hit's signed entry for nothing.
     const rows = this.#sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at,
-        e.received_at, e.jws, ${fts !== null ? 'f.rank' : 'NULL'} AS rank
+        e.received_at, '' AS jws, ${fts !== null ? 'f.rank' : 'NULL'} AS rank
       ${this.#from(fts)} JOIN entries e ON e.hash = d.entry_hash
       WHERE ${where} ORDER BY ${orderBy}, d.publisher ASC, d.dataset_id ASC LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[]
     const total = (this.#sqlite.prepare(`SELECT COUNT(*) AS n ${this.#from(fts)} WHERE ${where}`).get(...params) as { n: number }).n
