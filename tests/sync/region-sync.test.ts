@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EntryVerifier } from '../../protocol/src/index.js'
+import { CATALOG_TOPIC, EntryVerifier } from '../../protocol/src/index.js'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 
@@ -15,8 +15,12 @@ describe('registry + 5 nodes', () => {
   beforeAll(async () => {
     await region.startRegistry()
     nodes = []
-    for (const [name, ags] of KOMMUNEN) nodes.push(await region.addNode(name, ags))
+    // Anti-entropy slowed down so that what arrives here arrived by push (gossip).
+    for (const [name, ags] of KOMMUNEN) nodes.push(await region.addNode(name, ags, { sync: { antiEntropyMs: 60_000 } }))
     await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length === nodes.length - 1), 'full mesh')
+    // Connected is not yet subscribed: until the subscriptions are exchanged a
+    // publish reaches a peer only by relay or pull, not by direct gossip.
+    await waitFor(() => nodes.every(n => n.node.network!.host.services.pubsub.getSubscribers(CATALOG_TOPIC).length === nodes.length - 1), 'all subscribed')
   })
   afterAll(async () => { await region.close() })
 
