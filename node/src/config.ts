@@ -30,7 +30,9 @@ export const nodeConfigSchema = z.strictObject({
     bootstrap: z.array(z.string().min(1)).default([]),
     /** Inbound connections per second per host before libp2p refuses (raise for many nodes on one host). */
     inboundConnectionThreshold: z.number().int().positive().default(5),
-    maxConnections: z.number().int().positive().default(300)
+    maxConnections: z.number().int().positive().default(300),
+    /** Peers a node keeps connections to (random among the participants, plus every bootstrap peer). */
+    targetPeers: z.number().int().positive().default(8)
   }).prefault({}),
   /** The region's registry. Without it the node runs alone (no libp2p). */
   registry: z.strictObject({
@@ -87,7 +89,7 @@ function envOverrides (env: NodeJS.ProcessEnv): (c: Record<string, any>) => void
     if (env.SWF_HTTP_HOST) c.http.host = env.SWF_HTTP_HOST
     const port = int('SWF_HTTP_PORT'); if (port !== undefined) c.http.port = port
     if (env.SWF_PUBLIC_URL) c.http.publicUrl = env.SWF_PUBLIC_URL
-    if (env.SWF_P2P_LISTEN) c.p2p = { listen: env.SWF_P2P_LISTEN.split(',').map(s => s.trim()).filter(Boolean) }
+    if (env.SWF_P2P_LISTEN) c.p2p = { ...c.p2p, listen: env.SWF_P2P_LISTEN.split(',').map(s => s.trim()).filter(Boolean) }
     const max = int('SWF_MAX_UPLOAD_BYTES'); if (max !== undefined) c.maxUploadBytes = max
     if (env.SWF_LOG_LEVEL) c.logLevel = env.SWF_LOG_LEVEL
     if (env.SWF_KOMMUNE_NAME) c.kommune.name = env.SWF_KOMMUNE_NAME

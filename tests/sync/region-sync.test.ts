@@ -114,3 +114,25 @@ describe('line topology A–B–C', () => {
     expect(region.datasetIds(c, a.node.peerId)).toHaveLength(6)
   })
 })
+
+describe('bounded peer set', () => {
+  const region = new TestRegion()
+  afterAll(async () => { await region.close() })
+
+  it('with targetPeers 2 no node dials more than 3 peers (2 + its ring successor), and 7 nodes still converge', async () => {
+    await region.startRegistry()
+    const ags = ['05958004', '05970004', '05962040', '05966024', '05974040', '05962024', '05962052']
+    const nodes: RegionNode[] = []
+    for (const [i, a] of ags.entries()) nodes.push(await region.addNode(`Kommune ${i}`, a, { p2p: { targetPeers: 2 } } as never))
+    await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length >= 2), 'every node has 2 peers')
+    for (const n of nodes) {
+      const outbound = n.node.network!.host.getConnections().filter(c => c.direction === 'outbound' && c.status === 'open')
+      expect(new Set(outbound.map(c => c.remotePeer.toString())).size).toBeLessThanOrEqual(3)
+    }
+    expect(nodes.some(n => n.node.network!.host.getPeers().length < nodes.length - 1)).toBe(true)
+    for (const [i, n] of nodes.entries()) await region.publish(n, sampleDataset({ id: `bounded-${i}`, title: `Bounded ${i}` }))
+    await waitFor(() => nodes.every(n => region.contentHash(n).count === nodes.length), 'converged')
+    const hashes = new Set(nodes.map(n => region.contentHash(n).hash))
+    expect(hashes.size).toBe(1)
+  })
+})

@@ -12,6 +12,7 @@ import { createHost, type Host } from './host.js'
 import type { ParticipantDirectory } from './participant-directory.js'
 import { registerWithRegistry } from './registration.js'
 import { PeerTracker } from './peer-tracker.js'
+import { Dialer, markRingSuccessors, type DialTarget } from './dialer.js'
 
 export interface NetworkOptions {
   key: Ed25519PrivateKey
@@ -34,6 +35,7 @@ export class Network {
   #host: Host | undefined
   #gossip: CatalogGossip | undefined
   #sync: CatalogSync | undefined
+  #dialer: Dialer | undefined
   readonly #timers: NodeJS.Timeout[] = []
   readonly #pulling = new Map<string, Promise<void>>()
   readonly #pullAgain = new Set<string>()
@@ -69,6 +71,7 @@ export class Network {
     const host = this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed })
     this.#gossip = new CatalogGossip(host.services.pubsub, this.acceptor, this.tracker, log.child({ part: 'gossip' }), peer => this.#schedulePull(peer))
     this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, isAllowed, log.child({ part: 'sync' }))
+    this.#dialer = new Dialer(host, config.p2p.targetPeers, log.child({ part: 'dialer' }))
     this.#gossip.start()
     await this.#sync.start()
 
@@ -189,33 +192,27 @@ export class Network {
     void this.pullFrom(peer)
   }
 
-  #dialTargets (): Array<{ peerId: PeerId, addrs: string[] }> {
+  #dialTargets (): DialTarget[] {
     const { directory, config } = this.#opts
-    const targets = new Map<string, string[]>()
+    const targets = new Map<string, DialTarget>()
     if (config.p2p.dialRegistered) {
       for (const p of directory.participants()) {
-        if (p.peerId !== this.#self) targets.set(p.peerId, p.addresses)
+        if (p.peerId !== this.#self) targets.set(p.peerId, { peerId: peerIdFromString(p.peerId), addrs: p.addresses })
       }
     }
     for (const addr of config.p2p.bootstrap) {
       const peer = multiaddr(addr).getComponents().find(c => c.name === 'p2p')?.value
-      if (peer !== undefined && peer !== this.#self) targets.set(peer, [...(targets.get(peer) ?? []), addr])
+      if (peer === undefined || peer === this.#self) continue
+      targets.set(peer, { peerId: peerIdFromString(peer), addrs: [...(targets.get(peer)?.addrs ?? []), addr], always: true })
     }
-    return [...targets].map(([peer, addrs]) => ({ peerId: peerIdFromString(peer), addrs }))
+    const active = [...targets.values()].filter(t => this.#opts.directory.isActive(t.peerId.toString()))
+    markRingSuccessors(this.#self, active, peer => this.isConnected(peer) || this.#dialer?.lastDialFailed(peer) !== true)
+    return active
   }
 
   #dialAll (): void {
-    if (this.#stopped) return
-    const host = this.host
-    const connected = new Set(host.getPeers().map(p => p.toString()))
-    for (const { peerId, addrs } of this.#dialTargets()) {
-      if (connected.has(peerId.toString()) || !this.#opts.directory.isActive(peerId.toString())) continue
-      const targets = addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peerId.toString()}`))
-      if (targets.length === 0) continue
-      host.dial(targets, { signal: AbortSignal.timeout(5_000) }).catch(err => {
-        this.#opts.log.debug({ peer: peerId.toString(), err: (err as Error).message }, 'dial failed')
-      })
-    }
+    if (this.#stopped || this.#dialer === undefined) return
+    this.#dialer.tick(this.#dialTargets())
   }
 
   #onMembershipChange (removed: string[]): void {
