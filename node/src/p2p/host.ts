@@ -49,6 +49,11 @@ export async function createHost ({ key, p2p, isAllowed }: HostOptions): Promise
         // The message id is the entry hash, so the same entry is one message however it travels.
         msgIdFn: msg => createHash('sha256').update(msg.data).digest(),
         allowPublishToZeroTopicPeers: true,
+        // Only registered participants get a connection at all (the gater), so
+        // gossipsub's Sybil defence by IP is moot — and harmful: Kommunen hosted
+        // by one data centre share an address, and more than 10 peers on one IP
+        // were scored below the graylist threshold, which silently dropped gossip.
+        scoreParams: { IPColocationFactorWeight: 0 },
         emitSelf: false
       })
     }
