@@ -14,7 +14,7 @@ import { cpuSecondsOf, loopbackBytes, memoryOf, percentile, round } from './meas
 // 127.0.0.1 and writes bench/results.json, bench/results.svg and a table.
 // BENCH_SIZES=5,20,59  BENCH_ENTRIES=100000  BENCH_PUBLICATIONS=100
 
-const SIZES = (process.env.BENCH_SIZES ?? '5,20,59').split(',').map(Number)
+const SIZES = (process.env.BENCH_SIZES ?? '5,20,59').split(',').map(Number).filter(n => n > 0)
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000)
 const PUBLICATIONS = Number(process.env.BENCH_PUBLICATIONS ?? 100)
 const OUT = fileURLToPath(new URL('./', import.meta.url))

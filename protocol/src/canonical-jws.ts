@@ -57,6 +57,12 @@ export async function verifyJwsSignature (jws: string, key: JoseKey): Promise<vo
   }
 }
 
+/** The signed bytes (header.payload) and the signature of a compact JWS, as JWS defines them. */
+export function signatureInputOf (jws: string): { input: string, signature: string } {
+  const dot = jws.lastIndexOf('.')
+  return { input: jws.slice(0, dot), signature: jws.slice(dot + 1) }
+}
+
 export async function importPublicJwk (jwk: Ed25519PublicJwk): Promise<JoseKey> {
   return await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, JWS_ALG) as JoseKey
 }

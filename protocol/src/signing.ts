@@ -75,6 +75,17 @@ export class EntryVerifier {
   }
 
   async verify (jws: string, options: VerifyOptions = {}): Promise<SignedEntry> {
+    const { entry, publisherJwk } = this.checkForm(jws, options)
+    await verifyJwsSignature(jws, await this.#keys.get(entry.payload.publisher, publisherJwk))
+    return entry
+  }
+
+  /**
+   * Every check except the signature itself, for callers that verify
+   * signatures in bulk elsewhere (worker threads): the entry is only valid
+   * once `signatureInputOf(jws)` verifies under `publisherJwk`.
+   */
+  checkForm (jws: string, options: VerifyOptions = {}): { entry: SignedEntry, publisherJwk: Ed25519PublicJwk } {
     const { kid, payload: raw } = decodeCanonicalJws(jws, ENTRY_JWS_TYP, MAX_ENTRY_BYTES)
     const parsed = entryPayloadSchema.safeParse(raw)
     if (!parsed.success) {
@@ -93,7 +104,6 @@ export class EntryVerifier {
     if (options.registeredKey !== undefined && options.registeredKey.x !== publisherJwk.x) {
       throw new InvalidEntryError('publisher-mismatch', 'key is not the registered key of the publisher')
     }
-    await verifyJwsSignature(jws, await this.#keys.get(payload.publisher, publisherJwk))
-    return { jws, hash: sha256Hex(jws), payload }
+    return { entry: { jws, hash: sha256Hex(jws), payload }, publisherJwk }
   }
 }

@@ -33,8 +33,8 @@ export interface PullProgress {
  * Pull half of catalog sync (anti-entropy): the asker sends its version
  * vector; the responder streams every entry the asker lacks, of every
  * publisher it holds — relaying is how an offline Kommune stays in the
- * catalog. Pages are length-prefixed; the asker verifies and stores each
- * page before reading the next, which is the back-pressure.
+ * catalog. Pages are length-prefixed; the responder sends a page only when
+ * asked, and the asker asks for one page ahead — the back-pressure.
  */
 export class CatalogSync {
   readonly #progress = new Map<string, PullProgress>()
@@ -77,6 +77,9 @@ export class CatalogSync {
       for (;;) {
         const page = decodeSyncPage((await lp.read({ signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })).subarray())
         if (page.remaining !== undefined) progress.expected = page.remaining
+        // Ask for the next page before checking this one, so the responder reads
+        // and sends while this node verifies: at most one page waits unread.
+        if (!page.done) await lp.write(encodeSyncMessage({ type: 'sync-next' }))
         const r = await this.acceptor.accept(page.entries, `sync:${from}`)
         result.received += page.entries.length
         progress.received = result.received
@@ -84,7 +87,6 @@ export class CatalogSync {
         result.rejected += r.rejected.length
         this.tracker.received(from, r.stored.length, r.rejected.length)
         if (page.done) break
-        await lp.write(encodeSyncMessage({ type: 'sync-next' })) // stored: send the next page
       }
       await stream.close()
     } catch (err) {

@@ -6,6 +6,7 @@ import { EntryVerifier, peerIdOf, CodecError, type Participant, type SignedEntry
 import type { NodeConfig } from '../config.js'
 import { EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
+import { SignaturePool } from '../services/signature-pool.js'
 import { CatalogGossip } from './catalog-gossip.js'
 import { CatalogSync } from './catalog-sync.js'
 import { createHost, type Host } from './host.js'
@@ -39,13 +40,14 @@ export class Network {
   readonly #timers: NodeJS.Timeout[] = []
   readonly #pulling = new Map<string, Promise<void>>()
   readonly #pullAgain = new Set<string>()
+  readonly #signatures = new SignaturePool()
   #stopped = false
   registration: { status: string, at: string, error?: string } | undefined
 
   constructor (opts: NetworkOptions) {
     this.#opts = opts
     this.#self = peerIdOf(opts.key)
-    this.acceptor = new EntryAcceptor(opts.store, opts.directory, new EntryVerifier(), this.#self, opts.log.child({ part: 'acceptor' }))
+    this.acceptor = new EntryAcceptor(opts.store, opts.directory, new EntryVerifier(), this.#self, opts.log.child({ part: 'acceptor' }), this.#signatures)
   }
 
   get host (): Host {
@@ -104,6 +106,7 @@ export class Network {
     this.#gossip?.stop()
     await Promise.allSettled(this.#pulling.values())
     await this.#host?.stop()
+    await this.#signatures.close()
   }
 
   get peerId (): string {

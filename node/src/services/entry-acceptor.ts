@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
-import { InvalidEntryError, type EntryVerifier, type SignedEntry } from '../../../protocol/src/index.js'
+import { InvalidEntryError, signatureInputOf, type EntryVerifier, type SignedEntry } from '../../../protocol/src/index.js'
 import type { Participant } from '../../../protocol/src/index.js'
 import type { EntryStore } from './entry-store.js'
+import type { SignaturePool } from './signature-pool.js'
 
 export interface Membership {
   get: (peerId: string) => Participant | undefined
@@ -38,12 +39,14 @@ export class EntryAcceptor {
     private readonly members: Membership,
     private readonly verifier: EntryVerifier,
     private readonly self: string,
-    private readonly log: Logger
+    private readonly log: Logger,
+    /** When given, the signatures of a batch are verified on worker threads. */
+    private readonly pool?: SignaturePool
   ) {}
 
   async accept (jwsList: string[], source: string): Promise<AcceptResult> {
     const result: AcceptResult = { stored: [], duplicates: 0, conflicts: 0, rejected: [], gaps: [] }
-    const checked = await Promise.all(jwsList.map(async jws => this.check(jws)))
+    const checked = this.pool === undefined ? await Promise.all(jwsList.map(async jws => this.check(jws))) : await this.#checkBatch(jwsList, this.pool)
     const valid: SignedEntry[] = []
     for (const c of checked) {
       if ('reason' in c) result.rejected.push(c)
@@ -79,6 +82,40 @@ export class EntryAcceptor {
    * key. Federated search uses it for the hits other nodes send.
    */
   async check (jws: string): Promise<SignedEntry | { reason: string }> {
+    const member = this.#member(jws)
+    if ('reason' in member) return member
+    try {
+      return await this.verifier.verify(jws, member.options)
+    } catch (err) {
+      if (err instanceof InvalidEntryError) return { reason: err.reason }
+      throw err
+    }
+  }
+
+  /** The same checks as check(), with every signature of the batch verified by the pool. */
+  async #checkBatch (jwsList: string[], pool: SignaturePool): Promise<Array<SignedEntry | { reason: string }>> {
+    const formed = jwsList.map(jws => {
+      const member = this.#member(jws)
+      if ('reason' in member) return member
+      try {
+        return this.verifier.checkForm(jws, member.options)
+      } catch (err) {
+        if (err instanceof InvalidEntryError) return { reason: err.reason }
+        throw err
+      }
+    })
+    const pending = formed.flatMap((f, i) => 'reason' in f ? [] : [{ i, entry: f.entry, x: f.publisherJwk.x }])
+    const ok = await pool.verify(pending.map(p => {
+      const { input, signature } = signatureInputOf(p.entry.jws)
+      return [p.x, input, signature]
+    }))
+    const out: Array<SignedEntry | { reason: string }> = formed.map(f => 'reason' in f ? f : { reason: 'bad-signature' })
+    pending.forEach((p, k) => { if (ok[k] === true) out[p.i] = p.entry })
+    return out
+  }
+
+  /** The publisher (header kid, read first) must be an active member, or this node. */
+  #member (jws: string): { options: { registeredKey?: Participant['publicKeyJwk'] } } | { reason: string } {
     let publisher: string
     try {
       publisher = peekPublisher(jws)
@@ -87,12 +124,7 @@ export class EntryAcceptor {
     }
     const member = this.members.get(publisher)
     if (member === undefined && publisher !== this.self) return { reason: 'unregistered-publisher' }
-    try {
-      return await this.verifier.verify(jws, member === undefined ? {} : { registeredKey: member.publicKeyJwk })
-    } catch (err) {
-      if (err instanceof InvalidEntryError) return { reason: err.reason }
-      throw err
-    }
+    return { options: member === undefined ? {} : { registeredKey: member.publicKeyJwk } }
   }
 }
 
