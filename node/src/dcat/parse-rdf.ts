@@ -1,12 +1,11 @@
 import jsonld from 'jsonld'
 import { Parser, type Quad } from 'n3'
 import { RdfXmlParser } from 'rdfxml-streaming-parser'
+import { RdfParseError } from './errors.js'
 
 export type RdfInputFormat = 'turtle' | 'rdfxml' | 'jsonld'
 
-export class RdfParseError extends Error {
-  override readonly name = 'RdfParseError'
-}
+export { RdfParseError }
 
 /** The format from a media type, a file name, or (last) the first characters. */
 export function detectFormat (text: string, mediaType?: string, name?: string): RdfInputFormat {

@@ -3,13 +3,9 @@ import { Writer, type Quad } from 'n3'
 import { create } from 'xmlbuilder2'
 import { NS } from './vocab.js'
 
-export type RdfFormat = 'ttl' | 'rdf' | 'jsonld'
+import type { RdfFormat } from './formats.js'
 
-export const MEDIA_TYPES: Record<RdfFormat, string> = {
-  ttl: 'text/turtle; charset=utf-8',
-  rdf: 'application/rdf+xml; charset=utf-8',
-  jsonld: 'application/ld+json; charset=utf-8'
-}
+export { MEDIA_TYPES, type RdfFormat } from './formats.js'
 
 async function write (quads: Quad[], format: 'Turtle' | 'N-Quads'): Promise<string> {
   const writer = new Writer({ format, ...(format === 'Turtle' ? { prefixes: NS } : {}) })

@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import { BlobHashMismatchError, UploadTooLargeError } from '../blob-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { FileCorruptError, FileUnavailableError } from '../p2p/data-access.js'
-import { RdfParseError } from '../dcat/parse-rdf.js'
+import { RdfParseError } from '../dcat/errors.js'
 import { ImportSourceError } from '../services/import-service.js'
 
 // Every error leaves the API as { error: { code, message, field? } } with a

@@ -2,8 +2,7 @@ import { eq } from 'drizzle-orm'
 import { canonicalize, type DatasetMetadata } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
 import { importedDatasets } from '../db/schema.js'
-import { datasetsFromRdf, type SkippedRecord } from '../dcat/from-rdf.js'
-import { detectFormat, parseRdf } from '../dcat/parse-rdf.js'
+import type { SkippedRecord } from '../dcat/from-rdf.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import type { CatalogService } from './catalog-service.js'
 
@@ -49,6 +48,8 @@ export class ImportService {
     if ('url' in input) visited.add(input.url)
     while (page !== undefined) {
       report.pages++
+      // Loaded on first import only: the RDF parsers are large (see routes/dcat.ts).
+      const [{ detectFormat, parseRdf }, { datasetsFromRdf }] = await Promise.all([import('../dcat/parse-rdf.js'), import('../dcat/from-rdf.js')])
       const quads = await parseRdf(page.text, detectFormat(page.text, page.mediaType, page.name), page.base)
       const { records, skipped, nextPage } = datasetsFromRdf(quads)
       report.skipped.push(...skipped)

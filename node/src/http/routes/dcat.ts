@@ -1,12 +1,19 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { isoDateSchema } from '../../../../protocol/src/index.js'
-import { catalogPageQuads, datasetViewQuads, type ExportContext } from '../../dcat/catalog-export.js'
-import { MEDIA_TYPES, serialize, type RdfFormat } from '../../dcat/serialize.js'
+import type { ExportContext } from '../../dcat/catalog-export.js'
+import { MEDIA_TYPES, type RdfFormat } from '../../dcat/formats.js'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'
 import { readQuery } from '../request.js'
 
 const FORMATS: RdfFormat[] = ['ttl', 'rdf', 'jsonld']
+
+// The RDF libraries (jsonld, n3, xmlbuilder2) cost tens of MB of memory:
+// loaded on the first DCAT request, not by every idle node.
+const rdf = async () => {
+  const [exporter, serializer] = await Promise.all([import('../../dcat/catalog-export.js'), import('../../dcat/serialize.js')])
+  return { ...exporter, ...serializer }
+}
 
 export const rdfCatalogQuerySchema = z.object({
   scope: z.enum(['own', 'region']).default('own'),
@@ -30,6 +37,7 @@ export function dcatRoutes ({ regional, context }: DcatRouteDeps): Hono {
         const params = new URLSearchParams({ ...(q.scope === 'region' ? { scope: 'region' } : {}), ...(q.modified_since === undefined ? {} : { modified_since: q.modified_since }), page: String(page) })
         return `${ctx.baseUrl}/catalog.${format}?${params}`
       }
+      const { catalogPageQuads, serialize } = await rdf()
       const quads = catalogPageQuads(regional, ctx, { scope: q.scope, page: q.page, modifiedSince: q.modified_since, pageUrl })
       return c.body(await serialize(quads, format), 200, { 'Content-Type': MEDIA_TYPES[format] })
     })
@@ -40,6 +48,7 @@ export function dcatRoutes ({ regional, context }: DcatRouteDeps): Hono {
     const ctx = context(c)
     const view = regional.get(ctx.self.peerId, m[1]!)
     const format = m[2] as RdfFormat
+    const { datasetViewQuads, serialize } = await rdf()
     return c.body(await serialize(datasetViewQuads(view, ctx), format), 200, { 'Content-Type': MEDIA_TYPES[format] })
   })
   return app
