@@ -1,5 +1,6 @@
 import { CompactSign, base64url, compactVerify, importJWK, type CryptoKey, type KeyObject } from 'jose'
 import { canonicalBytes, canonicalize } from './canonical.js'
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './codec.js'
 import { InvalidEntryError } from './errors.js'
 import type { Ed25519PublicJwk } from './identity.js'
 
@@ -69,7 +70,9 @@ export async function importPublicJwk (jwk: Ed25519PublicJwk): Promise<JoseKey> 
 
 function decodeJsonPart (b64: string, what: string): unknown {
   try {
-    return JSON.parse(textDecoder.decode(base64url.decode(b64)))
+    const bytes = base64url.decode(b64)
+    if (jsonDepthExceeds(bytes, MAX_JSON_DEPTH)) throw new Error('nested too deeply')
+    return JSON.parse(textDecoder.decode(bytes))
   } catch {
     throw new InvalidEntryError('malformed', `${what} is not base64url JSON`)
   }
