@@ -32,7 +32,15 @@ export const nodeConfigSchema = z.strictObject({
     inboundConnectionThreshold: z.number().int().positive().default(5),
     maxConnections: z.number().int().positive().default(300),
     /** Peers a node keeps connections to (random among the participants, plus every bootstrap peer). */
-    targetPeers: z.number().int().positive().default(8)
+    targetPeers: z.number().int().positive().default(8),
+    /** Per-peer limits (see PeerGuard): request rate, and strikes for forged entries or undecodable frames before a ban. */
+    limits: z.strictObject({
+      requestsPerSecond: z.number().positive().default(20),
+      burst: z.number().int().positive().default(50),
+      maxStrikes: z.number().int().min(0).default(20),
+      strikeWindowMs: z.number().int().positive().default(600_000),
+      banMs: z.number().int().positive().default(600_000)
+    }).prefault({})
   }).prefault({}),
   /** The region's registry. Without it the node runs alone (no libp2p). */
   registry: z.strictObject({

@@ -81,7 +81,7 @@ describe('hostile and departing participants', () => {
   it('refuses a protocol stream from a peer that is not registered', async () => {
     outsider = await createHost({
       key: await generateIdentityKey(),
-      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], dialRegistered: false, bootstrap: [], inboundConnectionThreshold: 1000, maxConnections: 10, targetPeers: 8 },
+      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], inboundConnectionThreshold: 1000, maxConnections: 10 },
       isAllowed: () => true
     })
     const target = multiaddr(arnsberg.node.network!.addresses()[0]!)

@@ -1,7 +1,8 @@
 import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
 import type { Logger } from 'pino'
 import { CATALOG_TOPIC, decodeGossipEntry, encodeGossipEntry, CodecError, type SignedEntry } from '../../../protocol/src/index.js'
-import type { EntryAcceptor } from '../services/entry-acceptor.js'
+import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
+import type { PeerGuard } from './peer-guard.js'
 import type { PeerTracker } from './peer-tracker.js'
 
 export interface GossipCounters {
@@ -25,7 +26,8 @@ export class CatalogGossip {
     private readonly tracker: PeerTracker,
     private readonly log: Logger,
     /** Called when an accepted entry reveals a gap in a publisher's sequence. */
-    private readonly onGap: (fromPeer: string) => void
+    private readonly onGap: (fromPeer: string) => void,
+    private readonly guard: PeerGuard
   ) {}
 
   start (): void {
@@ -36,11 +38,19 @@ export class CatalogGossip {
         jws = decodeGossipEntry(msg.data)
       } catch (err) {
         if (!(err instanceof CodecError)) throw err
+        this.guard.strike(from, 'undecodable gossip message')
         return this.#count(from, TopicValidatorResult.Reject, 0)
       }
       const r = await this.acceptor.accept([jws], `gossip:${from}`)
       if (r.gaps.length > 0) this.onGap(from)
-      if (r.rejected.length > 0) return this.#count(from, TopicValidatorResult.Reject, 0)
+      if (r.rejected.length > 0) {
+        const reason = r.rejected[0]!.reason
+        // Reject penalises the sender in gossipsub's score; only for forgeries,
+        // not for what a differing participant list explains (not forwarded either way).
+        if (!isProvableForgery(reason)) return this.#count(from, TopicValidatorResult.Ignore, 0, true)
+        this.guard.strike(from, `forged entry (${reason})`)
+        return this.#count(from, TopicValidatorResult.Reject, 0)
+      }
       return this.#count(from, r.stored.length > 0 ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore, r.stored.length)
     })
     this.pubsub.subscribe(CATALOG_TOPIC)
@@ -60,11 +70,12 @@ export class CatalogGossip {
     }
   }
 
-  #count (from: string, result: TopicValidatorResult, stored: number): TopicValidatorResult {
+  #count (from: string, result: TopicValidatorResult, stored: number, refused = false): TopicValidatorResult {
+    const rejected = refused || result === TopicValidatorResult.Reject
     if (result === TopicValidatorResult.Accept) this.counters.accepted++
-    else if (result === TopicValidatorResult.Ignore) this.counters.ignored++
-    else this.counters.rejected++
-    this.tracker.received(from, stored, result === TopicValidatorResult.Reject ? 1 : 0)
+    else if (rejected) this.counters.rejected++
+    else this.counters.ignored++
+    this.tracker.received(from, stored, rejected ? 1 : 0)
     return result
   }
 }

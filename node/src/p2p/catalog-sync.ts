@@ -6,9 +6,10 @@ import {
   decodeSyncNext, decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, MAX_SYNC_PAGE_ENTRIES, SYNC_PROTOCOL,
   CodecError, type SyncPage
 } from '../../../protocol/src/index.js'
-import type { EntryAcceptor } from '../services/entry-acceptor.js'
+import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { Host } from './host.js'
+import type { PeerGuard } from './peer-guard.js'
 import type { PeerTracker } from './peer-tracker.js'
 
 /** Bytes of JWS per page, well under the frame limit. */
@@ -45,14 +46,21 @@ export class CatalogSync {
     private readonly acceptor: EntryAcceptor,
     private readonly tracker: PeerTracker,
     private readonly isAllowed: (peerId: string) => boolean,
-    private readonly log: Logger
+    private readonly log: Logger,
+    private readonly guard: PeerGuard
   ) {}
 
   async start (): Promise<void> {
     await this.host.handle(SYNC_PROTOCOL, async (stream, connection) => {
+      const peer = connection.remotePeer.toString()
+      if (!this.guard.allowRequest(peer)) {
+        stream.abort(new Error('rate limited'))
+        return
+      }
       await this.#serve(stream, connection.remotePeer).catch(err => {
         // A malformed request is the peer's fault and worth an operator's eye; aborts are routine.
         const level = err instanceof CodecError ? 'warn' : 'debug'
+        if (err instanceof CodecError) this.guard.strike(peer, 'undecodable frame')
         this.log[level]({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'sync request dropped')
         stream.abort(err as Error)
       })
@@ -86,6 +94,9 @@ export class CatalogSync {
         result.stored += r.stored.length
         result.rejected += r.rejected.length
         this.tracker.received(from, r.stored.length, r.rejected.length)
+        const forged = r.rejected.filter(x => isProvableForgery(x.reason)).length
+        if (forged > 0) this.guard.strike(from, 'forged entries in a sync page', forged)
+        if (this.guard.isBanned(from)) throw new Error('peer banned while syncing')
         if (page.done) break
       }
       await stream.close()

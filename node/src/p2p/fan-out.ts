@@ -2,6 +2,7 @@ import { lpStream } from '@libp2p/utils'
 import type { Logger } from 'pino'
 import { CodecError, MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
 import type { Host } from './host.js'
+import type { PeerGuard } from './peer-guard.js'
 
 export type NodeAnswerStatus = 'answered' | 'timeout' | 'error'
 
@@ -70,24 +71,32 @@ export async function fanOut<T> (
 
 /**
  * Serves one request/response protocol: reads one request frame, answers
- * with one frame. A malformed request closes the stream and is logged (warn:
- * the peer's fault; other aborts are routine).
+ * with one frame. A malformed request closes the stream, is logged (warn:
+ * the peer's fault; other aborts are routine) and is a strike; a peer over
+ * its request rate gets the stream closed unanswered.
  */
 export async function serveRequestResponse (
   host: Host,
   protocol: string,
   handle: (frame: Uint8Array) => Promise<Uint8Array>,
   log: Logger,
-  opts: { maxInboundStreams: number, timeoutMs?: number }
+  opts: { maxInboundStreams: number, timeoutMs?: number, guard: PeerGuard }
 ): Promise<void> {
   await host.handle(protocol, async (stream, connection) => {
+    const peer = connection.remotePeer.toString()
+    if (!opts.guard.allowRequest(peer)) {
+      log.debug({ peer, protocol }, 'request refused: peer over its request rate')
+      stream.abort(new Error('rate limited'))
+      return
+    }
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
       const request = await lp.read({ signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })
       await lp.write(await handle(request.subarray()))
       await stream.close()
     } catch (err) {
-      log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer: connection.remotePeer.toString(), protocol }, 'request dropped')
+      if (err instanceof CodecError) opts.guard.strike(peer, 'undecodable frame')
+      log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer, protocol }, 'request dropped')
       stream.abort(err as Error)
     }
   }, { maxInboundStreams: opts.maxInboundStreams })

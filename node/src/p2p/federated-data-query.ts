@@ -38,7 +38,7 @@ export class FederatedDataQuery {
       const { query } = decodeDataQueryRequest(frame)
       const r = await this.local.run(query)
       return encodeFitting({ type: 'data-result', matches: r.matches, truncated: r.truncated })
-    }, this.log, { maxInboundStreams: 4 })
+    }, this.log, { maxInboundStreams: 4, guard: this.network.guard })
   }
 
   async query (query: DataQuery, deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS): Promise<FederatedDataResult> {

@@ -7,6 +7,7 @@ import {
 } from '../../../protocol/src/index.js'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
 import type { Host } from './host.js'
+import type { PeerGuard } from './peer-guard.js'
 
 export class FileNotHeldError extends Error {
   override readonly name = 'FileNotHeldError'
@@ -24,11 +25,17 @@ export class FileFetch {
   constructor (
     private readonly host: Host,
     private readonly blobs: BlobStore,
-    private readonly log: Logger
+    private readonly log: Logger,
+    private readonly guard: PeerGuard
   ) {}
 
   async start (): Promise<void> {
     await this.host.handle(FETCH_PROTOCOL, async (stream, connection) => {
+      const peer = connection.remotePeer.toString()
+      if (!this.guard.allowRequest(peer)) {
+        stream.abort(new Error('rate limited'))
+        return
+      }
       try {
         const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
         const { sha256 } = decodeFetchRequest((await lp.read({ signal: AbortSignal.timeout(TIMEOUT_MS) })).subarray())
@@ -42,7 +49,8 @@ export class FileFetch {
         }
         await stream.close()
       } catch (err) {
-        this.log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'fetch request dropped')
+        if (err instanceof CodecError) this.guard.strike(peer, 'undecodable frame')
+        this.log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer }, 'fetch request dropped')
         stream.abort(err as Error)
       }
     }, { maxInboundStreams: 8 })

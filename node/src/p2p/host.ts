@@ -2,18 +2,20 @@ import { createHash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { identify, type Identify } from '@libp2p/identify'
 import type { Ed25519PrivateKey, Libp2p, PeerId } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
+import { CATALOG_TOPIC } from '../../../protocol/src/index.js'
 import type { NodeConfig } from '../config.js'
 
 export type Host = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
 
 export interface HostOptions {
   key: Ed25519PrivateKey
-  p2p: NodeConfig['p2p']
+  p2p: Pick<NodeConfig['p2p'], 'listen' | 'announce' | 'maxConnections' | 'inboundConnectionThreshold'>
   /** The gate: only active registered participants get a connection. */
   isAllowed: (peerId: string) => boolean
 }
@@ -53,7 +55,24 @@ export async function createHost ({ key, p2p, isAllowed }: HostOptions): Promise
         // gossipsub's Sybil defence by IP is moot — and harmful: Kommunen hosted
         // by one data centre share an address, and more than 10 peers on one IP
         // were scored below the graylist threshold, which silently dropped gossip.
-        scoreParams: { IPColocationFactorWeight: 0 },
+        scoreParams: {
+          IPColocationFactorWeight: 0,
+          topics: {
+            [CATALOG_TOPIC]: createTopicScoreParams({
+              topicWeight: 1,
+              // Catalog traffic is sparse: never punish a peer for delivering little.
+              meshMessageDeliveriesWeight: 0,
+              meshFailurePenaltyWeight: 0,
+              timeInMeshWeight: 0.01,
+              firstMessageDeliveriesWeight: 1,
+              firstMessageDeliveriesCap: 50,
+              // Forged entries (validator Reject) count squared: a handful
+              // graylists the sender (-80); the decay forgives in minutes.
+              invalidMessageDeliveriesWeight: -2,
+              invalidMessageDeliveriesDecay: 0.99
+            })
+          }
+        },
         emitSelf: false
       })
     }

@@ -13,6 +13,7 @@ import { createHost, type Host } from './host.js'
 import type { ParticipantDirectory } from './participant-directory.js'
 import { registerWithRegistry } from './registration.js'
 import { PeerTracker } from './peer-tracker.js'
+import { PeerGuard } from './peer-guard.js'
 import { Dialer, markRingSuccessors, type DialTarget } from './dialer.js'
 
 export interface NetworkOptions {
@@ -31,6 +32,7 @@ export interface NetworkOptions {
 export class Network {
   readonly tracker = new PeerTracker()
   readonly acceptor: EntryAcceptor
+  readonly guard: PeerGuard
   readonly #opts: NetworkOptions
   readonly #self: string
   #host: Host | undefined
@@ -47,6 +49,7 @@ export class Network {
   constructor (opts: NetworkOptions) {
     this.#opts = opts
     this.#self = peerIdOf(opts.key)
+    this.guard = new PeerGuard(opts.config.p2p.limits, opts.log.child({ part: 'guard' }))
     this.acceptor = new EntryAcceptor(opts.store, opts.directory, new EntryVerifier(), this.#self, opts.log.child({ part: 'acceptor' }), this.#signatures)
   }
 
@@ -69,10 +72,11 @@ export class Network {
     await directory.refresh()
     this.#purgeNonMembers()
 
-    const isAllowed = (peerId: string): boolean => directory.isActive(peerId)
+    const isAllowed = (peerId: string): boolean => directory.isActive(peerId) && !this.guard.isBanned(peerId)
     const host = this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed })
-    this.#gossip = new CatalogGossip(host.services.pubsub, this.acceptor, this.tracker, log.child({ part: 'gossip' }), peer => this.#schedulePull(peer))
-    this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, isAllowed, log.child({ part: 'sync' }))
+    this.#gossip = new CatalogGossip(host.services.pubsub, this.acceptor, this.tracker, log.child({ part: 'gossip' }), peer => this.#schedulePull(peer), this.guard)
+    this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, isAllowed, log.child({ part: 'sync' }), this.guard)
+    this.guard.on('ban', peer => { void host.hangUp(peerIdFromString(peer)).catch(() => {}) })
     this.#dialer = new Dialer(host, config.p2p.targetPeers, log.child({ part: 'dialer' }))
     this.#gossip.start()
     await this.#sync.start()

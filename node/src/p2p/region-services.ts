@@ -31,7 +31,7 @@ export async function startRegionServices (deps: {
   log: Logger
 }): Promise<RegionServices> {
   const { network, config, db, blobs, regional, search, dataQuery, log } = deps
-  const fetcher = new FileFetch(network.host, blobs, log.child({ part: 'fetch' }))
+  const fetcher = new FileFetch(network.host, blobs, log.child({ part: 'fetch' }), network.guard)
   const federatedSearch = new FederatedSearch(network, search, log.child({ part: 'search' }))
   const federatedData = new FederatedDataQuery(network, dataQuery, log.child({ part: 'data-query' }))
   const access = new DataAccess(db, blobs, regional, fetcher, network, log.child({ part: 'access' }))

@@ -128,6 +128,15 @@ export class EntryAcceptor {
   }
 }
 
+/**
+ * Rejections only a forger (or a broken implementation) causes, whoever
+ * relays them: honest nodes verify before relaying. An unregistered
+ * publisher is not among them — participant lists can differ for a while.
+ */
+export function isProvableForgery (reason: string): boolean {
+  return reason === 'bad-signature' || reason === 'non-canonical' || reason === 'bad-algorithm' || reason === 'publisher-mismatch'
+}
+
 function maxSeqOf (entries: SignedEntry[], publisher: string): number {
   return entries.reduce((m, e) => e.payload.publisher === publisher ? Math.max(m, e.payload.seq) : m, 0)
 }
