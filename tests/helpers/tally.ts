@@ -8,6 +8,6 @@ import { join } from 'node:path'
  */
 export function tally (what: string, n: number): void {
   const dir = process.env.SWF_TALLY_DIR
-  if (dir === undefined || n === 0) return
+  if (dir === undefined) return
   appendFileSync(join(dir, `${process.pid}.jsonl`), JSON.stringify({ what, n }) + '\n')
 }

@@ -130,11 +130,12 @@ export class EntryAcceptor {
 
 /**
  * Rejections only a forger (or a broken implementation) causes, whoever
- * relays them: honest nodes verify before relaying. An unregistered
- * publisher is not among them — participant lists can differ for a while.
+ * relays them: honest nodes verify before relaying, and an entry format
+ * change comes with new protocol ids and topic. An unregistered publisher is
+ * not among them — participant lists can differ for a while.
  */
 export function isProvableForgery (reason: string): boolean {
-  return reason === 'bad-signature' || reason === 'non-canonical' || reason === 'bad-algorithm' || reason === 'publisher-mismatch'
+  return reason === 'bad-signature' || reason === 'non-canonical' || reason === 'bad-algorithm' || reason === 'publisher-mismatch' || reason === 'malformed'
 }
 
 function maxSeqOf (entries: SignedEntry[], publisher: string): number {
