@@ -18,8 +18,18 @@ export const nodeConfigSchema = z.strictObject({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
     /** How other people reach this node's HTTP API (for links in metadata). */
-    publicUrl: z.url().optional()
-  }).default({ host: '127.0.0.1', port: DEFAULT_HTTP_PORT }),
+    publicUrl: z.url().optional(),
+    /** Request header bytes in all; more is answered 431. */
+    maxHeaderBytes: z.number().int().min(1024).default(16 * 1024),
+    /** Time to receive the request headers (slow-client defence), and the whole request. */
+    headersTimeoutMs: z.number().int().positive().default(15_000),
+    requestTimeoutMs: z.number().int().positive().default(600_000),
+    /** Write requests (POST, PUT, PATCH, DELETE) per client address: sustained per minute, and at once. */
+    writesPerMinute: z.number().positive().default(600),
+    writeBurst: z.number().int().positive().default(120),
+    /** Wrong admin tokens per client address per 10 minutes before every attempt is refused (429). */
+    maxAuthFailures: z.number().int().positive().default(10)
+  }).prefault({}),
   p2p: z.strictObject({
     listen: z.array(z.string().min(1)).default(['/ip4/127.0.0.1/tcp/4001']),
     /** Addresses to register instead of the listen addresses (NAT, public IP). */

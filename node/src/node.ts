@@ -118,6 +118,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     publicUrl: config.http.publicUrl?.replace(/\/+$/, ''),
     contributorId: config.dcat.contributorId,
     maxUploadBytes: config.maxUploadBytes,
+    http: config.http,
     info: { peerId, publicKeyJwk: publicJwkOf(key), kommune: config.kommune, version: VERSION },
     log,
     startedAt
@@ -125,7 +126,13 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
 
   let server: ServerType
   const address = await new Promise<AddressInfo>((resolveListen, reject) => {
-    server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, info => resolveListen(info))
+    server = serve({
+      fetch: app.fetch,
+      hostname: config.http.host,
+      port: config.http.port,
+      // Timeouts are checked every second (Node's default, 30 s, would let slow clients linger).
+      serverOptions: { maxHeaderSize: config.http.maxHeaderBytes, headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1_000 }
+    }, info => resolveListen(info))
     server.once('error', (err: NodeJS.ErrnoException) => {
       void network?.stop()
       db.$client.close()

@@ -4,6 +4,9 @@ import type { Logger } from 'pino'
 import type { BlobStore } from '../blob-store.js'
 import type { CatalogService } from '../services/catalog-service.js'
 import { requireAdminToken } from './auth.js'
+import { AuthFailures, writeRateLimit } from './rate-limit.js'
+import { readOnlyCors } from './read-only-cors.js'
+import type { NodeConfig } from '../config.js'
 import { onError, onNotFound } from './errors.js'
 import { datasetRoutes } from './routes/datasets.js'
 import { fileRoutes } from './routes/files.js'
@@ -50,16 +53,23 @@ export interface AppDeps {
   publicUrl?: string
   contributorId: string
   maxUploadBytes: number
+  /** Limits of the HTTP surface (config `http`). */
+  http: Pick<NodeConfig['http'], 'writesPerMinute' | 'writeBurst' | 'maxAuthFailures'>
   info: NodeInfo
   log: Logger
   startedAt: Date
 }
 
+const cors = readOnlyCors()
+
 /** The node's HTTP surface; routes stay thin, services do the work. */
 export function createApp (deps: AppDeps): Hono {
-  const admin = requireAdminToken(deps.adminToken)
+  const authFailures = new AuthFailures(deps.http.maxAuthFailures)
+  const admin = requireAdminToken(deps.adminToken, authFailures)
   const app = new Hono()
   app.use(secureHeaders())
+  app.use(writeRateLimit(deps.http.writesPerMinute, deps.http.writeBurst))
+  app.use(async (c, next) => c.req.path.startsWith('/verwaltung') ? next() : cors(c, next))
   app.use(deps.metrics.httpTiming)
   app.get('/metrics', async c => c.body(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType }))
   app.route('/', healthRoutes())
@@ -95,7 +105,7 @@ export function createApp (deps: AppDeps): Hono {
     publicUrl: deps.publicUrl
   }))
   app.route('/', webRoutes({
-    kommune: deps.info.kommune, peerId: deps.info.peerId, adminToken: deps.adminToken, maxUploadBytes: deps.maxUploadBytes,
+    kommune: deps.info.kommune, peerId: deps.info.peerId, adminToken: deps.adminToken, authFailures, maxUploadBytes: deps.maxUploadBytes,
     catalog: deps.catalog, search: deps.search, regional: deps.regional, store: deps.store, network: deps.network, directory: deps.directory
   }))
   app.notFound(onNotFound)

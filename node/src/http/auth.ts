@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
+import { clientAddress } from './client-address.js'
 import { errorResponse } from './errors.js'
+import type { AuthFailures } from './rate-limit.js'
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest()
 
@@ -14,9 +16,15 @@ export function tokenChecker (token: string): (candidate: string) => boolean {
  * Requires `Authorization: Bearer <admin token>`. Both sides are hashed first
  * so the comparison is constant-time whatever the length of the guess.
  */
-export function requireAdminToken (token: string): MiddlewareHandler {
+export function requireAdminToken (token: string, failures: AuthFailures): MiddlewareHandler {
   const matches = tokenChecker(token)
   return async (c, next) => {
+    const who = clientAddress(c)
+    const wait = failures.blockedFor(who)
+    if (wait > 0) {
+      c.header('Retry-After', String(wait))
+      return errorResponse(c, 429, 'too_many_failed_logins', `too many wrong admin tokens from ${who}; retry in ${wait} s`)
+    }
     const header = c.req.header('authorization') ?? ''
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (match === null) {
@@ -24,6 +32,7 @@ export function requireAdminToken (token: string): MiddlewareHandler {
       return errorResponse(c, 401, 'unauthorized', 'admin token required: Authorization: Bearer <token>')
     }
     if (!matches(match[1]!)) {
+      failures.failed(who)
       return errorResponse(c, 403, 'forbidden', 'admin token is not valid')
     }
     await next()

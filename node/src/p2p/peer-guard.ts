@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
+import { TokenBuckets } from '../token-buckets.js'
 
 export interface PeerGuardOptions {
   /** Inbound requests (search, data query, fetch, sync) per peer and second, sustained. */
@@ -12,7 +13,6 @@ export interface PeerGuardOptions {
   banMs: number
 }
 
-interface Bucket { tokens: number, at: number }
 interface Strikes { count: number, since: number }
 
 /**
@@ -25,7 +25,7 @@ export class PeerGuard extends EventEmitter<{ ban: [peer: string, reason: string
   readonly counters = { refusedRequests: 0, strikes: 0, bans: 0 }
   readonly #opts: PeerGuardOptions
   readonly #log: Logger
-  readonly #buckets = new Map<string, Bucket>()
+  readonly #requests: TokenBuckets
   readonly #strikes = new Map<string, Strikes>()
   readonly #banned = new Map<string, number>()
 
@@ -33,21 +33,15 @@ export class PeerGuard extends EventEmitter<{ ban: [peer: string, reason: string
     super()
     this.#opts = opts
     this.#log = log
+    this.#requests = new TokenBuckets(opts.requestsPerSecond, opts.burst)
   }
 
   /** Takes one request token; false means: refuse this request. */
   allowRequest (peer: string, now = Date.now()): boolean {
     if (this.isBanned(peer, now)) return false
-    const b = this.#buckets.get(peer) ?? { tokens: this.#opts.burst, at: now }
-    b.tokens = Math.min(this.#opts.burst, b.tokens + (now - b.at) / 1000 * this.#opts.requestsPerSecond)
-    b.at = now
-    this.#buckets.set(peer, b)
-    if (b.tokens < 1) {
-      this.counters.refusedRequests++
-      return false
-    }
-    b.tokens--
-    return true
+    if (this.#requests.take(peer, 1, now)) return true
+    this.counters.refusedRequests++
+    return false
   }
 
   /** Records provable misbehaviour; bans the peer when it has too many strikes in the window. */

@@ -4,6 +4,8 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { secureHeaders } from 'hono/secure-headers'
+import { clientAddress } from '../http/client-address.js'
+import type { AuthFailures } from '../http/rate-limit.js'
 import { searchQuerySchema, slugify, type DatasetMetadata } from '../../../protocol/src/index.js'
 import { ValidationError, NotFoundError, ConflictError } from '../errors.js'
 import { tokenChecker } from '../http/auth.js'
@@ -23,6 +25,8 @@ export interface WebDeps {
   kommune: { name: string, ags: string }
   peerId: string
   adminToken: string
+  /** Shared with the API's token check: wrong tokens count against the client address in both. */
+  authFailures: AuthFailures
   maxUploadBytes: number
   catalog: CatalogService
   search: SearchService
@@ -40,7 +44,7 @@ export function webRoutes (deps: WebDeps): Hono {
   const app = new Hono()
   const isAdmin = tokenChecker(deps.adminToken)
   const online = (peer: string): boolean => peer === deps.peerId || (deps.network?.isConnected(peer) ?? false)
-  const page = (c: Context, title: string, nav: NavKey | undefined, body: unknown, status: 200 | 400 | 404 | 413 = 200) =>
+  const page = (c: Context, title: string, nav: NavKey | undefined, body: unknown, status: 200 | 400 | 404 | 413 | 429 = 200) =>
     c.html(<Layout title={title} kommune={deps.kommune.name} nav={nav}>{body as never}</Layout>, status)
 
   const csp = secureHeaders({
@@ -108,8 +112,17 @@ export function webRoutes (deps: WebDeps): Hono {
     ? page(c, 'Verwaltung', 'verwaltung', <DashboardPage datasets={deps.catalog.listOwn(500).items} />)
     : page(c, 'Anmelden', 'verwaltung', <LoginPage />))
   app.post('/verwaltung/anmelden', async c => {
+    const who = clientAddress(c)
+    const wait = deps.authFailures.blockedFor(who)
+    if (wait > 0) {
+      c.header('Retry-After', String(wait))
+      return page(c, 'Anmelden', 'verwaltung', <><LoginPage /><p class='fehler'>Zu viele falsche Anmeldungen von dieser Adresse. Bitte in {wait} Sekunden erneut versuchen.</p></>, 429)
+    }
     const token = String((await c.req.parseBody()).token ?? '')
-    if (!isAdmin(token)) return page(c, 'Anmelden', 'verwaltung', <LoginPage failed />, 400)
+    if (!isAdmin(token)) {
+      deps.authFailures.failed(who)
+      return page(c, 'Anmelden', 'verwaltung', <LoginPage failed />, 400)
+    }
     setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/verwaltung', secure: new URL(c.req.url).protocol === 'https:' })
     return c.redirect('/verwaltung', 303)
   })
