@@ -25,8 +25,8 @@ export const nodeConfigSchema = z.strictObject({
     headersTimeoutMs: z.number().int().positive().default(15_000),
     requestTimeoutMs: z.number().int().positive().default(600_000),
     /** Write requests (POST, PUT, PATCH, DELETE) per client address: sustained per minute, and at once. */
-    writesPerMinute: z.number().positive().default(600),
-    writeBurst: z.number().int().positive().default(120),
+    writesPerMinute: z.number().positive().default(3_000),
+    writeBurst: z.number().int().positive().default(500),
     /** Wrong admin tokens per client address per 10 minutes before every attempt is refused (429). */
     maxAuthFailures: z.number().int().positive().default(10)
   }).prefault({}),

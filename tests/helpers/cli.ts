@@ -38,7 +38,8 @@ export async function spawnCli (args: string[], ready: RegExp, opts: { cwd?: str
 }
 
 export async function stopChild (child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode
+  // A child killed by a signal has exitCode null but signalCode set: it is gone too.
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
   return new Promise(resolve => {
     child.once('exit', code => resolve(code))
     child.kill('SIGTERM')

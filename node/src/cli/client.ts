@@ -38,10 +38,18 @@ export class NodeClient {
       headers.set('authorization', `Bearer ${this.#token}`)
     }
     let res: Response
-    try {
-      res = await fetch(`${this.url}${path}`, { ...init, headers })
-    } catch {
-      throw new CliError(`no node answers at ${this.url}; start it with "swf-node start"`)
+    // Over the node's write rate: wait as told and try again (bodies that can be sent twice only).
+    const replayable = init.body === undefined || init.body === null || typeof init.body === 'string'
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await fetch(`${this.url}${path}`, { ...init, headers })
+      } catch {
+        throw new CliError(`no node answers at ${this.url}; start it with "swf-node start"`)
+      }
+      const wait = Number(res.headers.get('retry-after') ?? 'NaN')
+      if (res.status !== 429 || !replayable || attempt >= 5 || !(wait >= 0 && wait <= 60)) break
+      await res.body?.cancel()
+      await new Promise(resolve => setTimeout(resolve, wait * 1000))
     }
     if (!res.ok) await this.#fail(res)
     return res

@@ -53,12 +53,22 @@ export class PeerGuard extends EventEmitter<{ ban: [peer: string, reason: string
     this.#strikes.set(peer, current)
     this.counters.strikes += n
     if (current.count > this.#opts.maxStrikes) {
-      this.#banned.set(peer, now + this.#opts.banMs)
       this.#strikes.delete(peer)
-      this.counters.bans++
       this.#log.warn({ peer, reason, strikes: current.count, banMs: this.#opts.banMs }, 'peer banned for misbehaviour; disconnecting')
-      this.emit('ban', peer, reason)
+      this.ban(peer, this.#opts.banMs, reason, now)
     }
+  }
+
+  /** Disconnects and refuses `peer` for `ms` (misbehaviour, or an operator's decision). */
+  ban (peer: string, ms: number, reason: string, now = Date.now()): void {
+    this.#banned.set(peer, now + ms)
+    this.counters.bans++
+    this.emit('ban', peer, reason)
+  }
+
+  /** Lifts a ban; the peer is dialled again at the next round. */
+  unban (peer: string): void {
+    this.#banned.delete(peer)
   }
 
   isBanned (peer: string, now = Date.now()): boolean {
