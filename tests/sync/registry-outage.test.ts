@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ParticipantDirectory } from '../../node/src/p2p/participant-directory.js'
 import { initRegistry, startRegistry, type RunningRegistry } from '../../registry/src/registry.js'
 import { sampleDataset } from '../helpers/fixtures.js'
+import { tally } from '../helpers/tally.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 
 describe('registry outage', () => {
@@ -37,6 +38,7 @@ describe('registry outage', () => {
     await waitFor(() => b.node.network!.host.getPeers().length === 1, 'reconnected without the registry')
     await region.publish(a, sampleDataset({ id: 'parken-2', title: 'Parkhäuser Iserlohn' }))
     await waitFor(() => region.datasetIds(b).includes('parken-2'), 'sync during the outage')
+    tally('registry outages survived from the cached list', 1)
   })
 
   it('refuses a list signed by another key and keeps the pinned one in force', async () => {
