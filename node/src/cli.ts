@@ -6,6 +6,7 @@ import { NodeClient, CliError } from './cli/client.js'
 import { fetchCommand, queryCommand, searchCommand, waitForSync } from './cli/find.js'
 import { importCatalog } from './cli/import.js'
 import { joinRegion } from './cli/join.js'
+import { rotateNodeKey } from './cli/rotate-key.js'
 import { publishFile } from './cli/publish.js'
 import { ensureDemoNode, seedDemoData } from './demo.js'
 import { initNode } from './init.js'
@@ -83,6 +84,16 @@ program.command('join')
     console.log(`Registered as ${r.answer.id}: ${r.answer.status} (addresses ${r.addresses.join(', ')})`)
     if (r.answer.status === 'pending') console.log(`Ask the region operator to run: swf-registry approve ${r.answer.id}`)
     console.log('(Re)start the node to connect: swf-node start')
+  })
+
+program.command('rotate-key')
+  .description('replace this node\'s key (node stopped): the registry records the new key on the old key\'s word')
+  .addOption(dataDirOption())
+  .action(async o => {
+    const r = await rotateNodeKey(o.dataDir)
+    console.log(`New key ${r.newPeerId} registered (was ${r.oldPeerId}).`)
+    console.log('Start the node: it re-publishes every dataset under the new key, then the registry retires the old key.')
+    console.log('Until then the old key\'s entries stay valid everywhere.')
   })
 
 program.command('publish')

@@ -88,6 +88,8 @@ export class ConfigError extends Error {
 
 export const configPath = (dataDir: string): string => join(dataDir, 'config.json')
 export const keyPath = (dataDir: string): string => join(dataDir, 'node-key.json')
+/** The key rotated away from, kept until its datasets are re-published under the new key. */
+export const previousKeyPath = (dataDir: string): string => join(dataDir, 'node-key.previous.json')
 export const tokenPath = (dataDir: string): string => join(dataDir, 'admin-token')
 export const databasePath = (dataDir: string): string => join(dataDir, 'node.sqlite')
 export const blobsPath = (dataDir: string): string => join(dataDir, 'blobs')

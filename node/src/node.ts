@@ -16,6 +16,7 @@ import { SearchService } from './services/search-service.js'
 import { DataQueryService } from './services/data-query.js'
 import { startRegionServices, type RegionServices } from './p2p/region-services.js'
 import { Network } from './p2p/network.js'
+import { completeKeyRotation } from './p2p/key-handover.js'
 import { ParticipantDirectory } from './p2p/participant-directory.js'
 import { VERSION } from './version.js'
 import { createMetrics } from './metrics.js'
@@ -78,6 +79,13 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     }
     const net = network
     catalog.onPublished(entry => net.publish(entry))
+    // After `swf-node rotate-key`: re-publish under the new key, then retire the old one (retried until the registry confirms).
+    const handover = async (): Promise<void> => {
+      const done = await completeKeyRotation(dataDir, key, config, catalog, log.child({ part: 'key' }))
+        .catch(err => { log.warn({ err: (err as Error).message }, 'key rotation not completed yet'); return 'pending' as const })
+      if (done === 'pending') setTimeout(() => { void handover() }, config.sync.registryRefreshMs).unref()
+    }
+    void handover()
   } else {
     log.info('no registry configured: running alone (join a region with "swf-node join")')
   }

@@ -4,12 +4,16 @@ import { InvalidEntryError } from './errors.js'
 import { agsSchema, peerIdSchema } from './identifiers.js'
 import { publicJwkOfPeerId, type Ed25519PublicJwk } from './identity.js'
 
-// The registry says who belongs. Two signed documents:
+// The registry says who belongs. Signed documents:
 // - a registration, signed by the joining node's own key (proof of possession);
-// - the participant list, signed by the registry key that nodes pin.
+// - the participant list, signed by the registry key that nodes pin;
+// - a key rotation, signed by a participant's current key, naming its next one;
+// - a key retirement, signed by the new key once the Kommune has re-published.
 
 export const REGISTRATION_TYP = 'swf-registration+jws'
 export const PARTICIPANT_LIST_TYP = 'swf-participants+jws'
+export const KEY_ROTATION_TYP = 'swf-key-rotation+jws'
+export const KEY_RETIREMENT_TYP = 'swf-key-retirement+jws'
 export const MAX_REGISTRATION_BYTES = 16 * 1024
 export const MAX_PARTICIPANT_LIST_BYTES = 4 * 1024 * 1024
 /** A registration older or newer than this is refused (replay window). */
@@ -37,6 +41,14 @@ export type Registration = z.infer<typeof registrationSchema>
 export const participantStatusSchema = z.enum(['pending', 'active', 'revoked'])
 export type ParticipantStatus = z.infer<typeof participantStatusSchema>
 
+/** A participant's former key: its entries stay valid until the Kommune has re-published. */
+export const retiredKeySchema = z.strictObject({
+  peerId: peerIdSchema,
+  publicKeyJwk: publicJwkSchema,
+  retiredAt: z.iso.datetime()
+})
+export type RetiredKey = z.infer<typeof retiredKeySchema>
+
 export const participantSchema = z.strictObject({
   id: z.string().min(1).max(100),
   kommune: z.string().min(1).max(200),
@@ -45,6 +57,8 @@ export const participantSchema = z.strictObject({
   publicKeyJwk: publicJwkSchema,
   addresses: z.array(multiaddrStringSchema).max(20),
   status: participantStatusSchema,
+  /** Keys rotated away from; connections use only `peerId`. Absent in lists before rotation existed. */
+  retiredKeys: z.array(retiredKeySchema).max(10).optional(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime()
 })
@@ -62,6 +76,26 @@ export const participantListSchema = z.strictObject({
 })
 export type ParticipantList = z.infer<typeof participantListSchema>
 
+export const keyRotationSchema = z.strictObject({
+  v: z.literal(1),
+  ags: agsSchema,
+  oldPeerId: peerIdSchema,
+  newPeerId: peerIdSchema,
+  issuedAt: z.iso.datetime()
+})
+export type KeyRotation = z.infer<typeof keyRotationSchema>
+
+export const keyRetirementSchema = z.strictObject({
+  v: z.literal(1),
+  ags: agsSchema,
+  /** The current key, which signs this document. */
+  peerId: peerIdSchema,
+  /** Former keys whose entries the Kommune has replaced. */
+  retire: z.array(peerIdSchema).min(1).max(10),
+  issuedAt: z.iso.datetime()
+})
+export type KeyRetirement = z.infer<typeof keyRetirementSchema>
+
 function parseOrThrow<S extends z.ZodType> (schema: S, raw: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(raw)
   if (!r.success) {
@@ -71,16 +105,38 @@ function parseOrThrow<S extends z.ZodType> (schema: S, raw: unknown, what: strin
   return r.data
 }
 
+/**
+ * Verifies a document a participant signs itself (registration, key rotation,
+ * key retirement): canonical form, schema, signed by the key of the peer id
+ * `signerOf` names, issued within the replay window.
+ */
+async function verifySelfSigned<S extends z.ZodType<{ issuedAt: string }>> (jws: string, typ: string, schema: S, signerOf: (doc: z.infer<S>) => string, what: string, now: number): Promise<z.infer<S>> {
+  const { kid, payload } = decodeCanonicalJws(jws, typ, MAX_REGISTRATION_BYTES)
+  const doc = parseOrThrow(schema, payload, what)
+  const signer = signerOf(doc)
+  if (kid !== signer) throw new InvalidEntryError('publisher-mismatch', `${what} is not signed by ${signer}`)
+  await verifyJwsSignature(jws, await importPublicJwk(publicJwkOfPeerId(signer)))
+  if (Math.abs(now - Date.parse(doc.issuedAt)) > REGISTRATION_MAX_SKEW_MS) {
+    throw new InvalidEntryError('malformed', `${what} issuedAt is more than 10 minutes off; check the clock`)
+  }
+  return doc
+}
+
 /** Verifies a registration against the key embedded in its peer id. */
 export async function verifyRegistration (jws: string, now = Date.now()): Promise<Registration> {
-  const { kid, payload } = decodeCanonicalJws(jws, REGISTRATION_TYP, MAX_REGISTRATION_BYTES)
-  const reg = parseOrThrow(registrationSchema, payload, 'registration')
-  if (kid !== reg.peerId) throw new InvalidEntryError('publisher-mismatch', 'kid is not the registering peer id')
-  await verifyJwsSignature(jws, await importPublicJwk(publicJwkOfPeerId(reg.peerId)))
-  if (Math.abs(now - Date.parse(reg.issuedAt)) > REGISTRATION_MAX_SKEW_MS) {
-    throw new InvalidEntryError('malformed', 'registration issuedAt is more than 10 minutes off; check the clock')
-  }
-  return reg
+  return verifySelfSigned(jws, REGISTRATION_TYP, registrationSchema, r => r.peerId, 'registration', now)
+}
+
+/** Verifies a key rotation: signed by the old key, which hands over to the new one. */
+export async function verifyKeyRotation (jws: string, now = Date.now()): Promise<KeyRotation> {
+  const doc = await verifySelfSigned(jws, KEY_ROTATION_TYP, keyRotationSchema, r => r.oldPeerId, 'key rotation', now)
+  if (doc.oldPeerId === doc.newPeerId) throw new InvalidEntryError('malformed', 'key rotation to the same key')
+  return doc
+}
+
+/** Verifies a key retirement: signed by the participant's current key. */
+export async function verifyKeyRetirement (jws: string, now = Date.now()): Promise<KeyRetirement> {
+  return verifySelfSigned(jws, KEY_RETIREMENT_TYP, keyRetirementSchema, r => r.peerId, 'key retirement', now)
 }
 
 /** Verifies a participant list against the pinned registry key. */

@@ -27,6 +27,14 @@ export interface RegistryAppDeps {
   log: Logger
 }
 
+async function jsonBody (c: Context): Promise<unknown> {
+  try {
+    return await c.req.json()
+  } catch {
+    throw new RegistryError(400, 'invalid_json', 'body must be JSON')
+  }
+}
+
 /** The registry's HTTP API: thin routes over RegistryService. */
 export function createRegistryApp ({ service, adminToken, publicKeyJwk, log }: RegistryAppDeps): Hono {
   const admin = adminOnly(adminToken)
@@ -49,6 +57,16 @@ export function createRegistryApp ({ service, adminToken, publicKeyJwk, log }: R
     }
     const { participant, created } = await service.register((body as { registration?: unknown } | null)?.registration)
     return c.json(participant, created ? 201 : 200)
+  })
+
+  // Key lifecycle: signed by the participant's own keys, no admin token (see RegistryService.rotate).
+  app.post('/participants/rotate', bodyLimit({ maxSize: 64 * 1024, onError: c => fail(c, 413, 'payload_too_large', 'rotation over 64 KiB') }), async c => {
+    const body = await jsonBody(c) as { registration?: unknown, rotation?: unknown } | null
+    return c.json(await service.rotate(body?.registration, body?.rotation))
+  })
+  app.post('/participants/retire', bodyLimit({ maxSize: 64 * 1024, onError: c => fail(c, 413, 'payload_too_large', 'retirement over 64 KiB') }), async c => {
+    const body = await jsonBody(c) as { retirement?: unknown } | null
+    return c.json(await service.retire(body?.retirement))
   })
 
   app.get('/participants/all', admin, c => c.json(service.all()))

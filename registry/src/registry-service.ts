@@ -1,6 +1,6 @@
 import { eq, or } from 'drizzle-orm'
 import {
-  InvalidEntryError, PARTICIPANT_LIST_TYP, publicJwkOfPeerId, verifyRegistration,
+  InvalidEntryError, PARTICIPANT_LIST_TYP, publicJwkOfPeerId, verifyKeyRetirement, verifyKeyRotation, verifyRegistration,
   type EntrySigner, type Participant, type ParticipantList
 } from '../../protocol/src/index.js'
 import type { RegistryDb } from './db/open.js'
@@ -52,7 +52,7 @@ export class RegistryService {
     }
     const byAgs = this.#db.select().from(participants).where(eq(participants.id, reg.ags)).get()
     if (byAgs !== undefined) {
-      throw new RegistryError(409, 'conflict', `AGS ${reg.ags} is registered with another key; a key change goes through the operator`, 'ags')
+      throw new RegistryError(409, 'conflict', `AGS ${reg.ags} is registered with another key; a Kommune changes its key with swf-node rotate-key`, 'ags')
     }
     this.#db.insert(participants).values({
       id: reg.ags,
@@ -66,6 +66,45 @@ export class RegistryService {
       updatedAt: now
     }).run()
     return { participant: this.get(reg.ags), created: true }
+  }
+
+  /**
+   * A participant moves to a new key: the rotation is signed by its current
+   * key, the registration by the new one. No operator step — the old key
+   * vouches. The old key stays listed as retired, so its entries stay valid.
+   */
+  async rotate (registrationJws: unknown, rotationJws: unknown): Promise<Participant> {
+    if (typeof registrationJws !== 'string') throw new RegistryError(400, 'validation_failed', 'registration must be a compact JWS string', 'registration')
+    if (typeof rotationJws !== 'string') throw new RegistryError(400, 'validation_failed', 'rotation must be a compact JWS string', 'rotation')
+    const reg = await verified(verifyRegistration(registrationJws), 'registration')
+    const rot = await verified(verifyKeyRotation(rotationJws), 'rotation')
+    if (rot.newPeerId !== reg.peerId || rot.ags !== reg.ags) throw new RegistryError(400, 'validation_failed', 'rotation and registration name different keys or AGS', 'rotation')
+    const p = this.get(rot.ags)
+    if (p.status !== 'active') throw new RegistryError(403, 'not_active', `participant ${p.id} is ${p.status}; only active participants rotate keys`)
+    if (p.peerId !== rot.oldPeerId) throw new RegistryError(409, 'conflict', `${rot.oldPeerId} is not the current key of ${p.id}`, 'rotation')
+    if (this.#db.select().from(participants).where(eq(participants.peerId, reg.peerId)).get() !== undefined) {
+      throw new RegistryError(409, 'conflict', 'the new key is already registered', 'registration')
+    }
+    const now = new Date().toISOString()
+    const retiredKeys = [...(p.retiredKeys ?? []), { peerId: p.peerId, publicKeyJwk: p.publicKeyJwk, retiredAt: now }].slice(-10)
+    this.#db.update(participants).set({
+      peerId: reg.peerId, publicKeyJwk: publicJwkOfPeerId(reg.peerId), addresses: reg.addresses, retiredKeys, updatedAt: now
+    }).where(eq(participants.id, p.id)).run()
+    await this.#resign()
+    return this.get(p.id)
+  }
+
+  /** Drops retired keys once the Kommune has re-published under its current key (signed by that key). */
+  async retire (retirementJws: unknown): Promise<Participant> {
+    if (typeof retirementJws !== 'string') throw new RegistryError(400, 'validation_failed', 'retirement must be a compact JWS string', 'retirement')
+    const doc = await verified(verifyKeyRetirement(retirementJws), 'retirement')
+    const p = this.get(doc.ags)
+    if (p.peerId !== doc.peerId) throw new RegistryError(409, 'conflict', `${doc.peerId} is not the current key of ${p.id}`, 'retirement')
+    const retiredKeys = (p.retiredKeys ?? []).filter(k => !doc.retire.includes(k.peerId))
+    if (retiredKeys.length === (p.retiredKeys ?? []).length) return p
+    this.#db.update(participants).set({ retiredKeys, updatedAt: new Date().toISOString() }).where(eq(participants.id, p.id)).run()
+    if (p.status === 'active') await this.#resign()
+    return this.get(p.id)
   }
 
   async approve (idOrPeerId: string): Promise<Participant> {
@@ -118,5 +157,16 @@ export class RegistryService {
 }
 
 function toParticipant (row: ParticipantRow): Participant {
-  return { ...row, publicKeyJwk: row.publicKeyJwk as Participant['publicKeyJwk'] }
+  const { retiredKeys, ...rest } = row
+  // Listed only when there are any, so lists of participants that never rotated stay as they were.
+  return { ...rest, publicKeyJwk: row.publicKeyJwk as Participant['publicKeyJwk'], ...(retiredKeys.length > 0 ? { retiredKeys } : {}) }
+}
+
+async function verified<T> (p: Promise<T>, field: string): Promise<T> {
+  try {
+    return await p
+  } catch (err) {
+    if (err instanceof InvalidEntryError) throw new RegistryError(400, `invalid_${field}`, err.message, field)
+    throw err
+  }
 }

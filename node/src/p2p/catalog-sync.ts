@@ -45,7 +45,7 @@ export class CatalogSync {
     private readonly store: EntryStore,
     private readonly acceptor: EntryAcceptor,
     private readonly tracker: PeerTracker,
-    private readonly isAllowed: (peerId: string) => boolean,
+    private readonly members: { isAllowed: (peerId: string) => boolean, isPublisher: (peerId: string) => boolean },
     private readonly log: Logger,
     private readonly guard: PeerGuard
   ) {}
@@ -116,13 +116,13 @@ export class CatalogSync {
   }
 
   async #serve (stream: Stream, remote: PeerId): Promise<void> {
-    if (!this.isAllowed(remote.toString())) throw new Error('peer is not an active participant')
+    if (!this.members.isAllowed(remote.toString())) throw new Error('peer is not an active participant')
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
     const request = decodeSyncRequest((await lp.read({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).subarray())
     let page: string[] = []
     let bytes = 0
-    // Relay only publishers that still belong (and never the asker's revoked peers).
-    const states = this.store.publisherStates().filter(s => this.isAllowed(s.peerId) || s.peerId === this.host.peerId.toString())
+    // Relay only publishers that still belong (current or retired keys; never revoked ones).
+    const states = this.store.publisherStates().filter(s => this.members.isPublisher(s.peerId) || s.peerId === this.host.peerId.toString())
     let remaining: number | undefined = states.reduce((n, s) => n + Math.max(0, s.maxSeq - (request.have[s.peerId] ?? 0)), 0)
     const flush = async (done: boolean): Promise<void> => {
       const msg: SyncPage = { type: 'sync-page', entries: page, done, ...(remaining === undefined ? {} : { remaining }) }

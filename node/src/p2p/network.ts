@@ -75,7 +75,7 @@ export class Network {
     const isAllowed = (peerId: string): boolean => directory.isActive(peerId) && !this.guard.isBanned(peerId)
     const host = this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed })
     this.#gossip = new CatalogGossip(host.services.pubsub, this.acceptor, this.tracker, log.child({ part: 'gossip' }), peer => this.#schedulePull(peer), this.guard)
-    this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, isAllowed, log.child({ part: 'sync' }), this.guard)
+    this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, { isAllowed, isPublisher: p => directory.isPublisher(p) }, log.child({ part: 'sync' }), this.guard)
     this.guard.on('ban', peer => { void host.hangUp(peerIdFromString(peer)).catch(() => {}) })
     this.#dialer = new Dialer(host, config.p2p.targetPeers, log.child({ part: 'dialer' }))
     this.#gossip.start()
@@ -235,7 +235,7 @@ export class Network {
   #purgeNonMembers (): void {
     const { directory, store, log } = this.#opts
     if (directory.serial === 0) return // no list at all yet: keep everything until one arrives
-    const gone = store.publisherStates().map(s => s.peerId).filter(p => p !== this.#self && !directory.isActive(p))
+    const gone = store.publisherStates().map(s => s.peerId).filter(p => p !== this.#self && !directory.isPublisher(p))
     const removed = store.purgePublishers(gone)
     if (removed > 0) log.info({ publishers: gone.length, entries: removed }, 'removed entries of publishers that no longer belong')
   }

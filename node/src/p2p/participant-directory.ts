@@ -31,6 +31,8 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
   readonly #registryPeerId: string
   #list: ParticipantList | undefined
   #byPeer = new Map<string, Participant>()
+  /** Retired keys of active participants: their entries stay valid, connections do not. */
+  #retired = new Map<string, Participant>()
   lastFetchAt: string | undefined
   lastFetchError: string | undefined
 
@@ -48,12 +50,19 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
     return this.#registryPeerId
   }
 
+  /** May connect: an active participant's current key. */
   isActive (peerId: string): boolean {
     return this.#byPeer.has(peerId)
   }
 
+  /** May have entries: an active participant's current key or one of its retired keys. */
+  isPublisher (peerId: string): boolean {
+    return this.#byPeer.has(peerId) || this.#retired.has(peerId)
+  }
+
+  /** The participant a key belongs to; for a retired key, with that key as `peerId`/`publicKeyJwk`. */
   get (peerId: string): Participant | undefined {
-    return this.#byPeer.get(peerId)
+    return this.#byPeer.get(peerId) ?? this.#retired.get(peerId)
   }
 
   participants (): Participant[] {
@@ -111,7 +120,9 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
     if (this.#list !== undefined && list.serial === this.#list.serial) return false
     const before = new Set(this.#byPeer.keys())
     this.#list = list
-    this.#byPeer = new Map(list.participants.filter(p => p.status === 'active').map(p => [p.peerId, p]))
+    const active = list.participants.filter(p => p.status === 'active')
+    this.#byPeer = new Map(active.map(p => [p.peerId, p]))
+    this.#retired = new Map(active.flatMap(p => (p.retiredKeys ?? []).map(k => [k.peerId, { ...p, peerId: k.peerId, publicKeyJwk: k.publicKeyJwk }] as const)))
     const added = [...this.#byPeer.keys()].filter(p => !before.has(p))
     const removed = [...before].filter(p => !this.#byPeer.has(p))
     this.#opts.log.info({ serial: list.serial, participants: this.#byPeer.size, source }, 'participant list accepted')

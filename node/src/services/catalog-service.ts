@@ -124,6 +124,25 @@ export class CatalogService {
     return row ?? { seq: 0, hash: null }
   }
 
+  /**
+   * After a key rotation: re-publishes, under this node's (new) key, every
+   * live dataset the old key published that this key has not, with its
+   * metadata and files as they are. Returns how many.
+   */
+  async adoptFrom (oldPublisher: string): Promise<number> {
+    return this.#lock.run(async () => {
+      const rows = this.#db.select().from(datasets).where(and(eq(datasets.publisher, oldPublisher), eq(datasets.tombstone, false))).all()
+      let adopted = 0
+      for (const row of rows) {
+        const mine = this.#row(row.datasetId)
+        if (mine !== undefined && !mine.tombstone) continue
+        await this.#publish(row.datasetId, row.metadata as DatasetMetadata)
+        adopted++
+      }
+      return adopted
+    })
+  }
+
   async create (input: unknown): Promise<PublishResult> {
     const withId = isRecord(input) && input.id === undefined && typeof input.title === 'string'
       ? { ...input, id: slugify(input.title) }

@@ -1,4 +1,5 @@
 import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import type { RetiredKey } from '../../../protocol/src/index.js'
 
 // The registry's tables: who belongs, and the signed list it hands out.
 
@@ -11,6 +12,8 @@ export const participants = sqliteTable('participants', {
   publicKeyJwk: text('public_key_jwk', { mode: 'json' }).notNull(),
   addresses: text('addresses', { mode: 'json' }).$type<string[]>().notNull(),
   status: text('status', { enum: ['pending', 'active', 'revoked'] }).notNull(),
+  /** Keys rotated away from whose entries are still valid (until the Kommune has re-published). */
+  retiredKeys: text('retired_keys', { mode: 'json' }).$type<RetiredKey[]>().notNull().default([]),
   createdAt: text('created_at').notNull(),
   updatedAt: text('updated_at').notNull()
 }, t => [uniqueIndex('participants_peer_id').on(t.peerId)])

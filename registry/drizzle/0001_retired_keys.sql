@@ -1,0 +1,1 @@
+ALTER TABLE `participants` ADD `retired_keys` text DEFAULT '[]' NOT NULL;
