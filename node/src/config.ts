@@ -94,6 +94,8 @@ export const tokenPath = (dataDir: string): string => join(dataDir, 'admin-token
 export const databasePath = (dataDir: string): string => join(dataDir, 'node.sqlite')
 export const blobsPath = (dataDir: string): string => join(dataDir, 'blobs')
 export const participantCachePath = (dataDir: string): string => join(dataDir, 'participants.jws')
+/** The registry key this node follows after a signed hand-over (overrides config's registry.publicKeyJwk). */
+export const pinnedRegistryKeyPath = (dataDir: string): string => join(dataDir, 'registry-key.json')
 
 /** SWF_* variables that override config values; names documented in the README. */
 function envOverrides (env: NodeJS.ProcessEnv): (c: Record<string, any>) => void {

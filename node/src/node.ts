@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { EntrySigner, peerIdOf, publicJwkOf } from '../../protocol/src/index.js'
 import { BlobStore } from './blob-store.js'
-import { blobsPath, databasePath, keyPath, loadConfig, participantCachePath, tokenPath, type NodeConfig } from './config.js'
+import { blobsPath, databasePath, keyPath, loadConfig, participantCachePath, pinnedRegistryKeyPath, tokenPath, type NodeConfig } from './config.js'
 import { openDatabase, type NodeDb } from './db/open.js'
 import { createApp } from './http/app.js'
 import { loadIdentityKey } from './identity-store.js'
@@ -68,6 +68,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
       registryUrl: config.registry.url,
       registryKey: config.registry.publicKeyJwk,
       cacheFile: participantCachePath(dataDir),
+      pinnedKeyFile: pinnedRegistryKeyPath(dataDir),
       log: log.child({ part: 'directory' })
     })
     network = new Network({ key, config, directory, store: entryStore, log: log.child({ part: 'p2p' }) })

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { decodeCanonicalJws, verifyJwsSignature, importPublicJwk, type JoseKey } from './canonical-jws.js'
 import { InvalidEntryError } from './errors.js'
 import { agsSchema, peerIdSchema } from './identifiers.js'
-import { publicJwkOfPeerId, type Ed25519PublicJwk } from './identity.js'
+import { peerIdOfPublicJwk, publicJwkOfPeerId, type Ed25519PublicJwk } from './identity.js'
 
 // The registry says who belongs. Signed documents:
 // - a registration, signed by the joining node's own key (proof of possession);
@@ -14,6 +14,7 @@ export const REGISTRATION_TYP = 'swf-registration+jws'
 export const PARTICIPANT_LIST_TYP = 'swf-participants+jws'
 export const KEY_ROTATION_TYP = 'swf-key-rotation+jws'
 export const KEY_RETIREMENT_TYP = 'swf-key-retirement+jws'
+export const REGISTRY_HANDOVER_TYP = 'swf-registry-handover+jws'
 export const MAX_REGISTRATION_BYTES = 16 * 1024
 export const MAX_PARTICIPANT_LIST_BYTES = 4 * 1024 * 1024
 /** A registration older or newer than this is refused (replay window). */
@@ -96,6 +97,16 @@ export const keyRetirementSchema = z.strictObject({
 })
 export type KeyRetirement = z.infer<typeof keyRetirementSchema>
 
+/** The registry moves to a new key: signed by the old one, which nodes have pinned. */
+export const registryHandoverSchema = z.strictObject({
+  v: z.literal(1),
+  oldRegistry: peerIdSchema,
+  newRegistry: peerIdSchema,
+  newPublicKeyJwk: publicJwkSchema,
+  issuedAt: z.iso.datetime()
+})
+export type RegistryHandover = z.infer<typeof registryHandoverSchema>
+
 function parseOrThrow<S extends z.ZodType> (schema: S, raw: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(raw)
   if (!r.success) {
@@ -148,4 +159,26 @@ export async function verifyParticipantList (jws: string, registryKey: Ed25519Pu
   const list = parseOrThrow(participantListSchema, payload, 'participant list')
   if (list.registry !== registryPeerId) throw new InvalidEntryError('publisher-mismatch', 'list names another registry')
   return list
+}
+
+/** Verifies a registry key hand-over against the key a node has pinned now. */
+export async function verifyRegistryHandover (jws: string, pinned: Ed25519PublicJwk): Promise<RegistryHandover> {
+  const pinnedPeerId = peerIdOfPublicJwk(pinned)
+  const { kid, payload } = decodeCanonicalJws(jws, REGISTRY_HANDOVER_TYP, MAX_REGISTRATION_BYTES)
+  if (kid !== pinnedPeerId) throw new InvalidEntryError('publisher-mismatch', 'hand-over is not signed by the pinned registry key')
+  await verifyJwsSignature(jws, await importPublicJwk(pinned))
+  const doc = parseOrThrow(registryHandoverSchema, payload, 'registry hand-over')
+  if (doc.oldRegistry !== pinnedPeerId) throw new InvalidEntryError('publisher-mismatch', 'hand-over names another old registry key')
+  if (peerIdOfPublicJwk(doc.newPublicKeyJwk) !== doc.newRegistry) throw new InvalidEntryError('publisher-mismatch', 'hand-over key and peer id differ')
+  return doc
+}
+
+/** The kid of a compact JWS header, unverified: which key claims to have signed it. */
+export function jwsKeyId (jws: string): string | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(jws.slice(0, Math.max(0, jws.indexOf('.'))), 'base64url').toString('utf8')) as { kid?: unknown }
+    return typeof header.kid === 'string' ? header.kid : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -24,6 +24,8 @@ export interface RegistryAppDeps {
   service: RegistryService
   adminToken: string
   publicKeyJwk: Ed25519PublicJwk
+  /** Hand-over documents of past key rotations, oldest first. */
+  handovers: string[]
   log: Logger
 }
 
@@ -36,12 +38,14 @@ async function jsonBody (c: Context): Promise<unknown> {
 }
 
 /** The registry's HTTP API: thin routes over RegistryService. */
-export function createRegistryApp ({ service, adminToken, publicKeyJwk, log }: RegistryAppDeps): Hono {
+export function createRegistryApp ({ service, adminToken, publicKeyJwk, handovers, log }: RegistryAppDeps): Hono {
   const admin = adminOnly(adminToken)
   const app = new Hono()
 
   app.get('/health', c => c.json({ status: 'ok' }))
   app.get('/registry', c => c.json({ peerId: service.peerId, publicKeyJwk }))
+  // Signed by each previous key in turn: how nodes that pinned an old key reach the current one.
+  app.get('/registry/handovers', c => c.json({ handovers }))
 
   app.get('/participants', async c => {
     const { jws, serial } = await service.list()

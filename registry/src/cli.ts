@@ -2,7 +2,7 @@ import '../../protocol/src/polyfills.js'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
-import { initRegistry, loadRegistryConfig, RegistryConfigError, startRegistry } from './registry.js'
+import { initRegistry, loadRegistryConfig, RegistryConfigError, rotateRegistryKey, startRegistry } from './registry.js'
 
 const DEFAULT_DIR = process.env.SWF_REGISTRY_DIR ?? './registry-data'
 
@@ -55,6 +55,16 @@ program.command('start')
     const stop = (): void => { r.stop().then(() => process.exit(0), () => process.exit(1)) }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
+  })
+
+program.command('rotate-key')
+  .description('replace the registry key (registry stopped); nodes follow the signed hand-over')
+  .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
+  .action(async o => {
+    const r = await rotateRegistryKey(o.dataDir)
+    console.log(`Registry key rotated: ${r.oldPeerId} -> ${r.newPeerId}`)
+    console.log('Start the registry: it signs the list with the new key; nodes follow the hand-over signed by the old key.')
+    console.log('New nodes join with the new key (swf-node join fetches it, or pass --registry-key).')
   })
 
 for (const action of ['approve', 'revoke'] as const) {

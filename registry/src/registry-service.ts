@@ -1,6 +1,6 @@
 import { eq, or } from 'drizzle-orm'
 import {
-  InvalidEntryError, PARTICIPANT_LIST_TYP, publicJwkOfPeerId, verifyKeyRetirement, verifyKeyRotation, verifyRegistration,
+  InvalidEntryError, PARTICIPANT_LIST_TYP, jwsKeyId, publicJwkOfPeerId, verifyKeyRetirement, verifyKeyRotation, verifyRegistration,
   type EntrySigner, type Participant, type ParticipantList
 } from '../../protocol/src/index.js'
 import type { RegistryDb } from './db/open.js'
@@ -124,6 +124,11 @@ export class RegistryService {
 
   all (): Participant[] {
     return this.#db.select().from(participants).orderBy(participants.id).all().map(toParticipant)
+  }
+
+  /** Re-signs the list if it was signed by another (the previous) key. */
+  async ensureSignedByCurrentKey (): Promise<void> {
+    if (this.#current !== undefined && jwsKeyId(this.#current.jws) !== this.#signer.peerId) await this.#resign()
   }
 
   /** The current signed list; signs the first one (serial 1) on demand. */

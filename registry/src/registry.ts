@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { pino, type Logger } from 'pino'
 import { z } from 'zod'
-import { EntrySigner, generateIdentityKey, peerIdOf, privateKeyFromJwk, privateKeyToJwk, publicJwkOf, type Ed25519PublicJwk } from '../../protocol/src/index.js'
+import {
+  EntrySigner, REGISTRY_HANDOVER_TYP, generateIdentityKey, peerIdOf, privateKeyFromJwk, privateKeyToJwk, publicJwkOf,
+  type Ed25519PublicJwk, type RegistryHandover
+} from '../../protocol/src/index.js'
 import { createRegistryApp } from './app.js'
 import { openRegistryDatabase } from './db/open.js'
 import { RegistryService } from './registry-service.js'
@@ -25,7 +28,8 @@ const files = (dir: string) => ({
   config: join(dir, 'registry.json'),
   key: join(dir, 'registry-key.json'),
   token: join(dir, 'admin-token'),
-  db: join(dir, 'registry.sqlite')
+  db: join(dir, 'registry.sqlite'),
+  handovers: join(dir, 'handovers.json')
 })
 
 export interface RegistryInitResult {
@@ -64,6 +68,32 @@ export function loadRegistryConfig (dataDir: string, env: NodeJS.ProcessEnv = pr
   return r.data
 }
 
+/**
+ * `swf-registry rotate-key` (registry stopped): a new registry key, and a
+ * hand-over signed by the old one that nodes follow from the key they pinned.
+ * The chain of hand-overs is kept and served, so a node that slept through
+ * several rotations still arrives at the current key.
+ */
+export async function rotateRegistryKey (dataDir: string): Promise<{ oldPeerId: string, newPeerId: string }> {
+  const f = files(resolve(dataDir))
+  const oldKey = await privateKeyFromJwk(JSON.parse(await readFile(f.key, 'utf8')))
+  const newKey = await generateIdentityKey()
+  const handover: RegistryHandover = { v: 1, oldRegistry: peerIdOf(oldKey), newRegistry: peerIdOf(newKey), newPublicKeyJwk: publicJwkOf(newKey), issuedAt: new Date().toISOString() }
+  const jws = await (await EntrySigner.create(oldKey)).signDocument(handover, REGISTRY_HANDOVER_TYP)
+  await writeAtomically(f.handovers, JSON.stringify([...await readHandovers(f.handovers), jws], null, 2) + '\n', 0o644)
+  await writeAtomically(f.key, JSON.stringify(privateKeyToJwk(newKey), null, 2) + '\n', 0o600)
+  return { oldPeerId: handover.oldRegistry, newPeerId: handover.newRegistry }
+}
+
+async function readHandovers (file: string): Promise<string[]> {
+  return existsSync(file) ? z.array(z.string()).parse(JSON.parse(await readFile(file, 'utf8'))) : []
+}
+
+async function writeAtomically (file: string, text: string, mode: number): Promise<void> {
+  await writeFile(`${file}.tmp`, text, { mode })
+  await rename(`${file}.tmp`, file)
+}
+
 export interface RunningRegistry {
   url: string
   peerId: string
@@ -82,7 +112,10 @@ export async function startRegistry (opts: { dataDir: string, env?: NodeJS.Proce
   const db = openRegistryDatabase(f.db)
   const service = new RegistryService(db, await EntrySigner.create(key))
   const publicKeyJwk = publicJwkOf(key)
-  const app = createRegistryApp({ service, adminToken, publicKeyJwk, log })
+  const handovers = await readHandovers(f.handovers)
+  // A list signed by a key before a rotation is signed anew, with the next serial.
+  await service.ensureSignedByCurrentKey()
+  const app = createRegistryApp({ service, adminToken, publicKeyJwk, handovers, log })
 
   let server: ServerType
   const address = await new Promise<AddressInfo>((res, rej) => {

@@ -1,8 +1,9 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import {
-  InvalidEntryError, peerIdOfPublicJwk, verifyParticipantList,
+  InvalidEntryError, jwsKeyId, peerIdOfPublicJwk, publicJwkSchema, verifyParticipantList, verifyRegistryHandover,
   type Ed25519PublicJwk, type Participant, type ParticipantList
 } from '../../../protocol/src/index.js'
 
@@ -10,6 +11,8 @@ export interface DirectoryOptions {
   registryUrl: string
   registryKey: Ed25519PublicJwk
   cacheFile: string
+  /** Where a registry key reached by a signed hand-over is kept (it then replaces `registryKey`). */
+  pinnedKeyFile?: string
   log: Logger
   /** Per-request timeout against the registry. */
   timeoutMs?: number
@@ -28,7 +31,8 @@ export interface DirectoryEvents {
  */
 export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
   readonly #opts: DirectoryOptions
-  readonly #registryPeerId: string
+  #registryKey: Ed25519PublicJwk
+  #registryPeerId: string
   #list: ParticipantList | undefined
   #byPeer = new Map<string, Participant>()
   /** Retired keys of active participants: their entries stay valid, connections do not. */
@@ -39,7 +43,10 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
   constructor (opts: DirectoryOptions) {
     super()
     this.#opts = opts
-    this.#registryPeerId = peerIdOfPublicJwk(opts.registryKey)
+    this.#registryKey = opts.pinnedKeyFile !== undefined && existsSync(opts.pinnedKeyFile)
+      ? publicJwkSchema.parse(JSON.parse(readFileSync(opts.pinnedKeyFile, 'utf8')))
+      : opts.registryKey
+    this.#registryPeerId = peerIdOfPublicJwk(this.#registryKey)
   }
 
   get serial (): number {
@@ -107,9 +114,11 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
   }
 
   async #accept (jws: string, source: 'cache' | 'registry'): Promise<boolean> {
+    const signer = jwsKeyId(jws)
+    if (source === 'registry' && signer !== undefined && signer !== this.#registryPeerId) await this.#followHandovers(signer)
     let list: ParticipantList
     try {
-      list = await verifyParticipantList(jws, this.#opts.registryKey, this.#registryPeerId)
+      list = await verifyParticipantList(jws, this.#registryKey, this.#registryPeerId)
     } catch (err) {
       if (err instanceof InvalidEntryError) throw new Error(`participant list from ${source} refused: ${err.message}`)
       throw err
@@ -128,6 +137,35 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
     this.#opts.log.info({ serial: list.serial, participants: this.#byPeer.size, source }, 'participant list accepted')
     this.emit('change', { serial: list.serial, added, removed })
     return true
+  }
+
+  /**
+   * The list is signed by another key: follow the registry's hand-overs from
+   * the pinned key, each signed by the key before it, to `target`. Only then
+   * is the new key pinned (and kept on disk); any break in the chain refuses.
+   */
+  async #followHandovers (target: string): Promise<void> {
+    const res = await fetch(`${this.#opts.registryUrl.replace(/\/+$/, '')}/registry/handovers`, { signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000) })
+    const body = res.ok ? await res.json().catch(() => null) as { handovers?: unknown } | null : null
+    const chain = Array.isArray(body?.handovers) ? body.handovers.filter((h): h is string => typeof h === 'string') : []
+    let key = this.#registryKey
+    for (const jws of chain) {
+      if (peerIdOfPublicJwk(key) === target) break
+      try {
+        key = (await verifyRegistryHandover(jws, key)).newPublicKeyJwk
+      } catch {
+        // Not from the key held now (an earlier link, or a forgery): skip it.
+      }
+    }
+    if (peerIdOfPublicJwk(key) !== target) throw new Error(`participant list from registry refused: signed by ${target}, not the pinned registry key, and no signed hand-over leads there`)
+    const { kid: _, ...jwk } = key
+    if (this.#opts.pinnedKeyFile !== undefined) {
+      await writeFile(`${this.#opts.pinnedKeyFile}.tmp`, JSON.stringify(jwk) + '\n')
+      await rename(`${this.#opts.pinnedKeyFile}.tmp`, this.#opts.pinnedKeyFile)
+    }
+    this.#opts.log.warn({ from: this.#registryPeerId, to: target }, 'registry key changed by a signed hand-over; new key pinned')
+    this.#registryKey = jwk
+    this.#registryPeerId = target
   }
 
   async #saveCache (jws: string): Promise<void> {
