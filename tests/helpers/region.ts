@@ -28,6 +28,12 @@ export async function waitFor<T> (check: () => T | Promise<T>, what: string, tim
   }
 }
 
+/** The demo region's seven Kommunen with their real AGS. */
+export const SEVEN_KOMMUNEN: Array<[name: string, ags: string]> = [
+  ['Stadt Arnsberg', '05958004'], ['Stadt Bad Berleburg', '05970004'], ['Stadt Menden (Sauerland)', '05962040'],
+  ['Stadt Olpe', '05966024'], ['Stadt Soest', '05974040'], ['Stadt Iserlohn', '05962024'], ['Stadt Plettenberg', '05962052']
+]
+
 export interface RegionNode {
   name: string
   ags: string
@@ -102,6 +108,14 @@ export class TestRegion {
     await waitFor(() => this.registry.service.all().some(p => p.peerId === peerId), `${name} registered`)
     if (approve) await this.registry.service.approve(peerId)
     return rn
+  }
+
+  /** Adds a node per Kommune (same config for all) and waits until every one is connected to every other. */
+  async addFullMesh (kommunen: Array<[string, string]>, config: Partial<NodeConfigInput> = {}): Promise<RegionNode[]> {
+    const nodes: RegionNode[] = []
+    for (const [name, ags] of kommunen) nodes.push(await this.addNode(name, ags, config))
+    await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length === nodes.length - 1), 'full mesh', 30_000)
+    return nodes
   }
 
   /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { publishBulk } from '../helpers/bulk.js'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { startTestNode, type TestNode } from '../helpers/node.js'
-import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
+import { SEVEN_KOMMUNEN, TestRegion, waitFor } from '../helpers/region.js'
 import { tally } from '../helpers/tally.js'
 
 // Latency under load is measured by `npm run bench` (100,000 entries); here
@@ -45,11 +45,7 @@ describe('10 publications per second for 2 minutes across 7 nodes', () => {
 
   it('converges with nothing lost', async () => {
     await region.startRegistry()
-    const nodes: RegionNode[] = []
-    const seven: Array<[string, string]> = [['Stadt Arnsberg', '05958004'], ['Stadt Bad Berleburg', '05970004'], ['Stadt Menden (Sauerland)', '05962040'],
-      ['Stadt Olpe', '05966024'], ['Stadt Soest', '05974040'], ['Stadt Iserlohn', '05962024'], ['Stadt Plettenberg', '05962052']]
-    for (const [name, ags] of seven) nodes.push(await region.addNode(name, ags, { sync: { antiEntropyMs: 5_000 } } as never))
-    await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length === 6), 'full mesh')
+    const nodes = await region.addFullMesh(SEVEN_KOMMUNEN, { sync: { antiEntropyMs: 5_000 } } as never)
     const started = Date.now()
     let published = 0
     // A steady 10/s: each publication is scheduled on the clock, not after the previous one.

@@ -1,12 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { sampleDataset } from '../helpers/fixtures.js'
-import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
+import { SEVEN_KOMMUNEN, TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 import { tally } from '../helpers/tally.js'
 
-const SEVEN: Array<[string, string]> = [
-  ['Stadt Arnsberg', '05958004'], ['Stadt Bad Berleburg', '05970004'], ['Stadt Menden (Sauerland)', '05962040'],
-  ['Stadt Olpe', '05966024'], ['Stadt Soest', '05974040'], ['Stadt Iserlohn', '05962024'], ['Stadt Plettenberg', '05962052']
-]
 const HOUR = 3_600_000
 
 /** Splits the region: every node refuses (bans) the nodes of the other side. */
@@ -25,9 +21,7 @@ describe('partitions', () => {
 
   it('a 7-node region split 3 | 4 keeps working on both sides and converges after healing', async () => {
     await region.startRegistry()
-    const nodes: RegionNode[] = []
-    for (const [name, ags] of SEVEN) nodes.push(await region.addNode(name, ags))
-    await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length === 6), 'full mesh')
+    const nodes = await region.addFullMesh(SEVEN_KOMMUNEN)
     await region.publish(nodes[0]!, sampleDataset({ id: 'vor-der-teilung', title: 'Vor der Teilung' }))
     await waitFor(() => nodes.every(n => region.contentHash(n).count === 1), 'initial sync')
 
@@ -61,9 +55,7 @@ describe('churn', () => {
 
   it('nodes that restart again and again while others publish converge with nothing lost', async () => {
     await region.startRegistry()
-    const nodes: RegionNode[] = []
-    for (const [name, ags] of SEVEN.slice(0, 5)) nodes.push(await region.addNode(name, ags))
-    await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length === 4), 'full mesh')
+    const nodes = await region.addFullMesh(SEVEN_KOMMUNEN.slice(0, 5))
     const [a, b, ...churning] = nodes as [RegionNode, RegionNode, ...RegionNode[]]
     let published = 0
     let restarts = 0
