@@ -106,8 +106,10 @@ describe('hostile peers', () => {
     const forged = forgeries(valid, FORGED)
     const host = mallory.node.network!.host
     await host.unhandle(SYNC_PROTOCOL)
+    // Mallory serves forged pages to the guarded node only (other nodes' pulls are closed).
     let pagesSent = 0
-    await host.handle(SYNC_PROTOCOL, async stream => {
+    await host.handle(SYNC_PROTOCOL, async (stream, connection) => {
+      if (connection.remotePeer.toString() !== guarded.node.peerId) { stream.abort(new Error('not you')); return }
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
       try {
         await lp.read()
