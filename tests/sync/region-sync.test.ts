@@ -119,7 +119,7 @@ describe('bounded peer set', () => {
   const region = new TestRegion()
   afterAll(async () => { await region.close() })
 
-  it('with targetPeers 2 no node dials more than 3 peers (2 + its ring successor), and 7 nodes still converge', async () => {
+  it('with targetPeers 2 no node dials more than 5 peers (2 + at most 3 ring successors), and 7 nodes still converge', async () => {
     await region.startRegistry()
     const ags = ['05958004', '05970004', '05962040', '05966024', '05974040', '05962024', '05962052']
     const nodes: RegionNode[] = []
@@ -127,7 +127,8 @@ describe('bounded peer set', () => {
     await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length >= 2), 'every node has 2 peers')
     for (const n of nodes) {
       const outbound = n.node.network!.host.getConnections().filter(c => c.direction === 'outbound' && c.status === 'open')
-      expect(new Set(outbound.map(c => c.remotePeer.toString())).size).toBeLessThanOrEqual(3)
+      // Ring successors whose dial failed (slow under load) are retried next to the next one: at most 3 of them.
+      expect(new Set(outbound.map(c => c.remotePeer.toString())).size).toBeLessThanOrEqual(2 + 3)
     }
     expect(nodes.some(n => n.node.network!.host.getPeers().length < nodes.length - 1)).toBe(true)
     for (const [i, n] of nodes.entries()) await region.publish(n, sampleDataset({ id: `bounded-${i}`, title: `Bounded ${i}` }))

@@ -8,6 +8,7 @@ import {
 } from '../../../protocol/src/index.js'
 import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
+import { closeStream } from './close-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 import type { PeerTracker } from './peer-tracker.js'
@@ -99,7 +100,7 @@ export class CatalogSync {
         if (this.guard.isBanned(from)) throw new Error('peer banned while syncing')
         if (page.done) break
       }
-      await stream.close()
+      await closeStream(stream)
     } catch (err) {
       stream.abort(err as Error)
       throw err
@@ -147,6 +148,6 @@ export class CatalogSync {
       }
     }
     await flush(true)
-    await stream.close()
+    await closeStream(stream)
   }
 }

@@ -1,6 +1,7 @@
 import { lpStream } from '@libp2p/utils'
 import type { Logger } from 'pino'
 import { CodecError, MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
+import { closeStream } from './close-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 
@@ -53,7 +54,7 @@ export async function fanOut<T> (
         await lp.write(request, { signal: deadline })
         const frame = await lp.read({ signal: deadline })
         done('answered', { result: decode(frame.subarray()) })
-        await stream.close().catch(() => {})
+        await closeStream(stream)
       } catch (err) {
         stream.abort(err as Error)
         throw err
@@ -93,7 +94,7 @@ export async function serveRequestResponse (
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
       const request = await lp.read({ signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })
       await lp.write(await handle(request.subarray()))
-      await stream.close()
+      await closeStream(stream)
     } catch (err) {
       if (err instanceof CodecError) opts.guard.strike(peer, 'undecodable frame')
       log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer, protocol }, 'request dropped')

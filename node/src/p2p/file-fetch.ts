@@ -6,6 +6,7 @@ import {
   MAX_FRAME_BYTES
 } from '../../../protocol/src/index.js'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
+import { closeStream } from './close-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 
@@ -47,7 +48,7 @@ export class FileFetch {
             await lp.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
           }
         }
-        await stream.close()
+        await closeStream(stream)
       } catch (err) {
         if (err instanceof CodecError) this.guard.strike(peer, 'undecodable frame')
         this.log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer }, 'fetch request dropped')
@@ -78,7 +79,7 @@ export class FileFetch {
       }
       // maxBytes = the signed size: a peer sending more is cut off; the hash check catches the rest.
       const stored = await this.blobs.write(chunks(), byteSize, sha256)
-      await stream.close()
+      await closeStream(stream)
       return stored
     } catch (err) {
       stream.abort(err as Error)
