@@ -50,6 +50,22 @@ export function decodeCanonicalJws (jws: string, typ: string, maxBytes: number):
   return { kid, payload }
 }
 
+/**
+ * The kid of a compact JWS header, unverified: which key claims to have
+ * signed it. Read before any expensive check; at most 1 KiB of header is
+ * looked at (a canonical header is far smaller).
+ */
+export function jwsKeyId (jws: string): string | undefined {
+  const dot = jws.indexOf('.')
+  if (dot < 0 || dot > 1024) return undefined
+  try {
+    const header = JSON.parse(Buffer.from(jws.slice(0, dot), 'base64url').toString('utf8')) as { kid?: unknown }
+    return typeof header.kid === 'string' ? header.kid : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export async function verifyJwsSignature (jws: string, key: JoseKey): Promise<void> {
   try {
     await compactVerify(jws, key, { algorithms: [JWS_ALG] })

@@ -172,13 +172,3 @@ export async function verifyRegistryHandover (jws: string, pinned: Ed25519Public
   if (peerIdOfPublicJwk(doc.newPublicKeyJwk) !== doc.newRegistry) throw new InvalidEntryError('publisher-mismatch', 'hand-over key and peer id differ')
   return doc
 }
-
-/** The kid of a compact JWS header, unverified: which key claims to have signed it. */
-export function jwsKeyId (jws: string): string | undefined {
-  try {
-    const header = JSON.parse(Buffer.from(jws.slice(0, Math.max(0, jws.indexOf('.'))), 'base64url').toString('utf8')) as { kid?: unknown }
-    return typeof header.kid === 'string' ? header.kid : undefined
-  } catch {
-    return undefined
-  }
-}

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { InvalidEntryError, signatureInputOf, type EntryVerifier, type SignedEntry } from '../../../protocol/src/index.js'
+import { InvalidEntryError, jwsKeyId, signatureInputOf, type EntryVerifier, type SignedEntry } from '../../../protocol/src/index.js'
 import type { Participant } from '../../../protocol/src/index.js'
 import type { EntryStore } from './entry-store.js'
 import type { SignaturePool } from './signature-pool.js'
@@ -116,12 +116,8 @@ export class EntryAcceptor {
 
   /** The publisher (header kid, read first) must be an active member, or this node. */
   #member (jws: string): { options: { registeredKey?: Participant['publicKeyJwk'] } } | { reason: string } {
-    let publisher: string
-    try {
-      publisher = peekPublisher(jws)
-    } catch {
-      return { reason: 'malformed' }
-    }
+    const publisher = jwsKeyId(jws)
+    if (publisher === undefined) return { reason: 'malformed' }
     const member = this.members.get(publisher)
     if (member === undefined && publisher !== this.self) return { reason: 'unregistered-publisher' }
     return { options: member === undefined ? {} : { registeredKey: member.publicKeyJwk } }
@@ -140,12 +136,4 @@ export function isProvableForgery (reason: string): boolean {
 
 function maxSeqOf (entries: SignedEntry[], publisher: string): number {
   return entries.reduce((m, e) => e.payload.publisher === publisher ? Math.max(m, e.payload.seq) : m, 0)
-}
-
-/** The kid of a JWS header, read before any expensive check (membership first). */
-function peekPublisher (jws: string): string {
-  const header = jws.slice(0, Math.min(jws.indexOf('.'), 1024))
-  const kid = (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { kid?: unknown }).kid
-  if (typeof kid !== 'string') throw new Error('no kid')
-  return kid
 }
