@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { rename, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdOfPublicJwk, publicJwkSchema, type Ed25519PublicJwk } from '../../../protocol/src/index.js'
 import { configPath, keyPath, loadConfig, parseConfig } from '../config.js'
 import { loadIdentityKey } from '../identity-store.js'
 import { registerWithRegistry, type RegistrationAnswer } from '../p2p/registration.js'
+import { writeFileAtomic } from '../write-file-atomic.js'
 import { CliError } from './client.js'
 
 export interface JoinOptions {
@@ -57,9 +57,7 @@ export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<
   raw.registry = { url: url.toString().replace(/\/+$/, ''), publicKeyJwk: jwk }
   if (o.announce !== undefined) raw.p2p = { ...raw.p2p, announce: o.announce }
   parseConfig(raw)
-  const tmp = `${configPath(dataDir)}.tmp`
-  await writeFile(tmp, JSON.stringify(raw, null, 2) + '\n')
-  await rename(tmp, configPath(dataDir))
+  await writeFileAtomic(configPath(dataDir), JSON.stringify(raw, null, 2) + '\n')
 
   const key = await loadIdentityKey(keyPath(dataDir))
   const answer = await registerWithRegistry(raw.registry.url, key, { kommune: config.kommune.name, ags: config.kommune.ags }, addresses)

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs'
-import { rename, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { generateIdentityKey, peerIdOf, privateKeyToJwk } from '../../../protocol/src/index.js'
 import { keyPath, loadConfig, previousKeyPath } from '../config.js'
 import { loadIdentityKey } from '../identity-store.js'
 import { rotateAtRegistry } from '../p2p/registration.js'
+import { writeFileAtomic } from '../write-file-atomic.js'
 import { CliError } from './client.js'
 
 export interface RotationResult { oldPeerId: string, newPeerId: string }
@@ -29,9 +30,7 @@ export async function rotateNodeKey (dataDirArg: string): Promise<RotationResult
   await rotateAtRegistry(config.registry.url, oldKey, newKey, { kommune: config.kommune.name, ags: config.kommune.ags }, addresses)
   // The registry has the new key: from here on only the new key may sign.
   await writeFile(previousKeyPath(dataDir), JSON.stringify(privateKeyToJwk(oldKey), null, 2) + '\n', { mode: 0o600, flag: 'wx' })
-  const tmp = `${keyPath(dataDir)}.tmp`
-  await writeFile(tmp, JSON.stringify(privateKeyToJwk(newKey), null, 2) + '\n', { mode: 0o600 })
-  await rename(tmp, keyPath(dataDir))
+  await writeFileAtomic(keyPath(dataDir), JSON.stringify(privateKeyToJwk(newKey), null, 2) + '\n', 0o600)
   return { oldPeerId: peerIdOf(oldKey), newPeerId: peerIdOf(newKey) }
 }
 

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
+import { writeFileAtomic } from '../write-file-atomic.js'
 import {
   InvalidEntryError, jwsKeyId, peerIdOfPublicJwk, publicJwkSchema, verifyParticipantList, verifyRegistryHandover,
   type Ed25519PublicJwk, type Participant, type ParticipantList
@@ -159,18 +160,13 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
     }
     if (peerIdOfPublicJwk(key) !== target) throw new Error(`participant list from registry refused: signed by ${target}, not the pinned registry key, and no signed hand-over leads there`)
     const { kid: _, ...jwk } = key
-    if (this.#opts.pinnedKeyFile !== undefined) {
-      await writeFile(`${this.#opts.pinnedKeyFile}.tmp`, JSON.stringify(jwk) + '\n')
-      await rename(`${this.#opts.pinnedKeyFile}.tmp`, this.#opts.pinnedKeyFile)
-    }
+    if (this.#opts.pinnedKeyFile !== undefined) await writeFileAtomic(this.#opts.pinnedKeyFile, JSON.stringify(jwk) + '\n')
     this.#opts.log.warn({ from: this.#registryPeerId, to: target }, 'registry key changed by a signed hand-over; new key pinned')
     this.#registryKey = jwk
     this.#registryPeerId = target
   }
 
   async #saveCache (jws: string): Promise<void> {
-    const tmp = `${this.#opts.cacheFile}.tmp`
-    await writeFile(tmp, jws + '\n')
-    await rename(tmp, this.#opts.cacheFile)
+    await writeFileAtomic(this.#opts.cacheFile, jws + '\n')
   }
 }
