@@ -1,9 +1,9 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { createVerifier, type SignatureCheck } from './ed25519-verify.js'
 
 /** One signature to check: the publisher's raw key (JWK x), the JWS signing input and signature. */
-export type SignatureCheck = [x: string, input: string, signature: string]
+export type { SignatureCheck }
 
 interface Pending {
   resolve: (ok: boolean[]) => void
@@ -22,7 +22,7 @@ export class SignaturePool {
   readonly #size: number
   readonly #workers: Worker[] = []
   readonly #pending = new Map<number, Pending>()
-  readonly #keys = new Map<string, KeyObject>()
+  readonly #verifyHere = createVerifier()
   #next = 0
   #closed = false
 
@@ -31,7 +31,7 @@ export class SignaturePool {
   }
 
   async verify (checks: SignatureCheck[]): Promise<boolean[]> {
-    if (checks.length < MIN_BATCH_FOR_WORKERS || this.#closed) return checks.map(c => this.#verifyHere(c))
+    if (checks.length < MIN_BATCH_FOR_WORKERS || this.#closed) return checks.map(this.#verifyHere)
     const workers = this.#ensureWorkers()
     const chunk = Math.ceil(checks.length / workers.length)
     const parts = await Promise.all(workers.map(async (w, i) => {
@@ -44,20 +44,6 @@ export class SignaturePool {
   async close (): Promise<void> {
     this.#closed = true
     await Promise.all(this.#workers.splice(0).map(async w => w.terminate()))
-  }
-
-  #verifyHere ([x, input, signature]: SignatureCheck): boolean {
-    try {
-      let key = this.#keys.get(x)
-      if (key === undefined) {
-        if (this.#keys.size >= 10_000) this.#keys.clear()
-        key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' })
-        this.#keys.set(x, key)
-      }
-      return verify(null, Buffer.from(input), key, Buffer.from(signature, 'base64url'))
-    } catch {
-      return false
-    }
   }
 
   async #post (worker: Worker, items: SignatureCheck[]): Promise<boolean[]> {
