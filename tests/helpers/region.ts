@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
+import { REGION } from '../../examples/suedwestfalen/region.js'
 import { initNode } from '../../node/src/init.js'
 import { startNode, type RunningNode } from '../../node/src/node.js'
 import type { NodeConfigInput } from '../../node/src/config.js'
@@ -28,11 +29,8 @@ export async function waitFor<T> (check: () => T | Promise<T>, what: string, tim
   }
 }
 
-/** The demo region's seven Kommunen with their real AGS. */
-export const SEVEN_KOMMUNEN: Array<[name: string, ags: string]> = [
-  ['Stadt Arnsberg', '05958004'], ['Stadt Bad Berleburg', '05970004'], ['Stadt Menden (Sauerland)', '05962040'],
-  ['Stadt Olpe', '05966024'], ['Stadt Soest', '05974040'], ['Stadt Iserlohn', '05962024'], ['Stadt Plettenberg', '05962052']
-]
+/** The demo region's seven Kommunen with their real AGS (examples/suedwestfalen). */
+export const SEVEN_KOMMUNEN: Array<[name: string, ags: string]> = REGION.map(k => [k.name, k.ags])
 
 export interface RegionNode {
   name: string
