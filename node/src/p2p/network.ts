@@ -213,7 +213,8 @@ export class Network {
       targets.set(peer, { peerId: peerIdFromString(peer), addrs: [...(targets.get(peer)?.addrs ?? []), addr], always: true })
     }
     const active = [...targets.values()].filter(t => this.#opts.directory.isActive(t.peerId.toString()))
-    markRingSuccessors(this.#self, active, peer => this.isConnected(peer) || this.#dialer?.lastDialFailed(peer) !== true)
+    const connected = new Set(this.host.getPeers().map(String))
+    markRingSuccessors(this.#self, active, peer => connected.has(peer) || this.#dialer?.lastDialFailed(peer) !== true)
     return active
   }
 
