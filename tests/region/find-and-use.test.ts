@@ -38,6 +38,25 @@ describe('find and use the region\'s data (5 nodes)', () => {
     const res = await fetch(`${n.node.url}${path}`)
     return { status: res.status, body: await res.json() }
   }
+  /** Reads an NDJSON answer chunk by chunk: each line with the number of the chunk it arrived in. */
+  const streamed = async (n: RegionNode, path: string): Promise<Array<{ chunk: number, msg: any }>> => {
+    const res = await fetch(`${n.node.url}${path}`, { headers: { accept: 'application/x-ndjson' } })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/)
+    const lines: Array<{ chunk: number, msg: any }> = []
+    const decoder = new TextDecoder()
+    let buffer = ''
+    let chunk = 0
+    for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(bytes, { stream: true })
+      const parts = buffer.split('\n')
+      buffer = parts.pop()!
+      for (const line of parts) if (line !== '') lines.push({ chunk, msg: JSON.parse(line) })
+      chunk++
+    }
+    expect(buffer).toBe('')
+    return lines
+  }
 
   beforeAll(async () => {
     await region.startRegistry()
@@ -109,6 +128,14 @@ describe('find and use the region\'s data (5 nodes)', () => {
     expect(byKommune('Stadt Arnsberg')).toEqual([expect.objectContaining({ format: 'CSV', row: expect.objectContaining({ Nr: '1', Schadensart: 'Schlagloch' }) })])
     expect(body.matches).toHaveLength(3)
     expect(body.nodes.filter((n: any) => n.status === 'answered' || n.status === 'local')).toHaveLength(5)
+    // Streamed: a line per node with its own matches, then the same merged result.
+    const lines = (await streamed(olpe, '/api/v1/query?bbox=7.5,51.2,8.3,51.7&where=schadensart%3DSchlagloch')).map(l => l.msg)
+    const nodeLines = lines.filter(m => m.type === 'node')
+    expect(nodeLines).toHaveLength(5)
+    expect(lines.at(-1)).toMatchObject({ type: 'result', truncated: false })
+    expect(lines.at(-1).matches).toHaveLength(3)
+    expect(nodeLines.flatMap(m => m.matches).map((m: any) => m.origin.kommune).sort()).toEqual(['Stadt Arnsberg', 'Stadt Menden (Sauerland)', 'Stadt Soest'])
+    for (const m of nodeLines) expect(m.matches.every((x: any) => x.origin.publisher === m.node.peerId)).toBe(true)
     const contains = (await get(olpe, '/api/v1/query?where=schadensart~ris')).body
     expect(contains.matches.map((m: any) => m.origin.kommune).sort()).toEqual(['Stadt Menden (Sauerland)', 'Stadt Soest'])
     const bad = await get(olpe, '/api/v1/query?where=nonsense')
@@ -170,6 +197,22 @@ describe('find and use the region\'s data (5 nodes)', () => {
       const keys = body.items.map((i: any) => `${i.provenance.publisher}/${i.dataset.id}`)
       expect(new Set(keys).size).toBe(keys.length)
       expect(body.items.find((i: any) => i.dataset.id === 'strassenschaeden' && i.provenance.kommune === 'Stadt Soest').foundAt.length).toBeGreaterThanOrEqual(2)
+
+      // Streamed, the answering nodes' lines leave before the frozen node's deadline: they arrive
+      // in earlier chunks than its `timeout` line, which comes last before the merged result.
+      const lines = await streamed(arnsberg, '/api/v1/search?q=strasse&scope=federated&timeoutMs=1500')
+      const nodeLines = lines.filter(l => l.msg.type === 'node')
+      expect(nodeLines.map(l => l.msg.node.kommune)).toHaveLength(5)
+      expect(nodeLines[0]!.msg.node).toMatchObject({ kommune: 'Stadt Arnsberg', status: 'local' })
+      const frozen = nodeLines.at(-1)!
+      expect(frozen.msg.node).toMatchObject({ kommune: 'Stadt Iserlohn', status: 'timeout', hits: 0 })
+      for (const l of nodeLines.slice(0, -1)) expect(l.chunk).toBeLessThan(frozen.chunk)
+      const soestLine = nodeLines.find(l => l.msg.node.kommune === 'Stadt Soest')!.msg
+      expect(soestLine.node.status).toBe('answered')
+      expect(soestLine.items.map((i: any) => i.dataset.id)).toContain('strassenschaeden')
+      const result = lines.at(-1)!.msg
+      expect(result).toMatchObject({ type: 'result', scope: 'federated' })
+      expect(result.items.map((i: any) => `${i.provenance.publisher}/${i.dataset.id}`).sort()).toEqual(keys.sort())
     } finally {
       iserlohn.child.kill('SIGCONT')
     }

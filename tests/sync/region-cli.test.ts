@@ -64,9 +64,15 @@ describe('a region set up with swf-registry and swf-node', () => {
     expect(found2.stdout).toMatch(/Stadt Soest\s+strassenschaeden-soest\s+Straßenschäden Soest/)
     const fed = await runCli(['search', 'strasse', '--federated', '--json', '--data-dir', olpeDir])
     expect(JSON.parse(fed.stdout).nodes.map((n: any) => n.status).sort()).toEqual(['answered', 'local'])
+    // Without --json the answer streams: each Kommune's status as it answers, then the merged hits.
+    const fedText = await runCli(['search', 'strasse', '--federated', '--data-dir', olpeDir])
+    expect(fedText.code).toBe(0)
+    expect(fedText.stdout).toMatch(/^Stadt Olpe: local, 1 hit\(s\)\nStadt Soest: answered \(\d+ ms\), 1 hit\(s\)\nStadt Soest\s+strassenschaeden-soest\s+Straßenschäden Soest\n/)
     const q = await runCli(['query', '--where', 'art=Schlagloch', '--bbox', '8,51.5,8.2,51.6', '--data-dir', olpeDir])
     expect(q.code).toBe(0)
     expect(q.stdout).toMatch(/Stadt Soest\s+strassenschaeden-soest\/schaeden-csv\s+\{"id":"1".*"art":"Schlagloch"\}/)
+    // Each Kommune's line as it answers (Olpe's own files and Soest's in either order), then the matches.
+    expect(q.stdout.split('\n').slice(0, 2).sort()).toEqual([expect.stringMatching(/^Stadt Olpe: local, 0 hit\(s\)$/), expect.stringMatching(/^Stadt Soest: answered \(\d+ ms\), 1 hit\(s\)$/)])
     const out = join(dir, 'heruntergeladen.csv')
     const fetched = await runCli(['fetch', 'strassenschaeden-soest', '-o', out, '--data-dir', olpeDir])
     expect(fetched.stderr).toBe('')

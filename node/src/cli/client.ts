@@ -55,6 +55,26 @@ export class NodeClient {
     return res
   }
 
+  /** Asks for a stream of JSON lines and yields each as it arrives; an error line is thrown. */
+  async * lines (path: string, init: RequestInit & { admin?: boolean } = {}): AsyncGenerator<any> {
+    const headers = { ...init.headers as Record<string, string>, accept: 'application/x-ndjson' }
+    const res = await this.raw(path, { ...init, headers })
+    const decoder = new TextDecoder()
+    let buffer = ''
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true })
+      let nl: number
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl).trim()
+        buffer = buffer.slice(nl + 1)
+        if (line === '') continue
+        const msg = JSON.parse(line)
+        if (msg.type === 'error') throw new CliError(`${msg.error.code}: ${msg.error.message}`)
+        yield msg
+      }
+    }
+  }
+
   async request (path: string, init: RequestInit & { admin?: boolean } = {}): Promise<any> {
     const res = await this.raw(path, init)
     const text = await res.text()

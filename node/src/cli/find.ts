@@ -22,17 +22,32 @@ export async function searchCommand (client: NodeClient, text: string, o: Search
   if (o.bbox !== undefined) params.set('bbox', o.bbox)
   if (o.limit !== undefined) params.set('limit', o.limit)
   if (o.federated === true) params.set('scope', 'federated')
-  const r = await client.request(`/api/v1/search?${params}`)
-  if (o.json === true) { console.log(JSON.stringify(r, null, 2)); return }
-  if (r.nodes !== undefined) {
-    console.log(r.nodes.map((n: any) => `${n.kommune ?? n.peerId.slice(-8)}: ${n.status}${n.status === 'answered' ? ` (${n.latencyMs} ms)` : ''}`).join(' · '))
-  } else {
-    console.log(`${r.total} hit(s)`)
-  }
+  if (o.json === true) { console.log(JSON.stringify(await client.request(`/api/v1/search?${params}`), null, 2)); return }
+  const r = o.federated === true ? await followNodes(client, `/api/v1/search?${params}`) : await client.request(`/api/v1/search?${params}`)
+  if (o.federated !== true) console.log(`${r.total} hit(s)`)
   for (const hit of r.items) {
     console.log(`${hit.provenance.kommune ?? hit.provenance.publisher}  ${hit.dataset.id}  ${hit.dataset.title}`)
     console.log(`    swf-node fetch ${hit.provenance.publisher}/${hit.dataset.id}`)
   }
+}
+
+/**
+ * Reads a federated answer as it streams: prints each node's status the
+ * moment it answers (a slow Kommune does not hide the others), returns the
+ * merged result.
+ */
+async function followNodes (client: NodeClient, path: string): Promise<any> {
+  let result: any
+  for await (const msg of client.lines(path)) {
+    if (msg.type === 'node') {
+      const n = msg.node
+      console.log(`${n.kommune ?? n.peerId.slice(-8)}: ${n.status}${n.status === 'answered' ? ` (${n.latencyMs} ms)` : ''}, ${n.hits} hit(s)${n.error === undefined ? '' : ` — ${n.error}`}`)
+    } else if (msg.type === 'result') {
+      result = msg
+    }
+  }
+  if (result === undefined) throw new CliError('the node ended its answer without a result')
+  return result
 }
 
 export interface QueryCliOptions {
@@ -51,9 +66,8 @@ export async function queryCommand (client: NodeClient, o: QueryCliOptions): Pro
   if (o.dataset !== undefined) params.set('datasetId', o.dataset)
   if (o.theme !== undefined) params.set('theme', o.theme)
   if (o.limit !== undefined) params.set('limit', o.limit)
-  const r = await client.request(`/api/v1/query?${params}`)
-  if (o.json === true) { console.log(JSON.stringify(r, null, 2)); return }
-  console.log(r.nodes.map((n: any) => `${n.kommune ?? n.peerId.slice(-8)}: ${n.status} (${n.hits})`).join(' · '))
+  if (o.json === true) { console.log(JSON.stringify(await client.request(`/api/v1/query?${params}`), null, 2)); return }
+  const r = await followNodes(client, `/api/v1/query?${params}`)
   for (const m of r.matches) {
     const what = m.row !== undefined ? JSON.stringify(m.row) : JSON.stringify(m.feature.properties ?? {})
     console.log(`${m.origin.kommune ?? m.origin.publisher}  ${m.origin.datasetId}/${m.origin.distributionId}  ${what}`)

@@ -23,33 +23,22 @@ export async function importCatalog (client: NodeClient, src: string, prune: boo
     params.set('source', basename(src))
     init = { headers: { 'content-type': TYPES[src.split('.').pop()?.toLowerCase() ?? ''] ?? 'text/turtle' }, body: await readFile(src, 'utf8') }
   }
-  const res = await client.raw(`/api/v1/import?${params}`, { ...init, method: 'POST', admin: true, headers: { ...init.headers as Record<string, string>, accept: 'application/x-ndjson' } })
   const bar = quiet ? undefined : new cliProgress.SingleBar({ stream: process.stderr, format: 'Import {bar} Seite {page} · {value} Datensätze gelesen', barsize: 20 }, cliProgress.Presets.shades_classic)
   bar?.start(1, 0, { page: 0 })
   let report: any
   let records = 0
-  const decoder = new TextDecoder()
-  let buffer = ''
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true })
-      let nl: number
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).trim()
-        buffer = buffer.slice(nl + 1)
-        if (line === '') continue
-        const msg = JSON.parse(line)
-        if (msg.type === 'page') {
-          records += msg.records
-          bar?.setTotal(records + 1)
-          bar?.update(records, { page: msg.page })
-        } else if (msg.type === 'report') {
-          report = msg
-        } else if (msg.type === 'error') {
-          throw new CliError(`import failed: ${msg.error.message}`)
-        }
+    for await (const msg of client.lines(`/api/v1/import?${params}`, { ...init, method: 'POST', admin: true })) {
+      if (msg.type === 'page') {
+        records += msg.records
+        bar?.setTotal(records + 1)
+        bar?.update(records, { page: msg.page })
+      } else if (msg.type === 'report') {
+        report = msg
       }
     }
+  } catch (err) {
+    throw err instanceof CliError ? new CliError(`import failed: ${err.message}`) : err
   } finally {
     bar?.stop()
   }

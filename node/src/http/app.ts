@@ -77,7 +77,7 @@ export function createApp (deps: AppDeps): Hono {
   app.route('/api/v1', nodeInfoRoutes(deps))
   app.route('/api/v1/datasets', datasetRoutes({ ...deps, admin }))
   app.route('/api/v1/files', fileRoutes(deps))
-  app.route('/api/v1', importRoutes({ importer: new ImportService(deps.db, deps.catalog), admin }))
+  app.route('/api/v1', importRoutes({ importer: new ImportService(deps.db, deps.catalog), admin, log: deps.log }))
   app.route('/api/v1', regionRoutes(deps))
   app.route('/api/v1', searchRoutes(deps))
   app.route('/api/v1', dataRoutes({ ...deps, peerId: deps.info.peerId }))

@@ -48,12 +48,18 @@ function classify (err: Error): ApiError | undefined {
   return undefined
 }
 
+/** What the client is told of an error; our own faults are logged and told without internals. */
+export function toApiError (err: Error, log: Logger, where: Record<string, unknown>): ApiError {
+  const api = classify(err)
+  if (api !== undefined) return api
+  log.error({ err, ...where }, 'unhandled error in request')
+  return new ApiError(500, 'internal_error', 'internal error; see the node log')
+}
+
 export function onError (log: Logger) {
   return (err: Error, c: Context): Response => {
-    const api = classify(err)
-    if (api !== undefined) return errorResponse(c, api.status, api.code, api.message, api.field)
-    log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error in request')
-    return errorResponse(c, 500, 'internal_error', 'internal error; see the node log')
+    const api = toApiError(err, log, { method: c.req.method, path: c.req.path })
+    return errorResponse(c, api.status, api.code, api.message, api.field)
   }
 }
 

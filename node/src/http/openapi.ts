@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { dataQuerySchema, datasetMetadataSchema, searchQuerySchema } from '../../../protocol/src/index.js'
+import { NDJSON } from './ndjson.js'
 import { pageQuerySchema } from './request.js'
 import { uploadQuerySchema } from './routes/datasets.js'
 import { rdfCatalogQuerySchema } from './routes/dcat.js'
@@ -21,7 +22,8 @@ interface Op {
   query?: z.ZodObject
   body?: { schema?: z.ZodType, mediaTypes: string[] }
   responses?: Record<string, string>
-  produces?: string
+  /** Media types of the 200 answer (default JSON); several where the client chooses by Accept. */
+  produces?: string | string[]
 }
 
 const errorSchema: Schema = {
@@ -29,6 +31,8 @@ const errorSchema: Schema = {
   required: ['error'],
   properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } }
 }
+
+const WITH_STREAM = ['application/json', NDJSON]
 
 const OPS: Record<string, Record<string, Op>> = {
   '/health': { get: { summary: 'Liveness', tag: 'Betrieb' } },
@@ -58,9 +62,9 @@ const OPS: Record<string, Record<string, Op>> = {
   '/api/v1/catalog': { get: { summary: 'The regional catalog held by this node', tag: 'Region', query: catalogQuerySchema } },
   '/api/v1/catalog/{publisher}/{id}': { get: { summary: 'One dataset of the regional catalog', tag: 'Region' } },
   '/api/v1/catalog/{publisher}/{id}/distributions/{distId}/file': { get: { summary: 'Download any file of the region through this node (sha256-verified)', tag: 'Daten', produces: 'application/octet-stream', responses: { 502: 'A peer served wrong bytes', 503: 'No node holding it is reachable' } } },
-  '/api/v1/search': { get: { summary: 'Catalog search; scope=federated asks every node', tag: 'Suche', query: searchQuerySchema.extend(federationQuerySchema.shape) } },
-  '/api/v1/query': { get: { summary: 'Federated data query over CSV and GeoJSON (where=field=value | field~value, repeatable)', tag: 'Daten', query: z.object({ bbox: z.string().optional(), where: z.array(z.string()).optional(), datasetId: z.string().optional(), theme: z.string().optional(), keyword: z.string().optional(), limit: z.number().optional(), timeoutMs: z.number().optional() }) } },
-  '/api/v1/import': { post: { summary: 'Import a DCAT-AP.de catalog: JSON {url} or RDF in the body', tag: 'Eigene Datensätze', admin: true, query: importQuerySchema, body: { mediaTypes: ['application/json', 'text/turtle', 'application/rdf+xml', 'application/ld+json'] } } },
+  '/api/v1/search': { get: { summary: 'Catalog search; scope=federated asks every node (Accept: application/x-ndjson streams a line per node)', tag: 'Suche', produces: WITH_STREAM, query: searchQuerySchema.extend(federationQuerySchema.shape) } },
+  '/api/v1/query': { get: { summary: 'Federated data query over CSV and GeoJSON (where=field=value | field~value, repeatable; Accept: application/x-ndjson streams a line per node)', tag: 'Daten', produces: WITH_STREAM, query: z.object({ bbox: z.string().optional(), where: z.array(z.string()).optional(), datasetId: z.string().optional(), theme: z.string().optional(), keyword: z.string().optional(), limit: z.number().optional(), timeoutMs: z.number().optional() }) } },
+  '/api/v1/import': { post: { summary: 'Import a DCAT-AP.de catalog: JSON {url} or RDF in the body (Accept: application/x-ndjson streams progress per page)', tag: 'Eigene Datensätze', admin: true, produces: WITH_STREAM, query: importQuerySchema, body: { mediaTypes: ['application/json', 'text/turtle', 'application/rdf+xml', 'application/ld+json'] } } },
   '/catalog.ttl': { get: { summary: 'DCAT-AP.de catalog, Turtle (scope=region for everything held)', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'text/turtle' } },
   '/catalog.rdf': { get: { summary: 'DCAT-AP.de catalog, RDF/XML', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/rdf+xml' } },
   '/catalog.jsonld': { get: { summary: 'DCAT-AP.de catalog, JSON-LD', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/ld+json' } },
@@ -96,7 +100,7 @@ export function openApiDocument (): Schema {
         parameters: [...pathParams, ...queryParams],
         ...(op.body === undefined ? {} : { requestBody: { required: true, content: Object.fromEntries(op.body.mediaTypes.map(mt => [mt, op.body!.schema !== undefined && mt === 'application/json' ? { schema: json(op.body!.schema) } : {}])) } }),
         responses: {
-          200: { description: 'OK', content: { [op.produces ?? 'application/json']: {} } },
+          200: { description: 'OK', content: Object.fromEntries([op.produces ?? 'application/json'].flat().map(mt => [mt, {}])) },
           ...Object.fromEntries(Object.entries(op.responses ?? {}).map(([code, d]) => [code, { description: d, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }])),
           '4XX': { description: 'Client error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
         }

@@ -15,10 +15,12 @@ export interface NodeAnswer<T> {
   error?: string
 }
 
-export interface FanOutOptions {
+export interface FanOutOptions<T> {
   /** One deadline for the whole fan-out: a node that has not answered by then is `timeout`. */
   deadlineMs: number
   concurrency: number
+  /** Called with each peer's answer as soon as it is in (for streaming); awaited. */
+  onAnswer?: (answer: NodeAnswer<T>) => void | Promise<void>
 }
 
 type DialTarget = Parameters<Host['dialProtocol']>[0]
@@ -34,7 +36,7 @@ export async function fanOut<T> (
   protocol: string,
   request: Uint8Array,
   decode: (frame: Uint8Array) => T,
-  opts: FanOutOptions
+  opts: FanOutOptions<T>
 ): Promise<Array<NodeAnswer<T>>> {
   const deadline = AbortSignal.timeout(opts.deadlineMs)
   const started = performance.now()
@@ -64,7 +66,11 @@ export async function fanOut<T> (
     }
   }
   const worker = async (): Promise<void> => {
-    while (next < targets.length) await ask(next++)
+    while (next < targets.length) {
+      const i = next++
+      await ask(i)
+      await opts.onAnswer?.(answers[i]!)
+    }
   }
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, targets.length) }, worker))
   return answers

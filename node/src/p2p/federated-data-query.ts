@@ -5,7 +5,7 @@ import {
 } from '../../../protocol/src/index.js'
 import type { DataQueryService } from '../services/data-query.js'
 import { fanOut, serveRequestResponse } from './fan-out.js'
-import { DEFAULT_FEDERATED_DEADLINE_MS, type NodeStatus } from './federated-search.js'
+import { DEFAULT_FEDERATED_DEADLINE_MS, type NodeStatus, type OnNodeAnswer } from './federated-search.js'
 import type { Network } from './network.js'
 
 export interface Origin {
@@ -15,8 +15,10 @@ export interface Origin {
   distributionId: string
 }
 
+export type OriginMatch = Omit<DataMatch, 'datasetId' | 'distributionId'> & { origin: Origin }
+
 export interface FederatedDataResult {
-  matches: Array<Omit<DataMatch, 'datasetId' | 'distributionId'> & { origin: Origin }>
+  matches: OriginMatch[]
   truncated: boolean
   nodes: NodeStatus[]
 }
@@ -41,29 +43,43 @@ export class FederatedDataQuery {
     }, this.log, { maxInboundStreams: 4, guard: this.network.guard })
   }
 
-  async query (query: DataQuery, deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS): Promise<FederatedDataResult> {
+  /** `onNode` sees each node's status and matches as soon as that node has answered. */
+  async query (query: DataQuery, deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS, onNode?: OnNodeAnswer<OriginMatch>): Promise<FederatedDataResult> {
     const self = this.network.peerId
     const t0 = performance.now()
-    const [local, answers] = await Promise.all([
-      this.local.run(query),
+    const answered: Array<{ node: NodeStatus, matches: OriginMatch[] }> = []
+    let truncated = false
+    const add = (node: Omit<NodeStatus, 'hits'>, got: DataMatch[], cut: boolean): void => {
+      const matches = withOrigin(node, got)
+      const status = { ...node, hits: got.length }
+      answered.push({ node: status, matches })
+      truncated ||= cut
+      onNode?.(status, matches)
+    }
+    await Promise.all([
+      this.local.run(query).then(local => {
+        add({ peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0) }, local.matches, local.truncated)
+      }),
       fanOut(this.network.host, this.network.remoteTargets(), DATA_QUERY_PROTOCOL, encodeDataQueryRequest({ type: 'data-query', query }),
-        decodeDataQueryResponse, { deadlineMs, concurrency: 32 })
+        decodeDataQueryResponse, {
+          deadlineMs,
+          concurrency: 32,
+          onAnswer: a => {
+            add({ peerId: a.peerId, kommune: this.network.kommuneOf(a.peerId), status: a.status, latencyMs: a.latencyMs, ...(a.error === undefined ? {} : { error: a.error }) },
+              a.result?.matches ?? [], a.result?.truncated ?? false)
+          }
+        })
     ])
-    const withOrigin = (peer: string, m: DataMatch): FederatedDataResult['matches'][number] => {
-      const { datasetId, distributionId, ...rest } = m
-      return { ...rest, origin: { publisher: peer, kommune: this.network.kommuneOf(peer), datasetId, distributionId } }
-    }
-    const matches = local.matches.map(m => withOrigin(self, m))
-    let truncated = local.truncated
-    const nodes: NodeStatus[] = [{ peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0), hits: local.matches.length }]
-    for (const a of answers) {
-      const got = a.result?.matches ?? []
-      matches.push(...got.map(m => withOrigin(a.peerId, m)))
-      truncated ||= a.result?.truncated ?? false
-      nodes.push({ peerId: a.peerId, kommune: this.network.kommuneOf(a.peerId), status: a.status, latencyMs: a.latencyMs, hits: got.length, ...(a.error === undefined ? {} : { error: a.error }) })
-    }
-    return { matches, truncated, nodes }
+    // The merged answer lists this node first, then the others in the order they answered.
+    answered.sort((a, b) => Number(b.node.status === 'local') - Number(a.node.status === 'local'))
+    return { matches: answered.flatMap(a => a.matches), truncated, nodes: answered.map(a => a.node) }
   }
+}
+
+/** One node's matches, each annotated with where it comes from. */
+export function withOrigin (node: Pick<NodeStatus, 'peerId' | 'kommune'>, matches: DataMatch[]): OriginMatch[] {
+  return matches.map(({ datasetId, distributionId, ...rest }) =>
+    ({ ...rest, origin: { publisher: node.peerId, kommune: node.kommune, datasetId, distributionId } }))
 }
 
 /** Drops matches from the end until the answer fits one frame. */

@@ -18,9 +18,14 @@ export interface NodeStatus {
   error?: string
 }
 
+/** One node's answer, streamed as it arrives (before merging and deduplication). */
+export type OnNodeAnswer<T> = (node: NodeStatus, items: T[]) => void
+
+export type FederatedHit = SearchHit & { foundAt: string[] }
+
 export interface FederatedSearchResult {
   scope: 'federated'
-  items: Array<SearchHit & { foundAt: string[] }>
+  items: FederatedHit[]
   total: number
   nodes: NodeStatus[]
 }
@@ -44,31 +49,43 @@ export class FederatedSearch {
     }, this.log, { maxInboundStreams: 8, guard: this.network.guard })
   }
 
-  async query (query: SearchQuery, deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS): Promise<FederatedSearchResult> {
+  /**
+   * `onNode` sees each node's status and its verified hits as soon as that
+   * node has answered (local first), before the merged result is complete.
+   */
+  async query (query: SearchQuery, deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS, onNode?: OnNodeAnswer<SearchHit>): Promise<FederatedSearchResult> {
     const t0 = performance.now()
     const local = this.search.search({ ...query, cursor: undefined }, false)
-    const self = this.network.peerId
-    const merged = new Map<string, SearchHit & { foundAt: string[] }>()
-    for (const hit of local.items) merged.set(hit.provenance.entryHash, { ...hit, foundAt: [self] })
-    const nodes: NodeStatus[] = [{ peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0), hits: local.items.length }]
-
-    const answers = await fanOut(this.network.host, this.network.remoteTargets(), SEARCH_PROTOCOL,
-      encodeSearchRequest({ type: 'search', query: { ...query, cursor: undefined } as never }), decodeSearchResponse,
-      { deadlineMs, concurrency: 32 })
-    for (const a of answers) {
-      let valid = 0
-      for (const raw of a.result?.hits ?? []) {
-        const hit = await this.#verify(raw.jws, raw.score)
-        if (hit === undefined) continue
-        valid++
+    const merged = new Map<string, FederatedHit>()
+    const nodes: NodeStatus[] = []
+    const add = (node: Omit<NodeStatus, 'hits'>, hits: SearchHit[]): void => {
+      for (const hit of hits) {
         const seen = merged.get(hit.provenance.entryHash)
-        if (seen !== undefined) seen.foundAt.push(a.peerId)
-        else merged.set(hit.provenance.entryHash, { ...hit, foundAt: [a.peerId] })
+        if (seen !== undefined) seen.foundAt.push(node.peerId)
+        else merged.set(hit.provenance.entryHash, { ...hit, foundAt: [node.peerId] })
       }
-      nodes.push({ peerId: a.peerId, kommune: this.network.kommuneOf(a.peerId), status: a.status, latencyMs: a.latencyMs, hits: valid, ...(a.error === undefined ? {} : { error: a.error }) })
+      const status = { ...node, hits: hits.length }
+      nodes.push(status)
+      onNode?.(status, hits)
     }
+    const self = this.network.peerId
+    add({ peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0) }, local.items)
+
+    await fanOut(this.network.host, this.network.remoteTargets(), SEARCH_PROTOCOL,
+      encodeSearchRequest({ type: 'search', query: { ...query, cursor: undefined } as never }), decodeSearchResponse, {
+        deadlineMs,
+        concurrency: 32,
+        onAnswer: async a => {
+          const hits: SearchHit[] = []
+          for (const raw of a.result?.hits ?? []) {
+            const hit = await this.#verify(raw.jws, raw.score)
+            if (hit !== undefined) hits.push(hit)
+          }
+          add({ peerId: a.peerId, kommune: this.network.kommuneOf(a.peerId), status: a.status, latencyMs: a.latencyMs, ...(a.error === undefined ? {} : { error: a.error }) }, hits)
+        }
+      })
     // Several nodes may hold different versions of one dataset: the newest signed entry wins.
-    const newest = new Map<string, SearchHit & { foundAt: string[] }>()
+    const newest = new Map<string, FederatedHit>()
     for (const hit of merged.values()) {
       const key = `${hit.provenance.publisher}/${hit.dataset.id}`
       const other = newest.get(key)

@@ -1,13 +1,16 @@
 import { Hono } from 'hono'
+import type { Logger } from 'pino'
 import { dataQuerySchema, peerIdSchema } from '../../../../protocol/src/index.js'
 import type { BlobStore } from '../../blob-store.js'
 import { ValidationError } from '../../errors.js'
 import { fileNameOf } from '../../file-names.js'
 import type { DataAccess } from '../../p2p/data-access.js'
-import type { FederatedDataQuery } from '../../p2p/federated-data-query.js'
+import { withOrigin, type FederatedDataQuery } from '../../p2p/federated-data-query.js'
+import type { NodeStatus } from '../../p2p/federated-search.js'
 import type { DataQueryService } from '../../services/data-query.js'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'
 import { fileResponse } from '../file-response.js'
+import { ndjsonResponse, wantsNdjson } from '../ndjson.js'
 import { readQuery } from '../request.js'
 import { parseBbox } from '../search-params.js'
 import { federationQuerySchema } from './search.js'
@@ -19,6 +22,7 @@ export interface DataRouteDeps {
   federatedData?: FederatedDataQuery
   access?: DataAccess
   peerId: string
+  log: Logger
 }
 
 /**
@@ -32,8 +36,12 @@ function parseWhere (values: string[]): Array<{ field: string, op: 'eq' | 'conta
   })
 }
 
-/** Data itself: federated data queries and downloads of any file of the region through this node. */
-export function dataRoutes ({ blobs, regional, dataQuery, federatedData, access, peerId }: DataRouteDeps): Hono {
+/**
+ * Data itself: federated data queries (with `Accept: application/x-ndjson`
+ * one line per node as it answers) and downloads of any file of the region
+ * through this node.
+ */
+export function dataRoutes ({ blobs, regional, dataQuery, federatedData, access, peerId, log }: DataRouteDeps): Hono {
   const app = new Hono()
 
   app.get('/query', async c => {
@@ -49,14 +57,23 @@ export function dataRoutes ({ blobs, regional, dataQuery, federatedData, access,
     if (limit !== undefined) raw.limit = /^\d+$/.test(limit) ? Number(limit) : limit
     const parsed = dataQuerySchema.safeParse(raw)
     if (!parsed.success) throw ValidationError.fromZod(parsed.error)
-    if (federatedData !== undefined) return c.json(await federatedData.query(parsed.data, timeoutMs))
-    const local = await dataQuery.run(parsed.data)
-    return c.json({
-      matches: local.matches.map(({ datasetId, distributionId, ...m }) => ({ ...m, origin: { publisher: peerId, kommune: regional.kommuneOf(peerId), datasetId, distributionId } })),
-      truncated: local.truncated,
-      nodes: [{ peerId, kommune: regional.kommuneOf(peerId), status: 'local', latencyMs: 0, hits: local.matches.length }]
+    const run = federatedData?.query.bind(federatedData) ?? queryAlone
+    if (!wantsNdjson(c)) return c.json(await run(parsed.data, timeoutMs))
+    return ndjsonResponse(c, log, async line => {
+      const result = await run(parsed.data, timeoutMs, (node, matches) => { line({ type: 'node', node, matches }) })
+      line({ type: 'result', ...result })
     })
   })
+
+  /** Without a region: the same answer, from this node's files only. */
+  const queryAlone: FederatedDataQuery['query'] = async (query, _deadlineMs, onNode) => {
+    const local = await dataQuery.run(query)
+    const kommune = regional.kommuneOf(peerId)
+    const node: NodeStatus = { peerId, kommune, status: 'local', latencyMs: 0, hits: local.matches.length }
+    const matches = withOrigin(node, local.matches)
+    onNode?.(node, matches)
+    return { matches, truncated: local.truncated, nodes: [node] }
+  }
 
   app.get('/catalog/:publisher/:id/distributions/:distId/file', async c => {
     const publisher = peerIdSchema.safeParse(c.req.param('publisher'))

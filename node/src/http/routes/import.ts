@@ -1,9 +1,10 @@
 import { Hono, type MiddlewareHandler } from 'hono'
+import type { Logger } from 'pino'
 import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
-import { stream } from 'hono/streaming'
 import { MAX_IMPORT_BYTES, type ImportInput, type ImportService } from '../../services/import-service.js'
 import { ApiError, errorResponse } from '../errors.js'
+import { ndjsonResponse, wantsNdjson } from '../ndjson.js'
 import { readQuery } from '../request.js'
 
 export const importQuerySchema = z.object({
@@ -13,7 +14,7 @@ export const importQuerySchema = z.object({
 })
 
 /** POST /api/v1/import (admin): a DCAT-AP.de catalog as JSON {url}, or as RDF in the body. */
-export function importRoutes ({ importer, admin }: { importer: ImportService, admin: MiddlewareHandler }): Hono {
+export function importRoutes ({ importer, admin, log }: { importer: ImportService, admin: MiddlewareHandler, log: Logger }): Hono {
   return new Hono().post('/import', admin, bodyLimit({
     maxSize: MAX_IMPORT_BYTES,
     onError: c => errorResponse(c, 413, 'payload_too_large', `import over ${MAX_IMPORT_BYTES} bytes`)
@@ -31,16 +32,11 @@ export function importRoutes ({ importer, admin }: { importer: ImportService, ad
       if (text.trim() === '') throw new ApiError(400, 'validation_failed', 'send RDF (Turtle, RDF/XML or JSON-LD) or {"url": …}', 'body')
       input = { text, mediaType: type, name: q.source ?? 'upload' }
     }
-    if (!(c.req.header('accept') ?? '').includes('application/x-ndjson')) return c.json(await importer.import(input, { prune }))
+    if (!wantsNdjson(c)) return c.json(await importer.import(input, { prune }))
     // Progress for long imports: one line per page, then the report (or the error).
-    c.header('Content-Type', 'application/x-ndjson')
-    return stream(c, async out => {
-      try {
-        const report = await importer.import(input, { prune, onPage: (page, records) => { void out.writeln(JSON.stringify({ type: 'page', page, records })) } })
-        await out.writeln(JSON.stringify({ type: 'report', ...report }))
-      } catch (err) {
-        await out.writeln(JSON.stringify({ type: 'error', error: { code: err instanceof Error ? err.name : 'error', message: (err as Error).message } }))
-      }
+    return ndjsonResponse(c, log, async line => {
+      const report = await importer.import(input, { prune, onPage: (page, records) => { line({ type: 'page', page, records }) } })
+      line({ type: 'report', ...report })
     })
   })
 }
