@@ -51,7 +51,17 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     expect(body).toContain('Stadt Soest')
     expect(body).toContain('(online)')
     expect(await page.locator('svg.karte rect').count()).toBe(1)
+    const href = await page.locator('a:has-text("Herunterladen")').getAttribute('href')
+    expect(href).toBe(`/api/v1/catalog/${soest.node.peerId}/strassenschaeden/distributions/schaeden-csv/file`)
+    // A download that never starts says what the node answers for the same URL.
+    const nodeSays = async (): Promise<string> => {
+      const res = await fetch(`${olpe.node.url}${href}`, { signal: AbortSignal.timeout(10_000) }).catch((err: Error) => err)
+      return res instanceof Error ? `node: ${res.message}` : `node: ${res.status} ${(await res.text()).slice(0, 300)}`
+    }
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Herunterladen')])
+      .catch(async (err: Error) => { throw new Error(`${err.message}\n${await nodeSays()}`) })
+    const failure = await download.failure()
+    if (failure !== null) throw new Error(`download failed: ${failure}\n${await nodeSays()}`)
     expect(download.suggestedFilename()).toBe('schaeden-csv.csv')
     expect(readFileSync((await download.path())!, 'utf8')).toBe(csv)
   })

@@ -82,13 +82,13 @@ export class CatalogSync {
     this.#progress.set(from, progress)
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
-      await lp.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector() }))
+      await lp.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector() }), { signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })
       for (;;) {
         const page = decodeSyncPage((await lp.read({ signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })).subarray())
         if (page.remaining !== undefined) progress.expected = page.remaining
         // Ask for the next page before checking this one, so the responder reads
         // and sends while this node verifies: at most one page waits unread.
-        if (!page.done) await lp.write(encodeSyncMessage({ type: 'sync-next' }))
+        if (!page.done) await lp.write(encodeSyncMessage({ type: 'sync-next' }), { signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })
         const r = await this.acceptor.accept(page.entries, `sync:${from}`)
         result.received += page.entries.length
         progress.received = result.received
@@ -128,7 +128,7 @@ export class CatalogSync {
     const flush = async (done: boolean): Promise<void> => {
       const msg: SyncPage = { type: 'sync-page', entries: page, done, ...(remaining === undefined ? {} : { remaining }) }
       remaining = undefined // announced on the first page only
-      await lp.write(encodeSyncMessage(msg))
+      await lp.write(encodeSyncMessage(msg), { signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })
       page = []
       bytes = 0
       // Back-pressure: wait until the asker has stored this page.

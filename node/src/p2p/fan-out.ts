@@ -99,7 +99,7 @@ export async function serveRequestResponse (
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
       const request = await lp.read({ signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })
-      await lp.write(await handle(request.subarray()))
+      await lp.write(await handle(request.subarray()), { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })
       await closeStream(stream)
     } catch (err) {
       if (err instanceof CodecError) opts.guard.strike(peer, 'undecodable frame')

@@ -41,11 +41,12 @@ export class FileFetch {
         const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
         const { sha256 } = decodeFetchRequest((await lp.read({ signal: AbortSignal.timeout(TIMEOUT_MS) })).subarray())
         if (!await this.blobs.has(sha256)) {
-          await lp.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
+          await lp.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }), { signal: AbortSignal.timeout(TIMEOUT_MS) })
         } else {
-          await lp.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
+          await lp.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }), { signal: AbortSignal.timeout(TIMEOUT_MS) })
           for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
-            await lp.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
+            // Waits for drain (back-pressure from the fetching node), but not for a reader that stopped.
+            await lp.write(chunk as Buffer, { signal: AbortSignal.timeout(TIMEOUT_MS) })
           }
         }
         await closeStream(stream)
@@ -65,7 +66,7 @@ export class FileFetch {
     const stream = await this.host.dialProtocol(peer, FETCH_PROTOCOL, { signal: AbortSignal.timeout(TIMEOUT_MS) })
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-      await lp.write(encodeFetchRequest({ type: 'fetch', sha256 }))
+      await lp.write(encodeFetchRequest({ type: 'fetch', sha256 }), { signal: AbortSignal.timeout(TIMEOUT_MS) })
       const header = decodeFetchHeader((await lp.read({ signal: AbortSignal.timeout(TIMEOUT_MS) })).subarray())
       if (header.status !== 'ok') throw new FileNotHeldError(`${peer.toString()} does not hold ${sha256}`)
       let received = 0
