@@ -100,6 +100,10 @@ describe('DCAT-AP.de import', () => {
       { type: 'page', page: 1, records: 3 }, { type: 'page', page: 2, records: 3 }, { type: 'page', page: 3, records: 3 },
       expect.objectContaining({ type: 'report', pages: 3, created: 0, unchanged: 9 })
     ])
+    // A failure after the stream began ends it with an error line carrying the API's code.
+    const gone = await t.api('/api/v1/import', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' }, body: JSON.stringify({ url: `${baseUrl}/gibt-es-nicht.ttl` }) })
+    expect(gone.status).toBe(200)
+    expect((await gone.text()).trim().split('\n').map(l => JSON.parse(l)).at(-1)).toEqual({ type: 'error', error: { code: 'import_source_unreadable', message: expect.any(String), field: 'url' } })
   })
 
   it('round-trips another node\'s RDF/XML and JSON-LD exports', async () => {
