@@ -25,8 +25,10 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     soest = await region.addNode('Stadt Soest', '05974040')
     olpe = await region.addNode('Stadt Olpe', '05966024')
     await region.publish(soest, sampleDataset({ id: 'strassenschaeden', title: 'Straßenschäden Soest', description: 'Schlaglöcher und Risse aus der Befahrung 2026.', spatial: { bbox: [8.05, 51.54, 8.17, 51.6] } }))
-    await fetch(`${soest.node.url}/api/v1/datasets/strassenschaeden/distributions/schaeden-csv?title=Schadstellen`, { method: 'PUT', headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'text/csv' }, body: csv })
-    await waitFor(() => region.datasetIds(olpe).includes('strassenschaeden'), 'sync to Olpe')
+    const upload = await fetch(`${soest.node.url}/api/v1/datasets/strassenschaeden/distributions/schaeden-csv?title=Schadstellen`, { method: 'PUT', headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'text/csv' }, body: csv })
+    expect(upload.status).toBe(201)
+    // Both entries (the dataset, then its file): with only the first, the page has no download link.
+    await waitFor(() => region.contentHash(olpe).hash === region.contentHash(soest).hash, 'Soest\'s dataset and its file at Olpe')
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
     page = await browser.newPage({ acceptDownloads: true, locale: 'de-DE' })
     page.setDefaultTimeout(120_000)
