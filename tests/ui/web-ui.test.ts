@@ -53,6 +53,7 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     expect(body).toContain('Stadt Soest')
     expect(body).toContain('(online)')
     expect(await page.locator('svg.karte rect').count()).toBe(1)
+    expect(await page.locator('a:has-text("Herunterladen")').count(), 'download link on the dataset page').toBe(1)
     const href = await page.locator('a:has-text("Herunterladen")').getAttribute('href')
     expect(href).toBe(`/api/v1/catalog/${soest.node.peerId}/strassenschaeden/distributions/schaeden-csv/file`)
     // A download that never starts says what the node answers for the same URL.
