@@ -1,9 +1,10 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  CATALOG_TOPIC, DATA_QUERY_PROTOCOL, FETCH_PROTOCOL, MAX_FRAME_BYTES, SEARCH_PROTOCOL, SYNC_PROTOCOL, canonicalize, encodeGossipEntry,
-  encodeSearchRequest, encodeSyncMessage
+  CATALOG_TOPIC, DATA_QUERY_PROTOCOL, FETCH_PROTOCOL, MAX_FRAME_BYTES, SEARCH_PROTOCOL, SYNC_PROTOCOL, canonicalize, decodeFetchHeader,
+  encodeFetchRequest, encodeGossipEntry, encodeSearchRequest, encodeSyncMessage
 } from '../../protocol/src/index.js'
 import { fuzzFrames } from '../helpers/fuzz.js'
 import { sampleDataset } from '../helpers/fixtures.js'
@@ -84,6 +85,33 @@ describe('hostile peers', () => {
     expect(process.memoryUsage().rss - rss0).toBeLessThan(300 * 1024 * 1024)
     expect(lenient.node.network!.guard.counters.bans).toBe(0)
   })
+
+  it('resets a file transfer whose reader stopped reading (write deadline), and keeps serving', async () => {
+    // 2 MB at Arnsberg: far more than a yamux window, so the sender must wait for Mallory.
+    const file = randomBytes(2 * 1024 * 1024)
+    const sha256 = createHash('sha256').update(file).digest('hex')
+    await region.publish(lenient, sampleDataset({ id: 'luftbild', title: 'Luftbild' }))
+    const upload = await fetch(`${lenient.node.url}/api/v1/datasets/luftbild/distributions/tif`, { method: 'PUT', headers: { authorization: `Bearer ${lenient.token}`, 'content-type': 'image/tiff' }, body: file })
+    expect(upload.status).toBe(201)
+    const stream = await mallory.node.network!.host.dialProtocol(peerIdFromString(lenient.node.peerId), FETCH_PROTOCOL, { signal: AbortSignal.timeout(5_000) })
+    const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+    await lp.write(encodeFetchRequest({ type: 'fetch', sha256 }), { signal: AbortSignal.timeout(5_000) })
+    expect(decodeFetchHeader((await lp.read({ signal: AbortSignal.timeout(5_000) })).subarray())).toMatchObject({ status: 'ok', size: file.length })
+    // Stop reading: no more window updates, so Arnsberg's writes wait for a drain that never comes.
+    stream.pause()
+    const servedStreams = (): number => lenient.node.network!.host.getConnections(peerIdFromString(mallory.node.peerId))
+      .flatMap(c => c.streams).filter(s => s.protocol === FETCH_PROTOCOL).length
+    expect(servedStreams()).toBe(1)
+    // Arnsberg gives up after its 30 s write deadline and resets the stream; nothing else ends it.
+    await waitFor(() => servedStreams() === 0 && stream.status !== 'open', 'the stalled transfer is reset by the server', 60_000, 500)
+    expect(stream.status).toBe('reset')
+    tally('stalled file transfers reset by the write deadline', 1)
+    expect(mallory.node.network!.isConnected(lenient.node.peerId)).toBe(true)
+    // …and the same file still comes, verified, to a peer that reads.
+    const res = await fetch(`${honest.node.url}/api/v1/catalog/${lenient.node.peerId}/luftbild/distributions/tif/file`)
+    expect(res.status).toBe(200)
+    expect(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex')).toBe(sha256)
+  }, 90_000)
 
   it('refuses requests over a peer\'s rate and serves it again once the bucket refills', async () => {
     const request = encodeSearchRequest({ type: 'search', query: { q: 'Haushalt', limit: 5 } })
