@@ -1,6 +1,5 @@
 import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { lpStream } from '@libp2p/utils'
 import type { Logger } from 'pino'
 import {
   decodeSyncNext, decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, MAX_SYNC_PAGE_ENTRIES, SYNC_PROTOCOL,
@@ -9,6 +8,7 @@ import {
 import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
 import { closeStream } from './close-stream.js'
+import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 import type { PeerTracker } from './peer-tracker.js'
@@ -81,14 +81,14 @@ export class CatalogSync {
     const stream = await this.host.dialProtocol(peerId, SYNC_PROTOCOL, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
     this.#progress.set(from, progress)
     try {
-      const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
-      await lp.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector() }), { signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })
+      const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
+      await io.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector() }))
       for (;;) {
-        const page = decodeSyncPage((await lp.read({ signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })).subarray())
+        const page = decodeSyncPage(await io.read())
         if (page.remaining !== undefined) progress.expected = page.remaining
         // Ask for the next page before checking this one, so the responder reads
         // and sends while this node verifies: at most one page waits unread.
-        if (!page.done) await lp.write(encodeSyncMessage({ type: 'sync-next' }), { signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })
+        if (!page.done) await io.write(encodeSyncMessage({ type: 'sync-next' }))
         const r = await this.acceptor.accept(page.entries, `sync:${from}`)
         result.received += page.entries.length
         progress.received = result.received
@@ -118,8 +118,8 @@ export class CatalogSync {
 
   async #serve (stream: Stream, remote: PeerId): Promise<void> {
     if (!this.members.isAllowed(remote.toString())) throw new Error('peer is not an active participant')
-    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
-    const request = decodeSyncRequest((await lp.read({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).subarray())
+    const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
+    const request = decodeSyncRequest(await io.read(REQUEST_TIMEOUT_MS))
     let page: string[] = []
     let bytes = 0
     // Relay only publishers that still belong (current or retired keys; never revoked ones).
@@ -128,11 +128,11 @@ export class CatalogSync {
     const flush = async (done: boolean): Promise<void> => {
       const msg: SyncPage = { type: 'sync-page', entries: page, done, ...(remaining === undefined ? {} : { remaining }) }
       remaining = undefined // announced on the first page only
-      await lp.write(encodeSyncMessage(msg), { signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })
+      await io.write(encodeSyncMessage(msg))
       page = []
       bytes = 0
       // Back-pressure: wait until the asker has stored this page.
-      if (!done) decodeSyncNext((await lp.read({ signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })).subarray())
+      if (!done) decodeSyncNext(await io.read())
     }
     for (const state of states) {
       let after = request.have[state.peerId] ?? 0

@@ -1,7 +1,7 @@
-import { lpStream } from '@libp2p/utils'
 import type { Logger } from 'pino'
 import { CodecError, MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
 import { closeStream } from './close-stream.js'
+import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 
@@ -52,10 +52,9 @@ export async function fanOut<T> (
     try {
       const stream = await host.dialProtocol(dial, protocol, { signal: deadline })
       try {
-        const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-        await lp.write(request, { signal: deadline })
-        const frame = await lp.read({ signal: deadline })
-        done('answered', { result: decode(frame.subarray()) })
+        const io = framedStream(stream, MAX_FRAME_BYTES, deadline)
+        await io.write(request)
+        done('answered', { result: decode(await io.read()) })
         await closeStream(stream)
       } catch (err) {
         stream.abort(err as Error)
@@ -97,9 +96,8 @@ export async function serveRequestResponse (
       return
     }
     try {
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-      const request = await lp.read({ signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })
-      await lp.write(await handle(request.subarray()), { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })
+      const io = framedStream(stream, MAX_FRAME_BYTES, opts.timeoutMs ?? 10_000)
+      await io.write(await handle(await io.read()))
       await closeStream(stream)
     } catch (err) {
       if (err instanceof CodecError) opts.guard.strike(peer, 'undecodable frame')

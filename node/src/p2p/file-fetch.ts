@@ -1,5 +1,4 @@
 import type { PeerId } from '@libp2p/interface'
-import { lpStream } from '@libp2p/utils'
 import type { Logger } from 'pino'
 import {
   CodecError, decodeFetchHeader, decodeFetchRequest, encodeFetchHeader, encodeFetchRequest, FETCH_CHUNK_BYTES, FETCH_PROTOCOL,
@@ -7,6 +6,7 @@ import {
 } from '../../../protocol/src/index.js'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
 import { closeStream } from './close-stream.js'
+import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 
@@ -38,15 +38,14 @@ export class FileFetch {
         return
       }
       try {
-        const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-        const { sha256 } = decodeFetchRequest((await lp.read({ signal: AbortSignal.timeout(TIMEOUT_MS) })).subarray())
+        const io = framedStream(stream, MAX_FRAME_BYTES, TIMEOUT_MS)
+        const { sha256 } = decodeFetchRequest(await io.read())
         if (!await this.blobs.has(sha256)) {
-          await lp.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }), { signal: AbortSignal.timeout(TIMEOUT_MS) })
+          await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
         } else {
-          await lp.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }), { signal: AbortSignal.timeout(TIMEOUT_MS) })
+          await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
           for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
-            // Waits for drain (back-pressure from the fetching node), but not for a reader that stopped.
-            await lp.write(chunk as Buffer, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+            await io.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
           }
         }
         await closeStream(stream)
@@ -65,17 +64,17 @@ export class FileFetch {
   async fetch (peer: PeerId, sha256: string, byteSize: number, onProgress?: (bytes: number) => void): Promise<StoredBlob> {
     const stream = await this.host.dialProtocol(peer, FETCH_PROTOCOL, { signal: AbortSignal.timeout(TIMEOUT_MS) })
     try {
-      const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
-      await lp.write(encodeFetchRequest({ type: 'fetch', sha256 }), { signal: AbortSignal.timeout(TIMEOUT_MS) })
-      const header = decodeFetchHeader((await lp.read({ signal: AbortSignal.timeout(TIMEOUT_MS) })).subarray())
+      const io = framedStream(stream, MAX_FRAME_BYTES, TIMEOUT_MS)
+      await io.write(encodeFetchRequest({ type: 'fetch', sha256 }))
+      const header = decodeFetchHeader(await io.read())
       if (header.status !== 'ok') throw new FileNotHeldError(`${peer.toString()} does not hold ${sha256}`)
       let received = 0
       async function * chunks (): AsyncIterable<Uint8Array> {
         while (received < byteSize) {
-          const frame = await lp.read({ signal: AbortSignal.timeout(TIMEOUT_MS) })
+          const frame = await io.read()
           received += frame.byteLength
           onProgress?.(received)
-          yield frame.subarray()
+          yield frame
         }
       }
       // maxBytes = the signed size: a peer sending more is cut off; the hash check catches the rest.

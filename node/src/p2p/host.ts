@@ -11,6 +11,13 @@ import { createLibp2p } from 'libp2p'
 import { CATALOG_TOPIC } from '../../../protocol/src/index.js'
 import type { NodeConfig } from '../config.js'
 
+/**
+ * Largest yamux receive window per stream. A paused stream (framed-stream.ts)
+ * can still receive one window, which must fit libp2p's 4 MiB read buffer;
+ * yamux's default of 16 MiB could overflow it.
+ */
+export const MAX_STREAM_WINDOW_BYTES = 2 * 1024 * 1024
+
 export type Host = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
 
 export interface HostOptions {
@@ -32,7 +39,7 @@ export async function createHost ({ key, p2p, isAllowed }: HostOptions): Promise
     addresses: { listen: p2p.listen, ...(p2p.announce.length > 0 ? { announce: p2p.announce } : {}) },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW_BYTES } })],
     connectionGater: {
       denyDialPeer: deny,
       denyInboundEncryptedConnection: deny,
