@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, type ReadStream } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { pipeline } from 'node:stream/promises'
 import { join } from 'node:path'
 
 // Files are stored content-addressed: blobs/ab/abcdef… by SHA-256. A file is
@@ -21,13 +22,59 @@ export interface StoredBlob {
 
 const SHA256_HEX = /^[0-9a-f]{64}$/
 
+/** What verify() found: the file matches its name, is gone, or was corrupt (and is now quarantined). */
+export type BlobCheck = 'ok' | 'missing' | 'corrupt'
+
 export class BlobStore {
   readonly #root: string
   readonly #tmp: string
+  /**
+   * Files whose bytes were hashed (written, fetched or checked) and found to
+   * match their name, with the size and mtime they had then: a file changed
+   * on disk since is hashed again before it is served.
+   */
+  readonly #verified = new Map<string, string>()
 
   constructor (root: string) {
     this.#root = root
     this.#tmp = join(root, 'tmp')
+  }
+
+  /** Where corrupt files are moved: kept for the operator to inspect, never served. */
+  get quarantineDir (): string {
+    return join(this.#root, 'quarantine')
+  }
+
+  /**
+   * Checks that a file still holds the bytes its name promises — once per
+   * change on disk, so a file is hashed at most once per process unless it
+   * changes. A corrupt file is moved to quarantine/ and reported as such:
+   * it is never served to a client or a peer.
+   */
+  async verify (sha256: string): Promise<BlobCheck> {
+    const path = this.pathOf(sha256)
+    let stamp: string
+    try {
+      const st = await stat(path)
+      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`
+    } catch {
+      return 'missing'
+    }
+    if (this.#verified.get(sha256) === stamp) return 'ok'
+    const hash = createHash('sha256')
+    try {
+      await pipeline(createReadStream(path), hash)
+    } catch {
+      return 'missing'
+    }
+    if (hash.digest('hex') === sha256) {
+      this.#verified.set(sha256, stamp)
+      return 'ok'
+    }
+    this.#verified.delete(sha256)
+    await mkdir(this.quarantineDir, { recursive: true })
+    await rename(path, join(this.quarantineDir, `${sha256}.${Date.now()}`)).catch(async () => { await rm(path, { force: true }) })
+    return 'corrupt'
   }
 
   async init (): Promise<void> {
@@ -91,6 +138,8 @@ export class BlobStore {
     await mkdir(dir, { recursive: true })
     await rename(tmpPath, this.pathOf(sha256))
     await syncDir(dir)
+    const st = await stat(this.pathOf(sha256))
+    this.#verified.set(sha256, `${st.size}:${st.mtimeMs}:${st.ino}`)
     return { sha256, byteSize }
   }
 }

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
 import { BlobHashMismatchError, UploadTooLargeError } from '../blob-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import { FileCorruptError, FileUnavailableError } from '../p2p/data-access.js'
+import { FileCorruptError, FileTooLargeError, FileUnavailableError } from '../p2p/data-access.js'
 import { RdfParseError } from '../dcat/errors.js'
 import { ImportSourceError } from '../services/import-service.js'
 
@@ -41,6 +41,7 @@ function classify (err: Error): ApiError | undefined {
   if (err instanceof RdfParseError) return new ApiError(400, 'invalid_rdf', err.message, 'body')
   if (err instanceof ImportSourceError) return new ApiError(422, 'import_source_unreadable', err.message, 'url')
   if (err instanceof FileCorruptError) return new ApiError(502, 'upstream_corrupt', err.message)
+  if (err instanceof FileTooLargeError) return new ApiError(413, 'file_too_large', err.message, 'byteSize')
   if (err instanceof FileUnavailableError) return new ApiError(503, 'unavailable', err.message)
   if (err instanceof HTTPException && err.status < 500) {
     return new ApiError(err.status as ContentfulStatusCode, err.status === 413 ? 'payload_too_large' : 'bad_request', err.message || 'bad request')

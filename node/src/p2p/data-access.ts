@@ -6,7 +6,7 @@ import { blobs } from '../db/schema.js'
 import { NotFoundError } from '../errors.js'
 import { fileNameOf } from '../file-names.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
-import type { FileFetch } from './file-fetch.js'
+import { FetchSizeMismatchError, type FileFetch } from './file-fetch.js'
 import type { Network } from './network.js'
 
 export class FileUnavailableError extends Error {
@@ -18,6 +18,14 @@ export class FileUnavailableError extends Error {
 
 export class FileCorruptError extends Error {
   override readonly name = 'FileCorruptError'
+}
+
+/** A signed distribution claims a file larger than this node accepts (`maxUploadBytes`). */
+export class FileTooLargeError extends Error {
+  override readonly name = 'FileTooLargeError'
+  constructor (readonly byteSize: number, readonly limit: number) {
+    super(`the signed entry claims ${byteSize} bytes, more than this node's limit of ${limit} bytes (maxUploadBytes); not fetched`)
+  }
 }
 
 export interface RegionalFile {
@@ -43,7 +51,9 @@ export class DataAccess {
     private readonly regional: RegionalCatalog,
     private readonly fetcher: FileFetch,
     private readonly network: Network,
-    private readonly log: Logger
+    private readonly log: Logger,
+    /** Largest file this node fetches: the same bound as its own uploads. */
+    private readonly maxBytes: number
   ) {}
 
   async resolve (publisher: string, datasetId: string, distId: string, onProgress?: (bytes: number, total: number) => void): Promise<RegionalFile> {
@@ -54,13 +64,28 @@ export class DataAccess {
       throw new NotFoundError(`distribution "${distId}" is an external link (${dist.accessURL ?? dist.downloadURL ?? 'no URL'}), not a file in the data space`)
     }
     const file = { sha256: dist.sha256, byteSize: dist.byteSize, mediaType: dist.mediaType, fileName: fileNameOf(dist) }
-    if (await this.blobStore.has(dist.sha256)) return { ...file, source: 'local' }
-    const source = await this.ensure(publisher, dist.sha256, dist.byteSize, onProgress)
+    const source = await this.verifiedLocal(publisher, dist.sha256, dist.byteSize, onProgress)
     return { ...file, source }
+  }
+
+  /**
+   * Makes sure an intact copy is held: a stored file is checked against its
+   * hash (once per change on disk); a corrupt one is quarantined, logged and
+   * fetched again from a node that holds it. Returns where the bytes came from.
+   */
+  async verifiedLocal (publisher: string, sha256: string, byteSize: number, onProgress?: (bytes: number, total: number) => void): Promise<string> {
+    const check = await this.blobStore.verify(sha256)
+    if (check === 'ok') return 'local'
+    if (check === 'corrupt') {
+      this.log.error({ sha256, quarantine: this.blobStore.quarantineDir }, 'stored file does not match its hash; quarantined, fetching it again from a holder')
+    }
+    return this.ensure(publisher, sha256, byteSize, onProgress)
   }
 
   /** Makes sure the blob is held, fetching it once even when asked concurrently. Returns the source peer. */
   async ensure (publisher: string, sha256: string, byteSize: number, onProgress?: (bytes: number, total: number) => void): Promise<string> {
+    // A claim beyond the limit is refused before a byte moves (a 5 GB claim once made nodes write 139 MB unasked).
+    if (byteSize > this.maxBytes) throw new FileTooLargeError(byteSize, this.maxBytes)
     let source = 'local'
     const running = this.#inflight.get(sha256)
     if (running !== undefined) { await running; return 'local' }
@@ -78,6 +103,7 @@ export class DataAccess {
     const connected = this.network.host.getPeers().map(p => p.toString())
     const candidates = [publisher, ...connected.filter(p => p !== publisher)].filter(p => p !== this.network.peerId)
     const tried: Array<{ peerId: string, error: string }> = []
+    let corrupt = 0
     for (const peer of candidates) {
       try {
         const stored = await this.fetcher.fetch(peerIdFromString(peer), sha256, byteSize, n => onProgress?.(n, byteSize))
@@ -85,14 +111,20 @@ export class DataAccess {
         this.log.info({ sha256, peer, bytes: stored.byteSize }, 'fetched and verified a file')
         return peer
       } catch (err) {
-        if (err instanceof BlobHashMismatchError || err instanceof UploadTooLargeError) {
-          // The peer served bytes that are not the signed file: never try to use them.
-          this.log.warn({ sha256, peer, err: err.message }, 'peer served a file that does not match the signed entry; discarded')
-          throw new FileCorruptError(`${peer} served bytes that do not match the signed sha256; nothing was stored`)
+        if (err instanceof BlobHashMismatchError || err instanceof UploadTooLargeError || err instanceof FetchSizeMismatchError) {
+          // The peer served bytes that are not the signed file: discard them, count it against the
+          // peer, and ask the next holder — one wrong answer must not cost the reader the file.
+          corrupt++
+          this.network.guard.strike(peer, 'served a file that does not match the signed entry')
+          this.log.warn({ sha256, peer, err: err.message }, 'peer served a file that does not match the signed entry; discarded, trying the next holder')
         }
         tried.push({ peerId: peer, error: (err as Error).message })
       }
     }
-    throw new FileUnavailableError(`no reachable node holds file ${sha256} (publisher offline and no mirror connected)`, tried)
+    if (corrupt > 0 && corrupt === tried.length) {
+      throw new FileCorruptError(`every node that answered (${corrupt}) served bytes that do not match the signed sha256; nothing was stored`)
+    }
+    const why = tried.length === 0 ? 'publisher offline and no mirror connected' : tried.map(t => `${t.peerId}: ${t.error}`).join('; ')
+    throw new FileUnavailableError(`no reachable node served file ${sha256} (${why})`, tried)
   }
 }

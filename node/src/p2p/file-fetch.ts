@@ -14,13 +14,30 @@ export class FileNotHeldError extends Error {
   override readonly name = 'FileNotHeldError'
 }
 
-const TIMEOUT_MS = 30_000
+/** The serving peer announced another size than the signed entry names. */
+export class FetchSizeMismatchError extends Error {
+  override readonly name = 'FetchSizeMismatchError'
+}
+
+/** The serving peer sent too little for too long (a trickle holds a fetch and every reader waiting on it). */
+export class FetchTooSlowError extends Error {
+  override readonly name = 'FetchTooSlowError'
+}
+
+/** Per frame: opening the stream, the request, the header, each chunk. */
+export const FETCH_FRAME_TIMEOUT_MS = 30_000
+/** A fetch must receive at least MIN_FETCH_WINDOW_BYTES in every window of this length… */
+export const FETCH_PROGRESS_WINDOW_MS = 10_000
+/** …i.e. 25.6 KiB/s: a byte every 25 s no longer keeps a fetch alive for hours. */
+export const MIN_FETCH_WINDOW_BYTES = 256 * 1024
+export const MAX_INBOUND_FETCH_STREAMS = 8
 
 /**
  * Files by content hash between nodes: any node serves any file it holds
- * (its own, mirrored or fetched ones); the fetching node streams the bytes
- * straight into its blob store, which checks the SHA-256 before the file
- * gets its name — a wrong byte aborts and nothing is stored.
+ * (its own, mirrored or fetched ones) after checking its bytes against the
+ * hash; the fetching node streams the bytes straight into its blob store,
+ * which checks the SHA-256 before the file gets its name — a wrong byte
+ * aborts and nothing is stored.
  */
 export class FileFetch {
   constructor (
@@ -38,9 +55,11 @@ export class FileFetch {
         return
       }
       try {
-        const io = framedStream(stream, MAX_FRAME_BYTES, TIMEOUT_MS)
+        const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
         const { sha256 } = decodeFetchRequest(await io.read())
-        if (!await this.blobs.has(sha256)) {
+        const check = await this.blobs.verify(sha256)
+        if (check === 'corrupt') this.log.error({ sha256, quarantine: this.blobs.quarantineDir }, 'stored file does not match its hash; quarantined, not served')
+        if (check !== 'ok') {
           await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
         } else {
           await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
@@ -54,21 +73,35 @@ export class FileFetch {
         this.log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer }, 'fetch request dropped')
         stream.abort(err as Error)
       }
-    }, { maxInboundStreams: 8 })
+    }, { maxInboundStreams: MAX_INBOUND_FETCH_STREAMS })
   }
 
   /**
    * Fetches one file from `peer` into the blob store, verified against
-   * `sha256` and `byteSize` from the signed entry.
+   * `sha256` and `byteSize` from the signed entry. Fails on a stall (no frame
+   * for FETCH_FRAME_TIMEOUT_MS) and on a trickle (less than
+   * MIN_FETCH_WINDOW_BYTES in any FETCH_PROGRESS_WINDOW_MS).
    */
   async fetch (peer: PeerId, sha256: string, byteSize: number, onProgress?: (bytes: number) => void): Promise<StoredBlob> {
-    const stream = await this.host.dialProtocol(peer, FETCH_PROTOCOL, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+    const stream = await this.host.dialProtocol(peer, FETCH_PROTOCOL, { signal: AbortSignal.timeout(FETCH_FRAME_TIMEOUT_MS) })
+    let received = 0
+    let windowStart = 0
+    const slow = new AbortController()
+    let watchdog: NodeJS.Timeout | undefined
+    const watch = (): NodeJS.Timeout => setInterval(() => {
+      if (received - windowStart < Math.min(MIN_FETCH_WINDOW_BYTES, byteSize - windowStart)) {
+        slow.abort(new FetchTooSlowError(`${peer.toString()} sent ${received - windowStart} bytes in ${FETCH_PROGRESS_WINDOW_MS} ms (at least ${MIN_FETCH_WINDOW_BYTES} required)`))
+        stream.abort(slow.signal.reason as Error)
+      }
+      windowStart = received
+    }, FETCH_PROGRESS_WINDOW_MS)
     try {
-      const io = framedStream(stream, MAX_FRAME_BYTES, TIMEOUT_MS)
+      const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
       await io.write(encodeFetchRequest({ type: 'fetch', sha256 }))
       const header = decodeFetchHeader(await io.read())
       if (header.status !== 'ok') throw new FileNotHeldError(`${peer.toString()} does not hold ${sha256}`)
-      let received = 0
+      if (header.size !== byteSize) throw new FetchSizeMismatchError(`${peer.toString()} announced ${header.size ?? 'no'} bytes, the signed entry ${byteSize}`)
+      watchdog = watch()
       async function * chunks (): AsyncIterable<Uint8Array> {
         while (received < byteSize) {
           const frame = await io.read()
@@ -83,7 +116,9 @@ export class FileFetch {
       return stored
     } catch (err) {
       stream.abort(err as Error)
-      throw err
+      throw slow.signal.aborted ? slow.signal.reason as Error : err
+    } finally {
+      clearInterval(watchdog)
     }
   }
 }

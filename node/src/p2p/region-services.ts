@@ -34,7 +34,7 @@ export async function startRegionServices (deps: {
   const fetcher = new FileFetch(network.host, blobs, log.child({ part: 'fetch' }), network.guard)
   const federatedSearch = new FederatedSearch(network, search, log.child({ part: 'search' }))
   const federatedData = new FederatedDataQuery(network, dataQuery, log.child({ part: 'data-query' }))
-  const access = new DataAccess(db, blobs, regional, fetcher, network, log.child({ part: 'access' }))
+  const access = new DataAccess(db, blobs, regional, fetcher, network, log.child({ part: 'access' }), config.maxUploadBytes)
   const wanted = new Set(config.mirror.publishers)
   const mirror = new Mirror(
     () => new Set(network.participants().filter(p => wanted.has(p.peerId) || wanted.has(p.ags)).map(p => p.peerId)),

@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { Logger } from 'pino'
 import { z } from 'zod'
 import type { BlobStore } from '../../blob-store.js'
 import type { CatalogService } from '../../services/catalog-service.js'
@@ -12,6 +13,10 @@ export interface DatasetRouteDeps {
   blobs: BlobStore
   admin: MiddlewareHandler
   maxUploadBytes: number
+  log: Logger
+  /** In a region: fetches an own file again from a node that holds a copy (after corruption on disk). */
+  access?: { verifiedLocal: (publisher: string, sha256: string, byteSize: number) => Promise<string> }
+  info: { peerId: string }
 }
 
 const MAX_JSON_BYTES = 1024 * 1024
@@ -23,7 +28,7 @@ export const uploadQuerySchema = z.object({
 })
 
 /** /api/v1/datasets: the node's own datasets, their files and signed entries. */
-export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes }: DatasetRouteDeps): Hono {
+export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes, log, access, info }: DatasetRouteDeps): Hono {
   const jsonLimit = bodyLimit({
     maxSize: MAX_JSON_BYTES,
     onError: c => errorResponse(c, 413, 'payload_too_large', `JSON body over ${MAX_JSON_BYTES} bytes`)
@@ -67,8 +72,12 @@ export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes }: Datase
   app.delete('/:id/distributions/:distId', admin, async c =>
     c.json(await catalog.removeDistribution(c.req.param('id'), c.req.param('distId'))))
 
-  app.get('/:id/distributions/:distId/file', async c =>
-    fileResponse(c, blobs, catalog.resolveFile(c.req.param('id'), c.req.param('distId'))))
+  app.get('/:id/distributions/:distId/file', async c => {
+    const file = catalog.resolveFile(c.req.param('id'), c.req.param('distId'))
+    // A corrupt own file is quarantined and, in a region, fetched back from a mirror.
+    if (access !== undefined) await access.verifiedLocal(info.peerId, file.sha256, file.byteSize).catch(() => {})
+    return fileResponse(c, blobs, file, log)
+  })
 
   return app
 }
