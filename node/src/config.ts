@@ -64,7 +64,22 @@ export const nodeConfigSchema = z.strictObject({
     /** How often the node pulls from a peer it is connected to (anti-entropy). */
     antiEntropyMs: z.number().int().min(50).default(30_000),
     /** How often unconnected participants are dialled again. */
-    redialMs: z.number().int().min(50).default(10_000)
+    redialMs: z.number().int().min(50).default(10_000),
+    /** A participant list the registry has not confirmed for this long is stale: warned about in the log, status and metrics. */
+    maxListAgeMs: z.number().int().min(1_000).default(600_000),
+    /** Entries signed further in the future than this are refused (clock skew between Kommunen). */
+    maxClockSkewMs: z.number().int().min(0).default(300_000)
+  }).prefault({}),
+  /**
+   * What one publisher may make every node store. Defaults no Kommune reaches
+   * honestly; beyond them entries are refused (not held, not relayed), and
+   * the relaying peer is not struck: it may be honest.
+   */
+  quota: z.strictObject({
+    maxEntriesPerPublisher: z.number().int().positive().default(1_000_000),
+    maxBytesPerPublisher: z.number().int().positive().default(256 * 1024 * 1024),
+    /** Bytes of entries signed within the last hour, per publisher. */
+    maxBytesPerHour: z.number().int().positive().default(32 * 1024 * 1024)
   }).prefault({}),
   /** Opt-in: keep verified copies of these publishers' files (peer ids or AGS). */
   mirror: z.strictObject({

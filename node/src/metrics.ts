@@ -7,6 +7,7 @@ export interface MetricsDeps {
   store: EntryStore
   self: { peerId: string, kommune: string }
   network?: Network
+  directory?: { listAgeMs: () => number | null }
   kommuneOf: (peerId: string) => string | null
 }
 
@@ -21,7 +22,7 @@ export interface NodeMetrics {
  * several nodes in one process). Counts are read from the components when
  * scraped, so there is no second bookkeeping.
  */
-export function createMetrics ({ store, self, network, kommuneOf }: MetricsDeps): NodeMetrics {
+export function createMetrics ({ store, self, network, directory, kommuneOf }: MetricsDeps): NodeMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'swf_' })
   const label = (peer: string): string => peer === self.peerId ? self.kommune : kommuneOf(peer) ?? 'unbekannt'
@@ -44,6 +45,25 @@ export function createMetrics ({ store, self, network, kommuneOf }: MetricsDeps)
     collect () {
       this.reset()
       for (const p of store.publisherStates()) this.set({ publisher: p.peerId, kommune: label(p.peerId) }, p.maxSeq - p.contiguousSeq)
+    }
+  })
+  new Gauge({
+    name: 'swf_equivocation_proofs',
+    help: 'Proofs held that a publisher signed two entries that cannot both stand (equivocation)',
+    labelNames: ['publisher', 'kommune'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const e of store.equivocatingPublishers()) this.set({ publisher: e.publisher, kommune: label(e.publisher) }, e.proofs)
+    }
+  })
+  new Gauge({
+    name: 'swf_participant_list_age_seconds',
+    help: 'Seconds since the registry last confirmed the participant list (-1 without a list)',
+    registers: [registry],
+    collect () {
+      const ms = directory?.listAgeMs() ?? null
+      this.set(ms === null ? -1 : Math.round(ms / 1000))
     }
   })
   new Gauge({

@@ -69,6 +69,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
       registryKey: config.registry.publicKeyJwk,
       cacheFile: participantCachePath(dataDir),
       pinnedKeyFile: pinnedRegistryKeyPath(dataDir),
+      maxListAgeMs: config.sync.maxListAgeMs,
       log: log.child({ part: 'directory' })
     })
     network = new Network({ key, config, directory, store: entryStore, log: log.child({ part: 'p2p' }) })
@@ -107,7 +108,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   const dataQuery = new DataQueryService(db, blobs, peerId)
   let region: RegionServices | undefined
   if (network !== undefined) {
-    region = await startRegionServices({ network, config, db, blobs, regional, search, dataQuery, log: log.child({ part: 'p2p' }) })
+    region = await startRegionServices({ network, config, db, blobs, regional, search, dataQuery, store: entryStore, log: log.child({ part: 'p2p' }) })
   }
 
   const startedAt = new Date()
@@ -122,7 +123,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     directory,
     blobs,
     adminToken,
-    metrics: createMetrics({ store: entryStore, self: { peerId, kommune: config.kommune.name }, network, kommuneOf }),
+    metrics: createMetrics({ store: entryStore, self: { peerId, kommune: config.kommune.name }, network, directory, kommuneOf }),
     db,
     publicUrl: config.http.publicUrl?.replace(/\/+$/, ''),
     contributorId: config.dcat.contributorId,

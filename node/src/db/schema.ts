@@ -56,8 +56,29 @@ export const publishers = sqliteTable('publishers', {
   contiguousSeq: integer('contiguous_seq').notNull(),
   /** Highest sequence number held (≥ contiguousSeq). */
   maxSeq: integer('max_seq').notNull(),
-  updatedAt: text('updated_at').notNull()
+  updatedAt: text('updated_at').notNull(),
+  /** Entries and bytes of JWS held of this publisher: what its quota counts. */
+  entryCount: integer('entry_count').notNull().default(0),
+  entryBytes: integer('entry_bytes').notNull().default(0)
 })
+
+/**
+ * Signed proof that a publisher equivocated: two entries it signed that
+ * cannot both be in its log — two for one sequence number (`same-seq`), or
+ * one whose prevHash names another predecessor than the one held (`fork`).
+ * Any node can check the proof with the publisher's key alone.
+ */
+export const equivocations = sqliteTable('equivocations', {
+  publisher: text('publisher').notNull(),
+  seq: integer('seq').notNull(),
+  kind: text('kind', { enum: ['same-seq', 'fork'] }).notNull(),
+  /** The entry kept (for same-seq: the lower hash) and the other one. */
+  jwsA: text('jws_a').notNull(),
+  jwsB: text('jws_b').notNull(),
+  detectedAt: text('detected_at').notNull()
+}, t => [primaryKey({ columns: [t.publisher, t.seq, t.kind] })])
+
+export type EquivocationRow = typeof equivocations.$inferSelect
 
 export type PublisherRow = typeof publishers.$inferSelect
 

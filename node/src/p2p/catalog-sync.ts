@@ -2,8 +2,8 @@ import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import {
-  decodeSyncNext, decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, MAX_SYNC_PAGE_ENTRIES, SYNC_PROTOCOL,
-  CodecError, type SyncPage
+  decodeSyncNext, decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_HELD_PUBLISHERS, MAX_HELD_RANGES, MAX_SYNC_FRAME_BYTES,
+  MAX_SYNC_PAGE_ENTRIES, MAX_SYNC_PROOFS, SYNC_PAGE_BYTES, SYNC_PROTOCOL, CodecError, type HeldRanges, type SyncPage
 } from '../../../protocol/src/index.js'
 import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -13,10 +13,16 @@ import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 import type { PeerTracker } from './peer-tracker.js'
 
-/** Bytes of JWS per page, well under the frame limit. */
-const PAGE_BYTES = 1024 * 1024
 const REQUEST_TIMEOUT_MS = 10_000
 const PAGE_TIMEOUT_MS = 30_000
+/**
+ * Sync streams one peer may have served at once, over all its connections:
+ * each holds a page in memory, and 320 streams opened and never read once
+ * took a node to 3.8 GB.
+ */
+export const MAX_SYNC_STREAMS_PER_PEER = 2
+/** Bytes of proofs of equivocation on a first page. */
+const PROOF_BYTES = 1024 * 1024
 
 export interface PullResult {
   received: number
@@ -40,6 +46,7 @@ export interface PullProgress {
  */
 export class CatalogSync {
   readonly #progress = new Map<string, PullProgress>()
+  readonly #serving = new Map<string, number>()
 
   constructor (
     private readonly host: Host,
@@ -54,18 +61,25 @@ export class CatalogSync {
   async start (): Promise<void> {
     await this.host.handle(SYNC_PROTOCOL, async (stream, connection) => {
       const peer = connection.remotePeer.toString()
-      if (!this.guard.allowRequest(peer)) {
+      const serving = this.#serving.get(peer) ?? 0
+      if (!this.guard.allowRequest(peer) || serving >= MAX_SYNC_STREAMS_PER_PEER) {
+        this.log.debug({ peer, serving }, 'sync request refused: rate or concurrent streams of the peer')
         stream.abort(new Error('rate limited'))
         return
       }
+      this.#serving.set(peer, serving + 1)
       await this.#serve(stream, connection.remotePeer).catch(err => {
         // A malformed request is the peer's fault and worth an operator's eye; aborts are routine.
         const level = err instanceof CodecError ? 'warn' : 'debug'
         if (err instanceof CodecError) this.guard.strike(peer, 'undecodable frame')
         this.log[level]({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'sync request dropped')
         stream.abort(err as Error)
+      }).finally(() => {
+        const n = (this.#serving.get(peer) ?? 1) - 1
+        if (n <= 0) this.#serving.delete(peer)
+        else this.#serving.set(peer, n)
       })
-    }, { maxInboundStreams: 4 })
+    }, { maxInboundStreams: MAX_SYNC_STREAMS_PER_PEER })
   }
 
   async stop (): Promise<void> {
@@ -82,10 +96,11 @@ export class CatalogSync {
     this.#progress.set(from, progress)
     try {
       const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
-      await io.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector() }))
+      await io.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector(), held: this.#heldAboveWatermarks(), tips: this.#tips() }))
       for (;;) {
         const page = decodeSyncPage(await io.read())
         if (page.remaining !== undefined) progress.expected = page.remaining
+        if (page.proofs !== undefined && page.proofs.length > 0) await this.acceptor.acceptProofs(page.proofs, `sync:${from}`)
         // Ask for the next page before checking this one, so the responder reads
         // and sends while this node verifies: at most one page waits unread.
         if (!page.done) await io.write(encodeSyncMessage({ type: 'sync-next' }))
@@ -116,6 +131,37 @@ export class CatalogSync {
     return [...this.#progress.values()].map(p => ({ ...p }))
   }
 
+  /** Per publisher with a gap: the ranges held above the watermark, so a pull asks only for what is missing. */
+  #heldAboveWatermarks (): HeldRanges | undefined {
+    const held: HeldRanges = {}
+    const gapped = this.store.publisherStates().filter(s => s.maxSeq > s.contiguousSeq).slice(0, MAX_HELD_PUBLISHERS)
+    for (const s of gapped) held[s.peerId] = this.store.heldRanges(s.peerId, s.contiguousSeq, MAX_HELD_RANGES)
+    return gapped.length === 0 ? undefined : held
+  }
+
+  /** Per publisher: the highest entry held, so a responder with another entry at that seq can say so. */
+  #tips (): Record<string, [number, string]> {
+    const tips: Record<string, [number, string]> = {}
+    for (const s of this.store.publisherStates()) {
+      const tip = s.maxSeq > 0 ? this.store.entryAt(s.peerId, s.maxSeq) : undefined
+      if (tip !== undefined) tips[s.peerId] = [s.maxSeq, tip.hash]
+    }
+    return tips
+  }
+
+  /** Proofs of equivocation against publishers that still belong, up to PROOF_BYTES. */
+  #proofsToShare (): Array<[string, string]> {
+    const out: Array<[string, string]> = []
+    let bytes = 0
+    for (const p of this.store.equivocations(MAX_SYNC_PROOFS)) {
+      if (!this.members.isPublisher(p.publisher)) continue
+      bytes += p.jwsA.length + p.jwsB.length
+      if (bytes > PROOF_BYTES) break
+      out.push([p.jwsA, p.jwsB])
+    }
+    return out
+  }
+
   async #serve (stream: Stream, remote: PeerId): Promise<void> {
     if (!this.members.isAllowed(remote.toString())) throw new Error('peer is not an active participant')
     const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
@@ -124,23 +170,51 @@ export class CatalogSync {
     let bytes = 0
     // Relay only publishers that still belong (current or retired keys; never revoked ones).
     const states = this.store.publisherStates().filter(s => this.members.isPublisher(s.peerId) || s.peerId === this.host.peerId.toString())
-    let remaining: number | undefined = states.reduce((n, s) => n + Math.max(0, s.maxSeq - (request.have[s.peerId] ?? 0)), 0)
+    const heldOf = (p: string): Array<[number, number]> => [...(request.held?.[p] ?? [])].sort((a, b) => a[0] - b[0])
+    let remaining: number | undefined = states.reduce((n, s) => {
+      const have = request.have[s.peerId] ?? 0
+      const skipped = heldOf(s.peerId).reduce((k, [a, b]) => k + Math.max(0, Math.min(b, s.maxSeq) - Math.max(a, have + 1) + 1), 0)
+      return n + Math.max(0, s.maxSeq - have - skipped)
+    }, 0)
+    let proofs: Array<[string, string]> | undefined = this.#proofsToShare()
     const flush = async (done: boolean): Promise<void> => {
-      const msg: SyncPage = { type: 'sync-page', entries: page, done, ...(remaining === undefined ? {} : { remaining }) }
+      const msg: SyncPage = {
+        type: 'sync-page',
+        entries: page,
+        done,
+        ...(remaining === undefined ? {} : { remaining }),
+        ...(proofs === undefined || proofs.length === 0 ? {} : { proofs })
+      }
       remaining = undefined // announced on the first page only
+      proofs = undefined
       await io.write(encodeSyncMessage(msg))
       page = []
       bytes = 0
       // Back-pressure: wait until the asker has stored this page.
       if (!done) decodeSyncNext(await io.read())
     }
+    // Another entry than the asker's at its tip: the publisher signed two; send ours so the asker sees it.
+    for (const state of states) {
+      const tip = request.tips?.[state.peerId]
+      const ours = tip === undefined ? undefined : this.store.entryAt(state.peerId, tip[0])
+      if (ours === undefined || ours.hash === tip![1]) continue
+      if (page.length >= MAX_SYNC_PAGE_ENTRIES || (page.length > 0 && bytes + ours.jws.length > SYNC_PAGE_BYTES)) await flush(false)
+      page.push(ours.jws)
+      bytes += ours.jws.length
+    }
     for (const state of states) {
       let after = request.have[state.peerId] ?? 0
+      const held = heldOf(state.peerId)
       while (after < state.maxSeq) {
-        const rows = this.store.entriesAfter(state.peerId, after, MAX_SYNC_PAGE_ENTRIES)
-        if (rows.length === 0) break
+        // Skip what the asker holds already; read only up to the next range it holds.
+        const inside = held.find(([a, b]) => a <= after + 1 && after + 1 <= b)
+        if (inside !== undefined) { after = inside[1]; continue }
+        const upTo = Math.min(state.maxSeq, (held.find(([a]) => a > after)?.[0] ?? Infinity) - 1)
+        // Loaded by bytes, not by count: at most one page of JWS in memory per stream.
+        const rows = this.store.entriesAfterBounded(state.peerId, after, upTo, MAX_SYNC_PAGE_ENTRIES, SYNC_PAGE_BYTES)
+        if (rows.length === 0) { after = upTo; continue }
         for (const row of rows) {
-          if (page.length >= MAX_SYNC_PAGE_ENTRIES || bytes + row.jws.length > PAGE_BYTES) await flush(false)
+          if (page.length >= MAX_SYNC_PAGE_ENTRIES || (page.length > 0 && bytes + row.jws.length > SYNC_PAGE_BYTES)) await flush(false)
           page.push(row.jws)
           bytes += row.jws.length
           after = row.seq

@@ -3,11 +3,20 @@ import {
   decodeSearchRequest, decodeSearchResponse, encodeSearchRequest, encodeSearchResponse,
   SEARCH_PROTOCOL, type SearchQuery
 } from '../../../protocol/src/index.js'
+import { jwsKeyId, sha256Hex } from '../../../protocol/src/index.js'
+import type { EntryStore } from '../services/entry-store.js'
 import type { SearchHit, SearchService } from '../services/search-service.js'
 import { fanOut, serveRequestResponse, type NodeAnswerStatus } from './fan-out.js'
 import type { Network } from './network.js'
 
 export const DEFAULT_FEDERATED_DEADLINE_MS = 2_000
+/**
+ * Reciprocal rank fusion constant: a hit at rank r of one node's answer
+ * scores 1 / (RRF_K + r), summed over the nodes that found it. Only the
+ * order within each node's answer counts, never the score a node claims
+ * (a participant once ranked its hit first with a score of 1e300).
+ */
+export const RRF_K = 60
 
 export interface NodeStatus {
   peerId: string
@@ -39,7 +48,8 @@ export class FederatedSearch {
   constructor (
     private readonly network: Network,
     private readonly search: SearchService,
-    private readonly log: Logger
+    private readonly log: Logger,
+    private readonly store: EntryStore
   ) {}
 
   async start (): Promise<void> {
@@ -57,13 +67,16 @@ export class FederatedSearch {
     const t0 = performance.now()
     const local = this.search.search({ ...query, cursor: undefined }, false)
     const merged = new Map<string, FederatedHit>()
+    const fused = new Map<string, number>()
     const nodes: NodeStatus[] = []
     const add = (node: Omit<NodeStatus, 'hits'>, hits: SearchHit[]): void => {
-      for (const hit of hits) {
-        const seen = merged.get(hit.provenance.entryHash)
+      hits.forEach((hit, rank) => {
+        const key = hit.provenance.entryHash
+        fused.set(key, (fused.get(key) ?? 0) + 1 / (RRF_K + rank + 1))
+        const seen = merged.get(key)
         if (seen !== undefined) seen.foundAt.push(node.peerId)
-        else merged.set(hit.provenance.entryHash, { ...hit, foundAt: [node.peerId] })
-      }
+        else merged.set(key, { ...hit, foundAt: [node.peerId] })
+      })
       const status = { ...node, hits: hits.length }
       nodes.push(status)
       onNode?.(status, hits)
@@ -91,13 +104,28 @@ export class FederatedSearch {
       const other = newest.get(key)
       if (other === undefined || other.provenance.seq < hit.provenance.seq) newest.set(key, hit)
     }
-    const items = [...newest.values()].sort((a, b) => (b.score ?? 0) - (a.score ?? 0)).slice(0, query.limit)
+    const items = [...newest.values()]
+      .map(hit => ({ ...hit, score: query.q === undefined || query.q.trim() === '' ? hit.score : fused.get(hit.provenance.entryHash) ?? 0 }))
+      .sort((a, b) => (b.score ?? 0) - (a.score ?? 0) || b.provenance.signedAt.localeCompare(a.provenance.signedAt))
+      .slice(0, query.limit)
     return { scope: 'federated', items, total: newest.size, nodes }
   }
 
+  /**
+   * A remote hit stands only if it verifies and is not older than what this
+   * node holds of the dataset: an old signed entry must not bring back a
+   * dataset its publisher changed or deleted since. Entries this node holds
+   * already (same hash) need no second signature check.
+   */
   async #verify (jws: string, score: number): Promise<SearchHit | undefined> {
-    const e = await this.network.acceptor.check(jws)
+    const hash = sha256Hex(jws)
+    const kid = jwsKeyId(jws)
+    const idOf = claimedDatasetId(jws)
+    const head = kid === undefined || idOf === undefined ? undefined : this.store.datasetHead(kid, idOf)
+    if (head !== undefined && head.hash !== hash && head.tombstone) return undefined
+    const e = head?.hash === hash ? this.network.acceptor.decodeHeld(jws, hash) : await this.network.acceptor.check(jws)
     if ('reason' in e || e.payload.tombstone || e.payload.dataset === undefined) return undefined
+    if (head !== undefined && head.seq > e.payload.seq) return undefined
     return {
       dataset: e.payload.dataset,
       score,
@@ -111,5 +139,15 @@ export class FederatedSearch {
         publisherOnline: e.payload.publisher === this.network.peerId || this.network.isConnected(e.payload.publisher)
       }
     }
+  }
+}
+
+/** The datasetId an entry claims, read before any check (the size is bounded by the response schema). */
+function claimedDatasetId (jws: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as { datasetId?: unknown }
+    return typeof payload.datasetId === 'string' ? payload.datasetId : undefined
+  } catch {
+    return undefined
   }
 }

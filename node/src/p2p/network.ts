@@ -50,7 +50,8 @@ export class Network {
     this.#opts = opts
     this.#self = peerIdOf(opts.key)
     this.guard = new PeerGuard(opts.config.p2p.limits, opts.log.child({ part: 'guard' }))
-    this.acceptor = new EntryAcceptor(opts.store, opts.directory, new EntryVerifier(), this.#self, opts.log.child({ part: 'acceptor' }), this.#signatures)
+    this.acceptor = new EntryAcceptor(opts.store, opts.directory, new EntryVerifier(), this.#self, opts.log.child({ part: 'acceptor' }), this.#signatures,
+      { ...opts.config.quota, maxClockSkewMs: opts.config.sync.maxClockSkewMs })
   }
 
   get host (): Host {

@@ -17,6 +17,8 @@ export interface DirectoryOptions {
   log: Logger
   /** Per-request timeout against the registry. */
   timeoutMs?: number
+  /** Age past which the list counts as stale (status, metrics, web UI, a warning in the log). */
+  maxListAgeMs?: number
 }
 
 export interface DirectoryEvents {
@@ -40,6 +42,8 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
   #retired = new Map<string, Participant>()
   lastFetchAt: string | undefined
   lastFetchError: string | undefined
+  /** When the registry last confirmed the list held (fetched it, changed or not), or when the held list was signed. */
+  #confirmedAt: number | undefined
 
   constructor (opts: DirectoryOptions) {
     super()
@@ -48,6 +52,20 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
       ? publicJwkSchema.parse(JSON.parse(readFileSync(opts.pinnedKeyFile, 'utf8')))
       : opts.registryKey
     this.#registryPeerId = peerIdOfPublicJwk(this.#registryKey)
+  }
+
+  /**
+   * How old the list is: time since the registry last confirmed it. A
+   * registry that answers 503 freezes the list, and a revocation with it.
+   */
+  listAgeMs (now = Date.now()): number | null {
+    return this.#confirmedAt === undefined ? null : now - this.#confirmedAt
+  }
+
+  /** Older than `maxListAgeMs` (config `sync.maxListAgeMs`). */
+  isStale (now = Date.now()): boolean {
+    const age = this.listAgeMs(now)
+    return age !== null && age > (this.#opts.maxListAgeMs ?? 600_000)
   }
 
   get serial (): number {
@@ -104,12 +122,15 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
       const jws = (await res.text()).trim()
       const accepted = await this.#accept(jws, 'registry')
       this.lastFetchAt = new Date().toISOString()
+      this.#confirmedAt = Date.now()
       this.lastFetchError = undefined
       if (accepted) await this.#saveCache(jws)
       return accepted
     } catch (err) {
       this.lastFetchError = (err as Error).message
-      this.#opts.log.warn({ err: this.lastFetchError }, 'participant list not refreshed; keeping the one held')
+      const ageMs = this.listAgeMs()
+      this.#opts.log.warn({ err: this.lastFetchError, listAgeSeconds: ageMs === null ? null : Math.round(ageMs / 1000), stale: this.isStale() },
+        this.isStale() ? 'participant list is stale: the registry has not confirmed it for too long (revocations may be withheld)' : 'participant list not refreshed; keeping the one held')
       return false
     }
   }
@@ -128,6 +149,7 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
       throw new Error(`participant list from ${source} has serial ${list.serial} < held ${this.#list.serial} (rollback refused)`)
     }
     if (this.#list !== undefined && list.serial === this.#list.serial) return false
+    if (source === 'cache') this.#confirmedAt = Date.parse(list.issuedAt)
     const before = new Set(this.#byPeer.keys())
     this.#list = list
     const active = list.participants.filter(p => p.status === 'active')

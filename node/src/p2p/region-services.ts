@@ -5,6 +5,7 @@ import type { NodeDb } from '../db/open.js'
 import { DataQueryService } from '../services/data-query.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { SearchService } from '../services/search-service.js'
+import type { EntryStore } from '../services/entry-store.js'
 import { DataAccess } from './data-access.js'
 import { FederatedDataQuery } from './federated-data-query.js'
 import { FederatedSearch } from './federated-search.js'
@@ -28,11 +29,12 @@ export async function startRegionServices (deps: {
   regional: RegionalCatalog
   search: SearchService
   dataQuery: DataQueryService
+  store: EntryStore
   log: Logger
 }): Promise<RegionServices> {
-  const { network, config, db, blobs, regional, search, dataQuery, log } = deps
+  const { network, config, db, blobs, regional, search, dataQuery, store, log } = deps
   const fetcher = new FileFetch(network.host, blobs, log.child({ part: 'fetch' }), network.guard)
-  const federatedSearch = new FederatedSearch(network, search, log.child({ part: 'search' }))
+  const federatedSearch = new FederatedSearch(network, search, log.child({ part: 'search' }), store)
   const federatedData = new FederatedDataQuery(network, dataQuery, log.child({ part: 'data-query' }))
   const access = new DataAccess(db, blobs, regional, fetcher, network, log.child({ part: 'access' }), config.maxUploadBytes)
   const wanted = new Set(config.mirror.publishers)

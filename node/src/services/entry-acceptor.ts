@@ -8,9 +8,28 @@ export interface Membership {
   get: (peerId: string) => Participant | undefined
 }
 
+/** What one publisher may make this node store (config `quota`), and the clock skew tolerated. */
+export interface AcceptorLimits {
+  maxEntriesPerPublisher: number
+  maxBytesPerPublisher: number
+  maxBytesPerHour: number
+  maxClockSkewMs: number
+}
+
+export const DEFAULT_ACCEPTOR_LIMITS: AcceptorLimits = {
+  maxEntriesPerPublisher: 1_000_000,
+  maxBytesPerPublisher: 256 * 1024 * 1024,
+  maxBytesPerHour: 32 * 1024 * 1024,
+  maxClockSkewMs: 300_000
+}
+
+const HOUR_MS = 3_600_000
+
 export interface AcceptResult {
+  /** Entries now held that were not (including equivocation winners that replaced a loser). */
   stored: SignedEntry[]
   duplicates: number
+  /** Second entries for a held sequence number (equivocation): proof kept either way. */
   conflicts: number
   rejected: Array<{ reason: string }>
   /** Publishers whose watermark now trails an entry held: something is missing. */
@@ -22,6 +41,8 @@ export interface AcceptorCounters {
   duplicates: number
   conflicts: number
   rejected: number
+  overQuota: number
+  fromTheFuture: number
 }
 
 /**
@@ -30,7 +51,9 @@ export interface AcceptorCounters {
  * replay; then stores them. Nothing that fails a check is stored.
  */
 export class EntryAcceptor {
-  readonly counters: AcceptorCounters = { stored: 0, duplicates: 0, conflicts: 0, rejected: 0 }
+  readonly counters: AcceptorCounters = { stored: 0, duplicates: 0, conflicts: 0, rejected: 0, overQuota: 0, fromTheFuture: 0 }
+  /** Per publisher: (issuedAt, bytes) of entries accepted that were signed within the last hour. */
+  readonly #recent = new Map<string, Array<{ at: number, bytes: number }>>()
   /** Called with the entries each accept() stored (mirroring listens here). */
   onStored: ((entries: SignedEntry[]) => void) | undefined
 
@@ -41,7 +64,8 @@ export class EntryAcceptor {
     private readonly self: string,
     private readonly log: Logger,
     /** When given, the signatures of a batch are verified on worker threads. */
-    private readonly pool?: SignaturePool
+    private readonly pool?: SignaturePool,
+    private readonly limits: AcceptorLimits = DEFAULT_ACCEPTOR_LIMITS
   ) {}
 
   async accept (jwsList: string[], source: string): Promise<AcceptResult> {
@@ -52,14 +76,17 @@ export class EntryAcceptor {
       if ('reason' in c) result.rejected.push(c)
       else valid.push(c)
     }
-    if (valid.length > 0) {
-      const outcomes = this.store.store(valid)
+    const admitted = this.#withinLimits(valid, result)
+    if (admitted.length > 0) {
+      const outcomes = this.store.store(admitted)
       outcomes.forEach((o, i) => {
-        if (o === 'stored') result.stored.push(valid[i]!)
+        const e = admitted[i]!
+        if (o === 'stored' || o === 'replaced') result.stored.push(e)
         else if (o === 'duplicate') result.duplicates++
-        else {
+        if (o === 'conflict' || o === 'replaced') {
           result.conflicts++
-          this.log.warn({ source, publisher: valid[i]!.payload.publisher, seq: valid[i]!.payload.seq, hash: valid[i]!.hash }, 'second entry for a held sequence number ignored (equivocation or replay)')
+          this.log.warn({ source, publisher: e.payload.publisher, seq: e.payload.seq, hash: e.hash, kept: o === 'replaced' ? 'this entry (lower hash)' : 'the held entry (lower hash)' },
+            'publisher signed two entries for one sequence number (equivocation); proof kept')
         }
       })
       const vv = this.store.versionVector()
@@ -74,6 +101,87 @@ export class EntryAcceptor {
     this.counters.conflicts += result.conflicts
     this.counters.rejected += result.rejected.length
     return result
+  }
+
+  /** An entry this node already holds (its hash matched a stored one): decoded, its signature was checked on arrival. */
+  decodeHeld (jws: string, hash: string): SignedEntry {
+    return { jws, hash, payload: JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as SignedEntry['payload'] }
+  }
+
+  /**
+   * Proofs of equivocation from a peer (two entries of one publisher that
+   * cannot both stand): both must verify; then storing them lets the store
+   * keep the proof and apply the same rule as on first sight.
+   */
+  async acceptProofs (pairs: Array<[string, string]>, source: string): Promise<number> {
+    let kept = 0
+    for (const [a, b] of pairs) {
+      const [ea, eb] = [await this.check(a), await this.check(b)]
+      if ('reason' in ea || 'reason' in eb || ea.payload.publisher !== eb.payload.publisher || ea.hash === eb.hash) {
+        this.log.warn({ source }, 'invalid proof of equivocation dropped')
+        continue
+      }
+      const sameSeq = ea.payload.seq === eb.payload.seq
+      const fork = eb.payload.seq === ea.payload.seq + 1 && eb.payload.prevHash !== ea.hash
+      if (!sameSeq && !fork) continue
+      const before = this.store.equivocatingPublishers().find(p => p.publisher === ea.payload.publisher)?.proofs ?? 0
+      const outcomes = this.store.store([ea, eb])
+      const stored = [ea, eb].filter((_, i) => outcomes[i] === 'stored' || outcomes[i] === 'replaced')
+      if (stored.length > 0) this.onStored?.(stored)
+      if ((this.store.equivocatingPublishers().find(p => p.publisher === ea.payload.publisher)?.proofs ?? 0) > before) kept++
+    }
+    return kept
+  }
+
+  /**
+   * Clock skew and the publisher's quota: entries signed in the future, or
+   * beyond what one publisher may make every node hold, are refused — not
+   * stored and not relayed; never a strike against the relaying peer.
+   */
+  #withinLimits (valid: SignedEntry[], result: AcceptResult): SignedEntry[] {
+    const now = Date.now()
+    const usage = new Map<string, { entries: number, bytes: number, hour: number }>()
+    const out: SignedEntry[] = []
+    for (const e of valid) {
+      const p = e.payload
+      const issued = Date.parse(p.issuedAt)
+      if (issued > now + this.limits.maxClockSkewMs) {
+        result.rejected.push({ reason: 'from-the-future' })
+        this.counters.fromTheFuture++
+        continue
+      }
+      if (p.publisher === this.self) { out.push(e); continue }
+      let u = usage.get(p.publisher)
+      if (u === undefined) {
+        const held = this.store.usageOf(p.publisher)
+        u = { ...held, hour: this.#recentBytes(p.publisher, now) }
+        usage.set(p.publisher, u)
+      }
+      const recent = issued > now - HOUR_MS
+      if (u.entries + 1 > this.limits.maxEntriesPerPublisher || u.bytes + e.jws.length > this.limits.maxBytesPerPublisher ||
+        (recent && u.hour + e.jws.length > this.limits.maxBytesPerHour)) {
+        result.rejected.push({ reason: 'over-quota' })
+        this.counters.overQuota++
+        continue
+      }
+      u.entries++
+      u.bytes += e.jws.length
+      if (recent) {
+        u.hour += e.jws.length
+        const list = this.#recent.get(p.publisher) ?? []
+        list.push({ at: issued, bytes: e.jws.length })
+        this.#recent.set(p.publisher, list)
+      }
+      out.push(e)
+    }
+    return out
+  }
+
+  /** Bytes of a publisher's entries signed within the last hour that this node accepted. */
+  #recentBytes (publisher: string, now: number): number {
+    const list = (this.#recent.get(publisher) ?? []).filter(r => r.at > now - HOUR_MS)
+    this.#recent.set(publisher, list)
+    return list.reduce((n, r) => n + r.bytes, 0)
   }
 
   /**

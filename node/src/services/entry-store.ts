@@ -1,9 +1,17 @@
 import { and, asc, count, eq, gt, inArray } from 'drizzle-orm'
-import type { SignedEntry } from '../../../protocol/src/index.js'
+import type { EntryPayload, SignedEntry } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
-import { datasets, entries, publishers, type PublisherRow } from '../db/schema.js'
+import { datasets, entries, equivocations, publishers, type EquivocationRow, type PublisherRow } from '../db/schema.js'
 
-export type StoreOutcome = 'stored' | 'duplicate' | 'conflict'
+/**
+ * `replaced`: a second entry for a held sequence number that wins by the
+ * equivocation rule (lower hash) and took the other's place; `conflict`: one
+ * that lost. Both leave a proof in `equivocations`.
+ */
+export type StoreOutcome = 'stored' | 'duplicate' | 'conflict' | 'replaced'
+
+/** Held sequence numbers above a publisher's watermark, as inclusive ranges. */
+export type SeqRange = [from: number, to: number]
 
 type Tx = Parameters<Parameters<NodeDb['transaction']>[0]>[0]
 
@@ -30,23 +38,81 @@ export class EntryStore {
     const receivedAt = new Date().toISOString()
     const st = this.#statements()
     return this.#db.transaction(tx => {
-      const touched = new Map<string, number>()
+      const touched = new Map<string, { maxSeq: number, entries: number, bytes: number }>()
+      const touch = (publisher: string, seq: number, entries: number, bytes: number): void => {
+        const t = touched.get(publisher) ?? { maxSeq: 0, entries: 0, bytes: 0 }
+        touched.set(publisher, { maxSeq: Math.max(t.maxSeq, seq), entries: t.entries + entries, bytes: t.bytes + bytes })
+      }
       const outcomes = batch.map((e): StoreOutcome => {
         const p = e.payload
         // Prepared statements: this is the sync hot path (100k entries on a cold start).
         const inserted = st.insertEntry.run(e.hash, p.publisher, p.seq, p.datasetId, p.tombstone ? 1 : 0, p.issuedAt, receivedAt, e.jws).changes
-        if (inserted === 0) return st.hasHash.get(e.hash) === undefined ? 'conflict' : 'duplicate'
+        if (inserted === 0) {
+          if (st.hasHash.get(e.hash) !== undefined) return 'duplicate'
+          const outcome = this.#equivocation(e, receivedAt)
+          if (outcome === 'replaced') touch(p.publisher, p.seq, 0, 0)
+          return outcome
+        }
         // Out-of-order delivery: an older entry never overwrites a newer state.
         st.upsertDataset.run(p.publisher, p.datasetId, e.hash, p.seq, p.tombstone ? 1 : 0, p.dataset?.title ?? null,
           p.dataset === undefined ? null : JSON.stringify(p.dataset), p.issuedAt)
-        touched.set(p.publisher, Math.max(touched.get(p.publisher) ?? 0, p.seq))
+        this.#checkChain(e, receivedAt)
+        touch(p.publisher, p.seq, 1, e.jws.length)
         return 'stored'
       })
-      for (const [publisher, maxSeq] of touched) advanceWatermark(tx, publisher, maxSeq, receivedAt)
+      for (const [publisher, t] of touched) advanceWatermark(tx, publisher, t, receivedAt)
       extra?.(tx)
       this.version++
       return outcomes
     }, { behavior: 'immediate' })
+  }
+
+  /**
+   * A valid second entry for a held (publisher, seq): the publisher signed
+   * two. Keeps the proof, and applies one rule every node applies alike —
+   * the entry with the lower hash stands — so the region converges whatever
+   * order the two arrive in. Runs inside store()'s transaction.
+   */
+  #equivocation (e: SignedEntry, receivedAt: string): 'conflict' | 'replaced' {
+    const st = this.#statements()
+    const p = e.payload
+    const held = st.entryAt.get(p.publisher, p.seq) as { hash: string, jws: string, dataset_id: string } | undefined
+    if (held === undefined) return 'conflict'
+    const wins = e.hash < held.hash
+    const [kept, other] = wins ? [e.jws, held.jws] : [held.jws, e.jws]
+    st.insertProof.run(p.publisher, p.seq, 'same-seq', kept, other, receivedAt)
+    if (!wins) return 'conflict'
+    st.deleteDataset.run(p.publisher, held.dataset_id)
+    st.deleteDataset.run(p.publisher, p.datasetId)
+    st.deleteEntry.run(held.hash)
+    st.insertEntry.run(e.hash, p.publisher, p.seq, p.datasetId, p.tombstone ? 1 : 0, p.issuedAt, receivedAt, e.jws)
+    st.adjustUsage.run(e.jws.length - held.jws.length, p.publisher)
+    for (const id of new Set([held.dataset_id, p.datasetId])) this.#rebuildDataset(p.publisher, id)
+    return 'replaced'
+  }
+
+  /** The dataset's state from its newest held entry (after an equivocation replaced one). */
+  #rebuildDataset (publisher: string, datasetId: string): void {
+    const st = this.#statements()
+    const newest = st.newestEntryOf.get(publisher, datasetId) as { hash: string, jws: string } | undefined
+    if (newest === undefined) return
+    const p = payloadOf(newest.jws)
+    st.upsertDataset.run(p.publisher, p.datasetId, newest.hash, p.seq, p.tombstone ? 1 : 0, p.dataset?.title ?? null,
+      p.dataset === undefined ? null : JSON.stringify(p.dataset), p.issuedAt)
+  }
+
+  /**
+   * prevHash must name the held predecessor, and the held successor must name
+   * this entry: otherwise the publisher signed a second history (a fork),
+   * and the two entries are the proof.
+   */
+  #checkChain (e: SignedEntry, receivedAt: string): void {
+    const st = this.#statements()
+    const p = e.payload
+    const before = st.entryAt.get(p.publisher, p.seq - 1) as { hash: string, jws: string } | undefined
+    if (before !== undefined && before.hash !== p.prevHash) st.insertProof.run(p.publisher, p.seq, 'fork', before.jws, e.jws, receivedAt)
+    const after = st.entryAt.get(p.publisher, p.seq + 1) as { hash: string, jws: string } | undefined
+    if (after !== undefined && payloadOf(after.jws).prevHash !== e.hash) st.insertProof.run(p.publisher, p.seq + 1, 'fork', e.jws, after.jws, receivedAt)
   }
 
   #prepared: ReturnType<EntryStore['prepare']> | undefined
@@ -67,8 +133,72 @@ export class EntryStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (publisher, dataset_id) DO UPDATE SET entry_hash = excluded.entry_hash, seq = excluded.seq,
           tombstone = excluded.tombstone, title = excluded.title, metadata = excluded.metadata, issued_at = excluded.issued_at
-        WHERE excluded.seq > datasets.seq`)
+        WHERE excluded.seq > datasets.seq`),
+      entryAt: sqlite.prepare('SELECT hash, jws, dataset_id FROM entries WHERE publisher = ? AND seq = ?'),
+      newestEntryOf: sqlite.prepare('SELECT hash, jws FROM entries WHERE publisher = ? AND dataset_id = ? ORDER BY seq DESC LIMIT 1'),
+      deleteEntry: sqlite.prepare('DELETE FROM entries WHERE hash = ?'),
+      deleteDataset: sqlite.prepare('DELETE FROM datasets WHERE publisher = ? AND dataset_id = ?'),
+      insertProof: sqlite.prepare('INSERT OR IGNORE INTO equivocations (publisher, seq, kind, jws_a, jws_b, detected_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      adjustUsage: sqlite.prepare('UPDATE publishers SET entry_bytes = entry_bytes + ? WHERE peer_id = ?'),
+      seqLengths: sqlite.prepare('SELECT seq, length(jws) AS bytes FROM entries WHERE publisher = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?'),
+      jwsBetween: sqlite.prepare('SELECT seq, jws FROM entries WHERE publisher = ? AND seq > ? AND seq <= ? ORDER BY seq'),
+      // Islands of consecutive sequence numbers above the watermark (gaps and islands).
+      heldRanges: sqlite.prepare(`SELECT MIN(seq) AS a, MAX(seq) AS b FROM (
+          SELECT seq, seq - ROW_NUMBER() OVER (ORDER BY seq) AS island FROM entries WHERE publisher = ? AND seq > ?
+        ) GROUP BY island ORDER BY a LIMIT ?`)
     }
+  }
+
+  /**
+   * The entries to send after `afterSeq` (up to `upToSeq`), at most `limit`
+   * and about `maxBytes` of JWS (always at least one): sizes are read first,
+   * so a page never loads more than it sends — 512 entries of 256 KiB would
+   * be 128 MiB per sync stream.
+   */
+  entriesAfterBounded (publisher: string, afterSeq: number, upToSeq: number, limit: number, maxBytes: number): Array<{ seq: number, jws: string }> {
+    const st = this.#statements()
+    const sizes = st.seqLengths.all(publisher, afterSeq, upToSeq, limit) as Array<{ seq: number, bytes: number }>
+    if (sizes.length === 0) return []
+    let last = sizes[0]!.seq
+    let bytes = sizes[0]!.bytes
+    for (const s of sizes.slice(1)) {
+      if (bytes + s.bytes > maxBytes) break
+      bytes += s.bytes
+      last = s.seq
+    }
+    return st.jwsBetween.all(publisher, afterSeq, last) as Array<{ seq: number, jws: string }>
+  }
+
+  /** The entry held at (publisher, seq), if any. */
+  entryAt (publisher: string, seq: number): { hash: string, jws: string } | undefined {
+    return this.#statements().entryAt.get(publisher, seq) as { hash: string, jws: string } | undefined
+  }
+
+  /** Ranges of sequence numbers held above `afterSeq` (what a pull after a gap need not receive again). */
+  heldRanges (publisher: string, afterSeq: number, max: number): SeqRange[] {
+    return (this.#statements().heldRanges.all(publisher, afterSeq, max) as Array<{ a: number, b: number }>).map(r => [r.a, r.b])
+  }
+
+  /** Proofs of equivocation held, newest first. */
+  equivocations (limit = 100): EquivocationRow[] {
+    return this.#db.select().from(equivocations).orderBy(asc(equivocations.detectedAt)).limit(limit).all()
+  }
+
+  /** Publishers with a proof of equivocation against them, and how many proofs. */
+  equivocatingPublishers (): Array<{ publisher: string, proofs: number }> {
+    return this.#db.select({ publisher: equivocations.publisher, proofs: count() }).from(equivocations).groupBy(equivocations.publisher).all()
+  }
+
+  /** The state this node holds of a dataset: the newest entry's seq and hash, and whether it is deleted. */
+  datasetHead (publisher: string, datasetId: string): { seq: number, hash: string, tombstone: boolean } | undefined {
+    return this.#db.select({ seq: datasets.seq, hash: datasets.entryHash, tombstone: datasets.tombstone }).from(datasets)
+      .where(and(eq(datasets.publisher, publisher), eq(datasets.datasetId, datasetId))).get()
+  }
+
+  /** Entries and bytes held of a publisher (its quota usage). */
+  usageOf (publisher: string): { entries: number, bytes: number } {
+    const row = this.#db.select({ entries: publishers.entryCount, bytes: publishers.entryBytes }).from(publishers).where(eq(publishers.peerId, publisher)).get()
+    return row ?? { entries: 0, bytes: 0 }
   }
 
   /** Highest contiguous sequence number held per publisher: what a sync request claims. */
@@ -96,6 +226,7 @@ export class EntryStore {
     return this.#db.transaction(tx => {
       tx.delete(datasets).where(inArray(datasets.publisher, peerIds)).run()
       tx.delete(publishers).where(inArray(publishers.peerId, peerIds)).run()
+      tx.delete(equivocations).where(inArray(equivocations.publisher, peerIds)).run()
       return tx.delete(entries).where(inArray(entries.publisher, peerIds)).run().changes
     })
   }
@@ -113,8 +244,9 @@ export class EntryStore {
   }
 }
 
-/** Moves contiguousSeq forward over every entry now held without a gap. */
-function advanceWatermark (tx: Tx, publisher: string, maxSeq: number, now: string): void {
+/** Moves contiguousSeq forward over every entry now held without a gap; counts what was added. */
+function advanceWatermark (tx: Tx, publisher: string, added: { maxSeq: number, entries: number, bytes: number }, now: string): void {
+  const maxSeq = added.maxSeq
   const row = tx.select().from(publishers).where(eq(publishers.peerId, publisher)).get()
   let contiguous = row?.contiguousSeq ?? 0
   for (;;) {
@@ -130,7 +262,13 @@ function advanceWatermark (tx: Tx, publisher: string, maxSeq: number, now: strin
     if (advanced < 1000) break
   }
   const max = Math.max(row?.maxSeq ?? 0, maxSeq)
-  tx.insert(publishers).values({ peerId: publisher, contiguousSeq: contiguous, maxSeq: max, updatedAt: now })
-    .onConflictDoUpdate({ target: publishers.peerId, set: { contiguousSeq: contiguous, maxSeq: max, updatedAt: now } })
+  const entryCount = (row?.entryCount ?? 0) + added.entries
+  const entryBytes = (row?.entryBytes ?? 0) + added.bytes
+  tx.insert(publishers).values({ peerId: publisher, contiguousSeq: contiguous, maxSeq: max, updatedAt: now, entryCount, entryBytes })
+    .onConflictDoUpdate({ target: publishers.peerId, set: { contiguousSeq: contiguous, maxSeq: max, updatedAt: now, entryCount, entryBytes } })
     .run()
+}
+
+function payloadOf (jws: string): EntryPayload {
+  return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as EntryPayload
 }

@@ -124,20 +124,24 @@ export function MapPage ({ items }: { items: RegionalDatasetView[] }) {
   )
 }
 
-export interface RegionRow { kommune: string, ags: string, peerId: string, online: boolean, self: boolean, entries: number, lag: number, lastSync: string | null }
+export interface RegionRow { kommune: string, ags: string, peerId: string, online: boolean, self: boolean, entries: number, lag: number, lastSync: string | null, equivocations: number }
 
-export function RegionPage ({ rows, serial, lastFetch }: { rows: RegionRow[], serial: number | null, lastFetch: string | null }) {
+export function RegionPage ({ rows, serial, lastFetch, stale }: { rows: RegionRow[], serial: number | null, lastFetch: string | null, stale: boolean }) {
   return (
     <>
       <h1>Region</h1>
       {serial === null
         ? <p class='hinweis'>Dieser Knoten ist keiner Region beigetreten (kein Register konfiguriert).</p>
         : <p class='meta'>Teilnehmerliste Nr. {serial}, zuletzt abgerufen: {formatDate(lastFetch)}</p>}
+      {stale ? <p class='hinweis'>Die Teilnehmerliste ist veraltet: das Register war länger nicht erreichbar. Ausschlüsse von Teilnehmern kommen erst an, wenn es wieder antwortet.</p> : null}
+      {rows.filter(r => r.equivocations > 0).map(r => (
+        <p class='hinweis'>Warnung: {r.kommune} hat widersprüchliche Einträge signiert (zwei Fassungen für dieselbe Laufnummer; {r.equivocations} Nachweis{r.equivocations === 1 ? '' : 'e'} gespeichert). Es gilt die Fassung mit dem kleineren Hash.</p>
+      ))}
       <table>
         <thead><tr><th>Kommune</th><th>AGS</th><th>Status</th><th>Einträge</th><th>Rückstand</th><th>Letzter Abgleich</th></tr></thead>
         <tbody>{rows.map(r => (
           <tr>
-            <td>{r.kommune}{r.self ? ' (dieser Knoten)' : ''}</td><td>{r.ags}</td>
+            <td>{r.kommune}{r.self ? ' (dieser Knoten)' : ''}{r.equivocations > 0 ? ' ⚠ widersprüchlich signiert' : ''}</td><td>{r.ags}</td>
             <td class={r.online ? 'status-online' : 'status-offline'}>{r.online ? 'online' : 'offline'}</td>
             <td>{r.entries}</td><td>{r.lag}</td><td>{r.self ? '–' : formatDate(r.lastSync)}</td>
           </tr>

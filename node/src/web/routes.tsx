@@ -94,16 +94,18 @@ export function webRoutes (deps: WebDeps): Hono {
     const states = new Map(deps.store.publisherStates().map(s => [s.peerId, s]))
     const peers = new Map((deps.network?.tracker.all() ?? []).map(p => [p.peerId, p]))
     const participants = deps.directory?.participants() ?? []
+    const proofs = new Map(deps.store.equivocatingPublishers().map(e => [e.publisher, e.proofs]))
     const rows: RegionRow[] = [
-      { kommune: deps.kommune.name, ags: deps.kommune.ags, peerId: deps.peerId, self: true, online: true, entries: states.get(deps.peerId)?.maxSeq ?? 0, lag: 0, lastSync: null },
+      { kommune: deps.kommune.name, ags: deps.kommune.ags, peerId: deps.peerId, self: true, online: true, entries: states.get(deps.peerId)?.maxSeq ?? 0, lag: 0, lastSync: null, equivocations: proofs.get(deps.peerId) ?? 0 },
       ...participants.filter(p => p.peerId !== deps.peerId).map(p => ({
         kommune: p.kommune, ags: p.ags, peerId: p.peerId, self: false, online: online(p.peerId),
         entries: states.get(p.peerId)?.maxSeq ?? 0,
         lag: (states.get(p.peerId)?.maxSeq ?? 0) - (states.get(p.peerId)?.contiguousSeq ?? 0),
-        lastSync: peers.get(p.peerId)?.lastSyncAt ?? null
+        lastSync: peers.get(p.peerId)?.lastSyncAt ?? null,
+        equivocations: proofs.get(p.peerId) ?? 0
       })).sort((a, b) => a.kommune.localeCompare(b.kommune, 'de'))
     ]
-    return page(c, 'Region', 'region', <RegionPage rows={rows} serial={deps.directory?.serial ?? null} lastFetch={deps.directory?.lastFetchAt ?? null} />)
+    return page(c, 'Region', 'region', <RegionPage rows={rows} serial={deps.directory?.serial ?? null} lastFetch={deps.directory?.lastFetchAt ?? null} stale={deps.directory?.isStale() ?? false} />)
   })
 
   // Admin area: the token once, then an HttpOnly, SameSite=Strict cookie.

@@ -44,6 +44,9 @@ export function nodeInfoRoutes ({ info, catalog, store, startedAt, network, dire
               participants: directory.participants().length,
               lastFetchAt: directory.lastFetchAt ?? null,
               lastFetchError: directory.lastFetchError ?? null,
+              /** Seconds since the registry last confirmed the list; stale past sync.maxListAgeMs. */
+              listAgeSeconds: ageSeconds(directory.listAgeMs()),
+              stale: directory.isStale(),
               registration: network?.registration ?? null
             },
         connectedPeers: network?.host.getPeers().length ?? 0,
@@ -57,6 +60,12 @@ export function nodeInfoRoutes ({ info, catalog, store, startedAt, network, dire
         })),
         /** Pulls under way (initial sync progress): entries announced and received per peer. */
         pulls: network?.sync?.progress() ?? [],
+        /** Publishers proven to have signed two histories: the proofs are kept and spread. */
+        equivocations: store.equivocatingPublishers().map(e => ({
+          publisher: e.publisher,
+          kommune: e.publisher === info.peerId ? info.kommune.name : directory?.get(e.publisher)?.kommune ?? null,
+          proofs: e.proofs
+        })),
         gossip: network?.gossip?.counters ?? null,
         accepted: network?.acceptor.counters ?? null,
         startedAt: startedAt.toISOString(),
@@ -64,3 +73,5 @@ export function nodeInfoRoutes ({ info, catalog, store, startedAt, network, dire
       })
     })
 }
+
+const ageSeconds = (ms: number | null): number | null => ms === null ? null : Math.round(ms / 1000)
