@@ -36,6 +36,16 @@ export const temporalSchema = z.strictObject({
   message: 'temporal start must not be after end', path: ['end']
 })
 
+/**
+ * A link in metadata: an absolute http, https or ftp IRI without the
+ * characters RDF serialisations cannot carry unescaped. `javascript:` and
+ * `data:` URLs, or ones with `{`, `"`, `|` or spaces, once passed and made
+ * every node's regional JSON-LD answer 500 and its Turtle invalid.
+ */
+export const linkSchema = z.url({ protocol: /^(https?|ftp)$/, message: 'absolute http, https or ftp URL' })
+  .max(2000)
+  .refine(u => !/[\s<>"{}|\\^`]/.test(u), { message: 'URL must not contain spaces or any of < > " { } | \\ ^ `' })
+
 export const contactPointSchema = z.strictObject({
   name: text(200),
   email: z.email({ message: 'valid e-mail address' }).max(254)
@@ -43,7 +53,7 @@ export const contactPointSchema = z.strictObject({
 
 export const publisherSchema = z.strictObject({
   name: text(200),
-  uri: z.url().max(2000).optional()
+  uri: linkSchema.optional()
 })
 
 export const licenseSchema = z.enum(LICENSES, { message: 'licence from the dcat-ap.de vocabulary, e.g. dl-by-de/2.0' })
@@ -60,8 +70,8 @@ export const distributionSchema = z.strictObject({
   byteSize: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
   sha256: sha256HexSchema.optional(),
   /** Where the data lives when the node does not hold the file (an external portal). */
-  accessURL: z.url().max(2000).optional(),
-  downloadURL: z.url().max(2000).optional(),
+  accessURL: linkSchema.optional(),
+  downloadURL: linkSchema.optional(),
   modified: isoDateSchema.optional()
 }).refine(d => (d.sha256 === undefined) === (d.byteSize === undefined), {
   message: 'sha256 and byteSize go together', path: ['sha256']
@@ -83,7 +93,7 @@ export const datasetMetadataSchema = z.strictObject({
   issued: isoDateSchema.optional(),
   modified: isoDateSchema.optional(),
   contactPoint: contactPointSchema.optional(),
-  landingPage: z.url().max(2000).optional(),
+  landingPage: linkSchema.optional(),
   accrualPeriodicity: z.enum(FREQUENCIES).optional(),
   distributions: z.array(distributionSchema).max(MAX_DISTRIBUTIONS).default([])
 }).superRefine((d, ctx) => {

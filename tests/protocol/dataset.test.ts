@@ -60,3 +60,16 @@ describe('dataset metadata (DCAT-AP.de)', () => {
     expect(slugify('x'.repeat(300))).toHaveLength(100)
   })
 })
+
+describe('links in metadata', () => {
+  it('refuses javascript:, data: and URLs with characters RDF cannot carry, naming the field', () => {
+    for (const bad of ['javascript:alert(1)', 'data:text/html,<b>x</b>', 'https://example.org/{x}', 'https://example.org/a"b', 'https://example.org/a|b', 'https://example.org/a b', 'file:///etc/passwd']) {
+      const r = datasetMetadataSchema.safeParse(sampleDataset({ landingPage: bad }))
+      expect(r.success, bad).toBe(false)
+      expect(r.error?.issues[0]?.path, bad).toEqual(['landingPage'])
+    }
+    for (const good of ['https://www.soest.de/daten?x=1&y=2', 'http://example.org/a%20b', 'ftp://ftp.example.org/data.csv']) {
+      expect(datasetMetadataSchema.safeParse(sampleDataset({ landingPage: good })).success, good).toBe(true)
+    }
+  })
+})

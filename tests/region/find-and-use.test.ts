@@ -154,7 +154,8 @@ describe('find and use the region\'s data (5 nodes)', () => {
     expect(got.equals(big)).toBe(true)
   })
 
-  it('detects a peer that serves wrong bytes and stores nothing', async () => {
+  // A peer serving wrong bytes on purpose (struck, next holder asked) is in tests/sync/bad-files.test.ts.
+  it('a holder whose copy rotted on disk never serves it: it quarantines the copy, the reader stores nothing', async () => {
     const { body: view } = await get(soest, `/api/v1/catalog/${arnsberg.node.peerId}/schaeden`)
     const hash = view.dataset.distributions[0].sha256 as string
     // Arnsberg's copy on disk goes bad (same length, other bytes).
@@ -162,8 +163,10 @@ describe('find and use the region\'s data (5 nodes)', () => {
     writeFileSync(path, ARNSBERG_CSV.replace('Schlagloch', 'Schlaglxch'))
     const blobsBefore = readdirSync(join(soest.dataDir, 'blobs'), { recursive: true }).sort()
     const res = await fetch(`${soest.node.url}/api/v1/catalog/${arnsberg.node.peerId}/schaeden/distributions/liste/file`)
-    expect(res.status).toBe(502)
-    expect(((await res.json()) as any).error.code).toBe('upstream_corrupt')
+    // Arnsberg checks its copy before serving and answers "not found"; no other node holds the file.
+    expect(res.status).toBe(503)
+    expect(((await res.json()) as any).error.code).toBe('unavailable')
+    expect(readdirSync(join(arnsberg.dataDir, 'blobs', 'quarantine')).some(f => f.startsWith(hash))).toBe(true)
     expect(readdirSync(join(soest.dataDir, 'blobs'), { recursive: true }).sort()).toEqual(blobsBefore)
     expect(soest.node.db.$client.prepare('SELECT COUNT(*) AS c FROM blobs WHERE sha256 = ?').get(hash)).toEqual({ c: 0 })
     writeFileSync(path, ARNSBERG_CSV)

@@ -18,7 +18,8 @@ export function parseRange (header: string | undefined, size: number): ByteRange
   if (first === '' && last === '') return null
   if (first === '') {
     const suffix = Number(last)
-    if (suffix === 0) return 'unsatisfiable'
+    // A suffix of an empty file selects nothing (bytes=-5 on 0 bytes once answered 500).
+    if (suffix === 0 || size === 0) return 'unsatisfiable'
     return { start: Math.max(0, size - suffix), end: size - 1 }
   }
   const start = Number(first)

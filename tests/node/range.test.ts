@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseRange } from '../../node/src/http/range.js'
+import { sampleDataset } from '../helpers/fixtures.js'
+import { json, startTestNode, type TestNode } from '../helpers/node.js'
+
+describe('byte ranges', () => {
+  it('a suffix range of an empty file is unsatisfiable, not an error', () => {
+    expect(parseRange('bytes=-5', 0)).toBe('unsatisfiable')
+    expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable')
+    expect(parseRange('bytes=-5', 3)).toEqual({ start: 0, end: 2 })
+    expect(parseRange('bytes=-2', 10)).toEqual({ start: 8, end: 9 })
+  })
+
+  describe('over HTTP', () => {
+    let t: TestNode
+    beforeAll(async () => {
+      t = await startTestNode()
+      expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: 'leer' })))).status).toBe(201)
+      const put = await t.api('/api/v1/datasets/leer/distributions/nichts', { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: new Uint8Array(0) })
+      expect(put.status).toBe(201)
+    })
+    afterAll(async () => { await t.cleanup() })
+
+    it('Range: bytes=-5 on a 0-byte file answers 416 with the size, never 500', async () => {
+      const res = await t.api('/api/v1/datasets/leer/distributions/nichts/file', { headers: { range: 'bytes=-5' }, auth: false })
+      expect(res.status).toBe(416)
+      expect(res.headers.get('content-range')).toBe('bytes */0')
+      expect((await res.json()).error.field).toBe('Range')
+    })
+  })
+})
