@@ -71,14 +71,18 @@ export class Dialer {
 const MAX_RING_SUCCESSORS = 3
 
 export function markRingSuccessors (self: string, targets: DialTarget[], isReachable: (peer: string) => boolean): void {
-  const ring = [...targets].sort((a, b) => a.peerId.toString().localeCompare(b.peerId.toString()))
-  const start = ring.findIndex(t => t.peerId.toString().localeCompare(self) > 0)
+  // Code-unit order, never localeCompare: peer ids are case-sensitive base58, and every node
+  // must see the same ring whatever its locale (localeCompare folds case and disagreed with sort()).
+  const ring = [...targets].sort((a, b) => compareIds(a.peerId.toString(), b.peerId.toString()))
+  const start = ring.findIndex(t => compareIds(t.peerId.toString(), self) > 0)
   for (let i = 0; i < Math.min(ring.length, MAX_RING_SUCCESSORS); i++) {
     const t = ring[((start === -1 ? 0 : start) + i) % ring.length]!
     t.always = true
     if (isReachable(t.peerId.toString())) break
   }
 }
+
+const compareIds = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
 
 function shuffle<T> (items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
