@@ -28,7 +28,13 @@ export const nodeConfigSchema = z.strictObject({
     writesPerMinute: z.number().positive().default(3_000),
     writeBurst: z.number().int().positive().default(500),
     /** Wrong admin tokens per client address per 10 minutes before every attempt is refused (429). */
-    maxAuthFailures: z.number().int().positive().default(10)
+    maxAuthFailures: z.number().int().positive().default(10),
+    /** Federated searches and data queries (they fan out to every node) per client address: per minute, at once, running. */
+    queriesPerMinute: z.number().positive().default(120),
+    queryBurst: z.number().int().positive().default(20),
+    maxConcurrentQueriesPerClient: z.number().int().positive().default(2),
+    /** Federated searches and data queries running at once on this node, from all clients. */
+    maxConcurrentQueries: z.number().int().positive().default(16)
   }).prefault({}),
   p2p: z.strictObject({
     listen: z.array(z.string().min(1)).default(['/ip4/127.0.0.1/tcp/4001']),

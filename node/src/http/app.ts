@@ -6,6 +6,7 @@ import type { CatalogService } from '../services/catalog-service.js'
 import { requireAdminToken } from './auth.js'
 import { AuthFailures, writeRateLimit } from './rate-limit.js'
 import { readOnlyCors } from './read-only-cors.js'
+import { queryLimit } from './query-limit.js'
 import type { NodeConfig } from '../config.js'
 import { onError, onNotFound } from './errors.js'
 import { datasetRoutes } from './routes/datasets.js'
@@ -54,7 +55,7 @@ export interface AppDeps {
   contributorId: string
   maxUploadBytes: number
   /** Limits of the HTTP surface (config `http`). */
-  http: Pick<NodeConfig['http'], 'writesPerMinute' | 'writeBurst' | 'maxAuthFailures'>
+  http: Pick<NodeConfig['http'], 'writesPerMinute' | 'writeBurst' | 'maxAuthFailures' | 'queriesPerMinute' | 'queryBurst' | 'maxConcurrentQueriesPerClient' | 'maxConcurrentQueries'>
   info: NodeInfo
   log: Logger
   startedAt: Date
@@ -69,6 +70,14 @@ export function createApp (deps: AppDeps): Hono {
   const app = new Hono()
   app.use(secureHeaders())
   app.use(writeRateLimit(deps.http.writesPerMinute, deps.http.writeBurst))
+  app.use(queryLimit({
+    perMinute: deps.http.queriesPerMinute,
+    burst: deps.http.queryBurst,
+    maxConcurrentPerClient: deps.http.maxConcurrentQueriesPerClient,
+    maxConcurrent: deps.http.maxConcurrentQueries,
+    // Local search is one indexed read; these fan out to every node of the region.
+    applies: c => c.req.path === '/api/v1/query' || (c.req.path === '/api/v1/search' && c.req.query('scope') === 'federated')
+  }))
   app.use(async (c, next) => c.req.path.startsWith('/verwaltung') ? next() : cors(c, next))
   app.use(deps.metrics.httpTiming)
   app.get('/metrics', async c => c.body(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType }))

@@ -79,30 +79,47 @@ export async function fanOut<T> (
  * Serves one request/response protocol: reads one request frame, answers
  * with one frame. A malformed request closes the stream, is logged (warn:
  * the peer's fault; other aborts are routine) and is a strike; a peer over
- * its request rate gets the stream closed unanswered.
+ * its request rate, or with `maxPerPeer` requests of this protocol already
+ * under way (over all its connections), gets the stream closed unanswered.
+ * The handler's signal aborts when the asker goes away (its deadline passed)
+ * or the timeout ends: work for nobody stops.
  */
 export async function serveRequestResponse (
   host: Host,
   protocol: string,
-  handle: (frame: Uint8Array) => Promise<Uint8Array>,
+  handle: (frame: Uint8Array, signal: AbortSignal) => Promise<Uint8Array>,
   log: Logger,
-  opts: { maxInboundStreams: number, timeoutMs?: number, guard: PeerGuard }
+  opts: { maxInboundStreams: number, maxPerPeer?: number, timeoutMs?: number, guard: PeerGuard }
 ): Promise<void> {
+  const running = new Map<string, number>()
+  const maxPerPeer = opts.maxPerPeer ?? opts.maxInboundStreams
   await host.handle(protocol, async (stream, connection) => {
     const peer = connection.remotePeer.toString()
-    if (!opts.guard.allowRequest(peer)) {
-      log.debug({ peer, protocol }, 'request refused: peer over its request rate')
+    const now = running.get(peer) ?? 0
+    if (now >= maxPerPeer || !opts.guard.allowRequest(peer)) {
+      log.debug({ peer, protocol, running: now }, 'request refused: peer over its request rate or concurrency')
       stream.abort(new Error('rate limited'))
       return
     }
+    running.set(peer, now + 1)
+    const timeoutMs = opts.timeoutMs ?? 10_000
+    const gone = new AbortController()
+    const onClose = (): void => gone.abort(new Error('asker gone'))
+    stream.addEventListener('close', onClose)
     try {
-      const io = framedStream(stream, MAX_FRAME_BYTES, opts.timeoutMs ?? 10_000)
-      await io.write(await handle(await io.read()))
+      const io = framedStream(stream, MAX_FRAME_BYTES, timeoutMs)
+      const request = await io.read()
+      await io.write(await handle(request, AbortSignal.any([gone.signal, AbortSignal.timeout(timeoutMs)])))
       await closeStream(stream)
     } catch (err) {
       if (err instanceof CodecError) opts.guard.strike(peer, 'undecodable frame')
       log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer, protocol }, 'request dropped')
       stream.abort(err as Error)
+    } finally {
+      stream.removeEventListener('close', onClose)
+      const n = (running.get(peer) ?? 1) - 1
+      if (n <= 0) running.delete(peer)
+      else running.set(peer, n)
     }
   }, { maxInboundStreams: opts.maxInboundStreams })
 }

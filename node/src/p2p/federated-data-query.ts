@@ -8,6 +8,9 @@ import { fanOut, serveRequestResponse } from './fan-out.js'
 import { DEFAULT_FEDERATED_DEADLINE_MS, type NodeStatus, type OnNodeAnswer } from './federated-search.js'
 import type { Network } from './network.js'
 
+/** Data queries of one peer served at once, over all its connections. */
+export const MAX_DATA_QUERIES_PER_PEER = 2
+
 export interface Origin {
   publisher: string
   kommune: string | null
@@ -36,11 +39,12 @@ export class FederatedDataQuery {
   ) {}
 
   async start (): Promise<void> {
-    await serveRequestResponse(this.network.host, DATA_QUERY_PROTOCOL, async frame => {
+    await serveRequestResponse(this.network.host, DATA_QUERY_PROTOCOL, async (frame, signal) => {
       const { query } = decodeDataQueryRequest(frame)
-      const r = await this.local.run(query)
+      // Stops when the asker's deadline passed (it closed the stream) or the CPU budget is spent.
+      const r = await this.local.run(query, { signal })
       return encodeFitting({ type: 'data-result', matches: r.matches, truncated: r.truncated })
-    }, this.log, { maxInboundStreams: 4, guard: this.network.guard })
+    }, this.log, { maxInboundStreams: 4, maxPerPeer: MAX_DATA_QUERIES_PER_PEER, guard: this.network.guard })
   }
 
   /** `onNode` sees each node's status and matches as soon as that node has answered. */
@@ -57,7 +61,7 @@ export class FederatedDataQuery {
       onNode?.(status, matches)
     }
     await Promise.all([
-      this.local.run(query).then(local => {
+      this.local.run(query, { signal: AbortSignal.timeout(deadlineMs) }).then(local => {
         add({ peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0) }, local.matches, local.truncated)
       }),
       fanOut(this.network.host, this.network.remoteTargets(), DATA_QUERY_PROTOCOL, encodeDataQueryRequest({ type: 'data-query', query }),

@@ -56,7 +56,7 @@ export class FederatedSearch {
     await serveRequestResponse(this.network.host, SEARCH_PROTOCOL, async frame => {
       const { query } = decodeSearchRequest(frame)
       return encodeSearchResponse({ type: 'search-result', total: 0, hits: this.search.rawHits({ ...query, cursor: undefined }) })
-    }, this.log, { maxInboundStreams: 8, guard: this.network.guard })
+    }, this.log, { maxInboundStreams: 8, maxPerPeer: 4, guard: this.network.guard })
   }
 
   /**

@@ -6,13 +6,42 @@ import type { NodeDb } from '../db/open.js'
 
 /** GeoJSON files are parsed whole; larger ones are skipped (and said so in the log). */
 export const MAX_GEOJSON_BYTES = 64 * 1024 * 1024
+/** CPU time one data query may spend on this node before it answers with what it has (truncated). */
+export const DATA_QUERY_MAX_MS = 500
+/** Files whose parsed records are kept in memory (by file size), so repeated queries do not parse again. */
+export const DATA_INDEX_MAX_BYTES = 64 * 1024 * 1024
+/** Larger files are scanned as a stream each time and never cached. */
+export const DATA_INDEX_MAX_FILE_BYTES = 16 * 1024 * 1024
+/** Records between checks of the budget and the abort signal. */
+const CHECK_EVERY = 256
 
 const LAT_NAMES = ['lat', 'latitude', 'breite', 'breitengrad', 'y', 'lat_wgs84']
 const LON_NAMES = ['lon', 'lng', 'long', 'longitude', 'laenge', 'länge', 'laengengrad', 'x', 'lon_wgs84']
 
 export interface DataQueryResult {
   matches: DataMatch[]
+  /** More matched than `limit`, or the budget or the asker's deadline ended the scan. */
   truncated: boolean
+}
+
+export interface DataQueryOptions {
+  /** Aborted when the asker is gone or its deadline passed: the scan stops. */
+  signal?: AbortSignal
+  /** CPU budget in ms (default DATA_QUERY_MAX_MS). */
+  maxMs?: number
+}
+
+/**
+ * What a data query needs to know of a file before scanning it: its column
+ * (or property) names in lower case and the extent of its positions. A
+ * query naming a field the file lacks, or a bbox outside its extent, skips
+ * the file without reading it — what made every no-match query cost 1–2 s.
+ */
+interface FileIndex {
+  fields: Set<string>
+  bbox: BBox | undefined
+  records: Array<Record<string, unknown>>
+  bytes: number
 }
 
 /**
@@ -21,41 +50,96 @@ export interface DataQueryResult {
  * The data never leaves the node except as these results.
  */
 export class DataQueryService {
+  /** Parsed files by sha256, least recently used first (Map order). */
+  readonly #index = new Map<string, FileIndex>()
+  #indexBytes = 0
+
   constructor (
     private readonly db: NodeDb,
     private readonly blobs: BlobStore,
     private readonly self: string
   ) {}
 
-  async run (query: DataQuery): Promise<DataQueryResult> {
+  async run (query: DataQuery, opts: DataQueryOptions = {}): Promise<DataQueryResult> {
     const matches: DataMatch[] = []
     let truncated = false
-    const room = (): boolean => {
-      if (matches.length < query.limit) return true
-      truncated = true
-      return false
+    const t0 = performance.now()
+    const maxMs = opts.maxMs ?? DATA_QUERY_MAX_MS
+    let seen = 0
+    /** False once the answer is full, the budget spent or the asker gone. */
+    const goOn = (): boolean => {
+      if (matches.length >= query.limit) { truncated = true; return false }
+      if (++seen % CHECK_EVERY === 0 && (opts.signal?.aborted === true || performance.now() - t0 > maxMs)) { truncated = true; return false }
+      return true
     }
     for (const dataset of this.#datasets(query)) {
       for (const dist of dataset.distributions) {
-        if (!room()) return { matches, truncated }
+        if (opts.signal?.aborted === true || matches.length >= query.limit) return { matches, truncated: true }
         if ((dist.format !== 'CSV' && dist.format !== 'GEOJSON') || dist.sha256 === undefined || !await this.blobs.has(dist.sha256)) continue
         const base = { datasetId: dataset.id, distributionId: dist.id }
-        if (dist.format === 'CSV') {
+        const size = await this.blobs.size(dist.sha256)
+        if (size <= DATA_INDEX_MAX_FILE_BYTES) {
+          const index = await this.#indexOf(dist.sha256, dist.format, size)
+          if (!mayMatch(index, query)) continue
+          for (const record of index.records) {
+            if (!goOn()) return { matches, truncated }
+            if (dist.format === 'CSV' ? !matchesRow(record as Record<string, string>, query) : !matchesFeature(record, query)) continue
+            matches.push(dist.format === 'CSV' ? { ...base, format: 'CSV', row: record } : { ...base, format: 'GEOJSON', feature: record })
+          }
+        } else if (dist.format === 'CSV') {
           for await (const row of this.#csvRows(dist.sha256)) {
-            if (!matchesRow(row, query)) continue
-            if (!room()) break
-            matches.push({ ...base, format: 'CSV', row })
+            if (!goOn()) return { matches, truncated }
+            if (matchesRow(row, query)) matches.push({ ...base, format: 'CSV', row })
           }
         } else {
           for (const feature of await this.#features(dist.sha256)) {
-            if (!matchesFeature(feature, query)) continue
-            if (!room()) break
-            matches.push({ ...base, format: 'GEOJSON', feature })
+            if (!goOn()) return { matches, truncated }
+            if (matchesFeature(feature, query)) matches.push({ ...base, format: 'GEOJSON', feature })
           }
         }
       }
     }
     return { matches, truncated }
+  }
+
+  /** The file's index, built once (parsing the whole file) and kept while it fits DATA_INDEX_MAX_BYTES. */
+  async #indexOf (sha256: string, format: 'CSV' | 'GEOJSON', size: number): Promise<FileIndex> {
+    const cached = this.#index.get(sha256)
+    if (cached !== undefined) {
+      this.#index.delete(sha256)
+      this.#index.set(sha256, cached)
+      return cached
+    }
+    const records: Array<Record<string, unknown>> = []
+    const fields = new Set<string>()
+    let bbox: BBox | undefined
+    const extend = (b: BBox | undefined): void => {
+      if (b !== undefined) bbox = bbox === undefined ? b : [Math.min(bbox[0], b[0]), Math.min(bbox[1], b[1]), Math.max(bbox[2], b[2]), Math.max(bbox[3], b[3])]
+    }
+    if (format === 'CSV') {
+      for await (const row of this.#csvRows(sha256)) {
+        records.push(row)
+        if (records.length === 1) for (const k of Object.keys(row)) fields.add(k.toLowerCase())
+        const lat = coordinate(row, LAT_NAMES)
+        const lon = coordinate(row, LON_NAMES)
+        if (lat !== undefined && lon !== undefined) extend([lon, lat, lon, lat])
+      }
+    } else {
+      for (const feature of await this.#features(sha256)) {
+        records.push(feature)
+        if (isObject(feature.properties)) for (const k of Object.keys(feature.properties)) fields.add(k.toLowerCase())
+        extend(geometryBbox((feature.geometry as { coordinates?: unknown } | null)?.coordinates))
+      }
+    }
+    const index: FileIndex = { fields, bbox, records, bytes: size }
+    this.#index.set(sha256, index)
+    this.#indexBytes += size
+    for (const [key, old] of this.#index) {
+      if (this.#indexBytes <= DATA_INDEX_MAX_BYTES) break
+      this.#index.delete(key)
+      this.#indexBytes -= old.bytes
+    }
+    return index
   }
 
   #datasets (query: DataQuery): DatasetMetadata[] {
@@ -135,6 +219,13 @@ function coordinate (record: Record<string, string>, names: string[]): number | 
   if (key === undefined) return undefined
   const n = Number(String(record[key]).replace(',', '.'))
   return Number.isFinite(n) ? n : undefined
+}
+
+/** Whether a file can hold a match at all: every field named exists, the bbox meets its extent. */
+function mayMatch (index: FileIndex, q: DataQuery): boolean {
+  if (!q.where.every(c => index.fields.has(c.field.toLowerCase()))) return false
+  if (q.bbox === undefined) return true
+  return index.bbox !== undefined && intersects(q.bbox, index.bbox)
 }
 
 function matchesRow (row: Record<string, string>, q: DataQuery): boolean {
