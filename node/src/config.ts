@@ -96,6 +96,10 @@ export const nodeConfigSchema = z.strictObject({
     /** dcatde:contributorID of this node's datasets (GovData's list; default Open.NRW). */
     contributorId: z.url().default('http://dcat-ap.de/def/contributors/openNRW')
   }).prefault({}),
+  import: z.strictObject({
+    /** Follow redirects and next pages of a source catalog to other hosts on loopback or private addresses. */
+    allowPrivateNetworks: z.boolean().default(false)
+  }).prefault({}),
   maxUploadBytes: z.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })

@@ -128,6 +128,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     publicUrl: config.http.publicUrl?.replace(/\/+$/, ''),
     contributorId: config.dcat.contributorId,
     maxUploadBytes: config.maxUploadBytes,
+    allowPrivateImports: config.import.allowPrivateNetworks,
     http: config.http,
     info: { peerId, publicKeyJwk: publicJwkOf(key), kommune: config.kommune, version: VERSION },
     log,

@@ -54,6 +54,8 @@ export interface AppDeps {
   publicUrl?: string
   contributorId: string
   maxUploadBytes: number
+  /** config `import.allowPrivateNetworks` */
+  allowPrivateImports?: boolean
   /** Limits of the HTTP surface (config `http`). */
   http: Pick<NodeConfig['http'], 'writesPerMinute' | 'writeBurst' | 'maxAuthFailures' | 'queriesPerMinute' | 'queryBurst' | 'maxConcurrentQueriesPerClient' | 'maxConcurrentQueries'>
   info: NodeInfo
@@ -67,6 +69,8 @@ const cors = readOnlyCors()
 export function createApp (deps: AppDeps): Hono {
   const authFailures = new AuthFailures(deps.http.maxAuthFailures)
   const admin = requireAdminToken(deps.adminToken, authFailures)
+  // Built once, not per request.
+  const importer = new ImportService(deps.db, deps.catalog, { allowPrivateNetworks: deps.allowPrivateImports ?? false })
   const app = new Hono()
   app.use(secureHeaders())
   app.use(writeRateLimit(deps.http.writesPerMinute, deps.http.writeBurst))
@@ -86,7 +90,7 @@ export function createApp (deps: AppDeps): Hono {
   app.route('/api/v1', nodeInfoRoutes(deps))
   app.route('/api/v1/datasets', datasetRoutes({ ...deps, admin }))
   app.route('/api/v1/files', fileRoutes(deps))
-  app.route('/api/v1', importRoutes({ importer: new ImportService(deps.db, deps.catalog), admin, log: deps.log }))
+  app.route('/api/v1', importRoutes({ importer, admin, log: deps.log }))
   app.route('/api/v1', regionRoutes(deps))
   app.route('/api/v1', searchRoutes(deps))
   app.route('/api/v1', dataRoutes({ ...deps, peerId: deps.info.peerId }))

@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises'
+import { BlockList, isIP } from 'node:net'
 import { eq } from 'drizzle-orm'
 import { canonicalize, type DatasetMetadata } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
@@ -8,6 +10,31 @@ import type { CatalogService } from './catalog-service.js'
 
 export const MAX_IMPORT_PAGES = 1000
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024
+/** Redirects followed per page. */
+export const MAX_IMPORT_REDIRECTS = 5
+const PAGE_TIMEOUT_MS = 60_000
+
+export interface ImportOptions {
+  /**
+   * Follow redirects and next pages to another host on a loopback, private or
+   * link-local address (config `import.allowPrivateNetworks`). Off: a catalog
+   * on the internet cannot steer the node at its own network.
+   */
+  allowPrivateNetworks: boolean
+}
+
+/** Addresses a source on the internet must not lead the node to. */
+const NON_PUBLIC = new BlockList()
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+  NON_PUBLIC.addSubnet(net, bits, 'ipv4')
+}
+for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) NON_PUBLIC.addSubnet(net, bits, 'ipv6')
+
+function isNonPublic (address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
+  if (mapped !== undefined) return NON_PUBLIC.check(mapped, 'ipv4')
+  return NON_PUBLIC.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')
+}
 
 export interface ImportReport {
   source: string
@@ -37,13 +64,20 @@ const DEFAULTED = new Set(['publisher', 'issued', 'modified'])
  * they came from that source.
  */
 export class ImportService {
-  constructor (private readonly db: NodeDb, private readonly catalog: CatalogService) {}
+  constructor (
+    private readonly db: NodeDb,
+    private readonly catalog: CatalogService,
+    private readonly options: ImportOptions = { allowPrivateNetworks: false }
+  ) {}
 
   async import (input: ImportInput, opts: { prune: boolean, onPage?: (page: number, records: number) => void }): Promise<ImportReport> {
     const source = 'url' in input ? input.url : `file:${input.name}`
     const report: ImportReport = { source, pages: 0, created: 0, updated: 0, unchanged: 0, pruned: 0, skipped: [] }
     const seen = new Set<string>()
     const visited = new Set<string>()
+    // The operator's own URL may be on the municipal network; where it leads (redirects, next pages) must stay there or be public.
+    const home = 'url' in input ? originOf(input.url) : undefined
+    const fetchPage = async (url: string): Promise<{ text: string, mediaType?: string, base: string }> => fetchSource(url, home, this.options)
     let page: { text: string, mediaType?: string, name?: string, base?: string } | undefined = 'url' in input ? await fetchPage(input.url) : input
     if ('url' in input) visited.add(input.url)
     while (page !== undefined) {
@@ -118,19 +152,80 @@ function sameContent (imported: DatasetMetadata, existing: DatasetMetadata): boo
   return canonicalize(strip(imported)) === canonicalize(strip(existing))
 }
 
-async function fetchPage (url: string): Promise<{ text: string, mediaType?: string, base: string }> {
-  let res: Response
+function originOf (url: string): string | undefined {
   try {
-    const u = new URL(url)
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('only http(s) URLs')
-    res = await fetch(u, { headers: { accept: 'text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8' }, signal: AbortSignal.timeout(60_000) })
-  } catch (err) {
-    throw new ImportSourceError(`cannot read ${url}: ${(err as Error).message}`)
+    return new URL(url).origin
+  } catch {
+    return undefined
   }
-  if (!res.ok) throw new ImportSourceError(`${url} answered ${res.status}`)
+}
+
+/**
+ * One page of a source catalog. Redirects are followed by hand (at most
+ * MAX_IMPORT_REDIRECTS), each hop checked: another origin than the one the
+ * operator named must resolve to public addresses only, unless allowed. The
+ * body is read as a stream and counted — after fetch's own decompression,
+ * chunk by chunk — so neither a gzip bomb (1 MB inflating to 1 GB) nor an
+ * endless stream without a length gets past MAX_IMPORT_BYTES into memory.
+ */
+async function fetchSource (url: string, home: string | undefined, options: ImportOptions): Promise<{ text: string, mediaType?: string, base: string }> {
+  let current = url
+  let res: Response | undefined
+  for (let hop = 0; hop <= MAX_IMPORT_REDIRECTS; hop++) {
+    let u: URL
+    try {
+      u = new URL(current)
+    } catch {
+      throw new ImportSourceError(`cannot read ${current}: not a URL`)
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ImportSourceError(`cannot read ${current}: only http(s) URLs`)
+    if (u.origin !== home && !options.allowPrivateNetworks) await refuseNonPublic(u)
+    try {
+      res = await fetch(u, { headers: { accept: 'text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8' }, redirect: 'manual', signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })
+    } catch (err) {
+      throw new ImportSourceError(`cannot read ${current}: ${(err as Error).message}`)
+    }
+    const location = res.headers.get('location')
+    if (res.status < 300 || res.status >= 400 || location === null) break
+    await res.body?.cancel()
+    current = new URL(location, u).toString()
+    res = undefined
+  }
+  if (res === undefined) throw new ImportSourceError(`${url} redirects more than ${MAX_IMPORT_REDIRECTS} times`)
+  if (!res.ok) { await res.body?.cancel(); throw new ImportSourceError(`${current} answered ${res.status}`) }
   const length = Number(res.headers.get('content-length') ?? 0)
-  if (length > MAX_IMPORT_BYTES) throw new ImportSourceError(`${url} is larger than ${MAX_IMPORT_BYTES} bytes`)
-  const text = await res.text()
-  if (text.length > MAX_IMPORT_BYTES) throw new ImportSourceError(`${url} is larger than ${MAX_IMPORT_BYTES} bytes`)
-  return { text, mediaType: res.headers.get('content-type') ?? undefined, base: url }
+  if (length > MAX_IMPORT_BYTES) { await res.body?.cancel(); throw new ImportSourceError(`${current} is larger than ${MAX_IMPORT_BYTES} bytes`) }
+  const decoder = new TextDecoder()
+  let text = ''
+  let bytes = 0
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.byteLength
+      if (bytes > MAX_IMPORT_BYTES) {
+        await res.body?.cancel().catch(() => {})
+        throw new ImportSourceError(`${current} is larger than ${MAX_IMPORT_BYTES} bytes (counted while reading, after decompression); not imported`)
+      }
+      text += decoder.decode(chunk, { stream: true })
+    }
+  } catch (err) {
+    if (err instanceof ImportSourceError) throw err
+    throw new ImportSourceError(`cannot read ${current}: ${(err as Error).message}`)
+  }
+  text += decoder.decode()
+  return { text, mediaType: res.headers.get('content-type') ?? undefined, base: current }
+}
+
+/** Refuses a URL whose host is, or resolves to, a loopback, private or link-local address. */
+async function refuseNonPublic (u: URL): Promise<void> {
+  const host = u.hostname.replace(/^\[|\]$/g, '')
+  let addresses: string[]
+  try {
+    addresses = isIP(host) !== 0 ? [host] : (await lookup(host, { all: true })).map(a => a.address)
+  } catch (err) {
+    throw new ImportSourceError(`cannot read ${u.toString()}: ${(err as Error).message}`)
+  }
+  const inner = addresses.find(isNonPublic)
+  if (inner !== undefined) {
+    throw new ImportSourceError(`refused to follow ${u.toString()}: it leads to ${inner}, a loopback or private address, away from the catalog's own host (set import.allowPrivateNetworks to allow)`)
+  }
 }
