@@ -67,9 +67,13 @@ program.command('rotate-key')
     console.log('New nodes join with the new key (swf-node join fetches it, or pass --registry-key).')
   })
 
+const ACTIONS = {
+  approve: 'approve a pending registration, or an active participant\'s pending rename or address change',
+  revoke: 'revoke a participant: it leaves the region and its AGS is free again'
+} as const
 for (const action of ['approve', 'revoke'] as const) {
   program.command(action)
-    .description(`${action} a participant (by AGS or peer id)`)
+    .description(`${ACTIONS[action]} (by peer id; by AGS when only one registration names it)`)
     .argument('<id>', 'participant id (the AGS) or peer id')
     .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
     .action(async (id: string, o) => {
@@ -77,6 +81,15 @@ for (const action of ['approve', 'revoke'] as const) {
       console.log(`${p.kommune} (${p.id}, ${p.peerId}) is now ${p.status}`)
     })
 }
+
+program.command('delete')
+  .description('delete a pending or revoked registration (e.g. one that claimed another Kommune\'s AGS)')
+  .argument('<id>', 'peer id (or AGS when only one registration names it)')
+  .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
+  .action(async (id: string, o) => {
+    const p = await adminCall(o.dataDir, 'DELETE', `/participants/${encodeURIComponent(id)}`)
+    console.log(`${p.kommune} (${p.ags}, ${p.peerId}, ${p.status}) deleted`)
+  })
 
 program.command('list')
   .description('list all participants, pending and revoked included')
@@ -86,7 +99,10 @@ program.command('list')
     const all: any[] = await adminCall(o.dataDir, 'GET', '/participants/all')
     if (o.json === true) { console.log(JSON.stringify(all, null, 2)); return }
     if (all.length === 0) console.log('no participants yet')
-    for (const p of all) console.log(`${p.id}  ${p.status.padEnd(8)} ${p.kommune.padEnd(30)} ${p.peerId}`)
+    for (const p of all) {
+      console.log(`${p.ags}  ${p.status.padEnd(8)} ${p.kommune.padEnd(30)} ${p.peerId}`)
+      if (p.pendingChange !== undefined) console.log(`          change awaits approval: "${p.pendingChange.kommune}" at ${p.pendingChange.addresses.join(', ')}`)
+    }
   })
 
 program.parseAsync().catch((err: unknown) => {

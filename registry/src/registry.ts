@@ -10,13 +10,24 @@ import {
   EntrySigner, REGISTRY_HANDOVER_TYP, generateIdentityKey, peerIdOf, privateKeyFromJwk, privateKeyToJwk, publicJwkOf,
   type Ed25519PublicJwk, type RegistryHandover
 } from '../../protocol/src/index.js'
-import { createRegistryApp } from './app.js'
+import { createRegistryApp, DEFAULT_REGISTRY_HTTP_LIMITS } from './app.js'
 import { openRegistryDatabase } from './db/open.js'
-import { RegistryService } from './registry-service.js'
+import { DEFAULT_REGISTRY_LIMITS, RegistryService } from './registry-service.js'
 
 const configSchema = z.strictObject({
   http: z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }),
-  logLevel: z.string().default('info')
+  logLevel: z.string().default('info'),
+  /** What anonymous clients and registered nodes can make the registry store or do. */
+  limits: z.strictObject({
+    /** Registrations per client address: per minute, and at once (every node start re-registers). */
+    registrationsPerMinute: z.number().positive().default(DEFAULT_REGISTRY_HTTP_LIMITS.registrationsPerMinute),
+    registrationBurst: z.number().int().positive().default(DEFAULT_REGISTRY_HTTP_LIMITS.registrationBurst),
+    /** Wrong operator tokens per client address in 10 minutes before it is locked out. */
+    maxAuthFailures: z.number().int().positive().default(DEFAULT_REGISTRY_HTTP_LIMITS.maxAuthFailures),
+    /** Pending registrations expire after this long, and at most this many are held. */
+    pendingTtlMs: z.number().int().positive().default(DEFAULT_REGISTRY_LIMITS.pendingTtlMs),
+    maxPending: z.number().int().positive().default(DEFAULT_REGISTRY_LIMITS.maxPending)
+  }).prefault({})
 })
 export type RegistryConfig = z.infer<typeof configSchema>
 
@@ -110,12 +121,12 @@ export async function startRegistry (opts: { dataDir: string, env?: NodeJS.Proce
   const key = await privateKeyFromJwk(JSON.parse(await readFile(f.key, 'utf8')))
   const adminToken = (await readFile(f.token, 'utf8')).trim()
   const db = openRegistryDatabase(f.db)
-  const service = new RegistryService(db, await EntrySigner.create(key))
+  const service = new RegistryService(db, await EntrySigner.create(key), { pendingTtlMs: config.limits.pendingTtlMs, maxPending: config.limits.maxPending })
   const publicKeyJwk = publicJwkOf(key)
   const handovers = await readHandovers(f.handovers)
   // A list signed by a key before a rotation is signed anew, with the next serial.
   await service.ensureSignedByCurrentKey()
-  const app = createRegistryApp({ service, adminToken, publicKeyJwk, handovers, log })
+  const app = createRegistryApp({ service, adminToken, publicKeyJwk, handovers, log, limits: config.limits })
 
   let server: ServerType
   const address = await new Promise<AddressInfo>((res, rej) => {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { REGION } from '../../examples/suedwestfalen/region.js'
@@ -64,6 +64,9 @@ export class TestRegion {
   async startRegistry (): Promise<RunningRegistry> {
     if (this.registryToken === '') {
       this.registryToken = (await initRegistry(this.registryDir, { host: '127.0.0.1', port: 0 })).adminToken
+      // Every test node registers from 127.0.0.1; in a region each Kommune has an address of its own.
+      const file = join(this.registryDir, 'registry.json')
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), limits: { registrationsPerMinute: 6_000, registrationBurst: 1_000 } }))
     }
     // A restarted registry comes back on the address the nodes know.
     const env = this.registry === undefined ? {} : { SWF_REGISTRY_PORT: new URL(this.registry.url).port }
@@ -78,7 +81,9 @@ export class TestRegion {
       kommune: { name, ags },
       http: { host: '127.0.0.1', port: 0 },
       ...config,
-      p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], inboundConnectionThreshold: 10_000, ...config.p2p },
+      // A fixed port, as in production: a restarted node keeps its registered address
+      // (an active participant's new address waits for the operator's approval).
+      p2p: { listen: [`/ip4/127.0.0.1/tcp/${await freePort()}`], inboundConnectionThreshold: 10_000, ...config.p2p },
       registry: { url: this.registry.url, publicKeyJwk: this.registry.publicKeyJwk },
       sync: { registryRefreshMs: 200, antiEntropyMs: 1_000, redialMs: 300, ...config.sync }
     })

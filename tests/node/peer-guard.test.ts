@@ -1,7 +1,7 @@
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { PeerGuard } from '../../node/src/p2p/peer-guard.js'
-import { TokenBuckets } from '../../node/src/token-buckets.js'
+import { TokenBuckets } from '../../protocol/src/index.js'
 
 const silent = pino({ level: 'silent' })
 const guard = (): PeerGuard => new PeerGuard({ requestsPerSecond: 2, burst: 4, maxStrikes: 3, strikeWindowMs: 60_000, banMs: 10_000 }, silent)

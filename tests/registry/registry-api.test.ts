@@ -48,7 +48,8 @@ describe('registry HTTP API', () => {
     const soest = await generateIdentityKey()
     const r = await post('/participants', { registration: await registration(soest) })
     expect(r.status).toBe(201)
-    expect(await r.json()).toMatchObject({ id: '05974040', status: 'pending', peerId: peerIdOf(soest) })
+    // Pending: known by its peer id; the AGS is taken only on approval.
+    expect(await r.json()).toMatchObject({ id: peerIdOf(soest), ags: '05974040', status: 'pending', peerId: peerIdOf(soest) })
     const l0 = await list()
     expect(l0.peers).toEqual([])
 
@@ -57,10 +58,13 @@ describe('registry HTTP API', () => {
     expect(l1.peers).toEqual([peerIdOf(soest)])
     expect(l1.serial).toBeGreaterThan(l0.serial)
 
-    // Re-registering updates the addresses and re-signs the list.
+    // New addresses of an active participant wait for the operator (202), then re-sign the list.
     const again = await post('/participants', { registration: await registration(soest, { addresses: ['/ip4/127.0.0.1/tcp/4999'] }) })
-    expect(again.status).toBe(200)
-    expect(((await again.json()) as { addresses: string[] }).addresses).toEqual(['/ip4/127.0.0.1/tcp/4999'])
+    expect(again.status).toBe(202)
+    expect(((await again.json()) as { addresses: string[], pendingChange: { addresses: string[] } })).toMatchObject({ addresses: ['/ip4/127.0.0.1/tcp/4001'], pendingChange: { addresses: ['/ip4/127.0.0.1/tcp/4999'] } })
+    expect((await list()).serial).toBe(l1.serial)
+    const approved = await post('/participants/05974040/approve', {}, true)
+    expect(((await approved.json()) as { addresses: string[] }).addresses).toEqual(['/ip4/127.0.0.1/tcp/4999'])
     expect((await list()).serial).toBeGreaterThan(l1.serial)
 
     expect((await post(`/participants/${peerIdOf(soest)}/revoke`, {}, true)).status).toBe(200)
@@ -89,7 +93,6 @@ describe('registry HTTP API', () => {
       ['payload changed', async () => post('/participants', { registration: `${h}.${Buffer.from(JSON.stringify({ ...forgedPayload, ags: '05966025' })).toString('base64url')}.${s}` }), 400, 'invalid_registration'],
       ['stale timestamp (replay)', async () => post('/participants', { registration: await registration(olpe, { ags: '05966024', issuedAt: '2020-01-01T00:00:00.000Z' }) }), 400, 'invalid_registration'],
       ['bad AGS', async () => post('/participants', { registration: await registration(olpe, { ags: '123' }) }), 400, 'invalid_registration'],
-      ['AGS taken by another key', async () => post('/participants', { registration: await registration(other) }), 409, 'conflict'],
       ['approve without token', async () => post('/participants/05974040/approve', {}), 401, 'unauthorized'],
       ['approve with wrong token', async () => fetch(`${registry.url}/participants/05974040/approve`, { method: 'POST', headers: { authorization: 'Bearer x' } }), 403, 'forbidden'],
       ['approve unknown', async () => post('/participants/00000000/approve', {}, true), 404, 'not_found'],

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { TokenBuckets } from '../token-buckets.js'
+import { TokenBuckets } from '../../../protocol/src/index.js'
 import { clientAddress } from './client-address.js'
 import { errorResponse } from './errors.js'
 

@@ -160,8 +160,9 @@ export class Network {
     if (config.registry === undefined) return
     try {
       const r = await registerWithRegistry(config.registry.url, this.#opts.key, { kommune: config.kommune.name, ags: config.kommune.ags }, this.addresses())
-      this.registration = { status: r.status, at: new Date().toISOString() }
-      log.info({ status: r.status }, 'registered with the registry')
+      this.registration = { status: r.pendingChange === undefined ? r.status : `${r.status}, change awaits the operator`, at: new Date().toISOString() }
+      if (r.pendingChange !== undefined) log.warn({ change: r.pendingChange }, 'the registry holds the new name or addresses until the region operator approves them (swf-registry approve)')
+      else log.info({ status: r.status }, 'registered with the registry')
     } catch (err) {
       this.registration = { status: 'failed', at: new Date().toISOString(), error: (err as Error).message }
       log.warn({ err: (err as Error).message }, 'registration with the registry failed; will retry at next start')

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import { TokenBuckets } from '../token-buckets.js'
+import { TokenBuckets } from '../../../protocol/src/index.js'
 
 export interface PeerGuardOptions {
   /** Inbound requests (search, data query, fetch, sync) per peer and second, sustained. */

@@ -11,6 +11,8 @@ export interface RegistrationAnswer {
   id: string
   status: 'pending' | 'active' | 'revoked'
   peerId: string
+  /** A rename or address change of an active participant, waiting for the operator. */
+  pendingChange?: { kommune: string, addresses: string[], requestedAt: string }
 }
 
 /**
