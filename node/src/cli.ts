@@ -81,7 +81,7 @@ program.command('join')
       console.log(`Pinned the registry key fetched from ${url} (trust on first use).`)
       console.log(`  Compare its peer id with the one your region operator published: ${r.registryPeerId}`)
     }
-    console.log(`Registered as ${r.answer.id}: ${r.answer.status} (addresses ${r.addresses.join(', ')})`)
+    console.log(`Registered as ${r.answer.ags ?? r.answer.id}: ${r.answer.status} (addresses ${r.addresses.join(', ')})`)
     if (r.answer.status === 'pending') console.log(`Ask the region operator to run: swf-registry approve ${r.answer.id}`)
     console.log('(Re)start the node to connect: swf-node start')
   })

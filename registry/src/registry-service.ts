@@ -155,7 +155,7 @@ export class RegistryService {
   }
 
   /**
-   * Approves a pending registration (it takes its AGS, which no active
+   * Approves a pending (or revoked) registration (it takes its AGS, which no active
    * participant may hold), or an active participant's pending rename or
    * address change. By peer id; by AGS only when that names one registration.
    */
@@ -169,7 +169,7 @@ export class RegistryService {
       await this.#resign()
       return this.view(p.id)
     }
-    if (p.status === 'revoked') throw new RegistryError(409, 'conflict', `${p.peerId} was revoked; it registers again with a new key`)
+    // A revoked participant may be approved again (an operator's mistake undone), as long as its AGS is free.
     const holder = this.#db.select().from(participants).where(and(eq(participants.id, p.ags), ne(participants.peerId, p.peerId))).get()
     if (holder !== undefined) {
       throw new RegistryError(409, 'conflict', `AGS ${p.ags} belongs to ${holder.kommune} (${holder.peerId}), which is active; revoke it first`, 'ags')

@@ -119,7 +119,8 @@ export function createApp (deps: AppDeps): Hono {
   }))
   app.route('/', webRoutes({
     kommune: deps.info.kommune, peerId: deps.info.peerId, adminToken: deps.adminToken, authFailures, maxUploadBytes: deps.maxUploadBytes,
-    catalog: deps.catalog, search: deps.search, regional: deps.regional, store: deps.store, network: deps.network, directory: deps.directory
+    catalog: deps.catalog, search: deps.search, regional: deps.regional, store: deps.store, network: deps.network, directory: deps.directory,
+    publicUrl: deps.publicUrl
   }))
   app.notFound(onNotFound)
   app.onError(onError(deps.log))

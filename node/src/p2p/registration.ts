@@ -8,7 +8,9 @@ export class RegistrationError extends Error {
 }
 
 export interface RegistrationAnswer {
+  /** The AGS once active; the peer id while pending. */
   id: string
+  ags?: string
   status: 'pending' | 'active' | 'revoked'
   peerId: string
   /** A rename or address change of an active participant, waiting for the operator. */

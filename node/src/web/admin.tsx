@@ -48,7 +48,7 @@ export function LoginPage ({ failed }: { failed?: boolean }) {
   )
 }
 
-export function DashboardPage ({ datasets }: { datasets: DatasetView[] }) {
+export function DashboardPage ({ datasets, csrf }: { datasets: DatasetView[], csrf: string }) {
   return (
     <>
       <h1>Verwaltung</h1>
@@ -63,7 +63,7 @@ export function DashboardPage ({ datasets }: { datasets: DatasetView[] }) {
           ))}</tbody>
         </table>
       )}
-      <form method='post' action='/verwaltung/abmelden'><button type='submit'>Abmelden</button></form>
+      <form method='post' action='/verwaltung/abmelden'><input type='hidden' name='csrf' value={csrf} /><button type='submit'>Abmelden</button></form>
     </>
   )
 }
@@ -76,7 +76,7 @@ export function valuesOf (d: DatasetMetadata): FormValues {
 }
 
 /** Publish or edit a dataset; errors appear next to their field. */
-export function DatasetForm ({ values, errors, editing }: { values: FormValues, errors: Array<{ field: string, text: string }>, editing?: string }) {
+export function DatasetForm ({ values, errors, editing, csrf }: { values: FormValues, errors: Array<{ field: string, text: string }>, editing?: string, csrf: string }) {
   const err = (field: string) => errors.filter(e => e.field === field).map(e => <p class='fehler' role='alert'>{e.text}</p>)
   return (
     <>
@@ -84,6 +84,7 @@ export function DatasetForm ({ values, errors, editing }: { values: FormValues, 
       {errors.length > 0 ? <p class='fehler' role='alert'>Bitte die markierten Angaben prüfen.</p> : null}
       {err('form')}
       <form class='formular' method='post' enctype='multipart/form-data' action={editing === undefined ? '/verwaltung/neu' : `/verwaltung/bearbeiten/${editing}`}>
+        <input type='hidden' name='csrf' value={csrf} />
         <label for='title'>Titel *</label>
         <input id='title' name='title' type='text' value={values.title ?? ''} required maxlength={500} />{err('title')}
         <label for='description'>Beschreibung *</label>

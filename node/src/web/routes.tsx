@@ -20,6 +20,7 @@ import { DashboardPage, DatasetForm, germanError, LoginPage, valuesOf, type Form
 import { Layout, type NavKey } from './layout.js'
 import { CatalogPage, DatasetPage, MapPage, RegionPage, type RegionRow } from './pages.js'
 import { STYLES } from './styles.js'
+import { AdminSessions, csrfMatches, type AdminSession } from './admin-sessions.js'
 
 export interface WebDeps {
   kommune: { name: string, ags: string }
@@ -34,9 +35,11 @@ export interface WebDeps {
   store: EntryStore
   network?: Network
   directory?: ParticipantDirectory
+  /** config http.publicUrl: an https one means the node sits behind TLS (cookies get Secure). */
+  publicUrl?: string
 }
 
-const COOKIE = 'swf_admin'
+const COOKIE = 'swf_session'
 const LIST_PARAMS = ['publisher', 'theme', 'license', 'format'] as const
 
 /** The German web UI: catalog, dataset pages, map, region, and the admin area. */
@@ -44,7 +47,7 @@ export function webRoutes (deps: WebDeps): Hono {
   const app = new Hono()
   const isAdmin = tokenChecker(deps.adminToken)
   const online = (peer: string): boolean => peer === deps.peerId || (deps.network?.isConnected(peer) ?? false)
-  const page = (c: Context, title: string, nav: NavKey | undefined, body: unknown, status: 200 | 400 | 404 | 413 | 429 = 200) =>
+  const page = (c: Context, title: string, nav: NavKey | undefined, body: unknown, status: 200 | 400 | 403 | 404 | 413 | 429 = 200) =>
     c.html(<Layout title={title} kommune={deps.kommune.name} nav={nav}>{body as never}</Layout>, status)
 
   const csp = secureHeaders({
@@ -108,12 +111,36 @@ export function webRoutes (deps: WebDeps): Hono {
     return page(c, 'Region', 'region', <RegionPage rows={rows} serial={deps.directory?.serial ?? null} lastFetch={deps.directory?.lastFetchAt ?? null} stale={deps.directory?.isStale() ?? false} />)
   })
 
-  // Admin area: the token once, then an HttpOnly, SameSite=Strict cookie.
-  const loggedIn = (c: Context): boolean => isAdmin(getCookie(c, COOKIE) ?? '')
-  app.get('/verwaltung', c => loggedIn(c)
-    ? page(c, 'Verwaltung', 'verwaltung', <DashboardPage datasets={deps.catalog.listOwn(500).items} />)
-    : page(c, 'Anmelden', 'verwaltung', <LoginPage />))
+  // Admin area: the token once, then a session id in an HttpOnly, SameSite=Strict cookie
+  // (Secure behind https), and every form post carries the session's CSRF token
+  // and, when the browser sends one, an Origin of this node.
+  const sessions = new AdminSessions()
+  const sessionOf = (c: Context): AdminSession | undefined => sessions.get(getCookie(c, COOKIE))
+  const loggedIn = (c: Context): boolean => sessionOf(c) !== undefined
+  const behindTls = (c: Context): boolean => new URL(c.req.url).protocol === 'https:' || deps.publicUrl?.startsWith('https:') === true
+  const sameOrigin = (c: Context): boolean => {
+    const origin = c.req.header('origin')
+    if (origin === undefined) return true
+    const own = [new URL(c.req.url).origin, ...(deps.publicUrl === undefined ? [] : [new URL(deps.publicUrl).origin])]
+    return own.includes(origin)
+  }
+  const forbidden = async (c: Context): Promise<Response> =>
+    page(c, 'Abgelehnt', 'verwaltung', <p class='fehler'>Diese Anfrage kam nicht aus dem Verwaltungsformular dieses Knotens (Herkunft oder Formular-Token passen nicht). Bitte die Seite neu laden und erneut senden.</p>, 403)
+  /** A form post of a logged-in admin from this node's own form, or a refusal. */
+  const checkedPost = async (c: Context, form: Record<string, unknown>): Promise<AdminSession | Response> => {
+    const session = sessionOf(c)
+    if (session === undefined) return c.redirect('/verwaltung', 303)
+    if (!sameOrigin(c) || !csrfMatches(session, form.csrf)) return await forbidden(c)
+    return session
+  }
+  app.get('/verwaltung', c => {
+    const session = sessionOf(c)
+    return session !== undefined
+      ? page(c, 'Verwaltung', 'verwaltung', <DashboardPage datasets={deps.catalog.listOwn(500).items} csrf={session.csrf} />)
+      : page(c, 'Anmelden', 'verwaltung', <LoginPage />)
+  })
   app.post('/verwaltung/anmelden', async c => {
+    if (!sameOrigin(c)) return forbidden(c)
     const who = clientAddress(c)
     const wait = deps.authFailures.blockedFor(who)
     if (wait > 0) {
@@ -125,19 +152,22 @@ export function webRoutes (deps: WebDeps): Hono {
       deps.authFailures.failed(who)
       return page(c, 'Anmelden', 'verwaltung', <LoginPage failed />, 400)
     }
-    setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/verwaltung', secure: new URL(c.req.url).protocol === 'https:' })
+    setCookie(c, COOKIE, sessions.create().id, { httpOnly: true, sameSite: 'Strict', path: '/verwaltung', secure: behindTls(c) })
     return c.redirect('/verwaltung', 303)
   })
-  app.post('/verwaltung/abmelden', c => {
+  app.post('/verwaltung/abmelden', async c => {
+    const checked = await checkedPost(c, await c.req.parseBody())
+    if (checked instanceof Response) return checked
+    sessions.destroy(checked.id)
     deleteCookie(c, COOKIE, { path: '/verwaltung' })
     return c.redirect('/verwaltung', 303)
   })
   app.use('/verwaltung/neu', async (c, next) => loggedIn(c) ? next() : c.redirect('/verwaltung', 303))
   app.use('/verwaltung/bearbeiten/*', async (c, next) => loggedIn(c) ? next() : c.redirect('/verwaltung', 303))
-  app.get('/verwaltung/neu', c => page(c, 'Veröffentlichen', 'verwaltung', <DatasetForm values={{}} errors={[]} />))
+  app.get('/verwaltung/neu', c => page(c, 'Veröffentlichen', 'verwaltung', <DatasetForm values={{}} errors={[]} csrf={sessionOf(c)!.csrf} />))
   app.get('/verwaltung/bearbeiten/:id', c => {
     const view = deps.catalog.getOwn(c.req.param('id'))
-    return page(c, 'Bearbeiten', 'verwaltung', <DatasetForm values={valuesOf(view.dataset)} errors={[]} editing={view.dataset.id} />)
+    return page(c, 'Bearbeiten', 'verwaltung', <DatasetForm values={valuesOf(view.dataset)} errors={[]} editing={view.dataset.id} csrf={sessionOf(c)!.csrf} />)
   })
   const formLimit = bodyLimit({ maxSize: deps.maxUploadBytes, onError: c => page(c, 'Zu groß', 'verwaltung', <p class='fehler'>Die Datei ist zu groß für dieses Formular (höchstens {deps.maxUploadBytes} Bytes).</p>, 413) })
   app.post('/verwaltung/neu', formLimit, async c => submit(c, undefined))
@@ -145,6 +175,8 @@ export function webRoutes (deps: WebDeps): Hono {
 
   async function submit (c: Context, editing: string | undefined): Promise<Response> {
     const form = await c.req.parseBody({ all: true })
+    const checked = await checkedPost(c, form)
+    if (checked instanceof Response) return checked
     const str = (k: string): string => { const v = form[k]; return typeof v === 'string' ? v.trim() : '' }
     const values: FormValues = {
       id: str('id'), title: str('title'), description: str('description'), license: str('license'),
@@ -176,7 +208,7 @@ export function webRoutes (deps: WebDeps): Hono {
           : err instanceof UploadTooLargeError ? { field: 'file', text: 'Datei: zu groß.' }
             : undefined
       if (problem === undefined) throw err
-      return page(c, 'Bitte prüfen', 'verwaltung', <DatasetForm values={values} errors={[problem]} editing={editing} />, 400)
+      return page(c, 'Bitte prüfen', 'verwaltung', <DatasetForm values={values} errors={[problem]} editing={editing} csrf={checked.csrf} />, 400)
     }
   }
   return app
