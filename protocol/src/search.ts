@@ -19,7 +19,7 @@ export const searchQuerySchema = z.strictObject({
   /** Free text: words are ANDed, each a prefix ("Radweg" finds "Radwege"). */
   q: z.string().max(MAX_QUERY_TEXT, { message: `at most ${MAX_QUERY_TEXT} characters` }).optional(),
   publisher: many(peerIdSchema),
-  /** The dataset's spatial AGS or its publisher's AGS. */
+  /** The publisher's AGS as the registry lists it (never an AGS a dataset names itself). */
   ags: agsSchema.optional(),
   theme: many(z.enum(DATA_THEMES, { message: `EU data theme, one of ${DATA_THEMES.join(', ')}` })),
   keyword: many(z.string().min(1).max(100)),

@@ -187,9 +187,11 @@ export class SearchService {
       params.push(...query.publisher)
     }
     if (query.ags !== undefined) {
+      // Only the registry's AGS of the signer counts: a dataset naming another Kommune's AGS
+      // in its spatial field must not appear under that Kommune.
       const pubs = this.ctx.publishersWithAgs(query.ags)
-      conds.push(`(i.ags = ?${pubs.length > 0 ? ` OR d.publisher IN (${pubs.map(() => '?').join(',')})` : ''})`)
-      params.push(query.ags, ...pubs)
+      conds.push(pubs.length > 0 ? `d.publisher IN (${pubs.map(() => '?').join(',')})` : '0')
+      params.push(...pubs)
     }
     const terms: Array<['theme' | 'keyword' | 'license' | 'format', string[] | undefined]> = [
       ['theme', query.theme], ['keyword', query.keyword?.map(k => foldGerman(k).toLowerCase())], ['license', query.license], ['format', query.format]
