@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type ChildNode } from '../helpers/region.js'
+import { tally } from '../helpers/tally.js'
 
 // Files of any size move between Kommunen, node to node over libp2p, with
 // bounded memory. Both nodes run as their own processes (swf-node start), as
@@ -80,6 +81,7 @@ describe('files of any size between two Kommunen (separate processes)', () => {
       }
       expect(received).toBe(size)
       expect(hash.digest('hex')).toBe(file.sha256)
+      tally('MB moved node to node between processes (verified)', size / MiB)
       // Streamed, never held whole: the reader's peak memory stays far below the file.
       expect(peakRss(olpe.child.pid!)).toBeLessThan(400 * MiB)
     }, 300_000)

@@ -1,12 +1,9 @@
-import { rmSync, writeFileSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   EntrySigner, generateIdentityKey, peerIdOf, REGISTRATION_TYP, verifyParticipantList, type Ed25519PrivateKey, type Registration
 } from '../../protocol/src/index.js'
-import { initRegistry, startRegistry, type RunningRegistry } from '../../registry/src/registry.js'
-import { tempDir } from '../helpers/node.js'
+import type { RunningRegistry } from '../../registry/src/registry.js'
+import { startTestRegistry, type TestRegistry } from '../helpers/registry.js'
 import { tally } from '../helpers/tally.js'
 
 // One anonymous client and one registered participant against the registry:
@@ -21,7 +18,6 @@ async function registration (key: Ed25519PrivateKey, over: Partial<Registration>
 }
 
 describe('registry against squatters and floods (default limits)', () => {
-  const dir = tempDir('swf-registry-squat-')
   let registry: RunningRegistry
   let token: string
   const call = async (method: string, path: string, body?: unknown, auth: string | null = token): Promise<{ status: number, body: any }> => {
@@ -37,14 +33,12 @@ describe('registry against squatters and floods (default limits)', () => {
     return verifyParticipantList(jws, registry.publicKeyJwk, registry.peerId)
   }
 
+  let r: TestRegistry
   beforeAll(async () => {
-    token = (await initRegistry(join(dir, 'r'), { host: '127.0.0.1', port: 0 })).adminToken
-    registry = await startRegistry({ dataDir: join(dir, 'r'), env: {}, log: pino({ level: 'silent' }) })
+    r = await startTestRegistry()
+    ;({ registry, token } = r)
   })
-  afterAll(async () => {
-    await registry.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(async () => { await r.cleanup() })
 
   it('a pending registration reserves no AGS: the real Kommune registers too, the operator approves it by peer id and deletes the squatter', async () => {
     const squatter = await generateIdentityKey()
@@ -89,7 +83,6 @@ describe('registry against squatters and floods (default limits)', () => {
 })
 
 describe('registry: pending registrations expire; renames wait for the operator', () => {
-  const dir = tempDir('swf-registry-ttl-')
   let registry: RunningRegistry
   let token: string
   const call = async (method: string, path: string, body?: unknown, auth = true): Promise<{ status: number, body: any }> => {
@@ -99,16 +92,12 @@ describe('registry: pending registrations expire; renames wait for the operator'
     return { status: res.status, body: await res.json() }
   }
 
+  let r: TestRegistry
   beforeAll(async () => {
-    token = (await initRegistry(join(dir, 'r'), { host: '127.0.0.1', port: 0 })).adminToken
-    const file = join(dir, 'r', 'registry.json')
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), limits: { pendingTtlMs: 500 } }))
-    registry = await startRegistry({ dataDir: join(dir, 'r'), env: {}, log: pino({ level: 'silent' }) })
+    r = await startTestRegistry({ pendingTtlMs: 500 })
+    ;({ registry, token } = r)
   })
-  afterAll(async () => {
-    await registry.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(async () => { await r.cleanup() })
 
   it('a pending registration older than limits.pendingTtlMs is gone', async () => {
     const key = await generateIdentityKey()

@@ -9,6 +9,7 @@ import { loadIdentityKey } from '../../node/src/identity-store.js'
 import { framedStream } from '../../node/src/p2p/framed-stream.js'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
+import { tally } from '../helpers/tally.js'
 
 // One registered participant, Mallory, signs what an honest node never
 // would: a log with a permanent gap, entries far too large and too many,
@@ -97,6 +98,7 @@ describe('one bad participant', () => {
     await new Promise(r => setTimeout(r, 2_000))
     const added = arnsberg.node.store.usageOf(mallory.node.peerId).bytes - usage0
     expect(added).toBeLessThanOrEqual(2 * 1024 * 1024)
+    tally('entries refused over a publisher quota', arnsberg.node.network!.acceptor.counters.overQuota)
     expect(arnsberg.node.store.versionVector()[mallory.node.peerId]).toBeLessThan(head.seq)
     // Soest and Olpe relayed Mallory's entries honestly: no strike, no ban.
     expect(arnsberg.node.network!.guard.counters.strikes).toBe(strikes)
@@ -133,6 +135,7 @@ describe('one bad participant', () => {
       expect(new Set([proof!.jwsA, proof!.jwsB])).toEqual(new Set([a.jws, b.jws]))
       expect(proof!.jwsA).toBe(low.jws) // the kept one first
     }
+    tally('nodes holding a spread proof of equivocation', honest().length)
     // The dataset reads as the kept version on Soest, which first held the other.
     const row = soest.node.db.$client.prepare('SELECT title FROM datasets WHERE publisher = ? AND dataset_id = ?').get(mallory.node.peerId, 'zwei') as { title: string }
     expect(row.title).toBe(low === a ? 'Version A' : 'Version B')
