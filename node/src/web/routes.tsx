@@ -120,7 +120,8 @@ export function webRoutes (deps: WebDeps): Hono {
   const behindTls = (c: Context): boolean => new URL(c.req.url).protocol === 'https:' || deps.publicUrl?.startsWith('https:') === true
   const sameOrigin = (c: Context): boolean => {
     const origin = c.req.header('origin')
-    if (origin === undefined) return true
+    // Under Referrer-Policy no-referrer browsers send "null": then the CSRF token alone decides.
+    if (origin === undefined || origin === 'null') return true
     const own = [new URL(c.req.url).origin, ...(deps.publicUrl === undefined ? [] : [new URL(deps.publicUrl).origin])]
     return own.includes(origin)
   }
