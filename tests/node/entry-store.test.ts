@@ -46,16 +46,22 @@ describe('entry store', () => {
     expect(store.publisherStates()[0]).toMatchObject({ contiguousSeq: 5, maxSeq: 5 })
   })
 
-  it('keeps the first entry for a sequence number and reports a second one as conflict', async () => {
-    const signer = await EntrySigner.create(await generateIdentityKey())
-    const mk = async (title: string): Promise<SignedEntry> => signer.sign({
-      v: 1, publisher: signer.peerId, datasetId: 'x', seq: 1, prevHash: null, issuedAt: new Date().toISOString(),
-      tombstone: false, dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'x', title }))
-    })
-    const a = await mk('A')
-    const b = await mk('B')
-    expect(store.store([a, b])).toEqual(['stored', 'conflict'])
-    expect(db.$client.prepare('SELECT hash FROM entries WHERE publisher = ?').all(signer.peerId)).toEqual([{ hash: a.hash }])
+  it('two entries for one sequence number: the lower hash stands whatever the order, and both are kept as proof', async () => {
+    for (const order of ['low first', 'high first'] as const) {
+      const signer = await EntrySigner.create(await generateIdentityKey())
+      const mk = async (title: string): Promise<SignedEntry> => signer.sign({
+        v: 1, publisher: signer.peerId, datasetId: 'x', seq: 1, prevHash: null, issuedAt: new Date().toISOString(),
+        tombstone: false, dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'x', title }))
+      })
+      const [a, b] = [await mk('A'), await mk('B')]
+      const [low, high] = a.hash < b.hash ? [a, b] : [b, a]
+      const [first, second] = order === 'low first' ? [low, high] : [high, low]
+      expect(store.store([first, second]), order).toEqual(['stored', order === 'low first' ? 'conflict' : 'replaced'])
+      expect(db.$client.prepare('SELECT hash FROM entries WHERE publisher = ?').all(signer.peerId), order).toEqual([{ hash: low.hash }])
+      expect(db.$client.prepare('SELECT entry_hash AS h, title FROM datasets WHERE publisher = ?').get(signer.peerId), order)
+        .toEqual({ h: low.hash, title: low === a ? 'A' : 'B' })
+      expect(store.equivocations().filter(p => p.publisher === signer.peerId).map(p => [p.kind, p.jwsA, p.jwsB]), order).toEqual([['same-seq', low.jws, high.jws]])
+    }
   })
 
   it('purges a publisher completely', () => {
