@@ -66,6 +66,19 @@ export function jwsKeyId (jws: string): string | undefined {
   }
 }
 
+/**
+ * The payload of a compact JWS, decoded without any check: for entries this
+ * node verified when they arrived, or to peek at a claim before verifying.
+ * Undefined when it is not base64url JSON.
+ */
+export function jwsPayloadOf (jws: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown
+  } catch {
+    return undefined
+  }
+}
+
 export async function verifyJwsSignature (jws: string, key: JoseKey): Promise<void> {
   try {
     await compactVerify(jws, key, { algorithms: [JWS_ALG] })

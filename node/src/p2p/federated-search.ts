@@ -3,7 +3,7 @@ import {
   decodeSearchRequest, decodeSearchResponse, encodeSearchRequest, encodeSearchResponse,
   SEARCH_PROTOCOL, type SearchQuery
 } from '../../../protocol/src/index.js'
-import { jwsKeyId, sha256Hex } from '../../../protocol/src/index.js'
+import { jwsKeyId, jwsPayloadOf, sha256Hex } from '../../../protocol/src/index.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { SearchHit, SearchService } from '../services/search-service.js'
 import { fanOut, serveRequestResponse, type NodeAnswerStatus } from './fan-out.js'
@@ -144,10 +144,6 @@ export class FederatedSearch {
 
 /** The datasetId an entry claims, read before any check (the size is bounded by the response schema). */
 function claimedDatasetId (jws: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as { datasetId?: unknown }
-    return typeof payload.datasetId === 'string' ? payload.datasetId : undefined
-  } catch {
-    return undefined
-  }
+  const id = (jwsPayloadOf(jws) as { datasetId?: unknown } | undefined)?.datasetId
+  return typeof id === 'string' ? id : undefined
 }

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gt } from 'drizzle-orm'
 import {
-  datasetMetadataSchema, distributionSchema, FORMAT_BY_MEDIA_TYPE, slugify, slugSchema,
+  datasetMetadataSchema, distributionSchema, FORMAT_BY_MEDIA_TYPE, jwsPayloadOf, slugify, slugSchema,
   type DatasetMetadata, type Distribution, type EntryPayload, type EntrySigner, type SignedEntry
 } from '../../../protocol/src/index.js'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
@@ -300,9 +300,8 @@ function toView (row: DatasetRow): DatasetView {
   }
 }
 
-function payloadOf (jws: string): EntryPayload {
-  return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as EntryPayload
-}
+/** The payload of an entry held (verified when it was stored). */
+const payloadOf = (jws: string): EntryPayload => jwsPayloadOf(jws) as EntryPayload
 
 function checkSlug (value: string, field: string): string {
   const r = slugSchema.safeParse(value)

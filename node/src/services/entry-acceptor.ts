@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { InvalidEntryError, jwsKeyId, signatureInputOf, type EntryVerifier, type SignedEntry } from '../../../protocol/src/index.js'
+import { InvalidEntryError, jwsKeyId, jwsPayloadOf, signatureInputOf, type EntryVerifier, type SignedEntry } from '../../../protocol/src/index.js'
 import type { Participant } from '../../../protocol/src/index.js'
 import type { EntryStore } from './entry-store.js'
 import type { SignaturePool } from './signature-pool.js'
@@ -105,7 +105,7 @@ export class EntryAcceptor {
 
   /** An entry this node already holds (its hash matched a stored one): decoded, its signature was checked on arrival. */
   decodeHeld (jws: string, hash: string): SignedEntry {
-    return { jws, hash, payload: JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as SignedEntry['payload'] }
+    return { jws, hash, payload: jwsPayloadOf(jws) as SignedEntry['payload'] }
   }
 
   /**

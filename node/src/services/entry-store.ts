@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, inArray } from 'drizzle-orm'
-import type { EntryPayload, SignedEntry } from '../../../protocol/src/index.js'
+import { jwsPayloadOf, type EntryPayload, type SignedEntry } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
 import { datasets, entries, equivocations, publishers, type EquivocationRow, type PublisherRow } from '../db/schema.js'
 
@@ -269,6 +269,5 @@ function advanceWatermark (tx: Tx, publisher: string, added: { maxSeq: number, e
     .run()
 }
 
-function payloadOf (jws: string): EntryPayload {
-  return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as EntryPayload
-}
+/** The payload of an entry held (verified when it was stored). */
+const payloadOf = (jws: string): EntryPayload => jwsPayloadOf(jws) as EntryPayload
