@@ -3,6 +3,7 @@ import { createReadStream, type ReadStream } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { join } from 'node:path'
+import type { Logger } from 'pino'
 
 // Files are stored content-addressed: blobs/ab/abcdef… by SHA-256. A file is
 // written to tmp/, fsynced and renamed, so a crash leaves either nothing or
@@ -35,7 +36,7 @@ export class BlobStore {
    */
   readonly #verified = new Map<string, string>()
 
-  constructor (root: string) {
+  constructor (root: string, private readonly log?: Logger) {
     this.#root = root
     this.#tmp = join(root, 'tmp')
   }
@@ -48,8 +49,8 @@ export class BlobStore {
   /**
    * Checks that a file still holds the bytes its name promises — once per
    * change on disk, so a file is hashed at most once per process unless it
-   * changes. A corrupt file is moved to quarantine/ and reported as such:
-   * it is never served to a client or a peer.
+   * changes. A corrupt file is moved to quarantine/, logged, and reported as
+   * such: it is never served to a client or a peer.
    */
   async verify (sha256: string): Promise<BlobCheck> {
     const path = this.pathOf(sha256)
@@ -74,6 +75,7 @@ export class BlobStore {
     this.#verified.delete(sha256)
     await mkdir(this.quarantineDir, { recursive: true })
     await rename(path, join(this.quarantineDir, `${sha256}.${Date.now()}`)).catch(async () => { await rm(path, { force: true }) })
+    this.log?.error({ sha256, quarantine: this.quarantineDir }, 'stored file does not match its hash; quarantined, never served')
     return 'corrupt'
   }
 

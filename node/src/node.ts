@@ -57,7 +57,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   const peerId = peerIdOf(key)
 
   const db = openDatabase(databasePath(dataDir))
-  const blobs = new BlobStore(blobsPath(dataDir))
+  const blobs = new BlobStore(blobsPath(dataDir), log.child({ part: 'blobs' }))
   await blobs.init()
   const entryStore = new EntryStore(db)
   const catalog = new CatalogService(db, await EntrySigner.create(key), blobs, entryStore, config.kommune.name)

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream'
 import type { Context } from 'hono'
-import type { Logger } from 'pino'
 import type { BlobStore } from '../blob-store.js'
 import type { ResolvedFile } from '../services/catalog-service.js'
 import { errorResponse } from './errors.js'
@@ -10,12 +9,11 @@ import { parseRange } from './range.js'
  * Serves a stored file with ETag (its SHA-256), conditional GET and byte
  * ranges — only after its bytes were found to match that hash (the store
  * hashes a file once per change on disk): a corrupt file is quarantined and
- * logged, never served under the signed hash.
+ * logged by the store, never served under the signed hash.
  */
-export async function fileResponse (c: Context, store: BlobStore, file: ResolvedFile, log: Logger, immutable = false): Promise<Response> {
+export async function fileResponse (c: Context, store: BlobStore, file: ResolvedFile, immutable = false): Promise<Response> {
   const check = await store.verify(file.sha256)
   if (check === 'corrupt') {
-    log.error({ sha256: file.sha256, quarantine: store.quarantineDir }, 'stored file does not match its hash; quarantined, not served')
     return errorResponse(c, 503, 'file_corrupt', `the stored copy of file ${file.sha256} is corrupt and was quarantined; it is fetched again from another node when one holds it`)
   }
   if (check === 'missing') return errorResponse(c, 404, 'not_found', `file ${file.sha256} is not stored on this node`)

@@ -74,11 +74,7 @@ export class DataAccess {
    * fetched again from a node that holds it. Returns where the bytes came from.
    */
   async verifiedLocal (publisher: string, sha256: string, byteSize: number, onProgress?: (bytes: number, total: number) => void): Promise<string> {
-    const check = await this.blobStore.verify(sha256)
-    if (check === 'ok') return 'local'
-    if (check === 'corrupt') {
-      this.log.error({ sha256, quarantine: this.blobStore.quarantineDir }, 'stored file does not match its hash; quarantined, fetching it again from a holder')
-    }
+    if (await this.blobStore.verify(sha256) === 'ok') return 'local'
     return this.ensure(publisher, sha256, byteSize, onProgress)
   }
 

@@ -57,9 +57,8 @@ export class FileFetch {
       try {
         const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
         const { sha256 } = decodeFetchRequest(await io.read())
-        const check = await this.blobs.verify(sha256)
-        if (check === 'corrupt') this.log.error({ sha256, quarantine: this.blobs.quarantineDir }, 'stored file does not match its hash; quarantined, not served')
-        if (check !== 'ok') {
+        // A corrupt copy is quarantined (and logged) by the store: "not found", the asker tries another holder.
+        if (await this.blobs.verify(sha256) !== 'ok') {
           await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
         } else {
           await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))

@@ -1,6 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import type { Logger } from 'pino'
 import { z } from 'zod'
 import type { BlobStore } from '../../blob-store.js'
 import type { CatalogService } from '../../services/catalog-service.js'
@@ -13,7 +12,6 @@ export interface DatasetRouteDeps {
   blobs: BlobStore
   admin: MiddlewareHandler
   maxUploadBytes: number
-  log: Logger
   /** In a region: fetches an own file again from a node that holds a copy (after corruption on disk). */
   access?: { verifiedLocal: (publisher: string, sha256: string, byteSize: number) => Promise<string> }
   info: { peerId: string }
@@ -28,7 +26,7 @@ export const uploadQuerySchema = z.object({
 })
 
 /** /api/v1/datasets: the node's own datasets, their files and signed entries. */
-export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes, log, access, info }: DatasetRouteDeps): Hono {
+export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes, access, info }: DatasetRouteDeps): Hono {
   const jsonLimit = bodyLimit({
     maxSize: MAX_JSON_BYTES,
     onError: c => errorResponse(c, 413, 'payload_too_large', `JSON body over ${MAX_JSON_BYTES} bytes`)
@@ -76,7 +74,7 @@ export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes, log, acc
     const file = catalog.resolveFile(c.req.param('id'), c.req.param('distId'))
     // A corrupt own file is quarantined and, in a region, fetched back from a mirror.
     if (access !== undefined) await access.verifiedLocal(info.peerId, file.sha256, file.byteSize).catch(() => {})
-    return fileResponse(c, blobs, file, log)
+    return fileResponse(c, blobs, file)
   })
 
   return app
