@@ -40,3 +40,33 @@ export class TokenBuckets {
     }
   }
 }
+
+/**
+ * At most `max` things under way per key (a peer id, a client address):
+ * take() a slot before the work, release() it after, whatever happened.
+ * Keys without work under way are forgotten.
+ */
+export class KeyedSlots {
+  readonly #running = new Map<string, number>()
+
+  constructor (readonly max: number) {}
+
+  /** Under way now for `key`. */
+  count (key: string): number {
+    return this.#running.get(key) ?? 0
+  }
+
+  /** Takes a slot; false means: `key` has `max` under way already. */
+  take (key: string): boolean {
+    const n = this.count(key)
+    if (n >= this.max) return false
+    this.#running.set(key, n + 1)
+    return true
+  }
+
+  release (key: string): void {
+    const n = this.count(key) - 1
+    if (n <= 0) this.#running.delete(key)
+    else this.#running.set(key, n)
+  }
+}

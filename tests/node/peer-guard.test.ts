@@ -1,7 +1,7 @@
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { PeerGuard } from '../../node/src/p2p/peer-guard.js'
-import { TokenBuckets } from '../../protocol/src/index.js'
+import { KeyedSlots, TokenBuckets } from '../../protocol/src/index.js'
 
 const silent = pino({ level: 'silent' })
 const guard = (): PeerGuard => new PeerGuard({ requestsPerSecond: 2, burst: 4, maxStrikes: 3, strikeWindowMs: 60_000, banMs: 10_000 }, silent)
@@ -50,5 +50,17 @@ describe('PeerGuard', () => {
     g.strike('p', 'forged', 3, t)
     g.strike('p', 'forged', 3, t + 60_001)
     expect(g.isBanned('p', t + 60_001)).toBe(false)
+  })
+})
+
+describe('KeyedSlots', () => {
+  it('allows max under way per key, frees a slot on release and forgets idle keys', () => {
+    const slots = new KeyedSlots(2)
+    expect([slots.take('a'), slots.take('a'), slots.take('a'), slots.take('b')]).toEqual([true, true, false, true])
+    slots.release('a')
+    expect(slots.count('a')).toBe(1)
+    expect(slots.take('a')).toBe(true)
+    slots.release('b')
+    expect(slots.count('b')).toBe(0)
   })
 })

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { TokenBuckets } from '../../../protocol/src/index.js'
+import { KeyedSlots, TokenBuckets } from '../../../protocol/src/index.js'
 import { clientAddress } from './client-address.js'
 import { errorResponse } from './errors.js'
 
@@ -25,13 +25,12 @@ export interface QueryLimitOptions {
  */
 export function queryLimit (opts: QueryLimitOptions): MiddlewareHandler {
   const buckets = new TokenBuckets(opts.perMinute / 60, opts.burst)
-  const running = new Map<string, number>()
+  const perClient = new KeyedSlots(opts.maxConcurrentPerClient)
   let total = 0
   return async (c, next) => {
     if (!opts.applies(c)) return next()
     const who = clientAddress(c)
-    const mine = running.get(who) ?? 0
-    if (mine >= opts.maxConcurrentPerClient) {
+    if (perClient.count(who) >= perClient.max) {
       c.header('Retry-After', '1')
       return errorResponse(c, 429, 'rate_limited', `at most ${opts.maxConcurrentPerClient} queries at once from ${who}; wait for the running ones`)
     }
@@ -43,15 +42,13 @@ export function queryLimit (opts: QueryLimitOptions): MiddlewareHandler {
       c.header('Retry-After', String(buckets.secondsUntilToken(who)))
       return errorResponse(c, 429, 'rate_limited', `too many queries from ${who} (${opts.perMinute} per minute); retry later`)
     }
-    running.set(who, mine + 1)
+    perClient.take(who)
     total++
     try {
       await next()
     } finally {
       total--
-      const n = (running.get(who) ?? 1) - 1
-      if (n <= 0) running.delete(who)
-      else running.set(who, n)
+      perClient.release(who)
     }
   }
 }

@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import {
   decodeSyncNext, decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_HELD_PUBLISHERS, MAX_HELD_RANGES, MAX_SYNC_FRAME_BYTES,
-  MAX_SYNC_PAGE_ENTRIES, MAX_SYNC_PROOFS, SYNC_PAGE_BYTES, SYNC_PROTOCOL, CodecError, type HeldRanges, type SyncPage
+  MAX_SYNC_PAGE_ENTRIES, MAX_SYNC_PROOFS, SYNC_PAGE_BYTES, SYNC_PROTOCOL, CodecError, KeyedSlots, type HeldRanges, type SyncPage
 } from '../../../protocol/src/index.js'
 import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -46,7 +46,7 @@ export interface PullProgress {
  */
 export class CatalogSync {
   readonly #progress = new Map<string, PullProgress>()
-  readonly #serving = new Map<string, number>()
+  readonly #serving = new KeyedSlots(MAX_SYNC_STREAMS_PER_PEER)
 
   constructor (
     private readonly host: Host,
@@ -61,24 +61,19 @@ export class CatalogSync {
   async start (): Promise<void> {
     await this.host.handle(SYNC_PROTOCOL, async (stream, connection) => {
       const peer = connection.remotePeer.toString()
-      const serving = this.#serving.get(peer) ?? 0
-      if (!this.guard.allowRequest(peer) || serving >= MAX_SYNC_STREAMS_PER_PEER) {
-        this.log.debug({ peer, serving }, 'sync request refused: rate or concurrent streams of the peer')
+      if (this.#serving.count(peer) >= this.#serving.max || !this.guard.allowRequest(peer)) {
+        this.log.debug({ peer, serving: this.#serving.count(peer) }, 'sync request refused: rate or concurrent streams of the peer')
         stream.abort(new Error('rate limited'))
         return
       }
-      this.#serving.set(peer, serving + 1)
+      this.#serving.take(peer)
       await this.#serve(stream, connection.remotePeer).catch(err => {
         // A malformed request is the peer's fault and worth an operator's eye; aborts are routine.
         const level = err instanceof CodecError ? 'warn' : 'debug'
         if (err instanceof CodecError) this.guard.strike(peer, 'undecodable frame')
         this.log[level]({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'sync request dropped')
         stream.abort(err as Error)
-      }).finally(() => {
-        const n = (this.#serving.get(peer) ?? 1) - 1
-        if (n <= 0) this.#serving.delete(peer)
-        else this.#serving.set(peer, n)
-      })
+      }).finally(() => { this.#serving.release(peer) })
     }, { maxInboundStreams: MAX_SYNC_STREAMS_PER_PEER })
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { CodecError, MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
+import { CodecError, KeyedSlots, MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
 import { closeStream } from './close-stream.js'
 import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
@@ -91,17 +91,15 @@ export async function serveRequestResponse (
   log: Logger,
   opts: { maxInboundStreams: number, maxPerPeer?: number, timeoutMs?: number, guard: PeerGuard }
 ): Promise<void> {
-  const running = new Map<string, number>()
-  const maxPerPeer = opts.maxPerPeer ?? opts.maxInboundStreams
+  const slots = new KeyedSlots(opts.maxPerPeer ?? opts.maxInboundStreams)
   await host.handle(protocol, async (stream, connection) => {
     const peer = connection.remotePeer.toString()
-    const now = running.get(peer) ?? 0
-    if (now >= maxPerPeer || !opts.guard.allowRequest(peer)) {
-      log.debug({ peer, protocol, running: now }, 'request refused: peer over its request rate or concurrency')
+    if (slots.count(peer) >= slots.max || !opts.guard.allowRequest(peer)) {
+      log.debug({ peer, protocol, running: slots.count(peer) }, 'request refused: peer over its request rate or concurrency')
       stream.abort(new Error('rate limited'))
       return
     }
-    running.set(peer, now + 1)
+    slots.take(peer)
     const timeoutMs = opts.timeoutMs ?? 10_000
     const gone = new AbortController()
     const onClose = (): void => gone.abort(new Error('asker gone'))
@@ -117,9 +115,7 @@ export async function serveRequestResponse (
       stream.abort(err as Error)
     } finally {
       stream.removeEventListener('close', onClose)
-      const n = (running.get(peer) ?? 1) - 1
-      if (n <= 0) running.delete(peer)
-      else running.set(peer, n)
+      slots.release(peer)
     }
   }, { maxInboundStreams: opts.maxInboundStreams })
 }
