@@ -7,6 +7,7 @@ import {
 } from '../../../protocol/src/index.js'
 import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
+import type { PublisherRow } from '../db/schema.js'
 import { closeStream } from './close-stream.js'
 import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
@@ -91,7 +92,8 @@ export class CatalogSync {
     this.#progress.set(from, progress)
     try {
       const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
-      await io.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector(), held: this.#heldAboveWatermarks(), tips: this.#tips() }))
+      const states = this.store.publisherStates()
+      await io.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector(states), held: this.#heldAboveWatermarks(states), tips: this.#tips(states) }))
       for (;;) {
         const page = decodeSyncPage(await io.read())
         if (page.remaining !== undefined) progress.expected = page.remaining
@@ -127,17 +129,17 @@ export class CatalogSync {
   }
 
   /** Per publisher with a gap: the ranges held above the watermark, so a pull asks only for what is missing. */
-  #heldAboveWatermarks (): HeldRanges | undefined {
+  #heldAboveWatermarks (states: PublisherRow[]): HeldRanges | undefined {
     const held: HeldRanges = {}
-    const gapped = this.store.publisherStates().filter(s => s.maxSeq > s.contiguousSeq).slice(0, MAX_HELD_PUBLISHERS)
+    const gapped = states.filter(s => s.maxSeq > s.contiguousSeq).slice(0, MAX_HELD_PUBLISHERS)
     for (const s of gapped) held[s.peerId] = this.store.heldRanges(s.peerId, s.contiguousSeq, MAX_HELD_RANGES)
     return gapped.length === 0 ? undefined : held
   }
 
   /** Per publisher: the highest entry held, so a responder with another entry at that seq can say so. */
-  #tips (): Record<string, [number, string]> {
+  #tips (states: PublisherRow[]): Record<string, [number, string]> {
     const tips: Record<string, [number, string]> = {}
-    for (const s of this.store.publisherStates()) {
+    for (const s of states) {
       const tip = s.maxSeq > 0 ? this.store.entryAt(s.peerId, s.maxSeq) : undefined
       if (tip !== undefined) tips[s.peerId] = [s.maxSeq, tip.hash]
     }

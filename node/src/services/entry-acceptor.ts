@@ -113,8 +113,7 @@ export class EntryAcceptor {
    * cannot both stand): both must verify; then storing them lets the store
    * keep the proof and apply the same rule as on first sight.
    */
-  async acceptProofs (pairs: Array<[string, string]>, source: string): Promise<number> {
-    let kept = 0
+  async acceptProofs (pairs: Array<[string, string]>, source: string): Promise<void> {
     for (const [a, b] of pairs) {
       const [ea, eb] = [await this.check(a), await this.check(b)]
       if ('reason' in ea || 'reason' in eb || ea.payload.publisher !== eb.payload.publisher || ea.hash === eb.hash) {
@@ -124,13 +123,10 @@ export class EntryAcceptor {
       const sameSeq = ea.payload.seq === eb.payload.seq
       const fork = eb.payload.seq === ea.payload.seq + 1 && eb.payload.prevHash !== ea.hash
       if (!sameSeq && !fork) continue
-      const before = this.store.equivocatingPublishers().find(p => p.publisher === ea.payload.publisher)?.proofs ?? 0
       const outcomes = this.store.store([ea, eb])
       const stored = [ea, eb].filter((_, i) => outcomes[i] === 'stored' || outcomes[i] === 'replaced')
       if (stored.length > 0) this.onStored?.(stored)
-      if ((this.store.equivocatingPublishers().find(p => p.publisher === ea.payload.publisher)?.proofs ?? 0) > before) kept++
     }
-    return kept
   }
 
   /**

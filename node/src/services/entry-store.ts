@@ -179,7 +179,7 @@ export class EntryStore {
     return (this.#statements().heldRanges.all(publisher, afterSeq, max) as Array<{ a: number, b: number }>).map(r => [r.a, r.b])
   }
 
-  /** Proofs of equivocation held, newest first. */
+  /** Proofs of equivocation held, oldest first. */
   equivocations (limit = 100): EquivocationRow[] {
     return this.#db.select().from(equivocations).orderBy(asc(equivocations.detectedAt)).limit(limit).all()
   }
@@ -202,10 +202,8 @@ export class EntryStore {
   }
 
   /** Highest contiguous sequence number held per publisher: what a sync request claims. */
-  versionVector (): Record<string, number> {
-    const out: Record<string, number> = {}
-    for (const row of this.#db.select().from(publishers).all()) out[row.peerId] = row.contiguousSeq
-    return out
+  versionVector (states: PublisherRow[] = this.#db.select().from(publishers).all()): Record<string, number> {
+    return Object.fromEntries(states.map(row => [row.peerId, row.contiguousSeq]))
   }
 
   publisherStates (): PublisherRow[] {
