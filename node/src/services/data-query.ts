@@ -78,24 +78,23 @@ export class DataQueryService {
         if ((dist.format !== 'CSV' && dist.format !== 'GEOJSON') || dist.sha256 === undefined || !await this.blobs.has(dist.sha256)) continue
         const base = { datasetId: dataset.id, distributionId: dist.id }
         const size = await this.blobs.size(dist.sha256)
-        if (size <= DATA_INDEX_MAX_FILE_BYTES) {
-          const index = await this.#indexOf(dist.sha256, dist.format, size)
-          if (!mayMatch(index, query)) continue
-          for (const record of index.records) {
-            if (!goOn()) return { matches, truncated }
-            if (dist.format === 'CSV' ? !matchesRow(record as Record<string, string>, query) : !matchesFeature(record, query)) continue
+        // Small files through their index (skipped unread when they cannot match), large ones streamed.
+        const index = size <= DATA_INDEX_MAX_FILE_BYTES ? await this.#indexOf(dist.sha256, dist.format, size) : undefined
+        if (index !== undefined && !mayMatch(index, query)) continue
+        /** Matches one record; false once the scan must stop. */
+        const consider = (record: Record<string, unknown>): boolean => {
+          if (!goOn()) return false
+          if (dist.format === 'CSV' ? matchesRow(record as Record<string, string>, query) : matchesFeature(record, query)) {
             matches.push(dist.format === 'CSV' ? { ...base, format: 'CSV', row: record } : { ...base, format: 'GEOJSON', feature: record })
           }
-        } else if (dist.format === 'CSV') {
-          for await (const row of this.#csvRows(dist.sha256)) {
-            if (!goOn()) return { matches, truncated }
-            if (matchesRow(row, query)) matches.push({ ...base, format: 'CSV', row })
-          }
+          return true
+        }
+        // A plain loop over the index: no await per record on the hot path.
+        if (index !== undefined) {
+          for (const record of index.records) if (!consider(record)) return { matches, truncated }
         } else {
-          for (const feature of await this.#features(dist.sha256)) {
-            if (!goOn()) return { matches, truncated }
-            if (matchesFeature(feature, query)) matches.push({ ...base, format: 'GEOJSON', feature })
-          }
+          const records = dist.format === 'CSV' ? this.#csvRows(dist.sha256) : await this.#features(dist.sha256)
+          for await (const record of records) if (!consider(record)) return { matches, truncated }
         }
       }
     }

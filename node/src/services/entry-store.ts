@@ -210,13 +210,6 @@ export class EntryStore {
     return this.#db.select().from(publishers).orderBy(asc(publishers.peerId)).all()
   }
 
-  /** JWS of a publisher's entries with seq > afterSeq, in order. */
-  entriesAfter (publisher: string, afterSeq: number, limit: number): Array<{ seq: number, jws: string }> {
-    return this.#db.select({ seq: entries.seq, jws: entries.jws }).from(entries)
-      .where(and(eq(entries.publisher, publisher), gt(entries.seq, afterSeq)))
-      .orderBy(asc(entries.seq)).limit(limit).all()
-  }
-
   /** Drops everything of publishers that no longer belong (revoked). Returns entries removed. */
   purgePublishers (peerIds: string[]): number {
     if (peerIds.length === 0) return 0
