@@ -13,6 +13,11 @@ import { initNode } from './init.js'
 import { RegistrationError } from './p2p/registration.js'
 import { startNode } from './node.js'
 import { VERSION } from './version.js'
+import { statusLines } from './cli/status.js'
+import { DataDirLockedError } from './data-dir-lock.js'
+import { StartError, ValidationError } from './errors.js'
+import { regionalAgsProblem } from './spatial/suedwestfalen.js'
+import { agsSchema } from '../../protocol/src/index.js'
 
 const DEFAULT_DATA_DIR = process.env.SWF_DATA_DIR ?? './data'
 
@@ -40,6 +45,8 @@ program.command('init')
   .option('--p2p-port <port>', 'libp2p TCP port', port, 4001)
   .option('--p2p-host <host>', 'libp2p listen address', '127.0.0.1')
   .action(async o => {
+    const agsProblem = agsSchema.safeParse(o.ags).error?.issues[0]?.message ?? regionalAgsProblem(o.ags)
+    if (agsProblem !== undefined) throw new CliError(`--ags ${o.ags}: ${agsProblem}`)
     const r = await initNode(o.dataDir, {
       kommune: { name: o.kommune, ags: o.ags },
       http: { host: o.httpHost, port: o.httpPort },
@@ -73,7 +80,7 @@ program.command('join')
   .description('join a region: pin the registry key and send this node\'s signed registration')
   .argument('<registry-url>', 'the region\'s registry, e.g. https://registry.suedwestfalen.example')
   .option('--registry-key <jwk-or-file>', 'the registry\'s public key as JWK JSON (or a file): pin it instead of fetching it')
-  .option('--announce <multiaddr>', 'address others dial, repeatable (default: p2p.listen)', collect)
+  .option('--announce <multiaddr>', 'address others dial, repeatable (default: p2p.announce, else p2p.listen)', collect, [])
   .addOption(dataDirOption())
   .action(async (url: string, o) => {
     const r = await joinRegion(url, o)
@@ -83,7 +90,7 @@ program.command('join')
     }
     console.log(`Registered as ${r.answer.ags ?? r.answer.id}: ${r.answer.status} (addresses ${r.addresses.join(', ')})`)
     if (r.answer.status === 'pending') console.log(`Ask the region operator to run: swf-registry approve ${r.answer.id}`)
-    console.log('(Re)start the node to connect: swf-node start')
+    console.log(`(Re)start the node to connect: swf-node start --data-dir ${o.dataDir}`)
   })
 
 program.command('rotate-key')
@@ -97,21 +104,39 @@ program.command('rotate-key')
   })
 
 program.command('publish')
-  .description('publish a file as a dataset (created, or updated when the id exists) on the running node')
+  .description('publish a file as a dataset on the running node; an existing dataset changes only in what the command names')
   .argument('<file>', 'the file to publish')
-  .requiredOption('--title <title>', 'dataset title')
-  .requiredOption('--license <licence>', 'dcat-ap.de licence, e.g. dl-by-de/2.0, dl-zero-de/2.0, cc-by/4.0')
-  .option('--description <text>', 'dataset description (default: the title)')
+  .option('--title <title>', 'dataset title (required for a new dataset)')
+  .option('--license <licence>', 'dcat-ap.de licence, e.g. dl-by-de/2.0, dl-zero-de/2.0, cc-by/4.0 (required for a new dataset)')
+  .option('--description <text>', 'dataset description (a new dataset: default the title)')
   .option('--id <id>', 'dataset id (default: derived from the title)')
   .option('--theme <code>', 'EU data theme, repeatable: TRAN, ENVI, …', collect, [])
   .option('--keyword <word>', 'keyword, repeatable', collect, [])
+  .option('--bbox <minLon,minLat,maxLon,maxLat>', 'extent in WGS84 (default: from a CSV\'s lat/lon columns or a GeoJSON\'s geometries)')
+  .option('--ags <ags>', 'AGS of the area the data covers')
+  .option('--replace <distribution>', 'put the file in place of this distribution of the dataset')
+  .option('--add', 'add the file as another distribution of the dataset')
   .option('--format <code>', 'EU file-type code (default: from the file extension)')
   .option('--media-type <type>', 'media type (default: from the file extension)')
   .addOption(dataDirOption())
   .addOption(urlOption())
   .action(async (file: string, o) => {
     const r = await publishFile(new NodeClient(o), file, o)
-    console.log(`Published ${r.dataset.id} (entry ${r.entry.seq}, ${r.distribution.byteSize} bytes, sha256 ${r.distribution.sha256})`)
+    const bbox = r.dataset.spatial?.bbox
+    console.log(`Published ${r.dataset.id} (entry ${r.entry.seq}, ${r.distribution.id}: ${r.distribution.byteSize} bytes, sha256 ${r.distribution.sha256}${bbox === undefined ? '' : `, extent ${bbox.join(',')}`})`)
+  })
+
+program.command('delete')
+  .description('delete one of your datasets (a signed tombstone reaches every node), or only one of its files')
+  .argument('<id>', 'dataset id')
+  .option('--distribution <id>', 'remove only this distribution')
+  .addOption(dataDirOption())
+  .addOption(urlOption())
+  .action(async (id: string, o) => {
+    const client = new NodeClient(o)
+    const path = `/api/v1/datasets/${encodeURIComponent(id)}${o.distribution === undefined ? '' : `/distributions/${encodeURIComponent(o.distribution)}`}`
+    const r = await client.request(path, { method: 'DELETE', admin: true })
+    console.log(o.distribution === undefined ? `Deleted ${id} (entry ${r.entry.seq}); every node drops it` : `Removed ${o.distribution} from ${id} (entry ${r.entry.seq})`)
   })
 
 program.command('import')
@@ -157,7 +182,8 @@ program.command('fetch')
   .description('download a file of any dataset in the regional catalog, verified, through this node')
   .argument('<dataset>', '<publisher peer id>/<dataset id>, or a dataset id unique in the region')
   .argument('[distribution]', 'distribution id (default: the first file)')
-  .option('-o, --output <file>', 'where to write it (default: the file name the node suggests)')
+  .option('-o, --output <file>', 'where to write it (default: the original file name)')
+  .option('--force', 'overwrite the output file if it exists')
   .option('--quiet', 'no progress bar')
   .addOption(dataDirOption())
   .addOption(urlOption())
@@ -198,14 +224,15 @@ program.command('status')
     if (o.waitSync === true) await waitForSync(client)
     const s = await client.request('/api/v1/status')
     if (o.json === true) { console.log(JSON.stringify(s, null, 2)); return }
-    console.log(`${s.kommune.name} (AGS ${s.kommune.ags}) at ${client.url}`)
-    console.log(`  peer id:   ${s.peerId}`)
-    console.log(`  datasets:  ${s.ownDatasets} (${s.ownEntries} signed entries)`)
-    console.log(`  up since:  ${s.startedAt}`)
+    for (const line of statusLines(s, client.url)) console.log(line)
   })
 
+// Every failure is one line on stderr, never a stack trace (SWF_DEBUG=1 adds it for our own faults).
 program.parseAsync().catch((err: unknown) => {
-  const known = err instanceof CliError || err instanceof ConfigError || err instanceof RegistrationError
-  console.error(`swf-node: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}`)
+  const known = err instanceof CliError || err instanceof ConfigError || err instanceof RegistrationError ||
+    err instanceof StartError || err instanceof DataDirLockedError || err instanceof ValidationError
+  const message = err instanceof Error ? err.message : String(err)
+  console.error(`swf-node: ${message.split('\n')[0]}${known ? '' : ' (unexpected; SWF_DEBUG=1 shows where)'}`)
+  if (!known && process.env.SWF_DEBUG === '1') console.error((err as Error)?.stack)
   process.exit(known ? 1 : 2)
 })

@@ -66,7 +66,7 @@ export const nodeConfigSchema = z.strictObject({
   }).optional(),
   sync: z.strictObject({
     /** How often the participant list is fetched from the registry. */
-    registryRefreshMs: z.number().int().min(50).default(60_000),
+    registryRefreshMs: z.number().int().min(50).default(10_000),
     /** How often the node pulls from a peer it is connected to (anti-entropy). */
     antiEntropyMs: z.number().int().min(50).default(30_000),
     /** How often unconnected participants are dialled again. */

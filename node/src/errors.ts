@@ -3,21 +3,29 @@ import type { z } from 'zod'
 // Domain errors thrown by services. The HTTP layer maps them to status codes
 // (http/errors.ts); the CLI prints their message.
 
+export interface FieldProblem { field: string | undefined, message: string }
+
 export class ValidationError extends Error {
   override readonly name = 'ValidationError'
-  constructor (readonly field: string | undefined, message: string) {
+  /** Every problem found (the first is `field`/`message`), so a form can show them all at once. */
+  readonly problems: FieldProblem[]
+
+  constructor (readonly field: string | undefined, message: string, more: FieldProblem[] = []) {
     super(message)
+    this.problems = [{ field, message }, ...more]
   }
 
   static fromZod (error: z.ZodError, prefix?: string): ValidationError {
-    const issue = error.issues[0]
-    if (issue === undefined) return new ValidationError(prefix, 'invalid input')
-    let path = issue.path.map(String)
-    // An unknown key is reported on its parent; name the key itself.
-    if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path = [...path, issue.keys[0]!]
-    const field = [prefix, ...path].filter(p => p !== undefined && p !== '').join('.')
-    const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys.join('", "')}"` : issue.message
-    return new ValidationError(field === '' ? undefined : field, message)
+    const problems = error.issues.map(issue => {
+      let path = issue.path.map(String)
+      // An unknown key is reported on its parent; name the key itself.
+      if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path = [...path, issue.keys[0]!]
+      const field = [prefix, ...path].filter(p => p !== undefined && p !== '').join('.')
+      const message = issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys.join('", "')}"` : issue.message
+      return { field: field === '' ? undefined : field, message }
+    })
+    const [first, ...more] = problems
+    return first === undefined ? new ValidationError(prefix, 'invalid input') : new ValidationError(first.field, first.message, more)
   }
 }
 
@@ -30,4 +38,9 @@ export class ConflictError extends Error {
   constructor (message: string, readonly field?: string) {
     super(message)
   }
+}
+
+/** The node cannot start for a reason the operator fixes in the configuration (a taken port, …): one line, no stack. */
+export class StartError extends Error {
+  override readonly name = 'StartError'
 }

@@ -19,6 +19,8 @@ import { Network } from './p2p/network.js'
 import { completeKeyRotation } from './p2p/key-handover.js'
 import { ParticipantDirectory } from './p2p/participant-directory.js'
 import { VERSION } from './version.js'
+import { lockDataDir } from './data-dir-lock.js'
+import { StartError } from './errors.js'
 import { createMetrics } from './metrics.js'
 
 export interface StartOptions {
@@ -47,9 +49,21 @@ export interface RunningNode {
   stop: () => Promise<void>
 }
 
-/** Opens a node's data directory and serves it over HTTP until stop(). */
+/** Opens a node's data directory (locked: one node per directory) and serves it over HTTP until stop(). */
 export async function startNode (options: StartOptions): Promise<RunningNode> {
   const dataDir = resolve(options.dataDir)
+  loadConfig(dataDir, options.env ?? process.env) // a missing or broken config is named before the lock is tried
+  const release = lockDataDir(dataDir)
+  try {
+    const node = await startLockedNode(options, dataDir)
+    return { ...node, stop: async () => { try { await node.stop() } finally { release() } } }
+  } catch (err) {
+    release()
+    throw err
+  }
+}
+
+async function startLockedNode (options: StartOptions, dataDir: string): Promise<RunningNode> {
   const config = loadConfig(dataDir, options.env ?? process.env)
   const log = options.log ?? createLogger(config.logLevel, options.env)
   const key = await loadIdentityKey(keyPath(dataDir))
@@ -72,7 +86,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
       maxListAgeMs: config.sync.maxListAgeMs,
       log: log.child({ part: 'directory' })
     })
-    network = new Network({ key, config, directory, store: entryStore, log: log.child({ part: 'p2p' }) })
+    network = new Network({ key, config, directory, store: entryStore, log })
     try {
       await network.start()
     } catch (err) {
@@ -108,7 +122,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   const dataQuery = new DataQueryService(db, blobs, peerId)
   let region: RegionServices | undefined
   if (network !== undefined) {
-    region = await startRegionServices({ network, config, db, blobs, regional, search, dataQuery, store: entryStore, log: log.child({ part: 'p2p' }) })
+    region = await startRegionServices({ network, config, db, blobs, regional, search, dataQuery, store: entryStore, log })
   }
 
   const startedAt = new Date()
@@ -147,8 +161,8 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
     server.once('error', (err: NodeJS.ErrnoException) => {
       void network?.stop()
       db.$client.close()
-      reject(err.code === 'EADDRINUSE'
-        ? new Error(`HTTP port ${config.http.port} on ${config.http.host} is in use; set http.port in config.json or SWF_HTTP_PORT`)
+      reject(err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES'
+        ? new StartError(`HTTP port ${config.http.port} on ${config.http.host} ${err.code === 'EADDRINUSE' ? 'is in use' : err.code === 'EACCES' ? 'needs privileges' : 'is not an address of this machine'}; set http.port (or http.host) in config.json, or SWF_HTTP_PORT`)
         : err)
     })
   })

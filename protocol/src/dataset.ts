@@ -7,7 +7,8 @@ import { DATA_THEMES, FREQUENCIES, LICENSES } from './vocabularies.js'
 // RDF mapping stays a rename. Objects are strict: an unknown field is an
 // error, which catches typos such as "licence" for "license".
 
-const text = (max: number) => z.string().trim().min(1, { message: 'must not be empty' }).max(max)
+const text = (max: number) => z.string({ error: iss => iss.input === undefined ? 'required' : 'must be text' })
+  .trim().min(1, { message: 'must not be empty' }).max(max, { message: `at most ${max} characters` })
 
 /** ISO 8601 date ("2026-05-01") or date-time with offset ("2026-05-01T10:00:00Z"). */
 export const isoDateSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
@@ -83,6 +84,7 @@ export const MAX_DISTRIBUTIONS = 100
 export const datasetMetadataSchema = z.strictObject({
   id: slugSchema,
   title: text(500),
+  /** Required by DCAT-AP.de (dct:description); the CLI uses the title when none is given. */
   description: text(20_000),
   keywords: z.array(text(100)).max(50).default([]),
   themes: z.array(z.enum(DATA_THEMES, { message: `EU data theme, one of ${DATA_THEMES.join(', ')}` })).max(13).default([]),

@@ -11,7 +11,15 @@ export const slugSchema = z.string()
   .regex(SLUG_PATTERN, { message: 'lower-case letters, digits, "-" and "_" only, starting with a letter or digit' })
 
 /** Amtlicher Gemeindeschlüssel: 8 digits, e.g. 05958004 (Arnsberg). */
-export const agsSchema = z.string().regex(/^\d{8}$/, { message: 'AGS must be 8 digits' })
+/**
+ * Amtlicher Gemeindeschlüssel: 8 digits — Land (01–16), Regierungsbezirk,
+ * Kreis, Gemeinde. Only the Land and a non-empty Kreis part are checked here;
+ * the node checks Südwestfalen's keys against the list of its 59 Kommunen.
+ */
+export const agsSchema = z.string()
+  .regex(/^\d{8}$/, { message: 'AGS must be 8 digits, e.g. 05974040' })
+  .refine(a => /^(0[1-9]|1[0-6])/.test(a), { message: 'not a German AGS: the first two digits name the Land, 01–16' })
+  .refine(a => a.slice(2, 5) !== '000' || a === '11000000' || a === '02000000', { message: 'not a municipality key: digits 3–5 name the Kreis' })
 
 export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, { message: 'lower-case hex SHA-256 (64 characters)' })
 

@@ -89,9 +89,13 @@ export function createRegistryApp ({ service, adminToken, publicKeyJwk, handover
   // Signed by each previous key in turn: how nodes that pinned an old key reach the current one.
   app.get('/registry/handovers', c => c.json({ handovers }))
 
+  // Nodes poll every 10 s with If-None-Match: an unchanged list costs a 304 and no signature check.
   app.get('/participants', async c => {
     const { jws, serial } = await service.list()
-    return c.body(jws, 200, { 'Content-Type': 'application/jose', 'X-Participant-List-Serial': String(serial) })
+    const etag = `"${serial}-${createHash('sha256').update(jws).digest('hex').slice(0, 16)}"`
+    const headers = { ETag: etag, 'Cache-Control': 'no-cache', 'X-Participant-List-Serial': String(serial) }
+    if (c.req.header('if-none-match')?.split(',').some(t => t.trim() === etag) === true) return c.body(null, 304, headers)
+    return c.body(jws, 200, { ...headers, 'Content-Type': 'application/jose' })
   })
 
   app.post('/participants', registrationRate(limits), bodyLimit({ maxSize: 64 * 1024, onError: c => fail(c, 413, 'payload_too_large', 'registration over 64 KiB') }), async c => {

@@ -94,10 +94,15 @@ export class NodeClient {
       body = text
     }
     const err = body?.error
+    if (Array.isArray(err?.errors) && err.errors.length > 1) {
+      throw new CliError(`${res.status} ${err.code}: ${err.errors.map((e: any) => `${e.field ?? 'input'}: ${e.message}`).join('; ')}`)
+    }
     const where = err?.field !== undefined ? ` (field "${err.field}")` : ''
-    throw new CliError(`${res.status} ${err?.code ?? res.statusText}: ${err?.message ?? text}${where}`)
+    throw new CliError(`${res.status} ${err?.code ?? res.statusText}: ${err?.message ?? oneLine(text)}${where}`)
   }
 }
+
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim().slice(0, 300)
 
 function readToken (dataDir: string): string | undefined {
   try {

@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, existsSync } from 'node:fs'
+import { fileNameOf } from '../file-names.js'
 import { rename, rm } from 'node:fs/promises'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -80,16 +81,18 @@ export async function queryCommand (client: NodeClient, o: QueryCliOptions): Pro
  * progress bar on stderr for large files. `target` is <publisher>/<dataset>
  * or a dataset id that is unique in the regional catalog.
  */
-export async function fetchCommand (client: NodeClient, target: string, distId: string | undefined, o: { output?: string, quiet?: boolean }): Promise<string> {
+export async function fetchCommand (client: NodeClient, target: string, distId: string | undefined, o: { output?: string, quiet?: boolean, force?: boolean }): Promise<string> {
   const view = await resolveDataset(client, target)
   const files = view.dataset.distributions.filter((d: any) => d.sha256 !== undefined)
   const dist = distId === undefined ? files[0] : files.find((d: any) => d.id === distId)
   if (dist === undefined) {
     throw new CliError(distId === undefined ? `dataset ${view.dataset.id} has no files` : `dataset ${view.dataset.id} has no file "${distId}" (files: ${files.map((d: any) => d.id).join(', ')})`)
   }
+  const out = o.output ?? fileNameOf(dist)
+  const refuse = (): void => { if (o.force !== true && existsSync(out)) throw new CliError(`${out} exists; -o <file> writes elsewhere, --force overwrites it`) }
+  refuse()
   const res = await client.raw(`/api/v1/catalog/${view.entry.publisher}/${view.dataset.id}/distributions/${dist.id}/file`)
   if (res.body === null) throw new CliError('the node sent no file')
-  const out = o.output ?? /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `${dist.id}`
   const total = Number(res.headers.get('content-length') ?? dist.byteSize)
   const bar = o.quiet === true || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ stream: process.stderr, format: `${out} [{bar}] {percentage}% | {value}/{total} bytes` }, cliProgress.Presets.shades_classic)
   bar?.start(total, 0)
@@ -104,9 +107,11 @@ export async function fetchCommand (client: NodeClient, target: string, distId: 
   const tmp = `${out}.part`
   try {
     await pipeline(Readable.fromWeb(res.body as never), progress, createWriteStream(tmp))
+    refuse() // it may have appeared meanwhile
     await rename(tmp, out)
   } catch (err) {
     await rm(tmp, { force: true })
+    if (err instanceof CliError) throw err
     throw new CliError(`download failed: ${(err as Error).message}`)
   } finally {
     bar?.stop()

@@ -35,9 +35,14 @@ export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<
   } catch {
     throw new CliError(`not a URL: ${registryUrl}`)
   }
-  const { jwk, source } = o.registryKey !== undefined ? { jwk: parseKey(o.registryKey), source: 'given' as const } : { jwk: await fetchKey(url), source: 'fetched' as const }
+  const served = await fetchKey(url)
+  const { jwk, source } = o.registryKey !== undefined ? { jwk: parseKey(o.registryKey), source: 'given' as const } : { jwk: served, source: 'fetched' as const }
+  // A wrong pinned key would leave the node at 0 peers for ever (every list refused): say so now, register nothing.
+  if (jwk.x !== served.x) {
+    throw new CliError(`--registry-key is not the key of the registry at ${url}: it signs with ${peerIdOfPublicJwk(served)}, the key given is ${peerIdOfPublicJwk(jwk)}; ask your region operator for the current key (nothing was registered)`)
+  }
 
-  const announce = o.announce ?? config.p2p.announce
+  const announce = o.announce !== undefined && o.announce.length > 0 ? o.announce : config.p2p.announce
   const addresses = announce.length > 0 ? announce : config.p2p.listen
   for (const a of addresses) {
     let parts
@@ -55,7 +60,7 @@ export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<
   // Keep the config as written (no defaults added), plus the registry and announce addresses.
   const raw = JSON.parse(readFileSync(configPath(dataDir), 'utf8'))
   raw.registry = { url: url.toString().replace(/\/+$/, ''), publicKeyJwk: jwk }
-  if (o.announce !== undefined) raw.p2p = { ...raw.p2p, announce: o.announce }
+  if (o.announce !== undefined && o.announce.length > 0) raw.p2p = { ...raw.p2p, announce: o.announce }
   parseConfig(raw)
   await writeFileAtomic(configPath(dataDir), JSON.stringify(raw, null, 2) + '\n')
 

@@ -2,17 +2,25 @@ import { createReadStream, statSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import { Readable } from 'node:stream'
 import { slugify } from '../../../protocol/src/index.js'
+import { extentOfFile } from '../spatial/extent.js'
 import { NodeClient, CliError } from './client.js'
 
 export interface PublishOptions {
-  title: string
-  license: string
+  title?: string
+  license?: string
   description?: string
   id?: string
   theme: string[]
   keyword: string[]
   format?: string
   mediaType?: string
+  /** "minLon,minLat,maxLon,maxLat"; default: the extent of a CSV or GeoJSON file. */
+  bbox?: string
+  ags?: string
+  /** Put the file in place of this distribution (it may have another name). */
+  replace?: string
+  /** Add the file next to the dataset's other files. */
+  add?: boolean
 }
 
 const MEDIA_TYPES: Record<string, string> = {
@@ -22,44 +30,98 @@ const MEDIA_TYPES: Record<string, string> = {
   '.ods': 'application/vnd.oasis.opendocument.spreadsheet', '.png': 'image/png', '.jpg': 'image/jpeg', '.glb': 'model/gltf-binary'
 }
 
-/** Creates the dataset (or updates it when the id exists) and uploads the file as its distribution. */
+/** Fields the node sets itself; an update sends the rest back unchanged. */
+const SERVER_FIELDS = ['distributions', 'modified'] as const
+
+/**
+ * Creates the dataset, or updates it when the id exists: an update changes
+ * only what the command names (title, licence, themes, …) and puts the file
+ * in place of the distribution of the same name. A file of another name is
+ * added or replaces one only when asked (--add, --replace).
+ */
 export async function publishFile (client: NodeClient, file: string, o: PublishOptions): Promise<any> {
-  let size: number
-  try {
-    const st = statSync(file)
-    if (!st.isFile()) throw new Error('not a file')
-    size = st.size
-  } catch {
-    throw new CliError(`cannot read file ${file}`)
-  }
-  const id = o.id ?? slugify(o.title)
-  const metadata = {
-    id,
-    title: o.title,
-    description: o.description ?? o.title,
-    license: o.license,
-    themes: o.theme,
-    keywords: o.keyword
-  }
-  const exists = await client.request(`/api/v1/datasets/${id}`).then(() => true, (err: Error) => {
-    if (/^404 /.test(err.message)) return false
+  const size = fileSize(file)
+  if (size === 0) throw new CliError(`${file} is empty (0 bytes): nothing to publish`)
+  if (o.title === undefined && o.id === undefined) throw new CliError('--title is required (or --id of an existing dataset)')
+  const id = o.id ?? slugify(o.title!)
+  const ext = extname(file).toLowerCase()
+  const explicitBbox = o.bbox === undefined ? undefined : parseBbox(o.bbox)
+
+  const current: any = await client.request(`/api/v1/datasets/${encodeURIComponent(id)}`).then(v => v.dataset, (err: Error) => {
+    if (/^404 /.test(err.message)) return undefined
     throw err
   })
-  await client.request(exists ? `/api/v1/datasets/${id}` : '/api/v1/datasets', {
-    method: exists ? 'PUT' : 'POST',
-    admin: true,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(metadata)
-  })
-  const ext = extname(file).toLowerCase()
-  const distId = slugify(basename(file, ext)) + (ext === '' ? '' : `-${ext.slice(1)}`)
+  const files: any[] = current?.distributions.filter((d: any) => d.sha256 !== undefined) ?? []
+  const distId = o.replace ?? slugify(basename(file, ext)) + (ext === '' ? '' : `-${ext.slice(1)}`)
+  if (o.replace !== undefined && !files.some(d => d.id === o.replace)) {
+    throw new CliError(`--replace ${o.replace}: dataset ${id} has no such file (its files: ${files.map(d => d.id).join(', ') || 'none'})`)
+  }
+  if (current !== undefined && o.replace === undefined && o.add !== true && files.length > 0 && !files.some(d => d.id === distId)) {
+    throw new CliError(`dataset ${id} already has ${files.map(d => `${d.id} (${d.title})`).join(', ')}; --replace ${files[0].id} puts this file in its place, --add adds it as another file`)
+  }
+  // The file's own extent, when the command names none and the file is (or becomes) the dataset's only file.
+  const onlyFile = files.every(d => d.id === distId)
+  const derived = explicitBbox === undefined && (current?.spatial?.bbox === undefined || onlyFile) && (ext === '.csv' || ext === '.geojson' || ext === '.json')
+    ? await extentOfFile(file, ext === '.csv' ? 'CSV' : 'GEOJSON').catch(() => undefined)
+    : undefined
+  const bbox = explicitBbox ?? derived
+  const spatial = bbox === undefined && o.ags === undefined ? undefined : { ...current?.spatial, ...(bbox === undefined ? {} : { bbox }), ...(o.ags === undefined ? {} : { ags: o.ags }) }
+
+  if (current === undefined) {
+    if (o.title === undefined) throw new CliError(`no dataset ${id} yet: --title is required to create it`)
+    if (o.license === undefined) throw new CliError(`no dataset ${id} yet: --license is required to create it, e.g. dl-by-de/2.0`)
+    await client.request('/api/v1/datasets', {
+      method: 'POST',
+      admin: true,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id, title: o.title, description: o.description ?? o.title, license: o.license, themes: o.theme, keywords: o.keyword,
+        ...(spatial === undefined ? {} : { spatial })
+      })
+    })
+  } else {
+    const named = {
+      ...(o.title === undefined ? {} : { title: o.title }),
+      ...(o.description === undefined ? {} : { description: o.description }),
+      ...(o.license === undefined ? {} : { license: o.license }),
+      ...(o.theme.length === 0 ? {} : { themes: o.theme }),
+      ...(o.keyword.length === 0 ? {} : { keywords: o.keyword }),
+      ...(spatial === undefined ? {} : { spatial })
+    }
+    if (Object.keys(named).length > 0) {
+      const kept = Object.fromEntries(Object.entries(current).filter(([k]) => !(SERVER_FIELDS as readonly string[]).includes(k)))
+      await client.request(`/api/v1/datasets/${encodeURIComponent(id)}`, {
+        method: 'PUT',
+        admin: true,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...kept, ...named })
+      })
+    }
+  }
   const params = new URLSearchParams({ title: basename(file) })
   if (o.format !== undefined) params.set('format', o.format)
-  return client.request(`/api/v1/datasets/${id}/distributions/${distId}?${params}`, {
+  return client.request(`/api/v1/datasets/${encodeURIComponent(id)}/distributions/${encodeURIComponent(distId)}?${params}`, {
     method: 'PUT',
     admin: true,
     headers: { 'content-type': o.mediaType ?? MEDIA_TYPES[ext] ?? 'application/octet-stream', 'content-length': String(size) },
     body: Readable.toWeb(createReadStream(file)) as ReadableStream,
     duplex: 'half'
   } as RequestInit & { admin: boolean })
+}
+
+function fileSize (file: string): number {
+  try {
+    const st = statSync(file)
+    if (st.isFile()) return st.size
+  } catch {}
+  throw new CliError(`cannot read file ${file}`)
+}
+
+/** "minLon,minLat,maxLon,maxLat" (the node checks the ranges and the order). */
+export function parseBbox (value: string): [number, number, number, number] {
+  const parts = value.split(',').map(s => Number(s.trim()))
+  if (parts.length !== 4 || parts.some(n => !Number.isFinite(n)) || value.trim() === '') {
+    throw new CliError(`--bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees, e.g. 7.5,51.2,8.3,51.7 (got "${value}")`)
+  }
+  return parts as [number, number, number, number]
 }

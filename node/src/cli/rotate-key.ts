@@ -7,6 +7,7 @@ import { loadIdentityKey } from '../identity-store.js'
 import { rotateAtRegistry } from '../p2p/registration.js'
 import { writeFileAtomic } from '../write-file-atomic.js'
 import { CliError } from './client.js'
+import { dataDirHolder } from '../data-dir-lock.js'
 
 export interface RotationResult { oldPeerId: string, newPeerId: string }
 
@@ -21,6 +22,8 @@ export async function rotateNodeKey (dataDirArg: string): Promise<RotationResult
   const config = loadConfig(dataDir, {})
   if (config.registry === undefined) throw new CliError('this node has not joined a region (swf-node join); there is no registry to tell')
   if (existsSync(previousKeyPath(dataDir))) throw new CliError('the last rotation is not finished: start the node once so it re-publishes under the new key')
+  const holder = dataDirHolder(dataDir)
+  if (holder !== undefined) throw new CliError(`the node is running (pid ${holder}): stop it first (its libp2p identity is the key being replaced)`)
   if (await answers(`http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}/health`)) {
     throw new CliError('the node is running: stop it first (its libp2p identity is the key being replaced)')
   }

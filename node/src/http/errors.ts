@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
 import { BlobHashMismatchError, UploadTooLargeError } from '../blob-store.js'
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../errors.js'
 import { FileCorruptError, FileTooLargeError, FileUnavailableError } from '../p2p/data-access.js'
 import { RdfParseError } from '../dcat/errors.js'
 import { ImportSourceError } from '../services/import-service.js'
@@ -13,18 +13,19 @@ import { ImportSourceError } from '../services/import-service.js'
 // and then without internals.
 
 export interface ErrorBody {
-  error: { code: string, message: string, field?: string }
+  /** `errors` lists every problem when there is more than one (validation). */
+  error: { code: string, message: string, field?: string, errors?: FieldProblem[] }
 }
 
 export class ApiError extends Error {
   override readonly name = 'ApiError'
-  constructor (readonly status: ContentfulStatusCode, readonly code: string, message: string, readonly field?: string) {
+  constructor (readonly status: ContentfulStatusCode, readonly code: string, message: string, readonly field?: string, readonly problems?: FieldProblem[]) {
     super(message)
   }
 }
 
-export function errorResponse (c: Context, status: ContentfulStatusCode, code: string, message: string, field?: string): Response {
-  const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }) } }
+export function errorResponse (c: Context, status: ContentfulStatusCode, code: string, message: string, field?: string, problems?: FieldProblem[]): Response {
+  const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }), ...(problems !== undefined && problems.length > 1 ? { errors: problems } : {}) } }
   // After a 413 the rest of the request body is still on the socket; close it
   // so the client does not reuse a connection the server will not read.
   if (status === 413) c.header('Connection', 'close')
@@ -33,7 +34,7 @@ export function errorResponse (c: Context, status: ContentfulStatusCode, code: s
 
 function classify (err: Error): ApiError | undefined {
   if (err instanceof ApiError) return err
-  if (err instanceof ValidationError) return new ApiError(400, 'validation_failed', err.message, err.field)
+  if (err instanceof ValidationError) return new ApiError(400, 'validation_failed', err.message, err.field, err.problems)
   if (err instanceof NotFoundError) return new ApiError(404, 'not_found', err.message)
   if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message, err.field)
   if (err instanceof UploadTooLargeError) return new ApiError(413, 'payload_too_large', err.message)
@@ -60,7 +61,7 @@ export function toApiError (err: Error, log: Logger, where: Record<string, unkno
 export function onError (log: Logger) {
   return (err: Error, c: Context): Response => {
     const api = toApiError(err, log, { method: c.req.method, path: c.req.path })
-    return errorResponse(c, api.status, api.code, api.message, api.field)
+    return errorResponse(c, api.status, api.code, api.message, api.field, api.problems)
   }
 }
 

@@ -4,6 +4,7 @@ import type { BlobStore } from '../blob-store.js'
 import type { ResolvedFile } from '../services/catalog-service.js'
 import { errorResponse } from './errors.js'
 import { parseRange } from './range.js'
+import { contentDisposition } from '../file-names.js'
 
 /**
  * Serves a stored file with ETag (its SHA-256), conditional GET and byte
@@ -23,7 +24,7 @@ export async function fileResponse (c: Context, store: BlobStore, file: Resolved
     'Content-Type': file.mediaType,
     ETag: etag,
     'Accept-Ranges': 'bytes',
-    'Content-Disposition': `attachment; filename="${file.fileName}"`,
+    'Content-Disposition': contentDisposition(file.fileName),
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache'
   }
   if (c.req.header('if-none-match')?.split(',').some(t => t.trim() === etag) === true) {

@@ -8,13 +8,20 @@ import { EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
 import { SignaturePool } from '../services/signature-pool.js'
 import { CatalogGossip } from './catalog-gossip.js'
+import { StartError } from '../errors.js'
+import { listenProblem } from './listen-problem.js'
 import { CatalogSync } from './catalog-sync.js'
 import { createHost, type Host } from './host.js'
 import type { ParticipantDirectory } from './participant-directory.js'
-import { registerWithRegistry } from './registration.js'
+import { registerWithRegistry, RegistrationError } from './registration.js'
 import { PeerTracker } from './peer-tracker.js'
 import { PeerGuard } from './peer-guard.js'
 import { Dialer, markRingSuccessors, type DialTarget } from './dialer.js'
+
+export interface Membership {
+  status: 'active' | 'pending' | 'revoked' | 'cut-off' | 'not-listed'
+  reason?: string
+}
 
 export interface NetworkOptions {
   key: Ed25519PrivateKey
@@ -44,11 +51,14 @@ export class Network {
   readonly #pullAgain = new Set<string>()
   readonly #signatures = new SignaturePool()
   #stopped = false
-  registration: { status: string, at: string, error?: string } | undefined
+  readonly #log: Logger
+  registration: { status: string, at: string, error?: string, code?: string } | undefined
 
   constructor (opts: NetworkOptions) {
     this.#opts = opts
     this.#self = peerIdOf(opts.key)
+    // Own messages under part=p2p; each component gets its own part from the root logger (pino repeats a re-bound key).
+    this.#log = opts.log.child({ part: 'p2p' })
     this.guard = new PeerGuard(opts.config.p2p.limits, opts.log.child({ part: 'guard' }))
     this.acceptor = new EntryAcceptor(opts.store, opts.directory, new EntryVerifier(), this.#self, opts.log.child({ part: 'acceptor' }), this.#signatures,
       { ...opts.config.quota, maxClockSkewMs: opts.config.sync.maxClockSkewMs })
@@ -68,13 +78,16 @@ export class Network {
   }
 
   async start (): Promise<void> {
-    const { directory, config, log } = this.#opts
+    const { directory, config } = this.#opts
+    const log = this.#opts.log
     await directory.loadCache()
     await directory.refresh()
     this.#purgeNonMembers()
 
     const isAllowed = (peerId: string): boolean => directory.isActive(peerId) && !this.guard.isBanned(peerId)
-    const host = this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed })
+    const host = this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed }).catch(async (err: Error) => {
+      throw err.name === 'UnsupportedListenAddressesError' ? new StartError(await listenProblem(config.p2p.listen)) : err
+    })
     this.#gossip = new CatalogGossip(host.services.pubsub, this.acceptor, this.tracker, log.child({ part: 'gossip' }), peer => this.#schedulePull(peer), this.guard)
     this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, { isAllowed, isPublisher: p => directory.isPublisher(p) }, log.child({ part: 'sync' }), this.guard)
     this.guard.on('ban', peer => { void host.hangUp(peerIdFromString(peer)).catch(() => {}) })
@@ -90,7 +103,7 @@ export class Network {
     host.addEventListener('peer:disconnect', evt => this.tracker.disconnected(evt.detail.toString()))
     directory.on('change', ({ removed }) => { this.#onMembershipChange(removed) })
 
-    log.info({ addresses: host.getMultiaddrs().map(String) }, 'libp2p listening')
+    this.#log.info({ addresses: host.getMultiaddrs().map(String) }, 'libp2p listening')
     void this.register()
     this.#dialAll()
     this.every(config.sync.registryRefreshMs, () => { void directory.refresh() })
@@ -156,7 +169,8 @@ export class Network {
 
   /** Sends this node's signed registration (address update) to the registry. */
   async register (): Promise<void> {
-    const { config, log } = this.#opts
+    const { config } = this.#opts
+    const log = this.#log
     if (config.registry === undefined) return
     try {
       const r = await registerWithRegistry(config.registry.url, this.#opts.key, { kommune: config.kommune.name, ags: config.kommune.ags }, this.addresses())
@@ -164,7 +178,7 @@ export class Network {
       if (r.pendingChange !== undefined) log.warn({ change: r.pendingChange }, 'the registry holds the new name or addresses until the region operator approves them (swf-registry approve)')
       else log.info({ status: r.status }, 'registered with the registry')
     } catch (err) {
-      this.registration = { status: 'failed', at: new Date().toISOString(), error: (err as Error).message }
+      this.registration = { status: 'failed', at: new Date().toISOString(), error: (err as Error).message, ...(err instanceof RegistrationError && err.code !== undefined ? { code: err.code } : {}) }
       log.warn({ err: (err as Error).message }, 'registration with the registry failed; will retry at next start')
     }
   }
@@ -181,12 +195,12 @@ export class Network {
         do {
           this.#pullAgain.delete(peer)
           const r = await this.#sync!.pull(peer)
-          if (r.received > 0) this.#opts.log.debug({ peer, ...r }, 'pulled entries')
+          if (r.received > 0) this.#log.debug({ peer, ...r }, 'pulled entries')
         } while (this.#pullAgain.has(peer) && !this.#stopped)
       } catch (err) {
         if (!this.#stopped) {
           const level = err instanceof CodecError ? 'warn' : 'debug'
-          this.#opts.log[level]({ peer, err: (err as Error).message }, 'pull failed; frame dropped')
+          this.#log[level]({ peer, err: (err as Error).message }, 'pull failed; frame dropped')
         }
       } finally {
         this.#pulling.delete(peer)
@@ -225,10 +239,29 @@ export class Network {
     this.#dialer.tick(this.#dialTargets())
   }
 
+  /**
+   * Whether this node is in the region, and if not, why: what an operator
+   * needs to see (a wrong pinned key, waiting for approval, revoked).
+   */
+  membership (): Membership {
+    const { directory } = this.#opts
+    const reg = this.registration
+    if (directory.isActive(this.#self)) return { status: 'active' }
+    if (reg?.code === 'revoked') return { status: 'revoked', reason: 'the region operator revoked this node; ask them (swf-registry list shows it)' }
+    if (directory.serial === 0) {
+      return { status: 'cut-off', reason: directory.lastFetchError === undefined ? 'no participant list yet' : `no participant list: ${directory.lastFetchError}` }
+    }
+    if (reg?.status === 'pending') return { status: 'pending', reason: `waiting for the region operator: swf-registry approve ${this.#self}` }
+    if (reg?.status === 'active') return { status: 'pending', reason: 'approved; waiting for the next participant list' }
+    return { status: 'not-listed', reason: reg?.error ?? 'not in the participant list' }
+  }
+
   #onMembershipChange (removed: string[]): void {
+    // Dropped from the list: ask the registry why (revoked or deleted), for status.
+    if (removed.includes(this.#self)) void this.register()
     this.#purgeNonMembers()
     for (const peer of removed) {
-      this.#opts.log.info({ peer }, 'participant left the region; disconnecting')
+      this.#log.info({ peer }, 'participant left the region; disconnecting')
       void this.#host?.hangUp(peerIdFromString(peer)).catch(() => {})
     }
     this.#dialAll()
@@ -236,7 +269,8 @@ export class Network {
 
   /** Entries of publishers that are not (or no longer) active participants disappear. */
   #purgeNonMembers (): void {
-    const { directory, store, log } = this.#opts
+    const { directory, store } = this.#opts
+    const log = this.#log
     if (directory.serial === 0) return // no list at all yet: keep everything until one arrives
     const gone = store.publisherStates().map(s => s.peerId).filter(p => p !== this.#self && !directory.isPublisher(p))
     const removed = store.purgePublishers(gone)

@@ -44,6 +44,8 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
   lastFetchError: string | undefined
   /** When the registry last confirmed the list held (fetched it, changed or not), or when the held list was signed. */
   #confirmedAt: number | undefined
+  /** The registry's ETag of the list held: the next fetch is conditional (304 when unchanged). */
+  #etag: string | undefined
 
   constructor (opts: DirectoryOptions) {
     super()
@@ -116,14 +118,18 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
   async refresh (): Promise<boolean> {
     try {
       const res = await fetch(`${this.#opts.registryUrl.replace(/\/+$/, '')}/participants`, {
+        headers: this.#etag !== undefined && this.#list !== undefined ? { 'if-none-match': this.#etag } : {},
         signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000)
       })
+      if (res.status === 304) {
+        this.#confirmed()
+        return false
+      }
       if (!res.ok) throw new Error(`registry answered ${res.status}`)
       const jws = (await res.text()).trim()
       const accepted = await this.#accept(jws, 'registry')
-      this.lastFetchAt = new Date().toISOString()
-      this.#confirmedAt = Date.now()
-      this.lastFetchError = undefined
+      this.#etag = res.headers.get('etag') ?? undefined
+      this.#confirmed()
       if (accepted) await this.#saveCache(jws)
       return accepted
     } catch (err) {
@@ -133,6 +139,12 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
         this.isStale() ? 'participant list is stale: the registry has not confirmed it for too long (revocations may be withheld)' : 'participant list not refreshed; keeping the one held')
       return false
     }
+  }
+
+  #confirmed (): void {
+    this.lastFetchAt = new Date().toISOString()
+    this.#confirmedAt = Date.now()
+    this.lastFetchError = undefined
   }
 
   async #accept (jws: string, source: 'cache' | 'registry'): Promise<boolean> {

@@ -5,6 +5,10 @@ import {
 
 export class RegistrationError extends Error {
   override readonly name = 'RegistrationError'
+  /** The registry's error code (e.g. `revoked`), when it answered with one. */
+  constructor (message: string, readonly code?: string) {
+    super(message)
+  }
 }
 
 export interface RegistrationAnswer {
@@ -72,8 +76,8 @@ async function postToRegistry (registryUrl: string, path: string, body: unknown,
   } catch (err) {
     throw new RegistrationError(`registry at ${registryUrl} not reachable: ${(err as Error).message}`)
   }
-  const answer = await res.json().catch(() => null) as (RegistrationAnswer & { error?: { message?: string } }) | null
-  if (!res.ok) throw new RegistrationError(`registry refused the ${what} (${res.status}): ${answer?.error?.message ?? res.statusText}`)
+  const answer = await res.json().catch(() => null) as (RegistrationAnswer & { error?: { code?: string, message?: string } }) | null
+  if (!res.ok) throw new RegistrationError(`registry refused the ${what} (${res.status}): ${answer?.error?.message ?? res.statusText}`, answer?.error?.code)
   if (answer === null) throw new RegistrationError('registry answered without a body')
   return answer
 }

@@ -9,6 +9,7 @@ import { blobs, datasets, entries, type DatasetRow } from '../db/schema.js'
 import type { EntryStore } from './entry-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { fileNameOf } from '../file-names.js'
+import { bboxProblem, regionalAgsProblem } from '../spatial/suedwestfalen.js'
 import { Mutex } from '../mutex.js'
 
 export interface EntryInfo {
@@ -144,6 +145,8 @@ export class CatalogService {
   }
 
   async create (input: unknown): Promise<PublishResult> {
+    // The id is derived from the title: without either, the title is what is missing.
+    if (isRecord(input) && input.id === undefined && input.title === undefined) throw new ValidationError('title', 'required (the id is derived from it unless given)')
     const withId = isRecord(input) && input.id === undefined && typeof input.title === 'string'
       ? { ...input, id: slugify(input.title) }
       : input
@@ -196,6 +199,7 @@ export class CatalogService {
     if (!checked.success) throw ValidationError.fromZod(checked.error)
 
     const stored = await this.#blobs.write(body, opts.maxBytes)
+    if (stored.byteSize === 0) throw new ValidationError('file', 'the file is empty (0 bytes): nothing to publish')
     const distribution: Distribution = { ...checked.data, byteSize: stored.byteSize, sha256: stored.sha256, modified: new Date().toISOString() }
     return this.#lock.run(async () => {
       const latest = toView(this.#liveRow(id)).dataset
@@ -235,9 +239,17 @@ export class CatalogService {
     return { sha256, byteSize: row.byteSize, mediaType: 'application/octet-stream', fileName: sha256 }
   }
 
+  /** The schema, then what a schema cannot know: a German extent, a Südwestfalen AGS that exists. Every problem at once. */
   #validate (input: unknown): DatasetMetadata {
     const r = datasetMetadataSchema.safeParse(input)
-    if (!r.success) throw ValidationError.fromZod(r.error)
+    const problems = r.success ? [] : ValidationError.fromZod(r.error).problems
+    const spatial = (isRecord(input) && isRecord(input.spatial) ? input.spatial : {}) as { bbox?: unknown, ags?: unknown }
+    const bbox = Array.isArray(spatial.bbox) && spatial.bbox.length === 4 && spatial.bbox.every(n => typeof n === 'number') ? bboxProblem(spatial.bbox) : undefined
+    if (bbox !== undefined) problems.push({ field: 'spatial.bbox', message: bbox })
+    const ags = typeof spatial.ags === 'string' ? regionalAgsProblem(spatial.ags) : undefined
+    if (ags !== undefined) problems.push({ field: 'spatial.ags', message: ags })
+    const [first, ...more] = problems
+    if (first !== undefined || !r.success) throw new ValidationError(first?.field, first?.message ?? 'invalid input', more)
     return r.data
   }
 

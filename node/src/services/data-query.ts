@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises'
-import { parse } from 'csv-parse'
 import { foldGerman, type BBox, type DataMatch, type DataQuery, type DatasetMetadata, type WhereClause } from '../../../protocol/src/index.js'
 import type { BlobStore } from '../blob-store.js'
 import type { NodeDb } from '../db/open.js'
+import { csvDelimiter, csvParser, featuresOf, geometryBbox, MAX_GEOJSON_BYTES, rowPoint, unionBbox } from '../spatial/extent.js'
 
-/** GeoJSON files are parsed whole; larger ones are skipped (and said so in the log). */
-export const MAX_GEOJSON_BYTES = 64 * 1024 * 1024
+export { MAX_GEOJSON_BYTES }
+
 /** CPU time one data query may spend on this node before it answers with what it has (truncated). */
 export const DATA_QUERY_MAX_MS = 500
 /** Files whose parsed records are kept in memory (by file size), so repeated queries do not parse again. */
@@ -15,8 +15,6 @@ export const DATA_INDEX_MAX_FILE_BYTES = 16 * 1024 * 1024
 /** Records between checks of the budget and the abort signal. */
 const CHECK_EVERY = 256
 
-const LAT_NAMES = ['lat', 'latitude', 'breite', 'breitengrad', 'y', 'lat_wgs84']
-const LON_NAMES = ['lon', 'lng', 'long', 'longitude', 'laenge', 'länge', 'laengengrad', 'x', 'lon_wgs84']
 
 export interface DataQueryResult {
   matches: DataMatch[]
@@ -112,16 +110,13 @@ export class DataQueryService {
     const records: Array<Record<string, unknown>> = []
     const fields = new Set<string>()
     let bbox: BBox | undefined
-    const extend = (b: BBox | undefined): void => {
-      if (b !== undefined) bbox = bbox === undefined ? b : [Math.min(bbox[0], b[0]), Math.min(bbox[1], b[1]), Math.max(bbox[2], b[2]), Math.max(bbox[3], b[3])]
-    }
+    const extend = (b: BBox | undefined): void => { bbox = unionBbox(bbox, b) }
     if (format === 'CSV') {
       for await (const row of this.#csvRows(sha256)) {
         records.push(row)
         if (records.length === 1) for (const k of Object.keys(row)) fields.add(k.toLowerCase())
-        const lat = coordinate(row, LAT_NAMES)
-        const lon = coordinate(row, LON_NAMES)
-        if (lat !== undefined && lon !== undefined) extend([lon, lat, lon, lat])
+        const p = rowPoint(row)
+        if (p !== undefined) extend([p[0], p[1], p[0], p[1]])
       }
     } else {
       for (const feature of await this.#features(sha256)) {
@@ -174,8 +169,7 @@ export class DataQueryService {
       s.on('error', reject)
     })
     const firstLine = head.split(/\r?\n/)[0] ?? ''
-    const delimiter = [';', ',', '\t'].map(d => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0]
-    const parser = this.blobs.read(sha256).pipe(parse({ columns: true, delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }))
+    const parser = this.blobs.read(sha256).pipe(csvParser(csvDelimiter(firstLine)))
     for await (const record of parser) yield record as Record<string, string>
   }
 
@@ -188,10 +182,7 @@ export class DataQueryService {
     } catch {
       return []
     }
-    const d = doc as { type?: string, features?: unknown }
-    if (d?.type === 'FeatureCollection' && Array.isArray(d.features)) return d.features.filter(isObject)
-    if (d?.type === 'Feature') return [d as Record<string, unknown>]
-    return []
+    return featuresOf(doc)
   }
 }
 
@@ -213,13 +204,6 @@ function holds (record: Record<string, unknown>, clause: WhereClause): boolean {
     : foldGerman(text).toLowerCase().includes(foldGerman(clause.value).toLowerCase())
 }
 
-function coordinate (record: Record<string, string>, names: string[]): number | undefined {
-  const key = Object.keys(record).find(k => names.includes(k.toLowerCase()))
-  if (key === undefined) return undefined
-  const n = Number(String(record[key]).replace(',', '.'))
-  return Number.isFinite(n) ? n : undefined
-}
-
 /** Whether a file can hold a match at all: every field named exists, the bbox meets its extent. */
 function mayMatch (index: FileIndex, q: DataQuery): boolean {
   if (!q.where.every(c => index.fields.has(c.field.toLowerCase()))) return false
@@ -230,9 +214,8 @@ function mayMatch (index: FileIndex, q: DataQuery): boolean {
 function matchesRow (row: Record<string, string>, q: DataQuery): boolean {
   if (!q.where.every(c => holds(row, c))) return false
   if (q.bbox === undefined) return true
-  const lat = coordinate(row, LAT_NAMES)
-  const lon = coordinate(row, LON_NAMES)
-  return lat !== undefined && lon !== undefined && inside(q.bbox, lon, lat)
+  const p = rowPoint(row)
+  return p !== undefined && inside(q.bbox, p[0], p[1])
 }
 
 function matchesFeature (feature: Record<string, unknown>, q: DataQuery): boolean {
@@ -247,19 +230,3 @@ const inside = ([minLon, minLat, maxLon, maxLat]: BBox, lon: number, lat: number
   lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat
 
 const intersects = (a: BBox, b: BBox): boolean => a[2] >= b[0] && a[0] <= b[2] && a[3] >= b[1] && a[1] <= b[3]
-
-/** Extent of any GeoJSON coordinate nesting (Point … MultiPolygon). */
-function geometryBbox (coords: unknown): BBox | undefined {
-  let box: BBox | undefined
-  const walk = (c: unknown, depth: number): void => {
-    if (!Array.isArray(c) || depth > 6) return
-    if (typeof c[0] === 'number' && typeof c[1] === 'number') {
-      const [x, y] = c as [number, number]
-      box = box === undefined ? [x, y, x, y] : [Math.min(box[0], x), Math.min(box[1], y), Math.max(box[2], x), Math.max(box[3], y)]
-      return
-    }
-    for (const inner of c) walk(inner, depth + 1)
-  }
-  walk(coords, 0)
-  return box
-}

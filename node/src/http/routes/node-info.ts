@@ -47,7 +47,9 @@ export function nodeInfoRoutes ({ info, catalog, store, startedAt, network, dire
               /** Seconds since the registry last confirmed the list; stale past sync.maxListAgeMs. */
               listAgeSeconds: ageSeconds(directory.listAgeMs()),
               stale: directory.isStale(),
-              registration: network?.registration ?? null
+              registration: network?.registration ?? null,
+              /** In the region or not, and why: active, pending, revoked, cut-off (no list: wrong key, registry unreachable), not-listed. */
+              membership: network?.membership() ?? null
             },
         connectedPeers: network?.host.getPeers().length ?? 0,
         // Lag: entries held beyond a gap, i.e. known to exist but not yet contiguous.

@@ -1,0 +1,104 @@
+import { createReadStream } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import { parse } from 'csv-parse'
+import type { BBox } from '../../../protocol/src/index.js'
+
+// Where the points of a CSV or GeoJSON file lie: used by data queries (per
+// stored file) and by `swf-node publish` (the extent of the file it uploads).
+
+/** GeoJSON files are parsed whole; larger ones have no extent here. */
+export const MAX_GEOJSON_BYTES = 64 * 1024 * 1024
+
+export const LAT_NAMES = ['lat', 'latitude', 'breite', 'breitengrad', 'y', 'lat_wgs84']
+export const LON_NAMES = ['lon', 'lng', 'long', 'longitude', 'laenge', 'länge', 'laengengrad', 'x', 'lon_wgs84']
+
+/** A coordinate column's value (decimal comma allowed); names are matched in lower case. */
+export function coordinate (record: Record<string, string>, names: string[]): number | undefined {
+  const key = Object.keys(record).find(k => names.includes(k.toLowerCase()))
+  if (key === undefined) return undefined
+  const n = Number(String(record[key]).replace(',', '.'))
+  return Number.isFinite(n) ? n : undefined
+}
+
+/** A CSV row's point as [lon, lat], if it has lat/lon columns. */
+export function rowPoint (row: Record<string, string>): [number, number] | undefined {
+  const lat = coordinate(row, LAT_NAMES)
+  const lon = coordinate(row, LON_NAMES)
+  return lat === undefined || lon === undefined ? undefined : [lon, lat]
+}
+
+/** The smallest box holding both (either may be missing). */
+export function unionBbox (a: BBox | undefined, b: BBox | undefined): BBox | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]
+}
+
+/** Extent of any GeoJSON coordinate nesting (Point … MultiPolygon). */
+export function geometryBbox (coords: unknown): BBox | undefined {
+  let box: BBox | undefined
+  const walk = (c: unknown, depth: number): void => {
+    if (!Array.isArray(c) || depth > 6) return
+    if (typeof c[0] === 'number' && typeof c[1] === 'number') {
+      const [x, y] = c as [number, number]
+      box = unionBbox(box, [x, y, x, y])
+      return
+    }
+    for (const inner of c) walk(inner, depth + 1)
+  }
+  walk(coords, 0)
+  return box
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** The features of a parsed GeoJSON document (a FeatureCollection or one Feature). */
+export function featuresOf (doc: unknown): Array<Record<string, unknown>> {
+  const d = doc as { type?: string, features?: unknown }
+  if (d?.type === 'FeatureCollection' && Array.isArray(d.features)) return d.features.filter(isObject)
+  if (d?.type === 'Feature') return [d as Record<string, unknown>]
+  return []
+}
+
+/** The separator a CSV's header line uses most: `;`, `,` or tab. */
+export function csvDelimiter (firstLine: string): string {
+  return [';', ',', '\t'].map(d => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0]
+}
+
+/** The CSV parser the node uses everywhere (header row, BOM, ragged rows tolerated). */
+export function csvParser (delimiter: string): ReturnType<typeof parse> {
+  return parse({ columns: true, delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true })
+}
+
+/** The extent of a local CSV (lat/lon columns) or GeoJSON file; undefined when it has no coordinates. */
+export async function extentOfFile (path: string, kind: 'CSV' | 'GEOJSON'): Promise<BBox | undefined> {
+  if (kind === 'GEOJSON') {
+    if ((await stat(path)).size > MAX_GEOJSON_BYTES) return undefined
+    let doc: unknown
+    try {
+      doc = JSON.parse(await readFile(path, 'utf8'))
+    } catch {
+      return undefined
+    }
+    let box: BBox | undefined
+    for (const f of featuresOf(doc)) box = unionBbox(box, geometryBbox((f.geometry as { coordinates?: unknown } | null)?.coordinates))
+    return box
+  }
+  const head = await readHead(path)
+  let box: BBox | undefined
+  for await (const row of createReadStream(path).pipe(csvParser(csvDelimiter(head.split(/\r?\n/)[0] ?? '')))) {
+    const p = rowPoint(row as Record<string, string>)
+    if (p !== undefined) box = unionBbox(box, [p[0], p[1], p[0], p[1]])
+  }
+  return box
+}
+
+async function readHead (path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    const s = createReadStream(path, { start: 0, end: 4095, encoding: 'utf8' })
+    s.on('data', d => { text += String(d) })
+    s.on('end', () => resolve(text))
+    s.on('error', reject)
+  })
+}
