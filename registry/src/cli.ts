@@ -105,8 +105,11 @@ program.command('list')
     }
   })
 
+// Every failure is one line on stderr, never a stack trace (SWF_DEBUG=1 adds it for our own faults).
 program.parseAsync().catch((err: unknown) => {
   const known = err instanceof CliError || err instanceof RegistryConfigError
-  console.error(`swf-registry: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}`)
+  const message = err instanceof Error ? err.message : String(err)
+  console.error(`swf-registry: ${message.split('\n')[0]}${known ? '' : ' (unexpected; SWF_DEBUG=1 shows where)'}`)
+  if (!known && process.env.SWF_DEBUG === '1') console.error((err as Error)?.stack)
   process.exit(known ? 1 : 2)
 })

@@ -131,7 +131,10 @@ export async function startRegistry (opts: { dataDir: string, env?: NodeJS.Proce
   let server: ServerType
   const address = await new Promise<AddressInfo>((res, rej) => {
     server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, info => res(info))
-    server.once('error', err => { db.$client.close(); rej(err) })
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      db.$client.close()
+      rej(err.code === 'EADDRINUSE' ? new RegistryConfigError(`port ${config.http.port} on ${config.http.host} is in use; set http.port in registry.json`) : err)
+    })
   })
   const url = `http://${config.http.host}:${address.port}`
   log.info({ url, peerId: service.peerId }, 'registry started')

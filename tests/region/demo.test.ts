@@ -5,12 +5,12 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/node.js'
 
-const DEMO = fileURLToPath(new URL('../../examples/suedwestfalen/demo.ts', import.meta.url))
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url))
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
+/** `npm run demo`, as the README prints it, in the repository. */
 async function runDemo (dir: string, base: number): Promise<{ code: number | null, out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, DEMO], { env: { ...process.env, SWF_DEMO_DIR: dir, SWF_DEMO_PORT_BASE: String(base), SWF_DEMO_EXIT: '1' } })
+    const child = spawn('npm', ['run', 'demo'], { cwd: REPO, env: { ...process.env, SWF_DEMO_DIR: dir, SWF_DEMO_PORT_BASE: String(base), SWF_DEMO_EXIT: '1' } })
     let out = ''
     child.stdout.on('data', d => { out += String(d) })
     child.stderr.on('data', d => { out += String(d) })
