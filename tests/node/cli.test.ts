@@ -35,7 +35,7 @@ describe('swf-node CLI', () => {
     const pub = await runCli(['publish', csv, '--title', 'Kita-Plätze Olpe', '--license', 'dl-zero-de/2.0', '--theme', 'SOCI', '--theme', 'EDUC', '--data-dir', dataDir])
     expect(pub.stderr).toBe('')
     expect(pub.code).toBe(0)
-    expect(pub.stdout).toMatch(/Published kita-plaetze-olpe \(entry 2, 43 bytes/)
+    expect(pub.stdout).toMatch(/Published kita-plaetze-olpe \(entry 2, kita-plaetze-csv: 43 bytes/)
 
     const list = await runCli(['datasets', '--json', '--data-dir', dataDir])
     expect(list.code).toBe(0)
@@ -52,7 +52,7 @@ describe('swf-node CLI', () => {
     const status = await runCli(['status', '--data-dir', dataDir])
     expect(status.code).toBe(0)
     expect(status.stdout).toMatch(/Stadt Olpe \(AGS 05966024\)/)
-    expect(status.stdout).toMatch(/datasets:\s+1 \(4 signed entries\)/)
+    expect(status.stdout).toMatch(/datasets:\s+1 own \(4 signed entries\); region: 1 datasets, 4 entries from 1 publisher\(s\)/)
   })
 
   it('imports a portal\'s DCAT-AP.de export and reports skipped records', async () => {
@@ -73,9 +73,9 @@ describe('swf-node CLI', () => {
     const cases: Array<[string[], RegExp]> = [
       [['publish', csv, '--title', 'X', '--license', 'beerware', '--data-dir', dataDir], /field "license"/],
       [['publish', join(dir, 'fehlt.csv'), '--title', 'X', '--license', 'cc-zero', '--data-dir', dataDir], /cannot read file/],
-      [['publish', csv, '--license', 'cc-zero', '--data-dir', dataDir], /required option '--title/],
+      [['publish', csv, '--license', 'cc-zero', '--data-dir', dataDir], /--title is required/],
       [['publish', csv, '--title', 'X', '--license', 'cc-zero', '--data-dir', dataDir, '--url', 'http://127.0.0.1:1'], /no node answers/],
-      [['init', '--kommune', 'X', '--ags', '123', '--data-dir', join(dir, 'bad')], /kommune\.ags.*8 digits/],
+      [['init', '--kommune', 'X', '--ags', '123', '--data-dir', join(dir, 'bad')], /--ags 123: AGS must be 8 digits/],
       [['init', '--kommune', 'X', '--ags', '05966024', '--http-port', 'neun'], /port number/],
       [['status', '--data-dir', join(dir, 'nirgends')], /no configuration/],
       [['frobnicate'], /unknown command/]

@@ -145,10 +145,9 @@ export class CatalogService {
   }
 
   async create (input: unknown): Promise<PublishResult> {
-    // The id is derived from the title: without either, the title is what is missing.
-    if (isRecord(input) && input.id === undefined && input.title === undefined) throw new ValidationError('title', 'required (the id is derived from it unless given)')
-    const withId = isRecord(input) && input.id === undefined && typeof input.title === 'string'
-      ? { ...input, id: slugify(input.title) }
+    // The id is derived from the title; without a title a stand-in id lets the schema name what is missing (the title) with every other problem.
+    const withId = isRecord(input) && input.id === undefined
+      ? { ...input, id: typeof input.title === 'string' ? slugify(input.title) : 'untitled' }
       : input
     const metadata = this.#validate(withId)
     return this.#lock.run(async () => {

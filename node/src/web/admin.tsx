@@ -2,7 +2,7 @@
 /** @jsxImportSource hono/jsx */
 import { DATA_THEMES, LICENSES, type DatasetMetadata } from '../../../protocol/src/index.js'
 import type { DatasetView } from '../services/catalog-service.js'
-import { THEME_LABELS } from './layout.js'
+import { licenseLabel, naturalOrder, THEME_LABELS } from './layout.js'
 
 export interface FormValues {
   id?: string
@@ -24,10 +24,14 @@ const FIELD_LABELS: Record<string, string> = {
 export function germanError (field: string | undefined, message: string): { field: string, text: string } {
   const key = field === undefined ? 'form' : field.startsWith('spatial.bbox') ? 'bbox' : field.startsWith('themes') ? 'themes' : field.startsWith('keywords') ? 'keywords' : field.replace(/^spatial\./, '')
   const label = FIELD_LABELS[field ?? ''] ?? FIELD_LABELS[key] ?? field ?? 'Eingabe'
-  const text = /must not be empty|Required|expected string, received undefined/i.test(message) ? `${label}: bitte ausfüllen.`
+  const text = /must not be empty|^required|expected string, received undefined/i.test(message) ? `${label}: bitte ausfüllen.`
     : key === 'license' ? 'Lizenz: bitte eine Lizenz aus der Liste wählen.'
-      : key === 'bbox' ? 'Ausdehnung: vier Zahlen „Länge West, Breite Süd, Länge Ost, Breite Nord“ (WGS84).'
-        : key === 'ags' ? 'AGS: 8 Ziffern, z. B. 05974040.'
+      : key === 'bbox' && /swapped/.test(message) ? 'Ausdehnung: Länge und Breite scheinen vertauscht – erst Länge West, dann Breite Süd, Länge Ost, Breite Nord, z. B. 7.95, 51.35, 8.15, 51.45.'
+        : key === 'bbox' && /outside Germany/.test(message) ? 'Ausdehnung: liegt nicht in Deutschland; Länge West, Breite Süd, Länge Ost, Breite Nord in Grad (WGS84).'
+          : key === 'bbox' ? 'Ausdehnung: vier Zahlen „Länge West, Breite Süd, Länge Ost, Breite Nord“ (WGS84).'
+            : key === 'ags' && / is no Kommune of the /.test(message) ? `AGS: ${message.replace(/^(\d+) is no Kommune of the ([^(]+) \(its keys: (.*)\)$/, '$1 ist keine Kommune im $2 (gültig: $3).')}`
+              : key === 'ags' ? 'AGS: kein Gemeindeschlüssel – 8 Ziffern, die ersten beiden das Land (01–16), z. B. 05974040.'
+                : key === 'file' && /empty/.test(message) ? 'Datei: die Datei ist leer (0 Byte).'
           : key === 'id' ? 'Kennung: nur Kleinbuchstaben, Ziffern, „-“ und „_“ (höchstens 100 Zeichen).'
             : `${label}: ${message}`
   return { field: key, text }
@@ -57,7 +61,7 @@ export function DashboardPage ({ datasets, csrf }: { datasets: DatasetView[], cs
       {datasets.length === 0 ? <p>Noch keine Datensätze.</p> : (
         <table>
           <thead><tr><th>Titel</th><th>Dateien</th><th>Eintrag</th><th></th></tr></thead>
-          <tbody>{datasets.map(v => (
+          <tbody>{[...datasets].sort((a, b) => naturalOrder(a.dataset.title, b.dataset.title) || naturalOrder(a.dataset.id, b.dataset.id)).map(v => (
             <tr><td>{v.dataset.title}</td><td>{v.dataset.distributions.length}</td><td>{v.entry.seq}</td>
               <td><a href={`/verwaltung/bearbeiten/${v.dataset.id}`}>Bearbeiten</a></td></tr>
           ))}</tbody>
@@ -93,7 +97,7 @@ export function DatasetForm ({ values, errors, editing, csrf }: { values: FormVa
         <label for='license'>Lizenz *</label>
         <select id='license' name='license' required>
           <option value=''>– bitte wählen –</option>
-          {LICENSES.map(l => <option value={l} selected={values.license === l}>{l}</option>)}
+          {LICENSES.map(l => <option value={l} selected={values.license === l}>{licenseLabel(l)}</option>)}
         </select>{err('license')}
         <fieldset><legend>Themen</legend>
           {DATA_THEMES.map(t => <label style='font-weight:normal;display:inline-block;margin-right:1rem'><input type='checkbox' name='themes' value={t} checked={values.themes?.includes(t)} /> {THEME_LABELS[t]}</label>)}

@@ -3,7 +3,7 @@
 import type { DatasetMetadata } from '../../../protocol/src/index.js'
 import type { RegionalDatasetView } from '../services/regional-catalog.js'
 import type { SearchResult } from '../services/search-service.js'
-import { formatBytes, formatDate, THEME_LABELS } from './layout.js'
+import { formatBytes, formatDate, formatLabel, licenseLabel, THEME_LABELS } from './layout.js'
 import { ExtentMap } from './map.js'
 
 const datasetHref = (publisher: string, id: string): string => `/datensatz/${publisher}/${id}`
@@ -38,8 +38,8 @@ export function CatalogPage ({ result, params, error }: { result: SearchResult, 
         <aside class='facetten' aria-label='Filter'>
           {facet('Kommune', 'publisher', result.facets.publisher)}
           {facet('Thema', 'theme', result.facets.theme, v => THEME_LABELS[v] ?? v)}
-          {facet('Lizenz', 'license', result.facets.license)}
-          {facet('Format', 'format', result.facets.format)}
+          {facet('Lizenz', 'license', result.facets.license, licenseLabel)}
+          {facet('Format', 'format', result.facets.format, formatLabel)}
         </aside>
         <section aria-label='Treffer'>
           <p class='meta'>{result.total === 1 ? '1 Datensatz' : `${result.total} Datensätze`}</p>
@@ -48,7 +48,7 @@ export function CatalogPage ({ result, params, error }: { result: SearchResult, 
               <li>
                 <h3><a href={datasetHref(hit.provenance.publisher, hit.dataset.id)}>{hit.dataset.title}</a></h3>
                 <div class='meta'>
-                  {hit.provenance.kommune ?? hit.provenance.publisher} · {hit.dataset.themes.map(t => THEME_LABELS[t] ?? t).join(', ')} · Lizenz {hit.dataset.license} ·
+                  {[hit.provenance.kommune ?? hit.provenance.publisher, hit.dataset.themes.map(t => THEME_LABELS[t] ?? t).join(', '), licenseLabel(hit.dataset.license)].filter(part => part !== '').join(' · ')} ·
                   {' '}<span class={hit.provenance.publisherOnline ? 'status-online' : 'status-offline'}>{hit.provenance.publisherOnline ? 'Quelle online' : 'Quelle offline'}</span>
                 </div>
                 <p>{hit.dataset.description.slice(0, 240)}{hit.dataset.description.length > 240 ? ' …' : ''}</p>
@@ -78,7 +78,7 @@ export function DatasetPage ({ view, online, fileUrl }: { view: RegionalDatasetV
           <thead><tr><th>Datei</th><th>Format</th><th>Größe</th><th>Lizenz</th><th></th></tr></thead>
           <tbody>{d.distributions.map(r => (
             <tr>
-              <td>{r.title}</td><td>{r.format}</td><td>{formatBytes(r.byteSize)}</td><td>{r.license}</td>
+              <td>{r.title}</td><td>{formatLabel(r.format)}</td><td>{formatBytes(r.byteSize)}</td><td>{licenseLabel(r.license)}</td>
               <td>{r.sha256 !== undefined
                 ? <a class='knopf' href={fileUrl(r.id)} download>Herunterladen</a>
                 : <a href={r.downloadURL ?? r.accessURL}>Externer Link</a>}</td>
@@ -101,7 +101,7 @@ export function DatasetPage ({ view, online, fileUrl }: { view: RegionalDatasetV
         <tbody>
           <tr><th>Themen</th><td>{d.themes.map(t => THEME_LABELS[t] ?? t).join(', ') || '–'}</td></tr>
           <tr><th>Schlagwörter</th><td>{d.keywords.join(', ') || '–'}</td></tr>
-          <tr><th>Lizenz</th><td>{d.license}</td></tr>
+          <tr><th>Lizenz</th><td>{licenseLabel(d.license)} <span class='meta'>({d.license})</span></td></tr>
           <tr><th>Zeitraum</th><td>{d.temporal === undefined ? '–' : `${d.temporal.start ?? '…'} bis ${d.temporal.end ?? '…'}`}</td></tr>
           <tr><th>Aktualisiert</th><td>{formatDate(d.modified)}</td></tr>
           <tr><th>Kontakt</th><td>{d.contactPoint === undefined ? '–' : <a href={`mailto:${d.contactPoint.email}`}>{d.contactPoint.name}</a>}</td></tr>
@@ -118,7 +118,7 @@ export function MapPage ({ items }: { items: RegionalDatasetView[] }) {
   return (
     <>
       <h1>Karte</h1>
-      <p class='meta'>{withBox.length} Datensätze mit räumlicher Ausdehnung. Ein Rechteck öffnet den Datensatz.</p>
+      <p class='meta'>{withBox.length} Datensätze mit räumlicher Ausdehnung über den Kreisen und Kommunen Südwestfalens (Kreisumrisse vereinfacht). Ein Rechteck öffnet den Datensatz; ein dunkleres fasst Datensätze mit gleicher Ausdehnung zusammen und öffnet ihre Suche.</p>
       <ExtentMap items={withBox.map(v => ({ bbox: v.dataset.spatial!.bbox!, label: `${v.dataset.title} (${v.publisher.kommune ?? ''})`, href: datasetHref(v.entry.publisher, v.dataset.id) }))} />
     </>
   )

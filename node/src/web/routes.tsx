@@ -66,6 +66,8 @@ export function webRoutes (deps: WebDeps): Hono {
     for (const name of LIST_PARAMS) if (url.searchParams.getAll(name).length > 0) raw[name] = url.searchParams.getAll(name)
     const cursor = url.searchParams.get('cursor')
     if (cursor !== null) raw.cursor = cursor
+    const bbox = url.searchParams.get('bbox')
+    if (bbox !== null) raw.bbox = bbox.split(',').map(Number) // a map cluster's area
     const parsed = searchQuerySchema.safeParse(raw)
     let error: string | undefined
     let result
@@ -184,8 +186,10 @@ export function webRoutes (deps: WebDeps): Hono {
       themes: ([] as unknown[]).concat(form.themes ?? []).filter((t): t is string => typeof t === 'string'),
       keywords: str('keywords'), ags: str('ags'), bbox: str('bbox')
     }
-    const file = form.file instanceof File && form.file.size > 0 ? form.file : undefined
+    const chosen = form.file instanceof File && form.file.name !== '' ? form.file : undefined
+    const file = chosen !== undefined && chosen.size > 0 ? chosen : undefined
     try {
+      if (chosen !== undefined && file === undefined) throw new ValidationError('file', 'the file is empty (0 bytes): nothing to publish')
       const input = toMetadata(values)
       let id: string
       if (editing === undefined) {
@@ -204,12 +208,13 @@ export function webRoutes (deps: WebDeps): Hono {
       }
       return c.redirect(`/datensatz/${deps.peerId}/${id}`, 303)
     } catch (err) {
-      const problem = err instanceof ValidationError ? germanError(err.field, err.message)
-        : err instanceof ConflictError ? { field: 'id', text: 'Kennung: ein Datensatz mit dieser Kennung existiert bereits.' }
-          : err instanceof UploadTooLargeError ? { field: 'file', text: 'Datei: zu groß.' }
+      // Every problem at once, each next to its field.
+      const problems = err instanceof ValidationError ? err.problems.map(p => germanError(p.field, p.message))
+        : err instanceof ConflictError ? [{ field: 'id', text: 'Kennung: ein Datensatz mit dieser Kennung existiert bereits.' }]
+          : err instanceof UploadTooLargeError ? [{ field: 'file', text: 'Datei: zu groß.' }]
             : undefined
-      if (problem === undefined) throw err
-      return page(c, 'Bitte prüfen', 'verwaltung', <DatasetForm values={values} errors={[problem]} editing={editing} csrf={checked.csrf} />, 400)
+      if (problems === undefined) throw err
+      return page(c, 'Bitte prüfen', 'verwaltung', <DatasetForm values={values} errors={problems} editing={editing} csrf={checked.csrf} />, 400)
     }
   }
   return app
@@ -220,9 +225,9 @@ function toMetadata (v: FormValues): Record<string, unknown> {
   const spatial: Record<string, unknown> = {}
   if (v.ags !== undefined && v.ags !== '') spatial.ags = v.ags
   if (v.bbox !== undefined && v.bbox !== '') {
-    const parts = v.bbox.split(',').map(s => Number(s.trim()))
-    if (parts.length !== 4 || parts.some(n => !Number.isFinite(n))) throw new ValidationError('spatial.bbox', 'four numbers')
-    spatial.bbox = parts
+    const parts = v.bbox.split(',').map(s => s.trim() === '' ? NaN : Number(s.trim()))
+    // Not four numbers: passed on as text, so the schema reports it together with every other problem.
+    spatial.bbox = parts.length === 4 && parts.every(n => Number.isFinite(n)) ? parts : v.bbox
   }
   return {
     ...(v.id === undefined || v.id === '' ? {} : { id: v.id }),

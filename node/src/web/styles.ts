@@ -20,7 +20,10 @@ button, .knopf { background: var(--blau); color: #fff; border: 0; cursor: pointe
 .status-online { color: var(--gruen); } .status-offline { color: var(--rot); }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #dde3e7; vertical-align: top; }
 .karte { width: 100%; max-width: 48rem; border: 1px solid #dde3e7; background: var(--hell); }
-.karte rect { fill: rgba(11,79,108,.18); stroke: var(--blau); stroke-width: 1.5; } .karte text { font-size: 11px; fill: #1d2327; }
+.karte rect { fill: rgba(11,79,108,.18); stroke: var(--blau); stroke-width: 1.5; } .karte rect.gruppe { fill: rgba(11,79,108,.32); stroke-width: 2.5; }
+.karte .beschriftung text { font-size: 11px; fill: #1d2327; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
+.karte .kreise polygon { fill: #eef2e6; stroke: #8a9a7b; stroke-width: 1; stroke-dasharray: 4 3; }
+.karte .kommunen circle { fill: #6b7780; } .karte .kommunen text { font-size: 9px; fill: #4a555c; }
 .formular label { display: block; margin: .8rem 0 .2rem; font-weight: 600; } .formular input[type=text], .formular textarea, .formular select { width: 100%; }
 .fehler { color: var(--rot); font-size: .9rem; } .hinweis { background: var(--hell); padding: .6rem .8rem; border-left: 4px solid var(--blau); }
 .blaettern { display: flex; gap: 1rem; margin-top: 1rem; }
