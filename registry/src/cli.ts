@@ -21,7 +21,7 @@ async function adminCall (dataDir: string, method: string, path: string): Promis
   const url = `http://${config.http.host}:${config.http.port}${path}`
   let res: Response
   try {
-    res = await fetch(url, { method, headers: { authorization: `Bearer ${token}` } })
+    res = await fetch(url, { method, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) })
   } catch {
     throw new CliError(`no registry answers at ${url}; start it with "swf-registry start"`)
   }
