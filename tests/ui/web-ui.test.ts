@@ -92,8 +92,17 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     await page.check('input[name=themes][value=SOCI]')
     await page.fill('input[name=keywords]', 'Kita, Betreuung')
     await page.fill('input[name=ags]', '123')
+    await page.fill('input[name=bbox]', '51.0, 7.8, 51.1, 7.9')
+    await page.fill('textarea[name=description]', '')
+    await page.evaluate(() => { for (const e of document.querySelectorAll('[required]')) e.removeAttribute('required') }) // as a browser without validation sends it
     await page.click('button:has-text("Veröffentlichen")')
-    expect(await page.locator('.fehler').allTextContents()).toContain('AGS: 8 Ziffern, z. B. 05974040.')
+    // Every mistake at once, each next to its field.
+    const errors = await page.locator('.fehler').allTextContents()
+    expect(errors).toContain('AGS: kein Gemeindeschlüssel – 8 Ziffern, die ersten beiden das Land (01–16), z. B. 05974040.')
+    expect(errors).toContain('Beschreibung: bitte ausfüllen.')
+    expect(errors.some(e => e.startsWith('Ausdehnung: Länge und Breite scheinen vertauscht'))).toBe(true)
+    await page.fill('textarea[name=description]', 'Freie Plätze in den Kindertagesstätten der Stadt Olpe.')
+    await page.fill('input[name=bbox]', '')
     expect(await page.inputValue('input[name=title]')).toBe('Kita-Plätze Olpe') // the form keeps what was typed
     await page.fill('input[name=ags]', '05966024')
     const file = join(dir, 'kita.csv')
@@ -109,6 +118,47 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     expect(stored.distributions[0]).toMatchObject({ format: 'CSV', byteSize: 25 })
     // …and the neighbour sees it.
     await waitFor(() => region.datasetIds(soest).includes('kita-plaetze-olpe'), 'published dataset reaches Soest')
+  })
+
+  it('draws a readable map: Kreise, Kommune names, one cluster for 50 datasets with one extent, no label over another', async () => {
+    for (let i = 1; i <= 50; i++) {
+      const res = await fetch(`${olpe.node.url}/api/v1/datasets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${olpe.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: `messreihe-${i}`, title: `Messreihe ${i}`, description: 'Pegel an der Bigge', license: 'cc-zero', spatial: { bbox: [7.8, 51.0, 7.9, 51.06] } })
+      })
+      expect(res.status).toBe(201)
+    }
+    await page.goto(`${olpe.node.url}/karte`)
+    expect(await page.locator('svg.karte .kreise polygon').count()).toBe(5)
+    const towns = await page.locator('svg.karte .kommunen text').allTextContents()
+    expect(towns).toEqual(expect.arrayContaining(['Attendorn', 'Meschede', 'Siegen', 'Lippstadt']))
+    expect(await page.locator('svg.karte rect.gruppe').count()).toBe(1)
+    expect(await page.locator('svg.karte .beschriftung text').allTextContents()).toContain('50 Datensätze')
+    const boxes = await page.locator('svg.karte text').evaluateAll(ts => ts.map(t => { const b = (t as SVGGraphicsElement).getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height] }))
+    const overlapping = boxes.flatMap((a, i) => boxes.slice(i + 1).filter(b => a[0]! < b[2]! - 1 && a[2]! > b[0]! + 1 && a[1]! < b[3]! - 1 && a[3]! > b[1]! + 1).map(b => [a, b]))
+    expect(overlapping).toEqual([])
+    // The cluster opens a catalog search of its area.
+    await page.click('svg.karte rect.gruppe')
+    await page.waitForURL(/\/\?bbox=7\.8,51,7\.9,51\.06/)
+    expect(await page.locator('.meta').first().textContent()).toMatch(/^5\d Datensätze$/)
+  })
+
+  it('shows licences and formats by name, no empty slots, and sorts the admin list as people count', async () => {
+    await page.goto(`${olpe.node.url}/?q=Kita`)
+    const meta = await page.locator('.treffer .meta').first().textContent()
+    expect(meta).toContain('Datenlizenz Deutschland – Zero – 2.0')
+    await page.goto(`${olpe.node.url}/?q=Messreihe`)
+    const metas = await page.locator('.treffer .meta').allTextContents()
+    expect(metas.every(m => !/·\s*·/.test(m))).toBe(true) // no themes: no empty slot
+    expect(await page.locator('.facetten').textContent()).toContain('Creative Commons CC Zero (CC0 1.0)')
+    await page.goto(`${olpe.node.url}/datensatz/${olpe.node.peerId}/kita-plaetze-olpe`)
+    const files = await page.locator('table').first().textContent()
+    expect(files).toContain('kita.csv')
+    expect(files).toContain('Datenlizenz Deutschland – Zero – 2.0')
+    await page.goto(`${olpe.node.url}/verwaltung`)
+    const titles = (await page.locator('tbody tr td:first-child').allTextContents()).filter(t => t.startsWith('Messreihe'))
+    expect(titles.slice(0, 11)).toEqual(Array.from({ length: 11 }, (_, i) => `Messreihe ${i + 1}`))
   })
 
   it('renders the OpenAPI reference offline', async () => {
