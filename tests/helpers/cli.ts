@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { expect } from 'vitest'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -9,8 +10,12 @@ export interface CliResult { code: number | null, stdout: string, stderr: string
 
 /** Runs `swf-node …` to completion in a child process. */
 export async function runCli (args: string[], opts: { cwd?: string, env?: NodeJS.ProcessEnv, bin?: string } = {}): Promise<CliResult> {
+  return completion(spawn(process.execPath, [opts.bin ?? BIN, ...args], { cwd: opts.cwd, env: { ...process.env, SWF_LOG_FORMAT: 'json', ...opts.env } }))
+}
+
+/** A child's exit code and everything it printed, once it has ended. */
+export async function completion (child: ChildProcessWithoutNullStreams): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { cwd: opts.cwd, env: { ...process.env, SWF_LOG_FORMAT: 'json', ...opts.env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', d => { stdout += String(d) })
@@ -56,4 +61,14 @@ export async function freePort (): Promise<number> {
       srv.close(() => resolve(port))
     })
   })
+}
+
+/** How every CLI failure must look: exit code ≠ 0, one line `<tool>: …` on stderr (JSON log lines of a starting node aside), no stack trace. */
+export function expectOneLineError (r: CliResult, what: RegExp, tool = 'swf-node'): void {
+  expect(r.code, r.stderr).not.toBe(0)
+  const lines = r.stderr.trim().split('\n').filter(l => !l.startsWith('{'))
+  expect(lines, r.stderr).toHaveLength(1)
+  expect(lines[0]).toMatch(new RegExp(`^${tool}: `))
+  expect(lines[0]).toMatch(what)
+  expect(r.stderr).not.toMatch(/^\s+at /m)
 }

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { completion, type CliResult } from './cli.js'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -40,19 +41,11 @@ esac
   return dir
 }
 
-export interface ShellResult { code: number | null, stdout: string, stderr: string }
+export type ShellResult = CliResult
 
 /** Runs one command line through bash, as a person would type it. */
 export async function sh (line: string, opts: { cwd: string, env: NodeJS.ProcessEnv }): Promise<ShellResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', line], { cwd: opts.cwd, env: opts.env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', d => { stdout += String(d) })
-    child.stderr.on('data', d => { stderr += String(d) })
-    child.on('error', reject)
-    child.on('close', code => resolve({ code, stdout, stderr }))
-  })
+  return completion(spawn('bash', ['-c', line], { cwd: opts.cwd, env: opts.env }))
 }
 
 /** Starts a long-running command line (`exec`ed, so the process is the program) and waits for `ready` in its output. */

@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { freePort, REGISTRY_BIN, runCli, type CliResult } from '../helpers/cli.js'
+import { expectOneLineError, freePort, REGISTRY_BIN, runCli } from '../helpers/cli.js'
 import { tempDir } from '../helpers/node.js'
 
 // Every CLI failure is one line on stderr and an exit code ≠ 0, never a stack
@@ -15,14 +15,6 @@ const CLI_FILES = ['node/src/cli.ts', 'registry/src/cli.ts', ...readdirSync(join
 /** Errors the CLIs print as their message alone (commander's InvalidArgumentError is a usage error: help, exit 1). */
 const ONE_LINE = new Set(['CliError', 'ConfigError', 'InvalidArgumentError', 'RegistrationError', 'StartError', 'DataDirLockedError', 'ValidationError', 'RegistryConfigError'])
 
-function expectOneLine (r: CliResult, tool: string, what: RegExp): void {
-  expect(r.code, r.stderr).not.toBe(0)
-  const lines = r.stderr.trim().split('\n').filter(l => !l.startsWith('{'))
-  expect(lines, r.stderr).toHaveLength(1)
-  expect(lines[0]).toMatch(new RegExp(`^${tool}: `))
-  expect(lines[0]).toMatch(what)
-  expect(r.stderr).not.toMatch(/^\s+at /m)
-}
 
 describe('CLI errors', () => {
   it('the CLI sources throw only errors printed as one line (a plain Error only where it is caught at once)', () => {
@@ -50,7 +42,7 @@ describe('CLI errors', () => {
     expect((await runCli(['init', '--kommune', 'Stadt Welver', '--ags', '05974048', '--data-dir', dir, '--http-port', String(await freePort())])).code).toBe(0)
     writeFileSync(join(dir, 'node.sqlite'), 'kein SQLite, sondern Text'.repeat(100))
     const r = await runCli(['start', '--data-dir', dir])
-    expectOneLine(r, 'swf-node', /file is not a database \(unexpected; SWF_DEBUG=1 shows where\)/)
+    expectOneLineError(r, /file is not a database \(unexpected; SWF_DEBUG=1 shows where\)/)
     expect(r.code).toBe(2)
   })
 
@@ -72,7 +64,7 @@ describe('CLI errors', () => {
       [['delete', 'x', '--data-dir', nodeDir, '--url', 'http://127.0.0.1:1'], /no node answers/],
       [['publish', join(dir, 'a.csv'), '--id', 'x', '--data-dir', nodeDir, '--url', 'http://127.0.0.1:1'], /no node answers/]
     ]
-    for (const [args, what] of cases) expectOneLine(await runCli(args), 'swf-node', what)
+    for (const [args, what] of cases) expectOneLineError(await runCli(args), what)
 
     const regDir = join(dir, 'registry')
     const holder = createServer()
@@ -87,7 +79,7 @@ describe('CLI errors', () => {
         [['list', '--data-dir', join(dir, 'nirgends')], /no readable registry configuration/],
         [['init', '--data-dir', regDir], /already holds a registry/]
       ]
-      for (const [args, what] of regCases) expectOneLine(await runCli(args, { bin: REGISTRY_BIN }), 'swf-registry', what)
+      for (const [args, what] of regCases) expectOneLineError(await runCli(args, { bin: REGISTRY_BIN }), what, 'swf-registry')
     } finally {
       holder.close()
     }

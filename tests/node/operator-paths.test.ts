@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateIdentityKey, publicJwkOf } from '../../protocol/src/index.js'
 import { parseConfig } from '../../node/src/config.js'
-import { freePort, runCli, spawnCli, stopChild, type CliResult } from '../helpers/cli.js'
+import { expectOneLineError, freePort, runCli, spawnCli, stopChild, type CliResult } from '../helpers/cli.js'
 import { tempDir } from '../helpers/node.js'
 import { waitFor } from '../helpers/region.js'
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js'
@@ -15,15 +15,6 @@ import { tally } from '../helpers/tally.js'
 // wrong registry key, a second node on one data directory, taken ports,
 // re-publishing, bad input. Every node is its own process, started by the CLI.
 
-/** One line on stderr, no stack trace: how every CLI failure must look. */
-function expectOneLineError (r: CliResult, what: RegExp, tool = 'swf-node'): void {
-  expect(r.code, r.stderr).not.toBe(0)
-  const lines = r.stderr.trim().split('\n').filter(l => !l.startsWith('{')) // JSON log lines of a starting node aside
-  expect(lines, r.stderr).toHaveLength(1)
-  expect(lines[0]).toMatch(new RegExp(`^${tool}: `))
-  expect(lines[0]).toMatch(what)
-  expect(r.stderr).not.toMatch(/^\s+at /m)
-}
 
 describe('operator paths', () => {
   const dir = tempDir('swf-operator-')

@@ -94,7 +94,7 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     await page.fill('input[name=ags]', '123')
     await page.fill('input[name=bbox]', '51.0, 7.8, 51.1, 7.9')
     await page.fill('textarea[name=description]', '')
-    await page.evaluate(() => { for (const e of document.querySelectorAll('[required]')) e.removeAttribute('required') }) // as a browser without validation sends it
+    await page.evaluate(() => { for (const e of (globalThis as any).document.querySelectorAll('[required]')) e.removeAttribute('required') }) // as a browser without validation sends it
     await page.click('button:has-text("Veröffentlichen")')
     // Every mistake at once, each next to its field.
     const errors = await page.locator('.fehler').allTextContents()
@@ -135,7 +135,7 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     expect(towns).toEqual(expect.arrayContaining(['Attendorn', 'Meschede', 'Siegen', 'Lippstadt']))
     expect(await page.locator('svg.karte rect.gruppe').count()).toBe(1)
     expect(await page.locator('svg.karte .beschriftung text').allTextContents()).toContain('50 Datensätze')
-    const boxes = await page.locator('svg.karte text').evaluateAll(ts => ts.map(t => { const b = (t as SVGGraphicsElement).getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height] }))
+    const boxes = await page.locator('svg.karte text').evaluateAll(ts => ts.map(t => { const b = (t as unknown as { getBBox: () => { x: number, y: number, width: number, height: number } }).getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height] }))
     const overlapping = boxes.flatMap((a, i) => boxes.slice(i + 1).filter(b => a[0]! < b[2]! - 1 && a[2]! > b[0]! + 1 && a[1]! < b[3]! - 1 && a[3]! > b[1]! + 1).map(b => [a, b]))
     expect(overlapping).toEqual([])
     // The cluster opens a catalog search of its area.
