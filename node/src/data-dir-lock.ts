@@ -61,11 +61,16 @@ function lockHolder (file: string): number | undefined {
   }
 }
 
+/** A live process that may be a node. After a reboot the pid may belong to another program: on Linux its command line tells. */
 function isAlive (pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node')
+  } catch {
+    return true // no /proc (or not readable): alive is all we know
   }
 }
