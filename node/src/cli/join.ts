@@ -35,8 +35,9 @@ export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<
   } catch {
     throw new CliError(`not a URL: ${registryUrl}`)
   }
+  const given = o.registryKey === undefined ? undefined : parseKey(o.registryKey) // a malformed key is named before any request
   const served = await fetchKey(url)
-  const { jwk, source } = o.registryKey !== undefined ? { jwk: parseKey(o.registryKey), source: 'given' as const } : { jwk: served, source: 'fetched' as const }
+  const { jwk, source } = given !== undefined ? { jwk: given, source: 'given' as const } : { jwk: served, source: 'fetched' as const }
   // A wrong pinned key would leave the node at 0 peers for ever (every list refused): say so now, register nothing.
   if (jwk.x !== served.x) {
     throw new CliError(`--registry-key is not the key of the registry at ${url}: it signs with ${peerIdOfPublicJwk(served)}, the key given is ${peerIdOfPublicJwk(jwk)}; ask your region operator for the current key (nothing was registered)`)
