@@ -222,9 +222,15 @@ describe('operator paths', () => {
   })
 
   it('JSON log lines carry each key once (part was written twice)', async () => {
+    // Two approved participants, one never started: the other's dialer (a component under libp2p) logs its failed dials, lines that carried part twice.
     const n = await node('Stadt Hemer', '05962016')
-    expect((await runCli(['join', registryUrl, '--data-dir', n.dir])).code).toBe(0)
-    const { child, output } = await spawnCli(['start', '--data-dir', n.dir], /libp2p listening/, { env: { SWF_LOG_FORMAT: 'json' } })
+    const gone = await node('Stadt Iserlohn', '05962024')
+    for (const d of [n, gone]) {
+      expect((await runCli(['join', registryUrl, '--data-dir', d.dir])).code).toBe(0)
+      const peerId = JSON.parse(readFileSync(join(d.dir, 'node-key.json'), 'utf8')).kid
+      expect((await fetch(`${registryUrl}/participants/${peerId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${reg.token}` } })).status).toBe(200)
+    }
+    const { child, output } = await spawnCli(['start', '--data-dir', n.dir], /"part":"dialer"/, { env: { SWF_LOG_FORMAT: 'json', SWF_LOG_LEVEL: 'debug', SWF_REDIAL_MS: '300' } })
     children.push(child)
     const lines = output().split('\n').filter(l => l.startsWith('{'))
     expect(lines.some(l => l.includes('"part":"p2p"'))).toBe(true)
