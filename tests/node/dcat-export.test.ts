@@ -61,7 +61,7 @@ describe('DCAT-AP.de export', () => {
     expect(ttl).toContain('<http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05958004>')
     expect(ttl).toContain('<http://dcat-ap.de/def/contributors/openNRW>')
     expect(ttl).toContain('<http://publications.europa.eu/resource/authority/file-type/GEOJSON>')
-    expect(ttl).toContain('spdx:checksumAlgorithm_sha256')
+    expect(ttl).toContain('<http://dcat-ap.de/def/hashAlgorithms/sha/256>')
     expect(quads.filter(q => q.predicate.value === 'http://www.w3.org/ns/dcat#dataset')).toHaveLength(3)
   })
 

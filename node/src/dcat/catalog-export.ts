@@ -18,7 +18,6 @@ export function datasetIri (base: string, self: string, v: RegionalDatasetView):
 
 export function datasetViewQuads (v: RegionalDatasetView, ctx: ExportContext): Quad[] {
   const own = v.entry.publisher === ctx.self.peerId
-  const api = own ? `${ctx.baseUrl}/api/v1/datasets/${v.dataset.id}` : `${ctx.baseUrl}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}`
   return datasetQuads(v.dataset, {
     iri: datasetIri(ctx.baseUrl, ctx.self.peerId, v),
     publisherName: v.publisher.kommune ?? v.dataset.publisher?.name ?? v.entry.publisher,
@@ -29,7 +28,7 @@ export function datasetViewQuads (v: RegionalDatasetView, ctx: ExportContext): Q
     downloadUrl: dist => own
       ? `${ctx.baseUrl}/api/v1/datasets/${v.dataset.id}/distributions/${dist}/file`
       : `${ctx.baseUrl}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}/distributions/${dist}/file`,
-    pageUrl: api
+    pageUrl: `${ctx.baseUrl}/datensatz/${v.entry.publisher}/${v.dataset.id}`
   })
 }
 

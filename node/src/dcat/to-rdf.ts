@@ -25,9 +25,12 @@ export interface DatasetRdfContext {
   contributorId: string
   /** Where a distribution's bytes can be downloaded on this node. */
   downloadUrl: (distId: string) => string
-  /** Landing page for the dataset on this node. */
+  /** The dataset's HTML page on this node (its landing page unless it names one). */
   pageUrl: string
 }
+
+/** DCAT-AP.de's hash-algorithm vocabulary (GovData's shapes accept no other IRI, not spdx:checksumAlgorithm_sha256). */
+export const SHA256_ALGORITHM = 'http://dcat-ap.de/def/hashAlgorithms/sha/256'
 
 /** DCAT-AP.de 2.0 triples of one dataset (RDF/JS quads, no hand-built strings). */
 export function datasetQuads (d: DatasetMetadata, ctx: DatasetRdfContext): Quad[] {
@@ -98,7 +101,7 @@ export function datasetQuads (d: DatasetMetadata, ctx: DatasetRdfContext): Quad[
       const cs = blankNode()
       add(r, iri('spdx', 'checksum'), cs)
       add(cs, a, iri('spdx', 'Checksum'))
-      add(cs, iri('spdx', 'algorithm'), iri('spdx', 'checksumAlgorithm_sha256'))
+      add(cs, iri('spdx', 'algorithm'), namedNode(SHA256_ALGORITHM))
       add(cs, iri('spdx', 'checksumValue'), literal(dist.sha256, iri('xsd', 'hexBinary')))
     }
     if (dist.modified !== undefined) add(r, iri('dct', 'modified'), dateLiteral(dist.modified))
