@@ -52,10 +52,10 @@ export interface RunningNode {
 /** Opens a node's data directory (locked: one node per directory) and serves it over HTTP until stop(). */
 export async function startNode (options: StartOptions): Promise<RunningNode> {
   const dataDir = resolve(options.dataDir)
-  loadConfig(dataDir, options.env ?? process.env) // a missing or broken config is named before the lock is tried
+  const config = loadConfig(dataDir, options.env ?? process.env) // a missing or broken config is named before the lock is tried
   const release = lockDataDir(dataDir)
   try {
-    const node = await startLockedNode(options, dataDir)
+    const node = await startLockedNode(options, dataDir, config)
     return { ...node, stop: async () => { try { await node.stop() } finally { release() } } }
   } catch (err) {
     release()
@@ -63,8 +63,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   }
 }
 
-async function startLockedNode (options: StartOptions, dataDir: string): Promise<RunningNode> {
-  const config = loadConfig(dataDir, options.env ?? process.env)
+async function startLockedNode (options: StartOptions, dataDir: string, config: NodeConfig): Promise<RunningNode> {
   const log = options.log ?? createLogger(config.logLevel, options.env)
   const key = await loadIdentityKey(keyPath(dataDir))
   const adminToken = (await readFile(tokenPath(dataDir), 'utf8')).trim()

@@ -43,7 +43,8 @@ export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<
     throw new CliError(`--registry-key is not the key of the registry at ${url}: it signs with ${peerIdOfPublicJwk(served)}, the key given is ${peerIdOfPublicJwk(jwk)}; ask your region operator for the current key (nothing was registered)`)
   }
 
-  const announce = o.announce !== undefined && o.announce.length > 0 ? o.announce : config.p2p.announce
+  const named = o.announce ?? [] // --announce, repeatable
+  const announce = named.length > 0 ? named : config.p2p.announce
   const addresses = announce.length > 0 ? announce : config.p2p.listen
   for (const a of addresses) {
     let parts
@@ -61,7 +62,7 @@ export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<
   // Keep the config as written (no defaults added), plus the registry and announce addresses.
   const raw = JSON.parse(readFileSync(configPath(dataDir), 'utf8'))
   raw.registry = { url: url.toString().replace(/\/+$/, ''), publicKeyJwk: jwk }
-  if (o.announce !== undefined && o.announce.length > 0) raw.p2p = { ...raw.p2p, announce: o.announce }
+  if (named.length > 0) raw.p2p = { ...raw.p2p, announce: named }
   parseConfig(raw)
   await writeFileAtomic(configPath(dataDir), JSON.stringify(raw, null, 2) + '\n')
 

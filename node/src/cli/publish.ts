@@ -1,8 +1,8 @@
 import { createReadStream, statSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import { Readable } from 'node:stream'
-import { slugify } from '../../../protocol/src/index.js'
-import { extentOfFile } from '../spatial/extent.js'
+import { slugify, type BBox } from '../../../protocol/src/index.js'
+import { bboxFromText, extentOfFile } from '../spatial/extent.js'
 import { NodeClient, CliError } from './client.js'
 
 export interface PublishOptions {
@@ -118,10 +118,8 @@ function fileSize (file: string): number {
 }
 
 /** "minLon,minLat,maxLon,maxLat" (the node checks the ranges and the order). */
-export function parseBbox (value: string): [number, number, number, number] {
-  const parts = value.split(',').map(s => Number(s.trim()))
-  if (parts.length !== 4 || parts.some(n => !Number.isFinite(n)) || value.trim() === '') {
-    throw new CliError(`--bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees, e.g. 7.5,51.2,8.3,51.7 (got "${value}")`)
-  }
-  return parts as [number, number, number, number]
+function parseBbox (value: string): BBox {
+  const bbox = bboxFromText(value)
+  if (bbox === undefined) throw new CliError(`--bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees, e.g. 7.5,51.2,8.3,51.7 (got "${value}")`)
+  return bbox
 }

@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { z } from 'zod'
 import { searchQuerySchema, type SearchQuery } from '../../../protocol/src/index.js'
 import { ValidationError } from '../errors.js'
+import { bboxFromText } from '../spatial/extent.js'
 
 const LIST_PARAMS = ['publisher', 'theme', 'keyword', 'license', 'format'] as const
 
@@ -12,11 +13,9 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g
 /** Reads a bbox "minLon,minLat,maxLon,maxLat". */
 export function parseBbox (raw: string | undefined): number[] | undefined {
   if (raw === undefined) return undefined
-  const parts = raw.split(',').map(s => s.trim())
-  if (parts.length !== 4 || parts.some(p => !/^-?\d+(\.\d+)?$/.test(p))) {
-    throw new ValidationError('bbox', 'bbox is minLon,minLat,maxLon,maxLat in decimal degrees')
-  }
-  return parts.map(Number)
+  const bbox = bboxFromText(raw)
+  if (bbox === undefined) throw new ValidationError('bbox', 'bbox is minLon,minLat,maxLon,maxLat in decimal degrees')
+  return bbox
 }
 
 /**

@@ -79,7 +79,7 @@ export class Network {
 
   async start (): Promise<void> {
     const { directory, config } = this.#opts
-    const log = this.#opts.log
+    const root = this.#opts.log // each component names its own part
     await directory.loadCache()
     await directory.refresh()
     this.#purgeNonMembers()
@@ -88,10 +88,10 @@ export class Network {
     const host = this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed }).catch(async (err: Error) => {
       throw err.name === 'UnsupportedListenAddressesError' ? new StartError(await listenProblem(config.p2p.listen)) : err
     })
-    this.#gossip = new CatalogGossip(host.services.pubsub, this.acceptor, this.tracker, log.child({ part: 'gossip' }), peer => this.#schedulePull(peer), this.guard)
-    this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, { isAllowed, isPublisher: p => directory.isPublisher(p) }, log.child({ part: 'sync' }), this.guard)
+    this.#gossip = new CatalogGossip(host.services.pubsub, this.acceptor, this.tracker, root.child({ part: 'gossip' }), peer => this.#schedulePull(peer), this.guard)
+    this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, { isAllowed, isPublisher: p => directory.isPublisher(p) }, root.child({ part: 'sync' }), this.guard)
     this.guard.on('ban', peer => { void host.hangUp(peerIdFromString(peer)).catch(() => {}) })
-    this.#dialer = new Dialer(host, config.p2p.targetPeers, log.child({ part: 'dialer' }))
+    this.#dialer = new Dialer(host, config.p2p.targetPeers, root.child({ part: 'dialer' }))
     this.#gossip.start()
     await this.#sync.start()
 
@@ -170,16 +170,15 @@ export class Network {
   /** Sends this node's signed registration (address update) to the registry. */
   async register (): Promise<void> {
     const { config } = this.#opts
-    const log = this.#log
     if (config.registry === undefined) return
     try {
       const r = await registerWithRegistry(config.registry.url, this.#opts.key, { kommune: config.kommune.name, ags: config.kommune.ags }, this.addresses())
       this.registration = { status: r.pendingChange === undefined ? r.status : `${r.status}, change awaits the operator`, at: new Date().toISOString() }
-      if (r.pendingChange !== undefined) log.warn({ change: r.pendingChange }, 'the registry holds the new name or addresses until the region operator approves them (swf-registry approve)')
-      else log.info({ status: r.status }, 'registered with the registry')
+      if (r.pendingChange !== undefined) this.#log.warn({ change: r.pendingChange }, 'the registry holds the new name or addresses until the region operator approves them (swf-registry approve)')
+      else this.#log.info({ status: r.status }, 'registered with the registry')
     } catch (err) {
       this.registration = { status: 'failed', at: new Date().toISOString(), error: (err as Error).message, ...(err instanceof RegistrationError && err.code !== undefined ? { code: err.code } : {}) }
-      log.warn({ err: (err as Error).message }, 'registration with the registry failed; will retry at next start')
+      this.#log.warn({ err: (err as Error).message }, 'registration with the registry failed; will retry at next start')
     }
   }
 
@@ -270,11 +269,10 @@ export class Network {
   /** Entries of publishers that are not (or no longer) active participants disappear. */
   #purgeNonMembers (): void {
     const { directory, store } = this.#opts
-    const log = this.#log
     if (directory.serial === 0) return // no list at all yet: keep everything until one arrives
     const gone = store.publisherStates().map(s => s.peerId).filter(p => p !== this.#self && !directory.isPublisher(p))
     const removed = store.purgePublishers(gone)
-    if (removed > 0) log.info({ publishers: gone.length, entries: removed }, 'removed entries of publishers that no longer belong')
+    if (removed > 0) this.#log.info({ publishers: gone.length, entries: removed }, 'removed entries of publishers that no longer belong')
   }
 
   /** Active participants of the region (from the registry's list). */

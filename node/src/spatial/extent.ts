@@ -12,6 +12,13 @@ export const MAX_GEOJSON_BYTES = 64 * 1024 * 1024
 export const LAT_NAMES = ['lat', 'latitude', 'breite', 'breitengrad', 'y', 'lat_wgs84']
 export const LON_NAMES = ['lon', 'lng', 'long', 'longitude', 'laenge', 'länge', 'laengengrad', 'x', 'lon_wgs84']
 
+/** "minLon,minLat,maxLon,maxLat" as four decimal numbers (ranges and order are the schema's to check); undefined when it is not. */
+export function bboxFromText (raw: string): BBox | undefined {
+  const parts = raw.split(',').map(s => s.trim())
+  if (parts.length !== 4 || parts.some(p => !/^-?\d+(\.\d+)?$/.test(p))) return undefined
+  return parts.map(Number) as BBox
+}
+
 /** A coordinate column's value (decimal comma allowed); names are matched in lower case. */
 export function coordinate (record: Record<string, string>, names: string[]): number | undefined {
   const key = Object.keys(record).find(k => names.includes(k.toLowerCase()))

@@ -20,6 +20,7 @@ import { DashboardPage, DatasetForm, germanError, LoginPage, valuesOf, type Form
 import { Layout, type NavKey } from './layout.js'
 import { CatalogPage, DatasetPage, MapPage, RegionPage, type RegionRow } from './pages.js'
 import { STYLES } from './styles.js'
+import { bboxFromText } from '../spatial/extent.js'
 import { AdminSessions, csrfMatches, type AdminSession } from './admin-sessions.js'
 
 export interface WebDeps {
@@ -67,7 +68,7 @@ export function webRoutes (deps: WebDeps): Hono {
     const cursor = url.searchParams.get('cursor')
     if (cursor !== null) raw.cursor = cursor
     const bbox = url.searchParams.get('bbox')
-    if (bbox !== null) raw.bbox = bbox.split(',').map(Number) // a map cluster's area
+    if (bbox !== null) raw.bbox = bboxFromText(bbox) ?? bbox // a map cluster's area; anything else fails the schema below
     const parsed = searchQuerySchema.safeParse(raw)
     let error: string | undefined
     let result
