@@ -1,24 +1,16 @@
-import { searchQuerySchema, type SearchQuery } from '../../../protocol/src/index.js'
+import { DATA_THEMES, LICENSES, licenseUri, type License } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
-import type { SearchService } from '../services/search-service.js'
-import { organizationDict, organizationName, packageDict, packageName, uuidOf, type Organization } from './packages.js'
+import type { ListFilter, SearchService } from '../services/search-service.js'
+import { LICENSE_LABELS, THEME_LABELS } from '../vocabulary-labels.js'
+import { CkanError } from './ckan-error.js'
+import { parseFilter, parseSort } from './solr-syntax.js'
+import { OPEN_LICENSES, organizationDict, organizationName, packageDict, packageName, uuidOf, type Organization } from './packages.js'
 
-/** CKAN answers validation errors with 409 and {success: false, error}. */
-export class CkanError extends Error {
-  override readonly name = 'CkanError'
-  constructor (readonly status: 400 | 404 | 409, readonly type: 'Validation Error' | 'Not Found Error', message: string, readonly field?: string) {
-    super(message)
-  }
-}
+/** CKAN caps rows at ckan.search.rows_max (default 1000) instead of refusing more. */
+export const MAX_ROWS = 1000
 
-const SORTS = {
-  'score desc, metadata_modified desc': 'score',
-  'score desc': 'score',
-  'metadata_modified desc': 'modified',
-  'title_string asc': 'title',
-  'name asc': 'name'
-} as const
+const ORDER_KEYS = { score: 'score', metadata_modified: 'received', metadata_created: 'created', title_string: 'title', name: 'name', id: 'id' } as const
 
 const FACET_FIELDS = { organization: 'publisher', tags: 'keyword', res_format: 'format', license_id: 'license', groups: 'theme' } as const
 
@@ -47,20 +39,21 @@ export class CkanApi {
   ) {}
 
   packageSearch (p: PackageSearchParams): Record<string, unknown> {
-    const rows = intParam(p.rows, 'rows', 10, 0, 1000)
-    const start = intParam(p.start, 'start', 0, 0, 1_000_000)
-    const sortKey = (p.sort ?? 'score desc, metadata_modified desc').trim().replace(/\s+/g, ' ')
-    const order = SORTS[sortKey as keyof typeof SORTS]
-    if (order === undefined) throw new CkanError(409, 'Validation Error', `sort must be one of: ${Object.keys(SORTS).join('; ')}`, 'sort')
-    const query = this.#query(p.q, p.fq)
-    const { rows: hits, total } = this.search.page(query, start, rows, order)
+    const rows = Math.min(intParam(p.rows, 'rows', 10, 0, Number.MAX_SAFE_INTEGER), MAX_ROWS)
+    const start = intParam(p.start, 'start', 0, 0, 10_000_000)
+    const sort = parseSort(p.sort)
+    const filter = this.#filter(p.q, p.fq)
     const orgs = this.#orgsByPeer()
+    const { rows: hits, total } = this.search.list(filter, start, rows, sort.map(s => ({ key: ORDER_KEYS[s.field], dir: s.dir })), (publisher, datasetId) => ({
+      id: uuidOf(`pkg:${publisher}/${datasetId}`),
+      name: packageName(orgs.get(publisher)?.ags ?? null, datasetId)
+    }))
     const facetFields = parseFacetFields(p['facet.field'])
     const facetLimit = intParam(p['facet.limit'], 'facet.limit', 50, -1, 1000)
     const facets: Record<string, Record<string, number>> = {}
     const searchFacets: Record<string, unknown> = {}
     for (const field of facetFields) {
-      const counts = this.search.facet(query, FACET_FIELDS[field], facetLimit < 0 ? 1000 : facetLimit)
+      const counts = this.search.facet(filter, FACET_FIELDS[field], facetLimit < 0 ? 1000 : facetLimit)
       const named = counts.map(c => ({ name: field === 'organization' ? orgs.get(c.value)?.name ?? c.value : field === 'groups' ? c.value.toLowerCase() : c.value, count: c.count, label: field === 'organization' ? orgs.get(c.value)?.title : undefined }))
       facets[field] = Object.fromEntries(named.map(n => [n.name, n.count]))
       searchFacets[field] = { title: field, items: named.map(n => ({ name: n.name, display_name: n.label ?? n.name, count: n.count })) }
@@ -70,17 +63,16 @@ export class CkanApi {
       facets,
       search_facets: searchFacets,
       results: hits.map(h => this.#package(h, orgs)),
-      sort: sortKey
+      sort: sort.map(s => `${s.field} ${s.dir}`).join(', ')
     }
   }
 
   packageShow (id: string | undefined): Record<string, unknown> {
     if (id === undefined || id === '') throw new CkanError(409, 'Validation Error', 'Missing value', 'id')
     const key = this.#resolvePackage(id)
-    const orgs = this.#orgsByPeer()
-    const hit = this.search.page({ ...emptyQuery(), publisher: [key.publisher] }, 0, 1000, 'name').rows.find(h => h.dataset.id === key.datasetId)
+    const hit = this.search.hit(key.publisher, key.datasetId)
     if (hit === undefined) throw new CkanError(404, 'Not Found Error', 'Not found')
-    return this.#package(hit, orgs)
+    return this.#package(hit, this.#orgsByPeer())
   }
 
   packageList (limit?: string, offset?: string): string[] {
@@ -92,7 +84,7 @@ export class CkanApi {
   }
 
   organizationList (allFields: boolean): unknown[] {
-    const counts = new Map(this.search.facet(emptyQuery(), 'publisher', 10_000).map(c => [c.value, c.count]))
+    const counts = new Map(this.search.facet(emptyFilter(), 'publisher', 10_000).map(c => [c.value, c.count]))
     const orgs = this.organizations().sort((a, b) => a.name.localeCompare(b.name))
     return allFields ? orgs.map(o => organizationDict(o, counts.get(o.peerId) ?? 0)) : orgs.map(o => o.name)
   }
@@ -101,8 +93,50 @@ export class CkanApi {
     if (id === undefined || id === '') throw new CkanError(409, 'Validation Error', 'Missing value', 'id')
     const org = this.organizations().find(o => o.name === id || o.peerId === id || o.ags === id || uuidOf(`org:${o.peerId}`) === id)
     if (org === undefined) throw new CkanError(404, 'Not Found Error', 'Not found')
-    const count = this.search.facet({ ...emptyQuery(), publisher: [org.peerId] }, 'publisher').at(0)?.count ?? 0
+    const count = this.search.facet({ ...emptyFilter(), include: [{ kind: 'publisher', values: [org.peerId] }] }, 'publisher').at(0)?.count ?? 0
     return organizationDict(org, count)
+  }
+
+  /** The data themes (DCAT-AP's data-theme vocabulary) are CKAN groups, as in GovData. */
+  groupList (allFields: boolean): unknown[] {
+    const counts = new Map(this.search.facet(emptyFilter(), 'theme', 100).map(c => [c.value, c.count]))
+    return DATA_THEMES.map(t => allFields ? groupDict(t, counts.get(t) ?? 0) : t.toLowerCase())
+  }
+
+  groupShow (id: string | undefined): Record<string, unknown> {
+    if (id === undefined || id === '') throw new CkanError(409, 'Validation Error', 'Missing value', 'id')
+    const theme = DATA_THEMES.find(t => t.toLowerCase() === id.toLowerCase() || uuidOf(`group:${t}`) === id)
+    if (theme === undefined) throw new CkanError(404, 'Not Found Error', 'Group not found')
+    return groupDict(theme, this.search.facet({ ...emptyFilter(), include: [{ kind: 'theme', values: [theme] }] }, 'theme').at(0)?.count ?? 0)
+  }
+
+  /** Keywords as published, most used first; `query` keeps those containing it (case-insensitive). */
+  tagList (query: string | undefined, allFields: boolean): unknown[] {
+    const needle = query?.toLowerCase()
+    const tags = this.search.facet(emptyFilter(), 'keyword', 100_000)
+      .filter(t => needle === undefined || t.value.toLowerCase().includes(needle))
+      .sort((a, b) => a.value.localeCompare(b.value, 'de'))
+    return allFields ? tags.map(t => ({ id: uuidOf(`tag:${t.value}`), name: t.value, display_name: t.value, vocabulary_id: null })) : tags.map(t => t.value)
+  }
+
+  /** The dcat-ap.de licence vocabulary in CKAN's licence register shape. */
+  licenseList (): unknown[] {
+    return LICENSES.map(id => ({
+      id,
+      title: LICENSE_LABELS[id] ?? id,
+      url: licenseUri(id as License),
+      status: 'active',
+      maintainer: '',
+      family: '',
+      od_conformance: OPEN_LICENSES.has(id) ? 'approved' : 'not reviewed',
+      osd_conformance: 'not reviewed',
+      domain_content: true,
+      domain_data: true,
+      domain_software: false,
+      is_generic: false,
+      is_okd_compliant: OPEN_LICENSES.has(id),
+      is_osi_compliant: false
+    }))
   }
 
   #package (hit: Parameters<typeof packageDict>[0], orgs: Map<string, Organization>): Record<string, unknown> {
@@ -126,36 +160,48 @@ export class CkanApi {
     return { publisher: hit.publisher, datasetId: hit.dataset_id }
   }
 
-  /** CKAN q and the supported fq fields (Solr-like) → our search query. */
-  #query (q: string | undefined, fq: string | undefined): SearchQuery {
-    const raw: Record<string, unknown> = { limit: 100 }
-    if (q !== undefined && q.trim() !== '' && q.trim() !== '*:*') raw.q = q.slice(0, 500)
-    const add = (key: string, value: string): void => { raw[key] = [...(raw[key] as string[] | undefined ?? []), value] }
+  /** CKAN q and fq (Solr syntax) → a list filter. */
+  #filter (q: string | undefined, fq: string | undefined): ListFilter {
+    const solr = parseFilter(fq, q?.slice(0, 500))
     const orgs = this.organizations()
-    for (const m of (fq ?? '').matchAll(/(\S*?):("([^"]*)"|\[([^\]]*)\]|(\S+))/g)) {
-      const field = m[1]!.replace(/^\+/, '')
-      const value = m[3] ?? m[4] ?? m[5] ?? ''
-      if (field.startsWith('-')) throw new CkanError(409, 'Validation Error', 'negated fq clauses are not supported', 'fq')
-      if (field === 'organization') add('publisher', orgs.find(o => o.name === value)?.peerId ?? '12D3KooW' + '1'.repeat(44))
-      else if (field === 'tags') add('keyword', value)
-      else if (field === 'res_format') add('format', value.toUpperCase())
-      else if (field === 'license_id') add('license', value)
-      else if (field === 'groups') add('theme', value.toUpperCase())
-      else if (field === 'metadata_modified') {
-        const from = /^(\S+)\s+TO\s+\S+$/.exec(value)?.[1]
-        if (from === undefined) throw new CkanError(409, 'Validation Error', 'metadata_modified takes a range [FROM TO *]', 'fq')
-        if (from !== '*') raw.modifiedSince = from.replace(/\.\d+Z$/, 'Z')
-      } else {
-        throw new CkanError(409, 'Validation Error', `fq field "${field}" is not supported (organization, tags, res_format, license_id, groups, metadata_modified)`, 'fq')
-      }
+    const filter: ListFilter = { ...emptyFilter(), ...(solr.fts === undefined ? {} : { fts: solr.fts }), ...(solr.none ? { none: true } : {}) }
+    for (const t of solr.terms) {
+      const entry = t.field === 'organization'
+        ? { kind: 'publisher' as const, values: t.values.map(v => orgs.find(o => o.name === v || uuidOf(`org:${o.peerId}`) === v || o.peerId === v)?.peerId).filter(v => v !== undefined) }
+        : t.field === 'tags' ? { kind: 'keyword' as const, values: t.values }
+          : t.field === 'res_format' ? { kind: 'format' as const, values: t.values.map(v => v.toUpperCase()) }
+            : t.field === 'license_id' ? { kind: 'license' as const, values: t.values }
+              : { kind: 'theme' as const, values: t.values.map(v => v.toUpperCase()) }
+      ;(t.negate ? filter.exclude : filter.include).push(entry)
     }
-    const r = searchQuerySchema.safeParse(raw)
-    if (!r.success) throw new CkanError(409, 'Validation Error', `${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`, 'fq')
-    return r.data
+    for (const r of solr.ranges) {
+      const range = { ...(r.from === undefined ? {} : { from: r.from }), ...(r.to === undefined ? {} : { to: r.to }) }
+      if (r.field === 'metadata_modified') filter.receivedAt = range
+      else filter.createdAt = range
+    }
+    return filter
   }
 }
 
-const emptyQuery = (): SearchQuery => ({ limit: 100 })
+const emptyFilter = (): ListFilter => ({ include: [], exclude: [] })
+
+function groupDict (theme: string, packageCount: number): Record<string, unknown> {
+  return {
+    id: uuidOf(`group:${theme}`),
+    name: theme.toLowerCase(),
+    title: THEME_LABELS[theme] ?? theme,
+    display_name: THEME_LABELS[theme] ?? theme,
+    description: `http://publications.europa.eu/resource/authority/data-theme/${theme}`,
+    type: 'group',
+    is_organization: false,
+    state: 'active',
+    approval_status: 'approved',
+    image_url: '',
+    image_display_url: '',
+    created: '2026-01-01T00:00:00.000000',
+    package_count: packageCount
+  }
+}
 
 function intParam (v: string | undefined, name: string, dflt: number, min: number, max: number): number {
   if (v === undefined || v === '') return dflt
@@ -178,3 +224,5 @@ function parseFacetFields (v: string | undefined): Array<keyof typeof FACET_FIEL
 }
 
 export { organizationName }
+
+export { CkanError }

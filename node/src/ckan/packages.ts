@@ -22,7 +22,7 @@ export const organizationName = (kommune: string): string => slugify(kommune)
 /** Package names are unique in a CKAN: prefix the dataset id with the publisher's AGS. */
 export const packageName = (ags: string | null, datasetId: string): string => `${ags ?? 'x'}-${datasetId}`.slice(0, 100)
 
-const OPEN_LICENSES = new Set(['dl-by-de/2.0', 'dl-zero-de/2.0', 'cc-by/4.0', 'cc-by', 'cc-by-sa/4.0', 'cc-by-sa', 'cc-zero', 'odbl', 'odby', 'odcpddl', 'officialWork', 'other-open', 'dl-by-de/1.0', 'cc-by-de/3.0', 'cc-by-sa-de/3.0', 'apache', 'bsd', 'gpl/3.0', 'mozilla', 'gfdl', 'other-opensource'])
+export const OPEN_LICENSES = new Set<string>(['dl-by-de/2.0', 'dl-zero-de/2.0', 'cc-by/4.0', 'cc-by', 'cc-by-sa/4.0', 'cc-by-sa', 'cc-zero', 'odbl', 'odby', 'odcpddl', 'officialWork', 'other-open', 'dl-by-de/1.0', 'cc-by-de/3.0', 'cc-by-sa-de/3.0', 'apache', 'bsd', 'gpl/3.0', 'mozilla', 'gfdl', 'other-opensource'])
 
 export function organizationDict (org: Organization, packageCount?: number): Record<string, unknown> {
   return {
@@ -48,7 +48,9 @@ const ckanTime = (iso: string): string => iso.replace('Z', '').replace(/(\.\d{3}
 export function packageDict (hit: SearchHit, org: Organization, downloadUrl: (distId: string) => string): Record<string, unknown> {
   const d: DatasetMetadata = hit.dataset
   const id = uuidOf(`pkg:${hit.provenance.publisher}/${d.id}`)
-  const modified = ckanTime(hit.provenance.signedAt)
+  // When this node stored the current version: what fq=metadata_modified:[T TO *] filters on,
+  // so an incremental harvest also gets versions synced late from other Kommunen.
+  const modified = ckanTime(hit.provenance.receivedAt ?? hit.provenance.signedAt)
   const resources = d.distributions.map((r, position) => ({
     id: uuidOf(`res:${hit.provenance.publisher}/${d.id}/${r.id}`),
     package_id: id,

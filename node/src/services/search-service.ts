@@ -22,6 +22,29 @@ export interface SearchHit {
   provenance: Provenance
 }
 
+export type TermKind = 'theme' | 'keyword' | 'license' | 'format'
+
+/** A filter beyond the search API's: exclusions and time ranges (for CKAN's fq). */
+export interface ListFilter {
+  /** An FTS5 expression over title, description, keywords. */
+  fts?: string
+  /** Each entry must match one of its values. */
+  include: Array<{ kind: TermKind | 'publisher', values: string[] }>
+  /** No entry may match any of its values. */
+  exclude: Array<{ kind: TermKind | 'publisher', values: string[] }>
+  bbox?: [number, number, number, number]
+  /** The dataset's own dct:modified. */
+  modifiedSince?: string
+  /** When this node stored the dataset's current version (ISO, inclusive). */
+  receivedAt?: { from?: string, to?: string }
+  /** The dataset's dct:issued, else its signing time. */
+  createdAt?: { from?: string, to?: string }
+  /** Matches nothing. */
+  none?: boolean
+}
+
+export type ListOrder = Array<{ key: 'score' | 'received' | 'created' | 'title' | 'id' | 'name', dir: 'asc' | 'desc' }>
+
 export interface FacetCount { value: string, count: number, label?: string | null }
 
 export interface SearchResult {
@@ -148,27 +171,60 @@ export class SearchService {
         ON f.publisher = d.publisher AND f.dataset_id = d.dataset_id`}`
   }
 
-  /** Offset paging with a chosen order, for CKAN's package_search (start/rows/sort). */
-  page (query: SearchQuery, offset: number, limit: number, order: 'score' | 'modified' | 'title' | 'name'): { rows: SearchHit[], total: number, keys: Array<{ publisher: string, datasetId: string }> } {
-    const { where, params, fts } = this.#filter(query)
-    const orderBy = {
-      score: fts !== null ? 'f.rank ASC, d.issued_at DESC' : 'd.issued_at DESC',
-      modified: 'd.issued_at DESC',
-      title: 'd.title COLLATE NOCASE ASC',
-      name: 'd.dataset_id ASC'
-    }[order]
-    // No e.jws here: the sorter would carry every hit's signed entry for nothing.
-    const rows = this.#sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at,
-        e.received_at, '' AS jws, ${fts !== null ? 'f.rank' : 'NULL'} AS rank
-      ${this.#from(fts)} JOIN entries e ON e.hash = d.entry_hash
-      WHERE ${where} ORDER BY ${orderBy}, d.publisher ASC, d.dataset_id ASC LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[]
+  /**
+   * Offset paging with a chosen order (CKAN's package_search start/rows/sort).
+   * Orders by `id` or `name` are computed in JS (`keyOf`): they are derived names, not columns.
+   */
+  list (filter: ListFilter, offset: number, limit: number, order: ListOrder, keyOf?: (publisher: string, datasetId: string) => { id: string, name: string }): { rows: SearchHit[], total: number } {
+    const { where, params, fts } = this.#where(filter)
+    const column = (key: ListOrder[number]['key']): string | null => ({
+      score: fts !== null ? 'rank' : null, received: 'received_at', created: 'created_at', title: 'title COLLATE NOCASE', id: null, name: null
+    })[key]
+    const inner = `SELECT d.publisher, d.dataset_id, ${fts !== null ? 'f.rank' : 'NULL'} AS rank, e.received_at,
+        coalesce(json_extract(d.metadata, '$.issued'), d.issued_at) AS created_at, d.title
+      ${this.#from(fts)} JOIN entries e ON e.hash = d.entry_hash WHERE ${where}`
     const total = (this.#sqlite.prepare(`SELECT COUNT(*) AS n ${this.#from(fts)} WHERE ${where}`).get(...params) as { n: number }).n
-    return { rows: rows.map(r => this.#hit(r)), total, keys: rows.map(r => ({ publisher: r.publisher, datasetId: r.dataset_id })) }
+    let page: Array<{ publisher: string, dataset_id: string, rank: number | null }>
+    if (keyOf !== undefined && order.some(o => o.key === 'id' || o.key === 'name')) {
+      type Key = { publisher: string, dataset_id: string, rank: number | null, received_at: string, created_at: string, title: string | null, id?: string, name?: string }
+      const keys = this.#sqlite.prepare(inner).all(...params) as Key[]
+      for (const k of keys) Object.assign(k, keyOf(k.publisher, k.dataset_id))
+      const field = { score: 'rank', received: 'received_at', created: 'created_at', title: 'title', id: 'id', name: 'name' } as const
+      keys.sort((a, b) => {
+        for (const o of order) {
+          const f = field[o.key]
+          // bm25 rank: smaller is better, so "score desc" is rank ascending.
+          const dir = (o.dir === 'asc' ? 1 : -1) * (o.key === 'score' ? -1 : 1)
+          const x = a[f] ?? ''
+          const y = b[f] ?? ''
+          const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'en', { sensitivity: o.key === 'title' ? 'accent' : 'variant' })
+          if (c !== 0) return c * dir
+        }
+        return a.publisher < b.publisher ? -1 : a.publisher > b.publisher ? 1 : a.dataset_id < b.dataset_id ? -1 : a.dataset_id > b.dataset_id ? 1 : 0
+      })
+      page = keys.slice(offset, offset + limit)
+    } else {
+      const orderBy = order.map(o => {
+        const c = column(o.key)
+        if (c === null) return null
+        return o.key === 'score' ? `rank ${o.dir === 'desc' ? 'ASC' : 'DESC'}` : `${c} ${o.dir.toUpperCase()}`
+      }).filter(c => c !== null)
+      page = this.#sqlite.prepare(`SELECT publisher, dataset_id, rank FROM (${inner})
+        ORDER BY ${[...orderBy, 'publisher ASC', 'dataset_id ASC'].join(', ')} LIMIT ? OFFSET ?`).all(...params, limit, offset) as typeof page
+    }
+    return { rows: page.map(k => ({ ...this.hit(k.publisher, k.dataset_id)!, score: k.rank === null ? null : -k.rank })), total }
+  }
+
+  /** One live dataset as a hit (no score). */
+  hit (publisher: string, datasetId: string): SearchHit | undefined {
+    const row = this.#sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at, e.received_at, '' AS jws, NULL AS rank
+      FROM datasets d JOIN entries e ON e.hash = d.entry_hash WHERE d.publisher = ? AND d.dataset_id = ? AND d.tombstone = 0`).get(publisher, datasetId) as Row | undefined
+    return row === undefined ? undefined : this.#hit(row)
   }
 
   /** Counts per value of a facet over all hits of a query: publisher, theme, keyword (as published), license or format. */
-  facet (query: SearchQuery, kind: 'publisher' | 'theme' | 'keyword' | 'license' | 'format', limit = 50): FacetCount[] {
-    const { where, params, fts } = this.#filter(query)
+  facet (query: SearchQuery | ListFilter, kind: 'publisher' | 'theme' | 'keyword' | 'license' | 'format', limit = 50): FacetCount[] {
+    const { where, params, fts } = this.#where('include' in query ? query : this.#listFilter(query))
     const hits = `SELECT d.publisher, d.dataset_id, d.metadata ${this.#from(fts)} WHERE ${where}`
     const sql = kind === 'publisher'
       ? `SELECT h.publisher AS value, COUNT(*) AS count FROM (${hits}) h GROUP BY h.publisher`
@@ -179,37 +235,60 @@ export class SearchService {
   }
 
   #filter (query: SearchQuery): { where: string, params: unknown[], fts: string | null } {
-    const fts = query.q === undefined ? null : toFtsQuery(query.q)
+    return this.#where(this.#listFilter(query))
+  }
+
+  /** The search API's query as a list filter. */
+  #listFilter (query: SearchQuery): ListFilter {
+    const include: ListFilter['include'] = []
+    if (query.publisher !== undefined && query.publisher.length > 0) include.push({ kind: 'publisher', values: query.publisher })
+    // Only the registry's AGS of the signer counts: a dataset naming another Kommune's AGS
+    // in its spatial field must not appear under that Kommune.
+    if (query.ags !== undefined) include.push({ kind: 'publisher', values: this.ctx.publishersWithAgs(query.ags) })
+    const terms: Array<[TermKind, string[] | undefined]> = [['theme', query.theme], ['keyword', query.keyword], ['license', query.license], ['format', query.format]]
+    for (const [kind, values] of terms) if (values !== undefined && values.length > 0) include.push({ kind, values })
+    return {
+      ...(query.q === undefined ? {} : { fts: toFtsQuery(query.q) ?? undefined }),
+      include,
+      exclude: [],
+      ...(query.bbox === undefined ? {} : { bbox: query.bbox }),
+      ...(query.modifiedSince === undefined ? {} : { modifiedSince: query.modifiedSince })
+    }
+  }
+
+  #where (f: ListFilter): { where: string, params: unknown[], fts: string | null } {
+    const fts = f.fts ?? null
     const conds: string[] = ['d.tombstone = 0']
     const params: unknown[] = fts === null ? [] : [fts]
-    if (query.publisher !== undefined && query.publisher.length > 0) {
-      conds.push(`d.publisher IN (${query.publisher.map(() => '?').join(',')})`)
-      params.push(...query.publisher)
+    if (f.none === true) conds.push('0')
+    for (const [group, negate] of [[f.include, false], [f.exclude, true]] as const) {
+      for (const { kind, values: raw } of group) {
+        const values = kind === 'keyword' ? raw.map(k => foldGerman(k).toLowerCase()) : raw
+        const list = values.length === 0 ? 'NULL' : values.map(() => '?').join(',')
+        if (kind === 'publisher') {
+          conds.push(`d.publisher ${negate ? 'NOT IN' : 'IN'} (${list})`)
+          params.push(...values)
+        } else {
+          conds.push(`${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM dataset_terms t WHERE t.publisher = d.publisher AND t.dataset_id = d.dataset_id AND t.kind = ? AND t.value IN (${list}))`)
+          params.push(kind, ...values)
+        }
+      }
     }
-    if (query.ags !== undefined) {
-      // Only the registry's AGS of the signer counts: a dataset naming another Kommune's AGS
-      // in its spatial field must not appear under that Kommune.
-      const pubs = this.ctx.publishersWithAgs(query.ags)
-      conds.push(pubs.length > 0 ? `d.publisher IN (${pubs.map(() => '?').join(',')})` : '0')
-      params.push(...pubs)
-    }
-    const terms: Array<['theme' | 'keyword' | 'license' | 'format', string[] | undefined]> = [
-      ['theme', query.theme], ['keyword', query.keyword?.map(k => foldGerman(k).toLowerCase())], ['license', query.license], ['format', query.format]
-    ]
-    for (const [kind, values] of terms) {
-      if (values === undefined || values.length === 0) continue
-      conds.push(`EXISTS (SELECT 1 FROM dataset_terms t WHERE t.publisher = d.publisher AND t.dataset_id = d.dataset_id AND t.kind = ? AND t.value IN (${values.map(() => '?').join(',')}))`)
-      params.push(kind, ...values)
-    }
-    if (query.bbox !== undefined) {
-      const [minLon, minLat, maxLon, maxLat] = query.bbox
+    if (f.bbox !== undefined) {
+      const [minLon, minLat, maxLon, maxLat] = f.bbox
       conds.push('i.max_lon >= ? AND i.min_lon <= ? AND i.max_lat >= ? AND i.min_lat <= ?')
       params.push(minLon, maxLon, minLat, maxLat)
     }
-    if (query.modifiedSince !== undefined) {
+    if (f.modifiedSince !== undefined) {
       conds.push('i.modified >= ?')
-      params.push(query.modifiedSince)
+      params.push(f.modifiedSince)
     }
+    // When this node stored the current version: what CKAN calls metadata_modified.
+    if (f.receivedAt?.from !== undefined) { conds.push('(SELECT received_at FROM entries e WHERE e.hash = d.entry_hash) >= ?'); params.push(f.receivedAt.from) }
+    if (f.receivedAt?.to !== undefined) { conds.push('(SELECT received_at FROM entries e WHERE e.hash = d.entry_hash) <= ?'); params.push(f.receivedAt.to) }
+    const created = "coalesce(json_extract(d.metadata, '$.issued'), d.issued_at)"
+    if (f.createdAt?.from !== undefined) { conds.push(`${created} >= ?`); params.push(f.createdAt.from) }
+    if (f.createdAt?.to !== undefined) { conds.push(`${created} <= ?`); params.push(f.createdAt.to) }
     return { where: conds.join(' AND '), params, fts }
   }
 

@@ -1,23 +1,37 @@
 import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { CkanError, type CkanApi } from '../../ckan/ckan-api.js'
 import { VERSION } from '../../version.js'
 
-type Action = (c: Context) => unknown
+type Params = Record<string, string>
+type Action = (ckan: CkanApi, p: Params, base: string) => unknown
 
-/** /api/3/action/* — CKAN 2.10's {help, success, result} envelope around CkanApi. */
+/** An action call's parameters are small; CKAN's own API takes no large bodies either. */
+export const MAX_CKAN_BODY_BYTES = 64 * 1024
+
+const yes = (v: string | undefined): boolean => ['true', 'True', '1'].includes(v ?? '')
+
+/**
+ * CKAN 2.10's action API around CkanApi: GET with query parameters and POST
+ * with a JSON or form body (ckanapi's default), under /api/3/action/ and
+ * /api/action/, in CKAN's {help, success, result} envelope.
+ */
 export function ckanRoutes ({ ckanFor, siteTitle, publicUrl }: { ckanFor: (baseUrl: string) => CkanApi, siteTitle: string, publicUrl?: string }): Hono {
-  const base = (c: Context): string => publicUrl ?? new URL(c.req.url).origin
-  const ckan = { get: (c: Context) => ckanFor(base(c)) }
+  const baseOf = (c: Context): string => publicUrl ?? new URL(c.req.url).origin
   const actions: Record<string, Action> = {
-    package_search: c => ckan.get(c).packageSearch(c.req.query()),
-    package_show: c => ckan.get(c).packageShow(c.req.query('id')),
-    package_list: c => ckan.get(c).packageList(c.req.query('limit'), c.req.query('offset')),
-    organization_list: c => ckan.get(c).organizationList(['true', 'True', '1'].includes(c.req.query('all_fields') ?? '')),
-    organization_show: c => ckan.get(c).organizationShow(c.req.query('id')),
-    status_show: c => ({
+    package_search: (ckan, p) => ckan.packageSearch(p),
+    package_show: (ckan, p) => ckan.packageShow(p.id),
+    package_list: (ckan, p) => ckan.packageList(p.limit, p.offset),
+    organization_list: (ckan, p) => ckan.organizationList(yes(p.all_fields)),
+    organization_show: (ckan, p) => ckan.organizationShow(p.id),
+    group_list: (ckan, p) => ckan.groupList(yes(p.all_fields)),
+    group_show: (ckan, p) => ckan.groupShow(p.id),
+    tag_list: (ckan, p) => ckan.tagList(p.query, yes(p.all_fields)),
+    license_list: ckan => ckan.licenseList(),
+    status_show: (_ckan, _p, base) => ({
       site_title: siteTitle,
       site_description: 'Knoten im Datenraum Südwestfalen (CKAN-kompatible Lese-API)',
-      site_url: base(c),
+      site_url: base,
       ckan_version: '2.10.4',
       error_emails_to: null,
       locale_default: 'de',
@@ -25,21 +39,56 @@ export function ckanRoutes ({ ckanFor, siteTitle, publicUrl }: { ckanFor: (baseU
       swf_version: VERSION
     })
   }
-  return new Hono().get('/api/3/action/:action', c => {
-    const name = c.req.param('action')
+
+  const answer = async (c: Context): Promise<Response> => {
+    const name = c.req.param('action') ?? ''
     const help = `${new URL(c.req.url).origin}/api/3/action/help_show?name=${name}`
+    const fail = (status: 400 | 404 | 409, error: Record<string, unknown>): Response => c.json({ help, success: false, error }, status)
     const action = actions[name]
-    if (action === undefined) {
-      return c.json({ help, success: false, error: { __type: 'Not Found Error', message: `Action name not known: ${name}` } }, 400)
-    }
+    if (action === undefined) return fail(400, { __type: 'Not Found Error', message: `Action name not known: ${name}` })
     try {
-      return c.json({ help, success: true, result: action(c) })
+      const params = { ...c.req.query(), ...(c.req.method === 'POST' ? await bodyParams(c) : {}) }
+      return c.json({ help, success: true, result: action(ckanFor(baseOf(c)), params, baseOf(c)) })
     } catch (err) {
       if (!(err instanceof CkanError)) throw err
-      const error = err.type === 'Validation Error'
-        ? { __type: err.type, ...(err.field === undefined ? { message: err.message } : { [err.field]: [err.message] }) }
-        : { __type: err.type, message: err.message }
-      return c.json({ help, success: false, error }, err.status)
+      return fail(err.status, err.type === 'Validation Error' && err.field !== undefined
+        ? { __type: err.type, [err.field]: [err.message] }
+        : { __type: err.type, message: err.message })
     }
+  }
+
+  const limit = bodyLimit({
+    maxSize: MAX_CKAN_BODY_BYTES,
+    onError: c => c.json({ success: false, error: { __type: 'Validation Error', message: `request body over ${MAX_CKAN_BODY_BYTES} bytes` } }, 413)
   })
+  return new Hono()
+    .on(['GET', 'POST'], '/api/3/action/:action', limit, answer)
+    .on(['GET', 'POST'], '/api/action/:action', limit, answer)
+}
+
+/** A POST body as string parameters: JSON (ckanapi) or a form; lists (facet.field) as JSON text, as in a query string. */
+async function bodyParams (c: Context): Promise<Params> {
+  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() ?? ''
+  if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
+    const form = await c.req.parseBody()
+    return Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === 'string'))
+  }
+  const text = await c.req.text()
+  if (text.trim() === '') return {}
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch (err) {
+    throw new CkanError(400, 'Validation Error', `request body is not valid JSON: ${(err as Error).message}`)
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CkanError(400, 'Validation Error', 'request body must be a JSON object')
+  const out: Params = {}
+  for (const [k, v] of Object.entries(body)) {
+    if (v === null || v === undefined) continue
+    if (typeof v === 'string') out[k] = v
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v)
+    else if (Array.isArray(v) && v.every(x => typeof x === 'string')) out[k] = JSON.stringify(v)
+    else throw new CkanError(409, 'Validation Error', `${k} must be a string, number, boolean or list of strings`, k)
+  }
+  return out
 }
