@@ -89,10 +89,10 @@ describe('CKAN 2.10 read API', () => {
     expect(unknown.body.success).toBe(false)
     const badJson = await fetch(`${olpe.node.url}/api/action/package_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q": ' })
     expect(badJson.status).toBe(400)
-    expect((await badJson.json()).error.message).toMatch(/not valid JSON/)
+    expect((await badJson.json() as any).error.message).toMatch(/not valid JSON/)
     const nested = await fetch(`${olpe.node.url}/api/action/package_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q": {"a": 1}}' })
     expect(nested.status).toBe(409)
-    expect((await nested.json()).error.q[0]).toMatch(/string/)
+    expect((await nested.json() as any).error.q[0]).toMatch(/string/)
     const big = await fetch(`${olpe.node.url}/api/action/package_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ q: 'x'.repeat(100_000) }) })
     expect(big.status).toBe(413)
   })
@@ -114,15 +114,15 @@ describe('CKAN 2.10 read API', () => {
     const form = new FormData()
     form.set('id', 'stadt-olpe')
     const multipart = await fetch(`${olpe.node.url}/api/action/organization_show`, { method: 'POST', body: form })
-    expect((await multipart.json()).result.package_count).toBe(1)
+    expect((await multipart.json() as any).result.package_count).toBe(1)
     const get = await fetch(`${olpe.node.url}/api/action/package_list`)
-    expect((await get.json()).result).toHaveLength(3)
+    expect((await get.json() as any).result).toHaveLength(3)
   })
 
   it('speaks CKAN\'s sort syntax, caps rows at 1000, and understands fielded q, negation, OR lists and date math', async () => {
     const search = async (params: Record<string, string>): Promise<any> => {
       const res = await fetch(`${olpe.node.url}/api/3/action/package_search?${new URLSearchParams(params).toString()}`)
-      const body = await res.json()
+      const body = await res.json() as any
       expect(res.status, JSON.stringify(body)).toBe(200)
       return body.result
     }
@@ -183,7 +183,7 @@ describe('CKAN 2.10 read API', () => {
       for (;;) {
         const res = await fetch(`${url}/api/3/action/package_search?${new URLSearchParams(params).toString()}`)
         expect(res.status).toBe(200)
-        const page = (await res.json()).result.results
+        const page = (await res.json() as any).result.results
         if (page.length === 0) return out
         out.push(...page)
         params.start = String(Number(params.start) + Number(params.rows))
