@@ -102,7 +102,7 @@ describe('CKAN 2.10 read API', () => {
     const post = async (path: string, body: string, type: string): Promise<any> => {
       const res = await fetch(`${olpe.node.url}${path}`, { method: 'POST', headers: { 'content-type': type, 'user-agent': 'ckanapi/4.7 (+https://github.com/ckan/ckanapi)' }, body })
       expect(res.status).toBe(200)
-      return (await res.json()).result
+      return (await res.json() as any).result
     }
     const json = await post('/api/action/package_search', JSON.stringify({ q: 'Verkehr', rows: 1, start: 0, 'facet.field': ['organization'], sort: 'name asc' }), 'application/json')
     expect(json.count).toBe(2)
