@@ -7,7 +7,9 @@ import { NotFoundError } from '../../errors.js'
 // browse the region. Every dataset carries an open-access ODRL offer.
 
 export const DSP_VERSION = '2025-1'
-const CONTEXT = ['https://w3id.org/dspace/2025/1/context.jsonld', { dct: 'http://purl.org/dc/terms/', dcat: 'http://www.w3.org/ns/dcat#' }]
+export const DSP_CONTEXT = 'https://w3id.org/dspace/2025/1/context.jsonld'
+// The 2025-1 schemas allow only context IRIs here; that context defines the dct: and dcat: prefixes.
+const CONTEXT = [DSP_CONTEXT]
 const PAGE_SIZE = 100
 
 export interface DspRouteDeps {
@@ -31,6 +33,13 @@ export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, pub
     const fileUrl = (dist: string): string => own
       ? `${base(c)}/api/v1/datasets/${v.dataset.id}/distributions/${dist}/file`
       : `${base(c)}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}/distributions/${dist}/file`
+    // Datasets without a file are reached through their page (as dcat:accessURL in the DCAT export).
+    const endpoints = v.dataset.distributions
+      .map(d => ({ id: d.id, title: d.title, mediaType: d.mediaType, url: d.sha256 !== undefined ? fileUrl(d.id) : (d.downloadURL ?? d.accessURL) }))
+      .filter((d): d is typeof d & { url: string } => d.url !== undefined)
+    const distributions = endpoints.length > 0
+      ? endpoints
+      : [{ id: 'page', title: v.dataset.title, mediaType: 'text/html', url: v.dataset.landingPage ?? `${base(c)}/datensatz/${v.entry.publisher}/${v.dataset.id}` }]
     return {
       '@id': name,
       '@type': 'Dataset',
@@ -38,20 +47,20 @@ export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, pub
       'dct:description': v.dataset.description,
       'dct:publisher': v.publisher.kommune ?? v.entry.publisher,
       'dct:license': `http://dcat-ap.de/def/licenses/${v.dataset.license}`,
-      'dcat:keyword': v.dataset.keywords,
+      ...(v.dataset.keywords.length > 0 ? { 'dcat:keyword': v.dataset.keywords } : {}),
+      // An Offer inside a dataset names no target (the dataset is the target); empty
+      // rule lists are left out (the schemas want at least one item where a list is given).
       hasPolicy: [{
         '@id': `urn:swf:offer:${name}`,
         '@type': 'Offer',
         assigner: v.entry.publisher,
-        target: name,
-        permission: [{ action: 'use' }],
-        prohibition: [],
-        obligation: []
+        permission: [{ action: 'use' }]
       }],
-      distribution: v.dataset.distributions.filter(d => d.sha256 !== undefined || d.accessURL !== undefined || d.downloadURL !== undefined).map(d => ({
+      distribution: distributions.map(d => ({
         '@type': 'Distribution',
         format: 'HttpData-PULL',
-        accessService: { ...dataService(c), endpointURL: d.sha256 !== undefined ? fileUrl(d.id) : (d.downloadURL ?? d.accessURL) },
+        // One DataService per endpoint, each with its own @id: two endpoints under one @id would merge in RDF.
+        accessService: { '@id': `urn:swf:service:${name}:${d.id}`, '@type': 'DataService', endpointURL: d.url },
         'dct:title': d.title,
         'dcat:mediaType': d.mediaType
       }))
@@ -64,15 +73,14 @@ export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, pub
   }))
 
   app.post('/dsp/catalog/request', async c => {
-    let body: any
+    let body: unknown
     try {
       body = await c.req.json()
     } catch {
       return catalogError(c, 400, '400', 'body must be a JSON-LD CatalogRequestMessage')
     }
-    if (body?.['@type'] !== 'CatalogRequestMessage' && body?.['@type'] !== 'dspace:CatalogRequestMessage') {
-      return catalogError(c, 400, '400', '@type must be CatalogRequestMessage')
-    }
+    const problem = catalogRequestProblem(body)
+    if (problem !== undefined) return catalogError(c, 400, '400', problem)
     const page = Number(c.req.query('page') ?? '1')
     if (!Number.isInteger(page) || page < 1) return catalogError(c, 400, '400', 'page must be a positive integer')
     const { items, total } = regional.exportPage({ offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE })
@@ -84,7 +92,7 @@ export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, pub
       participantId,
       'dct:title': 'Datenraum Südwestfalen',
       service: [dataService(c)],
-      dataset: items.map(v => datasetOf(c, v))
+      ...(items.length > 0 ? { dataset: items.map(v => datasetOf(c, v)) } : {})
     })
   })
 
@@ -103,4 +111,17 @@ export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, pub
     return c.json({ '@context': CONTEXT, ...datasetOf(c, v) })
   })
   return app
+}
+
+/** What is wrong with a CatalogRequestMessage (2025-1 schema: @context with the DSP context, @type, optional filter list). */
+function catalogRequestProblem (body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object (CatalogRequestMessage)'
+  const m = body as Record<string, unknown>
+  const context = m['@context']
+  if (!Array.isArray(context) || !context.every(x => typeof x === 'string') || !context.includes(DSP_CONTEXT)) {
+    return `@context must be a list of context IRIs that includes ${DSP_CONTEXT}`
+  }
+  if (m['@type'] !== 'CatalogRequestMessage') return '@type must be CatalogRequestMessage'
+  if (m.filter !== undefined && !Array.isArray(m.filter)) return 'filter must be a list'
+  return undefined
 }
