@@ -7,8 +7,13 @@ import { DATA_THEMES, FREQUENCIES, LICENSES } from './vocabularies.js'
 // RDF mapping stays a rename. Objects are strict: an unknown field is an
 // error, which catches typos such as "licence" for "license".
 
+// Characters no XML 1.0 document can carry (C0 controls but tab and line breaks, U+FFFE/U+FFFF,
+// unpaired surrogates): text with them could be signed but not exported as RDF/XML.
+const NOT_IN_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 const text = (max: number) => z.string({ error: iss => iss.input === undefined ? 'required' : 'must be text' })
   .trim().min(1, { message: 'must not be empty' }).max(max, { message: `at most ${max} characters` })
+  .refine(s => !NOT_IN_XML.test(s), { message: 'must not contain control characters or unpaired surrogates' })
 
 /** ISO 8601 date ("2026-05-01") or date-time with offset ("2026-05-01T10:00:00Z"). */
 export const isoDateSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {

@@ -1,6 +1,6 @@
 import jsonld from 'jsonld'
 import { Writer, type Quad } from 'n3'
-import { create } from 'xmlbuilder2'
+import xmlScribe from '@graphy/content.xml.scribe'
 import { NS } from './vocab.js'
 
 import type { RdfFormat } from './formats.js'
@@ -22,60 +22,25 @@ export async function toJsonLd (quads: Quad[]): Promise<object> {
   return jsonld.compact(expanded, context)
 }
 
-const NCNAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/
-
 /**
- * RDF/XML. No maintained npm package writes it, so this does, with an XML
- * builder for the escaping: one rdf:Description per subject, properties as
- * qualified elements, IRIs as rdf:resource, blank nodes as rdf:nodeID.
+ * RDF/XML from graphy's RDF/XML scriber: it escapes every literal and IRI
+ * (a title "Preise &euro;" stays text, not an entity reference) and declares
+ * namespaces for predicates that no prefix covers.
  */
-export function toRdfXml (quads: Quad[]): string {
-  const prefixes = new Map<string, string>(Object.entries(NS).map(([p, ns]) => [ns, p]))
-  const split = (iri: string): { ns: string, prefix: string, local: string } => {
-    for (const [ns, prefix] of prefixes) {
-      const local = iri.slice(ns.length)
-      if (iri.startsWith(ns) && NCNAME.test(local)) return { ns, prefix, local }
-    }
-    const cut = Math.max(iri.lastIndexOf('#'), iri.lastIndexOf('/')) + 1
-    const ns = iri.slice(0, cut)
-    const prefix = `ns${prefixes.size}`
-    prefixes.set(ns, prefix)
-    return { ns, prefix, local: iri.slice(cut) }
-  }
-  const bySubject = new Map<string, Quad[]>()
-  for (const q of quads) {
-    const key = `${q.subject.termType}:${q.subject.value}`
-    bySubject.set(key, [...(bySubject.get(key) ?? []), q])
-  }
-  const predicates = quads.map(q => split(q.predicate.value))
-  const doc = create({ version: '1.0', encoding: 'UTF-8' })
-  const root = doc.ele(NS.rdf, 'rdf:RDF')
-  for (const [ns, prefix] of prefixes) {
-    if (predicates.some(p => p.ns === ns) || ns === NS.rdf) root.att('http://www.w3.org/2000/xmlns/', `xmlns:${prefix}`, ns)
-  }
-  for (const group of bySubject.values()) {
-    const subject = group[0]!.subject
-    const el = root.ele(NS.rdf, 'rdf:Description')
-    if (subject.termType === 'BlankNode') el.att(NS.rdf, 'rdf:nodeID', subject.value)
-    else el.att(NS.rdf, 'rdf:about', subject.value)
-    for (const q of group) {
-      const p = split(q.predicate.value)
-      const prop = el.ele(p.ns, `${p.prefix}:${p.local}`)
-      const o = q.object
-      if (o.termType === 'NamedNode') prop.att(NS.rdf, 'rdf:resource', o.value)
-      else if (o.termType === 'BlankNode') prop.att(NS.rdf, 'rdf:nodeID', o.value)
-      else if (o.termType === 'Literal') {
-        if (o.language !== '') prop.att('http://www.w3.org/XML/1998/namespace', 'xml:lang', o.language)
-        else if (o.datatype.value !== `${NS.xsd}string`) prop.att(NS.rdf, 'rdf:datatype', o.datatype.value)
-        prop.txt(o.value)
-      }
-    }
-  }
-  return doc.end({ prettyPrint: true })
+export async function toRdfXml (quads: Quad[]): Promise<string> {
+  const writer = xmlScribe({ prefixes: NS })
+  let out = ''
+  writer.on('data', (chunk: string) => { out += chunk })
+  return new Promise((resolve, reject) => {
+    writer.on('error', reject)
+    writer.on('end', () => resolve(out))
+    for (const q of quads) writer.write(q)
+    writer.end()
+  })
 }
 
 export async function serialize (quads: Quad[], format: RdfFormat): Promise<string> {
   if (format === 'ttl') return toTurtle(quads)
-  if (format === 'rdf') return toRdfXml(quads)
+  if (format === 'rdf') return await toRdfXml(quads)
   return JSON.stringify(await toJsonLd(quads), null, 2)
 }

@@ -8,7 +8,7 @@ import { readQuery } from '../request.js'
 
 const FORMATS: RdfFormat[] = ['ttl', 'rdf', 'jsonld']
 
-// The RDF libraries (jsonld, n3, xmlbuilder2) cost tens of MB of memory:
+// The RDF libraries (jsonld, n3, graphy) cost tens of MB of memory:
 // loaded on the first DCAT request, not by every idle node.
 const rdf = async () => {
   const [exporter, serializer] = await Promise.all([import('../../dcat/catalog-export.js'), import('../../dcat/serialize.js')])
