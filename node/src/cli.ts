@@ -148,9 +148,16 @@ program.command('import')
   .addOption(urlOption())
   .action(async (src: string, o) => {
     const r = await importCatalog(new NodeClient(o), src, o.prune === true)
+    // Exit 3: a partial import (a later page failed); what was read is imported and reported.
+    if (r.complete === false) process.exitCode = 3
     if (o.json === true) { console.log(JSON.stringify(r, null, 2)); return }
-    console.log(`Imported ${r.source}: ${r.pages} page(s), ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.pruned} pruned, ${r.skipped.length} skipped`)
+    console.log(`Imported ${r.source}: ${r.pages} page(s), ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.pruned} pruned, ${r.skipped.length} skipped, ${r.warnings.length} field warning(s)`)
     for (const s of r.skipped) console.log(`  skipped ${s.iri}: ${s.reason}`)
+    for (const w of r.warnings) console.log(`  warning ${w.iri} ${w.field}: ${w.message}`)
+    for (const f of r.failedPages) console.log(`  page not read ${f.url}: ${f.reason}`)
+    if (r.complete === false) {
+      console.log(`Import incomplete: ${r.failedPages.length} page(s) could not be read${o.prune === true ? '; nothing was pruned' : ''}. Run the same command again to continue; imported datasets are updated, not duplicated.`)
+    }
   })
 
 program.command('search')

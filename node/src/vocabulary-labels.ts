@@ -23,5 +23,7 @@ export const LICENSE_LABELS: Record<string, string> = {
   officialWork: 'Amtliches Werk, lizenzfrei nach § 5 UrhG', apache: 'Apache-Lizenz', bsd: 'BSD-Lizenz', gfdl: 'GNU Free Documentation License',
   'gpl/3.0': 'GNU General Public License 3.0', mozilla: 'Mozilla Public License', 'other-closed': 'Andere geschlossene Lizenz',
   'other-commercial': 'Andere kommerzielle Lizenz', 'other-freeware': 'Andere Freeware-Lizenz', 'other-open': 'Andere offene Lizenz',
-  'other-opensource': 'Andere Open-Source-Lizenz'
+  'other-opensource': 'Andere Open-Source-Lizenz', 'geoNutz/20131001': 'Nutzungsbestimmungen für Geodaten des Bundes (2013-10-01)',
+  'geonutz/20130319': 'Nutzungsbestimmungen für Geodaten des Bundes (2013-03-19)', 'cc-by-nd/3.0': 'Creative Commons Namensnennung – keine Bearbeitung 3.0',
+  'ccpdm/1.0': 'Creative Commons Public Domain Mark 1.0'
 }

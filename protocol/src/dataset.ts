@@ -30,11 +30,6 @@ export const bboxSchema = z.tuple([lon, lat, lon, lat]).refine(
 )
 export type BBox = z.infer<typeof bboxSchema>
 
-export const spatialSchema = z.strictObject({
-  bbox: bboxSchema.optional(),
-  ags: agsSchema.optional()
-}).refine(s => s.bbox !== undefined || s.ags !== undefined, { message: 'spatial needs bbox or ags' })
-
 export const temporalSchema = z.strictObject({
   start: isoDateSchema.optional(),
   end: isoDateSchema.optional()
@@ -52,6 +47,18 @@ export const linkSchema = z.url({ protocol: /^(https?|ftp)$/, message: 'absolute
   .max(2000)
   .refine(u => !/[\s<>"{}|\\^`]/.test(u), { message: 'URL must not contain spaces or any of < > " { } | \\ ^ `' })
 
+/** DCAT-AP.de's political geocoding vocabulary (municipalityKey/…, regionalKey/…, districtKey/…, Level/…). */
+export const POLITICAL_GEOCODING = 'http://dcat-ap.de/def/politicalGeocoding/'
+const geocodingIri = linkSchema.refine(u => u.startsWith(POLITICAL_GEOCODING), { message: `IRI of ${POLITICAL_GEOCODING}` })
+
+export const spatialSchema = z.strictObject({
+  bbox: bboxSchema.optional(),
+  ags: agsSchema.optional(),
+  /** The source's own geocoding (dcatde:politicalGeocodingURI), kept as given on import. */
+  politicalGeocodingURIs: z.array(geocodingIri).min(1).max(20).optional(),
+  politicalGeocodingLevelURI: geocodingIri.optional()
+}).refine(s => s.bbox !== undefined || s.ags !== undefined || s.politicalGeocodingURIs !== undefined, { message: 'spatial needs bbox, ags or politicalGeocodingURIs' })
+
 export const contactPointSchema = z.strictObject({
   name: text(200),
   email: z.email({ message: 'valid e-mail address' }).max(254)
@@ -62,7 +69,13 @@ export const publisherSchema = z.strictObject({
   uri: linkSchema.optional()
 })
 
-export const licenseSchema = z.enum(LICENSES, { message: 'licence from the dcat-ap.de vocabulary, e.g. dl-by-de/2.0' })
+/**
+ * A licence: a code of the dcat-ap.de vocabulary (dl-by-de/2.0), or the IRI of
+ * another licence, which an import keeps as its source gave it.
+ */
+export const licenseSchema = z.union([z.enum(LICENSES), linkSchema.refine(u => /^https?:/.test(u))], {
+  message: 'licence from the dcat-ap.de vocabulary (e.g. dl-by-de/2.0) or the http(s) IRI of another licence'
+})
 
 export const distributionSchema = z.strictObject({
   id: slugSchema,

@@ -13,7 +13,9 @@ export const LICENSES = [
   'cc-by-nc-nd/3.0', 'cc-by-nc-nd/4.0', 'cc-by-nd', 'cc-by-nd/4.0', 'cc-by-sa', 'cc-by-sa/4.0',
   'cc-by-sa-de/3.0', 'cc-zero', 'dl-by-de/1.0', 'dl-by-de/2.0', 'dl-by-nc-de/1.0', 'dl-zero-de/2.0',
   'geoNutz/20130319', 'geonutz/20131001', 'gfdl', 'gpl/3.0', 'mozilla', 'odbl', 'odby', 'odcpddl',
-  'officialWork', 'other-closed', 'other-commercial', 'other-freeware', 'other-open', 'other-opensource'
+  'officialWork', 'other-closed', 'other-commercial', 'other-freeware', 'other-open', 'other-opensource',
+  // The vocabulary's own spellings (http://dcat-ap.de/def/licenses as published), next to the older ones above.
+  'geoNutz/20131001', 'geonutz/20130319', 'cc-by-nd/3.0', 'ccpdm/1.0'
 ] as const
 export type License = typeof LICENSES[number]
 
@@ -26,7 +28,8 @@ export type Frequency = typeof FREQUENCIES[number]
 
 export const themeUri = (code: DataTheme): string =>
   `http://publications.europa.eu/resource/authority/data-theme/${code}`
-export const licenseUri = (code: License): string => `http://dcat-ap.de/def/licenses/${code}`
+/** The licence's IRI: a dcat-ap.de code under its namespace, another licence's IRI as it is. */
+export const licenseUri = (license: string): string => /^https?:\/\//.test(license) ? license : `http://dcat-ap.de/def/licenses/${license}`
 export const frequencyUri = (code: Frequency): string =>
   `http://publications.europa.eu/resource/authority/frequency/${code}`
 

@@ -39,11 +39,11 @@ describe('DCAT-AP.de import', () => {
   it('imports a portal export as own signed datasets and reports every skipped record with its reason', async () => {
     const r = await importBody(portal, 'text/turtle', '?source=portal-export.ttl')
     expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ source: 'file:portal-export.ttl', pages: 1, created: 2, updated: 0, unchanged: 0, pruned: 0 })
-    expect(r.body.skipped).toEqual(expect.arrayContaining([
-      { iri: 'https://opendata.soest.example/dataset/ohne-lizenz', reason: expect.stringMatching(/licence http:\/\/example.org\/eigene-lizenz is not in the dcat-ap.de vocabulary/) },
-      { iri: 'https://opendata.soest.example/dataset/ohne-titel', reason: expect.stringMatching(/title/) }
-    ]))
+    expect(r.body).toMatchObject({ source: 'file:portal-export.ttl', pages: 1, created: 3, updated: 0, unchanged: 0, pruned: 0, complete: true })
+    expect(r.body.skipped).toEqual([{ iri: 'https://opendata.soest.example/dataset/ohne-titel', reason: expect.stringMatching(/title/) }])
+    // A licence outside the vocabulary is no reason to drop the record: kept as given, and reported.
+    expect(r.body.warnings).toEqual([{ iri: 'https://opendata.soest.example/dataset/ohne-lizenz', field: 'license', message: expect.stringMatching(/licence http:\/\/example.org\/eigene-lizenz is not in the dcat-ap.de vocabulary: kept as given/) }])
+    expect((await (await t.api('/api/v1/datasets/ohne-lizenz', { auth: false })).json()).dataset.license).toBe('http://example.org/eigene-lizenz')
     const d = (await (await t.api('/api/v1/datasets/haushaltsplan-2026', { auth: false })).json()).dataset
     expect(d).toMatchObject({
       title: 'Haushaltsplan 2026', keywords: ['Finanzen', 'Haushalt'], themes: ['GOVE'], license: 'dl-by-de/2.0',
@@ -62,7 +62,7 @@ describe('DCAT-AP.de import', () => {
   it('re-imports without duplicates: unchanged stays, changed updates, gone is pruned only with prune', async () => {
     const head = t.node.catalog.head().seq
     const again = await importBody(portal, 'text/turtle', '?source=portal-export.ttl')
-    expect(again.body).toMatchObject({ created: 0, updated: 0, unchanged: 2 })
+    expect(again.body).toMatchObject({ created: 0, updated: 0, unchanged: 3 })
     expect(t.node.catalog.head().seq).toBe(head) // nothing re-signed
     const changed = portal.replace('"Haushaltsplan 2026"@de', '"Haushaltsplan 2026 (beschlossen)"@de')
     const withoutWahl = changed.replace(/<https:\/\/opendata\.soest\.example\/dataset\/wahlergebnisse> a dcat:Dataset[\s\S]*?ergebnisse\.csv> \] \./, '')
@@ -70,7 +70,7 @@ describe('DCAT-AP.de import', () => {
     expect(kept.body).toMatchObject({ updated: 1, pruned: 0 })
     expect((await t.api('/api/v1/datasets/wahlergebnisse', { auth: false })).status).toBe(200)
     const pruned = await importBody(withoutWahl, 'text/turtle', '?source=portal-export.ttl&prune=true')
-    expect(pruned.body).toMatchObject({ unchanged: 1, pruned: 1 })
+    expect(pruned.body).toMatchObject({ unchanged: 2, pruned: 1 })
     expect((await t.api('/api/v1/datasets/wahlergebnisse', { auth: false })).status).toBe(404)
     expect((await (await t.api('/api/v1/datasets/wahlergebnisse/entry', { auth: false })).json()).payload.tombstone).toBe(true)
   })

@@ -1,4 +1,4 @@
-import { DATA_THEMES, LICENSES, licenseUri, type License } from '../../../protocol/src/index.js'
+import { DATA_THEMES, LICENSES, licenseUri } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { ListFilter, SearchService } from '../services/search-service.js'
@@ -124,7 +124,7 @@ export class CkanApi {
     return LICENSES.map(id => ({
       id,
       title: LICENSE_LABELS[id] ?? id,
-      url: licenseUri(id as License),
+      url: licenseUri(id),
       status: 'active',
       maintainer: '',
       family: '',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { licenseUri, slugify, themeUri, type DatasetMetadata, type License } from '../../../protocol/src/index.js'
+import { licenseUri, slugify, themeUri, type DatasetMetadata } from '../../../protocol/src/index.js'
+import { LICENSE_LABELS } from '../vocabulary-labels.js'
 import type { SearchHit } from '../services/search-service.js'
 
 // CKAN 2.10 shapes for the regional catalog: each Kommune is an
@@ -96,8 +97,8 @@ export function packageDict (hit: SearchHit, org: Organization, downloadUrl: (di
     private: false,
     isopen: OPEN_LICENSES.has(d.license),
     license_id: d.license,
-    license_title: d.license,
-    license_url: licenseUri(d.license as License),
+    license_title: LICENSE_LABELS[d.license] ?? d.license,
+    license_url: licenseUri(d.license),
     url: d.landingPage ?? '',
     version: null,
     author: d.publisher?.name ?? org.title,

@@ -50,3 +50,16 @@ export async function parseRdf (text: string, format: RdfInputFormat, baseIRI?: 
     throw new RdfParseError(`not valid ${format === 'rdfxml' ? 'RDF/XML' : format === 'jsonld' ? 'JSON-LD' : 'Turtle'}: ${(err as Error).message}`)
   }
 }
+
+/**
+ * The base IRIs an empty IRI (<>, rdf:resource="") of this document resolves
+ * to: the one it was read from and the one it declares (@base, xml:base).
+ */
+export function documentBases (text: string, baseIRI?: string): string[] {
+  const head = text.slice(0, 64 * 1024)
+  const declared = [
+    /@base\s*<([^>]*)>/i.exec(head)?.[1], /^\s*BASE\s*<([^>]*)>/im.exec(head)?.[1],
+    /xml:base\s*=\s*"([^"]*)"/.exec(head)?.[1], /"@base"\s*:\s*"([^"]*)"/.exec(head)?.[1]
+  ]
+  return [...new Set([baseIRI, ...declared].filter((b): b is string => b !== undefined && b !== ''))]
+}

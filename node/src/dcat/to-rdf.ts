@@ -1,7 +1,7 @@
 import { DataFactory, type Quad, type Quad_Object, type Quad_Subject } from 'n3'
-import type { DatasetMetadata } from '../../../protocol/src/index.js'
+import { LICENSES, licenseUri, type DatasetMetadata } from '../../../protocol/src/index.js'
 import {
-  DATA_THEME, DCATDE_LICENSES, FILE_TYPE, FREQUENCY, IANA_MEDIA_TYPES, NS, POLITICAL_GEOCODING
+  DATA_THEME, FILE_TYPE, FREQUENCY, IANA_MEDIA_TYPES, NS, POLITICAL_GEOCODING
 } from './vocab.js'
 
 const { namedNode, literal, blankNode, quad } = DataFactory
@@ -32,6 +32,14 @@ export interface DatasetRdfContext {
 /** DCAT-AP.de's hash-algorithm vocabulary (GovData's shapes accept no other IRI, not spdx:checksumAlgorithm_sha256). */
 export const SHA256_ALGORITHM = 'http://dcat-ap.de/def/hashAlgorithms/sha/256'
 
+/**
+ * DCAT-AP.de requires a licence of its vocabulary on every distribution (GovData's
+ * convention K31). A licence outside it (kept as given on import) is stated there
+ * as "other-closed": it grants nothing the source did not; the dataset carries the given IRI.
+ */
+export const UNLISTED_LICENSE = 'other-closed'
+const distributionLicense = (license: string): string => (LICENSES as readonly string[]).includes(license) ? license : UNLISTED_LICENSE
+
 /** DCAT-AP.de 2.0 triples of one dataset (RDF/JS quads, no hand-built strings). */
 export function datasetQuads (d: DatasetMetadata, ctx: DatasetRdfContext): Quad[] {
   const out: Quad[] = []
@@ -46,14 +54,20 @@ export function datasetQuads (d: DatasetMetadata, ctx: DatasetRdfContext): Quad[
   for (const t of d.themes) add(s, iri('dcat', 'theme'), namedNode(DATA_THEME + t))
   // DCAT-AP.de puts licences on distributions; stating the dataset's own licence
   // too keeps it for datasets without distributions (and through a round trip).
-  add(s, iri('dct', 'license'), namedNode(DCATDE_LICENSES + d.license))
+  // An imported licence outside the vocabulary stays here as given.
+  add(s, iri('dct', 'license'), namedNode(licenseUri(d.license)))
   const pub = namedNode(ctx.publisherIri)
   add(s, iri('dct', 'publisher'), pub)
   add(pub, a, iri('foaf', 'Organization'))
   add(pub, iri('foaf', 'name'), literal(d.publisher?.name ?? ctx.publisherName))
   add(s, iri('dcatde', 'contributorID'), namedNode(ctx.contributorId))
+  // An imported dataset keeps its source's geocoding; otherwise the dataset's or the publisher's AGS.
+  const given = d.spatial?.politicalGeocodingURIs
   const ags = d.spatial?.ags ?? ctx.publisherAgs
-  if (ags !== undefined) {
+  if (given !== undefined) {
+    for (const uri of given) add(s, iri('dcatde', 'politicalGeocodingURI'), namedNode(uri))
+    if (d.spatial?.politicalGeocodingLevelURI !== undefined) add(s, iri('dcatde', 'politicalGeocodingLevelURI'), namedNode(d.spatial.politicalGeocodingLevelURI))
+  } else if (ags !== undefined) {
     add(s, iri('dcatde', 'politicalGeocodingURI'), namedNode(`${POLITICAL_GEOCODING}municipalityKey/${ags}`))
     add(s, iri('dcatde', 'politicalGeocodingLevelURI'), namedNode(`${POLITICAL_GEOCODING}Level/municipality`))
   }
@@ -91,7 +105,7 @@ export function datasetQuads (d: DatasetMetadata, ctx: DatasetRdfContext): Quad[
     if (dist.description !== undefined) add(r, iri('dct', 'description'), de(dist.description))
     add(r, iri('dct', 'format'), namedNode(FILE_TYPE + dist.format))
     add(r, iri('dcat', 'mediaType'), namedNode(IANA_MEDIA_TYPES + dist.mediaType))
-    add(r, iri('dct', 'license'), namedNode(DCATDE_LICENSES + dist.license))
+    add(r, iri('dct', 'license'), namedNode(licenseUri(distributionLicense(dist.license))))
     const held = dist.sha256 !== undefined
     const download = held ? ctx.downloadUrl(dist.id) : dist.downloadURL
     add(r, iri('dcat', 'accessURL'), namedNode(dist.accessURL ?? download ?? ctx.pageUrl))

@@ -4,7 +4,8 @@ import { eq } from 'drizzle-orm'
 import { canonicalize, type DatasetMetadata } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
 import { importedDatasets } from '../db/schema.js'
-import type { SkippedRecord } from '../dcat/from-rdf.js'
+import type { ImportWarning, SkippedRecord } from '../dcat/from-rdf.js'
+import { RdfParseError } from '../dcat/errors.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import type { CatalogService } from './catalog-service.js'
 
@@ -44,6 +45,12 @@ export interface ImportReport {
   unchanged: number
   pruned: number
   skipped: SkippedRecord[]
+  /** Fields repaired, kept as given or left out, per record. */
+  warnings: ImportWarning[]
+  /** Pages after the first that could not be read or parsed; the import stopped there. */
+  failedPages: Array<{ url: string, reason: string }>
+  /** Every page was read (prune ran only then). */
+  complete: boolean
 }
 
 export type ImportInput =
@@ -72,7 +79,7 @@ export class ImportService {
 
   async import (input: ImportInput, opts: { prune: boolean, onPage?: (page: number, records: number) => void }): Promise<ImportReport> {
     const source = 'url' in input ? input.url : `file:${input.name}`
-    const report: ImportReport = { source, pages: 0, created: 0, updated: 0, unchanged: 0, pruned: 0, skipped: [] }
+    const report: ImportReport = { source, pages: 0, created: 0, updated: 0, unchanged: 0, pruned: 0, skipped: [], warnings: [], failedPages: [], complete: true }
     const seen = new Set<string>()
     const visited = new Set<string>()
     // The operator's own URL may be on the municipal network; where it leads (redirects, next pages) must stay there or be public.
@@ -83,10 +90,21 @@ export class ImportService {
     while (page !== undefined) {
       report.pages++
       // Loaded on first import only: the RDF parsers are large (see routes/dcat.ts).
-      const [{ detectFormat, parseRdf }, { datasetsFromRdf }] = await Promise.all([import('../dcat/parse-rdf.js'), import('../dcat/from-rdf.js')])
-      const quads = await parseRdf(page.text, detectFormat(page.text, page.mediaType, page.name), page.base)
-      const { records, skipped, nextPage } = datasetsFromRdf(quads)
+      const [{ detectFormat, documentBases, parseRdf }, { datasetsFromRdf }] = await Promise.all([import('../dcat/parse-rdf.js'), import('../dcat/from-rdf.js')])
+      let parsed: ReturnType<typeof datasetsFromRdf>
+      try {
+        parsed = datasetsFromRdf(await parseRdf(page.text, detectFormat(page.text, page.mediaType, page.name), page.base), documentBases(page.text, page.base))
+      } catch (err) {
+        // The first page is the source itself: unreadable, it is an error. A later one ends the import with what was read.
+        if (report.pages === 1 || !(err instanceof RdfParseError)) throw err
+        report.pages--
+        report.failedPages.push({ url: page.base ?? '', reason: err.message })
+        report.complete = false
+        break
+      }
+      const { records, skipped, warnings, nextPage } = parsed
       report.skipped.push(...skipped)
+      report.warnings.push(...warnings)
       for (const record of records) {
         if (seen.has(record.metadata.id)) { report.skipped.push({ iri: record.iri, reason: `id: "${record.metadata.id}" occurs on several pages` }); continue }
         seen.add(record.metadata.id)
@@ -98,9 +116,17 @@ export class ImportService {
       const next = nextPage === undefined ? undefined : new URL(nextPage, page.base ?? undefined).toString()
       if (next === undefined || visited.has(next) || report.pages >= MAX_IMPORT_PAGES) break
       visited.add(next)
-      page = await fetchPage(next)
+      try {
+        page = await fetchPage(next)
+      } catch (err) {
+        if (!(err instanceof ImportSourceError)) throw err
+        report.failedPages.push({ url: next, reason: err.message })
+        report.complete = false
+        break
+      }
     }
-    if (opts.prune) {
+    // Pruning after a partial read would delete what lies on the pages not read.
+    if (opts.prune && report.complete) {
       const previous = this.db.select().from(importedDatasets).where(eq(importedDatasets.source, source)).all()
       for (const row of previous.filter(r => !seen.has(r.datasetId))) {
         try {

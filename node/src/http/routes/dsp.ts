@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { licenseUri } from '../../../../protocol/src/index.js'
 import type { RegionalCatalog, RegionalDatasetView } from '../../services/regional-catalog.js'
 import { packageName } from '../../ckan/packages.js'
 import { NotFoundError } from '../../errors.js'
@@ -46,7 +47,7 @@ export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, pub
       'dct:title': v.dataset.title,
       'dct:description': v.dataset.description,
       'dct:publisher': v.publisher.kommune ?? v.entry.publisher,
-      'dct:license': `http://dcat-ap.de/def/licenses/${v.dataset.license}`,
+      'dct:license': licenseUri(v.dataset.license),
       ...(v.dataset.keywords.length > 0 ? { 'dcat:keyword': v.dataset.keywords } : {}),
       // An Offer inside a dataset names no target (the dataset is the target); empty
       // rule lists are left out (the schemas want at least one item where a list is given).
