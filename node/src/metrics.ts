@@ -3,6 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Network } from './p2p/network.js'
 import type { EntryStore } from './services/entry-store.js'
 
+const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
+
 export interface MetricsDeps {
   store: EntryStore
   self: { peerId: string, kommune: string }
@@ -25,6 +27,9 @@ export interface NodeMetrics {
 export function createMetrics ({ store, self, network, directory, kommuneOf }: MetricsDeps): NodeMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'swf_' })
+  // prom-client names three gauges *_total, which Prometheus reserves for counters
+  // (promtool check metrics). The same counts stay, per type, in swf_nodejs_active_{handles,requests,resources}.
+  for (const name of GAUGES_NAMED_LIKE_COUNTERS) registry.removeSingleMetric(`swf_${name}`)
   const label = (peer: string): string => peer === self.peerId ? self.kommune : kommuneOf(peer) ?? 'unbekannt'
 
   new Gauge({

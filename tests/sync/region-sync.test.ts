@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CATALOG_TOPIC, EntryVerifier } from '../../protocol/src/index.js'
 import { sampleDataset } from '../helpers/fixtures.js'
@@ -54,6 +55,11 @@ describe('registry + 5 nodes', () => {
     expect(text).toMatch(/swf_gossip_messages_total\{result="accepted"\} [1-9]/)
     expect(text).toMatch(/swf_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/status",status="200"\} [1-9]/)
     expect(text).toMatch(/swf_process_resident_memory_bytes \d+/)
+    // Prometheus's own linter: no gauge named *_total, counters with it, help and types everywhere.
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })
+    expect(lint.error, 'promtool (Debian package prometheus; .ci/run installs it)').toBeUndefined()
+    expect(`${lint.stdout}${lint.stderr}`.trim()).toBe('')
+    expect(lint.status).toBe(0)
   })
 })
 

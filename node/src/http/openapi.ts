@@ -8,22 +8,41 @@ import { importQuerySchema } from './routes/import.js'
 import { catalogQuerySchema } from './routes/region.js'
 import { federationQuerySchema } from './routes/search.js'
 import { VERSION } from '../version.js'
+import {
+  ckanErrorSchema, ckanSuccessSchema, dataQueryResultSchema, dspVersionSchema, healthSchema, importReportSchema, nodeInfoSchema,
+  ownDatasetSchema, ownPageSchema, peersSchema, publishResultSchema, regionalDatasetSchema, regionalPageSchema, searchResultSchema,
+  signedEntrySchema, statusSchema, uploadResultSchema
+} from './response-schemas.js'
 
 // OpenAPI 3.1 for every HTTP endpoint, generated from the zod schemas that
 // validate the requests (zod 4 writes JSON Schema 2020-12, OpenAPI 3.1's dialect).
 
 type Schema = Record<string, unknown>
 const json = (s: z.ZodType): Schema => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Schema
+/** An answer's schema: what the node sends (zod's output side), without the dialect line (the document's is 3.1's). */
+const answer = (s: z.ZodType): Schema => {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' }) as Schema
+  return schema
+}
+const DSP = 'https://w3id.org/dspace/2025/1/catalog/'
+/** The Dataspace Protocol's own schemas (2025-1), by their $id. */
+const dspSchema = (name: string, description: string): Schema => ({ $ref: `${DSP}${name}`, description })
 
 interface Op {
   summary: string
   tag: string
   admin?: boolean
   query?: z.ZodObject
-  body?: { schema?: z.ZodType, mediaTypes: string[] }
+  body?: { schema?: z.ZodType | Schema, mediaTypes: string[] }
   responses?: Record<string, string>
   /** Media types of the 200 answer (default JSON); several where the client chooses by Accept. */
   produces?: string | string[]
+  /** The JSON answer on success (zod schema, or a JSON Schema such as a DSP $ref). */
+  ok?: z.ZodType | Schema
+  /** Success is 201 Created (a new signed entry or stored file). */
+  created?: boolean
+  /** Error bodies in another API's own shape. */
+  errors?: 'ckan' | 'dsp'
 }
 
 const errorSchema: Schema = {
@@ -34,45 +53,52 @@ const errorSchema: Schema = {
 
 const WITH_STREAM = ['application/json', NDJSON]
 
+const CKAN_SUMMARY = 'CKAN 2.10 action API (GET with query, POST with JSON or form): package_search, package_show, package_list, organization_list, organization_show, group_list, group_show, tag_list, license_list, status_show'
+const CKAN_ACTION: Record<string, Op> = {
+  get: { summary: CKAN_SUMMARY, tag: 'CKAN', ok: ckanSuccessSchema, errors: 'ckan' },
+  post: { summary: CKAN_SUMMARY, tag: 'CKAN', body: { mediaTypes: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'] }, ok: ckanSuccessSchema, errors: 'ckan' }
+}
+
 const OPS: Record<string, Record<string, Op>> = {
-  '/health': { get: { summary: 'Liveness', tag: 'Betrieb' } },
+  '/health': { get: { summary: 'Liveness', tag: 'Betrieb', ok: healthSchema } },
   '/metrics': { get: { summary: 'Prometheus metrics', tag: 'Betrieb', produces: 'text/plain' } },
   '/openapi.json': { get: { summary: 'This document', tag: 'Betrieb' } },
   '/api/docs': { get: { summary: 'Rendered API reference (served locally)', tag: 'Betrieb', produces: 'text/html' } },
   '/api/docs/{file}': { get: { summary: 'Assets of the API reference', tag: 'Betrieb', produces: 'application/octet-stream' } },
-  '/api/v1/node': { get: { summary: 'Who this node is: peer id, public key, Kommune', tag: 'Knoten' } },
-  '/api/v1/status': { get: { summary: 'Entries, registry list, sync lag per publisher, counters', tag: 'Knoten' } },
-  '/api/v1/peers': { get: { summary: 'Peers with Kommune, last sync, entries received', tag: 'Region' } },
+  '/api/v1/node': { get: { summary: 'Who this node is: peer id, public key, Kommune', tag: 'Knoten', ok: nodeInfoSchema } },
+  '/api/v1/status': { get: { summary: 'Entries, registry list, sync lag per publisher, counters', tag: 'Knoten', ok: statusSchema } },
+  '/api/v1/peers': { get: { summary: 'Peers with Kommune, last sync, entries received', tag: 'Region', ok: peersSchema } },
   '/api/v1/datasets': {
-    get: { summary: 'Own datasets, paged', tag: 'Eigene Datensätze', query: pageQuerySchema },
-    post: { summary: 'Create a dataset (signed entry)', tag: 'Eigene Datensätze', admin: true, body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] }, responses: { 201: 'Created', 409: 'Id exists' } }
+    get: { summary: 'Own datasets, paged', tag: 'Eigene Datensätze', query: pageQuerySchema, ok: ownPageSchema },
+    post: { summary: 'Create a dataset (signed entry)', tag: 'Eigene Datensätze', admin: true, body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] }, created: true, ok: publishResultSchema, responses: { 409: 'Id exists' } }
   },
   '/api/v1/datasets/{id}': {
-    get: { summary: 'One own dataset', tag: 'Eigene Datensätze' },
-    put: { summary: 'Replace the metadata (distributions kept if left out)', tag: 'Eigene Datensätze', admin: true, body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] } },
-    delete: { summary: 'Delete: publishes a signed tombstone', tag: 'Eigene Datensätze', admin: true }
+    get: { summary: 'One own dataset', tag: 'Eigene Datensätze', ok: ownDatasetSchema },
+    put: { summary: 'Replace the metadata (distributions kept if left out)', tag: 'Eigene Datensätze', admin: true, body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] }, ok: publishResultSchema },
+    delete: { summary: 'Delete: publishes a signed tombstone', tag: 'Eigene Datensätze', admin: true, ok: publishResultSchema }
   },
-  '/api/v1/datasets/{id}/entry': { get: { summary: 'The raw signed entry (compact JWS)', tag: 'Eigene Datensätze' } },
+  '/api/v1/datasets/{id}/entry': { get: { summary: 'The raw signed entry (compact JWS)', tag: 'Eigene Datensätze', ok: signedEntrySchema } },
   '/api/v1/datasets/{id}/distributions/{distId}': {
-    put: { summary: 'Upload a file (raw body, streamed, sha256 computed)', tag: 'Eigene Datensätze', admin: true, query: uploadQuerySchema, body: { mediaTypes: ['application/octet-stream', '*/*'] }, responses: { 201: 'Stored', 413: 'Too large' } },
-    delete: { summary: 'Remove a distribution', tag: 'Eigene Datensätze', admin: true }
+    put: { summary: 'Upload a file (raw body, streamed, sha256 computed)', tag: 'Eigene Datensätze', admin: true, query: uploadQuerySchema, body: { mediaTypes: ['application/octet-stream', '*/*'] }, created: true, ok: uploadResultSchema, responses: { 413: 'Too large' } },
+    delete: { summary: 'Remove a distribution', tag: 'Eigene Datensätze', admin: true, ok: publishResultSchema }
   },
   '/api/v1/datasets/{id}/distributions/{distId}/file': { get: { summary: 'Download (ETag, Range)', tag: 'Eigene Datensätze', produces: 'application/octet-stream' } },
   '/api/v1/files/{sha256}': { get: { summary: 'Any held file by content hash', tag: 'Daten', produces: 'application/octet-stream' } },
-  '/api/v1/catalog': { get: { summary: 'The regional catalog held by this node', tag: 'Region', query: catalogQuerySchema } },
-  '/api/v1/catalog/{publisher}/{id}': { get: { summary: 'One dataset of the regional catalog', tag: 'Region' } },
+  '/api/v1/catalog': { get: { summary: 'The regional catalog held by this node', tag: 'Region', query: catalogQuerySchema, ok: regionalPageSchema } },
+  '/api/v1/catalog/{publisher}/{id}': { get: { summary: 'One dataset of the regional catalog', tag: 'Region', ok: regionalDatasetSchema } },
   '/api/v1/catalog/{publisher}/{id}/distributions/{distId}/file': { get: { summary: 'Download any file of the region through this node (sha256-verified)', tag: 'Daten', produces: 'application/octet-stream', responses: { 502: 'A peer served wrong bytes', 503: 'No node holding it is reachable' } } },
-  '/api/v1/search': { get: { summary: 'Catalog search; scope=federated asks every node (Accept: application/x-ndjson streams a line per node)', tag: 'Suche', produces: WITH_STREAM, query: searchQuerySchema.extend(federationQuerySchema.shape) } },
-  '/api/v1/query': { get: { summary: 'Federated data query over CSV and GeoJSON (where=field=value | field~value, repeatable; Accept: application/x-ndjson streams a line per node)', tag: 'Daten', produces: WITH_STREAM, query: z.object({ bbox: z.string().optional(), where: z.array(z.string()).optional(), datasetId: z.string().optional(), theme: z.string().optional(), keyword: z.string().optional(), limit: z.number().optional(), timeoutMs: z.number().optional() }) } },
-  '/api/v1/import': { post: { summary: 'Import a DCAT-AP.de catalog: JSON {url} or RDF in the body (Accept: application/x-ndjson streams progress per page)', tag: 'Eigene Datensätze', admin: true, produces: WITH_STREAM, query: importQuerySchema, body: { mediaTypes: ['application/json', 'text/turtle', 'application/rdf+xml', 'application/ld+json'] } } },
+  '/api/v1/search': { get: { summary: 'Catalog search; scope=federated asks every node (Accept: application/x-ndjson streams a line per node)', tag: 'Suche', produces: WITH_STREAM, query: searchQuerySchema.extend(federationQuerySchema.shape), ok: searchResultSchema } },
+  '/api/v1/query': { get: { summary: 'Federated data query over CSV and GeoJSON (where=field=value | field~value, repeatable; Accept: application/x-ndjson streams a line per node)', tag: 'Daten', produces: WITH_STREAM, ok: dataQueryResultSchema, query: z.object({ bbox: z.string().optional(), where: z.array(z.string()).optional(), datasetId: z.string().optional(), theme: z.string().optional(), keyword: z.string().optional(), limit: z.number().optional(), timeoutMs: z.number().optional() }) } },
+  '/api/v1/import': { post: { summary: 'Import a DCAT-AP.de catalog: JSON {url} or RDF in the body (Accept: application/x-ndjson streams progress per page)', tag: 'Eigene Datensätze', admin: true, produces: WITH_STREAM, query: importQuerySchema, ok: importReportSchema, body: { mediaTypes: ['application/json', 'text/turtle', 'application/rdf+xml', 'application/ld+json'] } } },
   '/catalog.ttl': { get: { summary: 'DCAT-AP.de catalog, Turtle (scope=region for everything held)', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'text/turtle' } },
   '/catalog.rdf': { get: { summary: 'DCAT-AP.de catalog, RDF/XML', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/rdf+xml' } },
   '/catalog.jsonld': { get: { summary: 'DCAT-AP.de catalog, JSON-LD', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/ld+json' } },
   '/dataset/{file}': { get: { summary: 'One own dataset as DCAT-AP.de ({id}.ttl, .rdf, .jsonld)', tag: 'DCAT-AP.de', produces: 'text/turtle' } },
-  '/api/3/action/{action}': { get: { summary: 'CKAN 2.10 read API: package_search, package_show, package_list, organization_list, organization_show, status_show', tag: 'CKAN' } },
-  '/.well-known/dspace-version': { get: { summary: 'Dataspace Protocol versions', tag: 'Dataspace Protocol' } },
-  '/dsp/catalog/request': { post: { summary: 'DSP 2025-1 catalog request (CatalogRequestMessage)', tag: 'Dataspace Protocol', body: { mediaTypes: ['application/json'] } } },
-  '/dsp/catalog/datasets/{id}': { get: { summary: 'One dataset as DSP Dataset', tag: 'Dataspace Protocol' } },
+  '/api/3/action/{action}': CKAN_ACTION,
+  '/api/action/{action}': CKAN_ACTION,
+  '/.well-known/dspace-version': { get: { summary: 'Dataspace Protocol versions', tag: 'Dataspace Protocol', ok: dspVersionSchema } },
+  '/dsp/catalog/request': { post: { summary: 'DSP 2025-1 catalog request (CatalogRequestMessage)', tag: 'Dataspace Protocol', body: { schema: dspSchema('catalog-request-message-schema.json', 'CatalogRequestMessage'), mediaTypes: ['application/json'] }, ok: dspSchema('catalog-schema.json', 'Catalog'), errors: 'dsp' } },
+  '/dsp/catalog/datasets/{id}': { get: { summary: 'One dataset as DSP Dataset', tag: 'Dataspace Protocol', ok: dspSchema('dataset-schema.json', 'Dataset'), errors: 'dsp' } },
   '/assets/app.css': { get: { summary: 'Web UI stylesheet', tag: 'Web', produces: 'text/css' } },
   '/': { get: { summary: 'Web UI: regional catalog', tag: 'Web', produces: 'text/html' } },
   '/datensatz/{publisher}/{id}': { get: { summary: 'Web UI: dataset page', tag: 'Web', produces: 'text/html' } },
@@ -83,6 +109,22 @@ const OPS: Record<string, Record<string, Op>> = {
   '/verwaltung/abmelden': { post: { summary: 'Web UI: log out', tag: 'Web', produces: 'text/html' } },
   '/verwaltung/neu': { get: { summary: 'Web UI: publish form', tag: 'Web', produces: 'text/html' }, post: { summary: 'Web UI: publish', tag: 'Web', produces: 'text/html' } },
   '/verwaltung/bearbeiten/{id}': { get: { summary: 'Web UI: edit form', tag: 'Web', produces: 'text/html' }, post: { summary: 'Web UI: save', tag: 'Web', produces: 'text/html' } }
+}
+
+const bodySchema = (s: z.ZodType | Schema): Schema => s instanceof z.ZodType ? json(s) : s
+const ERROR_REFS = { api: '#/components/schemas/Error', ckan: '#/components/schemas/CkanError', dsp: `${DSP}catalog-error-schema.json` }
+
+function responsesOf (op: Op): Schema {
+  const ok = op.ok === undefined ? {} : { schema: op.ok instanceof z.ZodType ? answer(op.ok) : op.ok }
+  const error = { content: { 'application/json': { schema: { $ref: ERROR_REFS[op.errors ?? 'api'] } } } }
+  return {
+    [op.created === true ? 201 : 200]: {
+      description: op.created === true ? 'Created' : 'OK',
+      content: Object.fromEntries([op.produces ?? 'application/json'].flat().map(mt => [mt, mt === 'application/json' ? ok : {}]))
+    },
+    ...Object.fromEntries(Object.entries(op.responses ?? {}).map(([code, d]) => [code, { description: d, ...error }])),
+    '4XX': { description: 'Client error', ...error }
+  }
 }
 
 export function openApiDocument (): Schema {
@@ -98,12 +140,8 @@ export function openApiDocument (): Schema {
         tags: [op.tag],
         ...(op.admin === true ? { security: [{ adminToken: [] }] } : {}),
         parameters: [...pathParams, ...queryParams],
-        ...(op.body === undefined ? {} : { requestBody: { required: true, content: Object.fromEntries(op.body.mediaTypes.map(mt => [mt, op.body!.schema !== undefined && mt === 'application/json' ? { schema: json(op.body!.schema) } : {}])) } }),
-        responses: {
-          200: { description: 'OK', content: Object.fromEntries([op.produces ?? 'application/json'].flat().map(mt => [mt, {}])) },
-          ...Object.fromEntries(Object.entries(op.responses ?? {}).map(([code, d]) => [code, { description: d, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }])),
-          '4XX': { description: 'Client error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
-        }
+        ...(op.body === undefined ? {} : { requestBody: { required: true, content: Object.fromEntries(op.body.mediaTypes.map(mt => [mt, op.body!.schema !== undefined && mt === 'application/json' ? { schema: bodySchema(op.body!.schema) } : {}])) } }),
+        responses: responsesOf(op)
       }]
     }))
   }
@@ -112,7 +150,7 @@ export function openApiDocument (): Schema {
     info: { title: 'Südwestfalen data space node', version: VERSION, description: 'HTTP API of a Kommune\'s node: own datasets, the regional catalog, search, federated data queries, DCAT-AP.de, CKAN and Dataspace Protocol endpoints.' },
     paths,
     components: {
-      schemas: { Error: errorSchema, DatasetMetadata: json(datasetMetadataSchema), SearchQuery: json(searchQuerySchema), DataQuery: json(dataQuerySchema) },
+      schemas: { Error: errorSchema, CkanError: answer(ckanErrorSchema), DatasetMetadata: json(datasetMetadataSchema), SearchQuery: json(searchQuerySchema), DataQuery: json(dataQuerySchema) },
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The node\'s admin token (admin-token in the data directory)' } }
     }
   }

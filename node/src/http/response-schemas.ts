@@ -1,0 +1,127 @@
+import { z } from 'zod'
+import { dataMatchSchema, datasetMetadataSchema, distributionSchema, entryPayloadSchema } from '../../../protocol/src/index.js'
+
+// What the node's JSON endpoints answer, for the OpenAPI document. The
+// dataset itself is the protocol's schema; the rest describes the services'
+// return values (tests/node/openapi.test.ts checks every GET answer against these).
+
+const iso = z.string().describe('ISO 8601 date-time')
+const peerId = z.string().describe('libp2p peer id of a participant (its Ed25519 key)')
+
+export const entryInfoSchema = z.object({ publisher: peerId, seq: z.number().int(), hash: z.string(), issuedAt: iso, tombstone: z.boolean() })
+export const ownDatasetSchema = z.object({ dataset: datasetMetadataSchema, entry: entryInfoSchema })
+export const publishResultSchema = z.object({ dataset: datasetMetadataSchema.nullable(), entry: entryInfoSchema })
+/** An uploaded file: the new signed version and the distribution that describes the file. */
+export const uploadResultSchema = publishResultSchema.extend({ distribution: distributionSchema })
+export const ownPageSchema = z.object({ items: z.array(ownDatasetSchema), nextCursor: z.string().nullable() })
+export const signedEntrySchema = z.object({ jws: z.string().describe('compact JWS (EdDSA) of the entry'), hash: z.string(), payload: entryPayloadSchema })
+
+export const regionalDatasetSchema = z.object({
+  dataset: datasetMetadataSchema,
+  entry: z.object({ publisher: peerId, seq: z.number().int(), hash: z.string(), issuedAt: iso, receivedAt: iso }),
+  publisher: z.object({ peerId, kommune: z.string().nullable() })
+})
+export const regionalPageSchema = z.object({ items: z.array(regionalDatasetSchema), nextCursor: z.string().nullable() })
+
+const provenanceSchema = z.object({
+  publisher: peerId,
+  kommune: z.string().nullable(),
+  seq: z.number().int(),
+  entryHash: z.string(),
+  signedAt: iso,
+  receivedAt: iso.nullable(),
+  publisherOnline: z.boolean()
+})
+const facetSchema = z.array(z.object({ value: z.string(), count: z.number().int(), label: z.string().nullable().optional() }))
+const searchHitSchema = z.object({ dataset: datasetMetadataSchema, score: z.number().nullable(), provenance: provenanceSchema })
+const nodeStatusSchema = z.object({
+  peerId,
+  kommune: z.string().nullable(),
+  status: z.enum(['answered', 'timeout', 'error', 'local']),
+  latencyMs: z.number(),
+  hits: z.number().int(),
+  error: z.string().optional()
+})
+export const searchResultSchema = z.union([
+  z.object({
+    items: z.array(searchHitSchema),
+    total: z.number().int(),
+    facets: z.object({ publisher: facetSchema, theme: facetSchema, license: facetSchema, format: facetSchema }),
+    nextCursor: z.string().nullable()
+  }).describe('scope=local'),
+  z.object({
+    scope: z.literal('federated'),
+    items: z.array(searchHitSchema.extend({ foundAt: z.array(peerId) })),
+    total: z.number().int(),
+    nodes: z.array(nodeStatusSchema)
+  }).describe('scope=federated')
+])
+export const dataQueryResultSchema = z.object({
+  matches: z.array(dataMatchSchema.omit({ datasetId: true, distributionId: true }).extend({
+    origin: z.object({ publisher: peerId, kommune: z.string().nullable(), datasetId: z.string(), distributionId: z.string() })
+  })),
+  truncated: z.boolean(),
+  nodes: z.array(nodeStatusSchema)
+})
+
+export const healthSchema = z.object({ status: z.literal('ok') })
+export const nodeInfoSchema = z.object({
+  peerId,
+  publicKeyJwk: z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string().optional() }),
+  kommune: z.object({ name: z.string(), ags: z.string() }),
+  version: z.string(),
+  addresses: z.array(z.string())
+})
+const counters = z.record(z.string(), z.unknown()).nullable()
+export const statusSchema = z.object({
+  peerId,
+  kommune: z.object({ name: z.string(), ags: z.string() }),
+  version: z.string(),
+  ownDatasets: z.number().int(),
+  ownEntries: z.number().int(),
+  headHash: z.string().nullable(),
+  regionalEntries: z.number().int(),
+  regionalDatasets: z.number().int(),
+  registry: z.looseObject({ listSerial: z.number().nullable(), participants: z.number().int(), membership: z.unknown() }).nullable(),
+  connectedPeers: z.number().int(),
+  sync: z.array(z.object({ publisher: peerId, kommune: z.string().nullable(), contiguousSeq: z.number().int(), maxSeq: z.number().int(), lag: z.number().int() })),
+  pulls: z.array(z.record(z.string(), z.unknown())),
+  equivocations: z.array(z.object({ publisher: peerId, kommune: z.string().nullable(), proofs: z.unknown() })),
+  gossip: counters,
+  accepted: counters,
+  startedAt: iso,
+  uptimeSeconds: z.number()
+})
+export const peersSchema = z.object({
+  peers: z.array(z.object({
+    peerId,
+    connected: z.boolean(),
+    connectedAt: iso.nullable(),
+    lastSyncAt: iso.nullable(),
+    entriesReceived: z.number().int(),
+    rejected: z.number().int(),
+    kommune: z.string().nullable(),
+    ags: z.string().nullable()
+  }))
+})
+export const importReportSchema = z.object({
+  source: z.string(),
+  pages: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  pruned: z.number().int(),
+  skipped: z.array(z.object({ iri: z.string(), reason: z.string() })),
+  warnings: z.array(z.object({ iri: z.string(), field: z.string(), message: z.string() })),
+  failedPages: z.array(z.object({ url: z.string(), reason: z.string() })),
+  complete: z.boolean()
+})
+
+/** CKAN's action API envelope (CKAN 2.10 ckan/views/api.py). */
+export const ckanSuccessSchema = z.object({ help: z.string(), success: z.literal(true), result: z.unknown() })
+export const ckanErrorSchema = z.object({
+  help: z.string().optional(),
+  success: z.literal(false),
+  error: z.looseObject({ __type: z.string(), message: z.string().optional() }).describe('a Validation Error names each bad parameter as a key with a list of messages')
+})
+export const dspVersionSchema = z.object({ protocolVersions: z.array(z.object({ version: z.string(), path: z.string(), binding: z.string() })) })
