@@ -73,9 +73,13 @@ export const publisherSchema = z.strictObject({
  * A licence: a code of the dcat-ap.de vocabulary (dl-by-de/2.0), or the IRI of
  * another licence, which an import keeps as its source gave it.
  */
-export const licenseSchema = z.union([z.enum(LICENSES), linkSchema.refine(u => /^https?:/.test(u))], {
-  message: 'licence from the dcat-ap.de vocabulary (e.g. dl-by-de/2.0) or the http(s) IRI of another licence'
-})
+const LICENSE_IRI = /^https?:\/\/[^\s<>"{}|\\^`]+$/
+export const licenseSchema = z.string({ error: iss => iss.input === undefined ? 'required' : 'must be text' })
+  .max(2000)
+  .refine(v => (LICENSES as readonly string[]).includes(v) || (LICENSE_IRI.test(v) && URL.canParse(v)), {
+    message: 'licence from the dcat-ap.de vocabulary (e.g. dl-by-de/2.0) or the http(s) IRI of another licence'
+  })
+  .meta({ anyOf: [{ enum: [...LICENSES] }, { type: 'string', format: 'uri', pattern: '^https?://' }] })
 
 export const distributionSchema = z.strictObject({
   id: slugSchema,

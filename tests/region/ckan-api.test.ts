@@ -1,6 +1,18 @@
+import { get } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
+
+/** `requests.get(url)` as the harvester calls it: no session, so a new connection for every request. */
+const harvesterGet = async (url: string): Promise<{ status: number, body: any }> => new Promise((resolve, reject) => {
+  get(url, { agent: false, headers: { 'user-agent': 'python-requests/2.31.0' } }, res => {
+    let text = ''
+    res.setEncoding('utf8')
+    res.on('data', (chunk: string) => { text += chunk })
+    res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }) })
+    res.on('error', reject)
+  }).on('error', reject)
+})
 
 describe('CKAN 2.10 read API', () => {
   const region = new TestRegion()
@@ -181,9 +193,9 @@ describe('CKAN 2.10 read API', () => {
       if (fqTerms.length > 0) params.fq = fqTerms.join(' ')
       const out: any[] = []
       for (;;) {
-        const res = await fetch(`${url}/api/3/action/package_search?${new URLSearchParams(params).toString()}`)
+        const res = await harvesterGet(`${url}/api/3/action/package_search?${new URLSearchParams(params).toString()}`)
         expect(res.status).toBe(200)
-        const page = (await res.json() as any).result.results
+        const page = res.body.result.results
         if (page.length === 0) return out
         out.push(...page)
         params.start = String(Number(params.start) + Number(params.rows))

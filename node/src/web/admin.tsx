@@ -98,6 +98,10 @@ export function DatasetForm ({ values, errors, editing, csrf }: { values: FormVa
         <select id='license' name='license' required>
           <option value=''>– bitte wählen –</option>
           {LICENSES.map(l => <option value={l} selected={values.license === l}>{licenseLabel(l)}</option>)}
+          {/* A licence an import kept as given (an IRI outside the vocabulary) stays selectable. */}
+          {values.license !== undefined && values.license !== '' && !(LICENSES as readonly string[]).includes(values.license)
+            ? <option value={values.license} selected>{values.license} (aus dem Import)</option>
+            : null}
         </select>{err('license')}
         <fieldset><legend>Themen</legend>
           {DATA_THEMES.map(t => <label style='font-weight:normal;display:inline-block;margin-right:1rem'><input type='checkbox' name='themes' value={t} checked={values.themes?.includes(t)} /> {THEME_LABELS[t]}</label>)}
