@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -79,8 +78,10 @@ describe('importing a real portal catalog', () => {
     // GeoJSON, WKT with EPSG:4326 (lat/lon) and dcat:bbox all give the same lon/lat box.
     for (const id of ['d00', 'd01', 'd02']) expect((await get(id)).spatial.bbox).toEqual([7.72, 51.38, 7.86, 51.48])
     expect((await get('d03')).spatial).toEqual({ ags: '05962040' })
-    const licences = Object.fromEntries(await Promise.all(['d01', 'd02', 'd04', 'd05', 'd06', 'd07'].map(async id => [id, (await get(id)).distributions[0].license])))
-    expect(licences).toEqual({ d01: 'dl-by-de/2.0', d02: 'dl-zero-de/2.0', d04: 'cc-by/4.0', d05: 'cc-zero', d06: 'cc-by/4.0', d07: 'https://www.menden.example/nutzungsbedingungen' })
+    const licences = Object.fromEntries(await Promise.all(['d01', 'd02', 'd04', 'd05', 'd06', 'd07', 'd15'].map(async id => [id, (await get(id)).distributions[0].license])))
+    expect(licences).toEqual({
+      d01: 'dl-by-de/2.0', d02: 'dl-zero-de/2.0', d04: 'cc-by/4.0', d05: 'cc-zero', d06: 'cc-by/4.0', d07: 'https://www.menden.example/nutzungsbedingungen', d15: 'cc-by/4.0'
+    })
     const d02 = await get('d02')
     expect(d02.distributions).toHaveLength(2)
     expect(d02.distributions[1].accessURL).toBeUndefined()

@@ -53,7 +53,9 @@ describe('registry + 5 nodes', () => {
     expect(text).toMatch(/swf_connected_peers 4/)
     expect(text).toMatch(/swf_sync_lag_entries\{publisher="[^"]+",kommune="Stadt Soest"\} 0/)
     expect(text).toMatch(/swf_gossip_messages_total\{result="accepted"\} [1-9]/)
-    expect(text).toMatch(/swf_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/status",status="200"\} [1-9]/)
+    // The request is counted (how fast it was is the benchmark's business, not a test's).
+    expect(text).toMatch(/swf_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/status",status="200"\} [1-9]/)
+    expect(text).toMatch(/swf_http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/api\/v1\/status",status="200"\} [1-9]/)
     expect(text).toMatch(/swf_process_resident_memory_bytes \d+/)
     // Prometheus's own linter: no gauge named *_total, counters with it, help and types everywhere.
     const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })

@@ -45,7 +45,7 @@ export function readLicense (value: string, isIri: boolean): LicenseReading {
   if (exact !== undefined && (LICENSES as readonly string[]).includes(exact)) return { license: exact }
   const inVocabulary = /^https?:\/\/(?:www\.)?dcat-ap\.de\/def\/licenses\/(.+?)\/?$/i.exec(given)?.[1]
   const code = inVocabulary !== undefined
-    ? BY_LOWER.get(inVocabulary.toLowerCase())
+    ? BY_LOWER.get(inVocabulary.toLowerCase()) ?? ALIASES[aliasKey(inVocabulary)]
     : BY_LOWER.get(given.toLowerCase()) ?? ALIASES[aliasKey(given)]
   if (code !== undefined) return { license: code, note: `licence ${given} read as dcat-ap.de's ${code}` }
   if (isIri && /^https?:\/\/[^\s<>"{}|\\^`]+$/.test(given)) return { license: given, note: `licence ${given} is not in the dcat-ap.de vocabulary: kept as given (the DCAT-AP.de export states "other-closed" on its distributions, as GovData requires a licence of the vocabulary there)` }
