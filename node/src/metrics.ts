@@ -1,16 +1,16 @@
 import type { MiddlewareHandler } from 'hono'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { Network } from './p2p/network.js'
+import type { RegionStatus } from './p2p/region-status.js'
+import type { WhoIs } from './peer-names.js'
 import type { EntryStore } from './services/entry-store.js'
 
 const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']
 
 export interface MetricsDeps {
   store: EntryStore
-  self: { peerId: string, kommune: string }
-  network?: Network
+  region?: RegionStatus
   directory?: { listAgeMs: () => number | null }
-  kommuneOf: (peerId: string) => string | null
+  whoIs: WhoIs
 }
 
 export interface NodeMetrics {
@@ -24,13 +24,13 @@ export interface NodeMetrics {
  * several nodes in one process). Counts are read from the components when
  * scraped, so there is no second bookkeeping.
  */
-export function createMetrics ({ store, self, network, directory, kommuneOf }: MetricsDeps): NodeMetrics {
+export function createMetrics ({ store, region, directory, whoIs }: MetricsDeps): NodeMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'swf_' })
   // prom-client names three gauges *_total, which Prometheus reserves for counters
   // (promtool check metrics). The same counts stay, per type, in swf_nodejs_active_{handles,requests,resources}.
   for (const name of GAUGES_NAMED_LIKE_COUNTERS) registry.removeSingleMetric(`swf_${name}`)
-  const label = (peer: string): string => peer === self.peerId ? self.kommune : kommuneOf(peer) ?? 'unbekannt'
+  const label = (peer: string): string => whoIs(peer).kommune ?? 'unbekannt'
 
   new Gauge({
     name: 'swf_entries',
@@ -81,7 +81,7 @@ export function createMetrics ({ store, self, network, directory, kommuneOf }: M
     name: 'swf_connected_peers',
     help: 'Connected libp2p peers',
     registers: [registry],
-    collect () { this.set(network?.host.getPeers().length ?? 0) }
+    collect () { this.set(region?.connectedPeers().length ?? 0) }
   })
   new Counter({
     name: 'swf_gossip_messages_total',
@@ -90,8 +90,8 @@ export function createMetrics ({ store, self, network, directory, kommuneOf }: M
     registers: [registry],
     collect () {
       this.reset()
-      const c = network?.gossip?.counters
-      if (c === undefined) return
+      const c = region?.gossipCounters()
+      if (c == null) return
       this.inc({ result: 'accepted' }, c.accepted)
       this.inc({ result: 'ignored' }, c.ignored)
       this.inc({ result: 'rejected' }, c.rejected)
@@ -105,7 +105,7 @@ export function createMetrics ({ store, self, network, directory, kommuneOf }: M
     registers: [registry],
     collect () {
       this.reset()
-      const c = network?.acceptor.counters
+      const c = region?.acceptCounters()
       if (c === undefined) return
       for (const [outcome, n] of Object.entries(c)) this.inc({ outcome }, n)
     }

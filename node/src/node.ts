@@ -13,6 +13,8 @@ import { CatalogService } from './services/catalog-service.js'
 import { EntryStore } from './services/entry-store.js'
 import { RegionalCatalog } from './services/regional-catalog.js'
 import { SearchService } from './services/search-service.js'
+import { whoIsFrom } from './peer-names.js'
+import { regionStatusOf } from './p2p/region-status.js'
 import { DataQueryService } from './services/data-query.js'
 import { startRegionServices, type RegionServices } from './p2p/region-services.js'
 import { Network } from './p2p/network.js'
@@ -93,7 +95,7 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
       throw err
     }
     const net = network
-    catalog.onPublished(entry => net.publish(entry))
+    catalog.events.on('entry:published', entry => { net.publish(entry) })
     // After `swf-node rotate-key`: re-publish under the new key, then retire the old one (retried until the registry confirms).
     const handover = async (): Promise<void> => {
       const done = await completeKeyRotation(dataDir, key, config, catalog, log.child({ part: 'key' }))
@@ -105,7 +107,8 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
     log.info('no registry configured: running alone (join a region with "swf-node join")')
   }
   const dir = directory
-  const kommuneOf = (peer: string): string | null => peer === peerId ? config.kommune.name : dir?.get(peer)?.kommune ?? null
+  const whoIs = whoIsFrom({ peerId, kommune: config.kommune }, directory)
+  const kommuneOf = (peer: string): string | null => whoIs(peer).kommune
   const regional = new RegionalCatalog(db, kommuneOf)
   const net = network
   const search = new SearchService(db, {
@@ -118,7 +121,7 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
     ]
   })
 
-  const dataQuery = new DataQueryService(db, blobs, peerId)
+  const dataQuery = new DataQueryService(search, blobs, peerId)
   let region: RegionServices | undefined
   if (network !== undefined) {
     region = await startRegionServices({ network, config, db, blobs, regional, search, dataQuery, store: entryStore, log })
@@ -132,11 +135,12 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
     regional,
     search,
     store: entryStore,
-    network,
+    region: network === undefined ? undefined : regionStatusOf(network),
     directory,
+    whoIs,
     blobs,
     adminToken,
-    metrics: createMetrics({ store: entryStore, self: { peerId, kommune: config.kommune.name }, network, directory, kommuneOf }),
+    metrics: createMetrics({ store: entryStore, region: network === undefined ? undefined : regionStatusOf(network), directory, whoIs }),
     db,
     publicUrl: config.http.publicUrl?.replace(/\/+$/, ''),
     contributorId: config.dcat.contributorId,

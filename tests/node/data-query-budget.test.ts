@@ -19,7 +19,7 @@ describe('data query budget', () => {
     expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: 'zaehlung' })))).status).toBe(201)
     const csv = ['id,lat,lon,strasse'].concat(Array.from({ length: rows }, (_, i) => `${i},${51 + i / rows},${7.8 + i / rows},Straße ${i}`)).join('\n')
     expect((await t.api('/api/v1/datasets/zaehlung/distributions/daten', { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv })).status).toBe(201)
-    service = new DataQueryService(t.node.db, new BlobStore(join(t.dataDir, 'blobs')), t.node.peerId)
+    service = new DataQueryService(t.node.search, new BlobStore(join(t.dataDir, 'blobs')), t.node.peerId)
   })
   afterAll(async () => { await t.cleanup() })
 

@@ -1,5 +1,4 @@
 import { DATA_THEMES, LICENSES, licenseUri } from '../../../protocol/src/index.js'
-import type { NodeDb } from '../db/open.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { ListFilter, SearchService } from '../services/search-service.js'
 import { LICENSE_LABELS, THEME_LABELS } from '../vocabulary-labels.js'
@@ -31,7 +30,6 @@ export interface PackageSearchParams {
  */
 export class CkanApi {
   constructor (
-    private readonly db: NodeDb,
     private readonly search: SearchService,
     private readonly regional: RegionalCatalog,
     private readonly organizations: () => Organization[],
@@ -79,8 +77,7 @@ export class CkanApi {
     const n = intParam(limit, 'limit', 100_000, 1, 100_000)
     const o = intParam(offset, 'offset', 0, 0, 10_000_000)
     const agsOf = new Map(this.organizations().map(org => [org.peerId, org.ags]))
-    const rows = this.db.$client.prepare('SELECT publisher, dataset_id FROM datasets WHERE tombstone = 0 ORDER BY publisher, dataset_id LIMIT ? OFFSET ?').all(n, o) as Array<{ publisher: string, dataset_id: string }>
-    return rows.map(r => packageName(agsOf.get(r.publisher) ?? null, r.dataset_id)).sort()
+    return this.regional.liveKeys(n, o).map(k => packageName(agsOf.get(k.publisher) ?? null, k.datasetId)).sort()
   }
 
   organizationList (allFields: boolean): unknown[] {
@@ -154,10 +151,9 @@ export class CkanApi {
       const org = this.organizations().find(o => o.ags === m[1])
       if (org !== undefined) return { publisher: org.peerId, datasetId: m[2]! }
     }
-    const rows = this.db.$client.prepare('SELECT publisher, dataset_id FROM datasets WHERE tombstone = 0').all() as Array<{ publisher: string, dataset_id: string }>
-    const hit = rows.find(r => uuidOf(`pkg:${r.publisher}/${r.dataset_id}`) === id)
+    const hit = this.regional.liveKeys().find(k => uuidOf(`pkg:${k.publisher}/${k.datasetId}`) === id)
     if (hit === undefined) throw new CkanError(404, 'Not Found Error', 'Not found')
-    return { publisher: hit.publisher, datasetId: hit.dataset_id }
+    return hit
   }
 
   /** CKAN q and fq (Solr syntax) → a list filter. */

@@ -18,6 +18,7 @@ import { searchRoutes } from './routes/search.js'
 import { dataRoutes } from './routes/data.js'
 import { dcatRoutes } from './routes/dcat.js'
 import { ckanRoutes } from './routes/ckan.js'
+import { ImportedDatasets } from '../services/imported-datasets.js'
 import type { NodeMetrics } from '../metrics.js'
 import { dspRoutes } from './routes/dsp.js'
 import { webRoutes } from '../web/routes.js'
@@ -32,7 +33,8 @@ import type { RegionServices } from '../p2p/region-services.js'
 import type { SearchService } from '../services/search-service.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
-import type { Network } from '../p2p/network.js'
+import type { RegionStatus } from '../p2p/region-status.js'
+import type { WhoIs } from '../peer-names.js'
 import type { ParticipantDirectory } from '../p2p/participant-directory.js'
 
 export interface AppDeps {
@@ -44,8 +46,10 @@ export interface AppDeps {
   federatedData?: RegionServices['federatedData']
   access?: RegionServices['access']
   store: EntryStore
-  network?: Network
+  /** What the HTTP API sees of the network (absent when the node runs alone). */
+  region?: RegionStatus
   directory?: ParticipantDirectory
+  whoIs: WhoIs
   blobs: BlobStore
   adminToken: string
   metrics: NodeMetrics
@@ -70,7 +74,7 @@ export function createApp (deps: AppDeps): Hono {
   const authFailures = new AuthFailures(deps.http.maxAuthFailures)
   const admin = requireAdminToken(deps.adminToken, authFailures)
   // Built once, not per request.
-  const importer = new ImportService(deps.db, deps.catalog, { allowPrivateNetworks: deps.allowPrivateImports ?? false })
+  const importer = new ImportService(new ImportedDatasets(deps.db), deps.catalog, { allowPrivateNetworks: deps.allowPrivateImports ?? false })
   const app = new Hono()
   app.use(secureHeaders())
   app.use(writeRateLimit(deps.http.writesPerMinute, deps.http.writeBurst))
@@ -100,26 +104,26 @@ export function createApp (deps: AppDeps): Hono {
       baseUrl: deps.publicUrl ?? new URL(c.req.url).origin,
       self: { peerId: deps.info.peerId, kommune: deps.info.kommune.name, ags: deps.info.kommune.ags },
       contributorId: deps.contributorId,
-      agsOf: peer => deps.directory?.get(peer)?.ags
+      agsOf: peer => deps.whoIs(peer).ags ?? undefined
     })
   }))
   app.route('/', ckanRoutes({
     siteTitle: `Datenraum Südwestfalen: ${deps.info.kommune.name}`,
     publicUrl: deps.publicUrl,
-    ckanFor: base => new CkanApi(deps.db, deps.search, deps.regional, () => organizations(deps), (publisher, id, dist) => publisher === deps.info.peerId
+    ckanFor: base => new CkanApi(deps.search, deps.regional, () => organizations(deps), (publisher, id, dist) => publisher === deps.info.peerId
       ? `${base}/api/v1/datasets/${id}/distributions/${dist}/file`
       : `${base}/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`)
   }))
   app.route('/', dspRoutes({
     regional: deps.regional,
     participantId: deps.info.peerId,
-    agsOf: peer => peer === deps.info.peerId ? deps.info.kommune.ags : deps.directory?.get(peer)?.ags ?? null,
+    agsOf: peer => deps.whoIs(peer).ags,
     publisherOfAgs: ags => organizations(deps).find(o => o.ags === ags)?.peerId,
     publicUrl: deps.publicUrl
   }))
   app.route('/', webRoutes({
     kommune: deps.info.kommune, peerId: deps.info.peerId, adminToken: deps.adminToken, authFailures, maxUploadBytes: deps.maxUploadBytes,
-    catalog: deps.catalog, search: deps.search, regional: deps.regional, store: deps.store, network: deps.network, directory: deps.directory,
+    catalog: deps.catalog, search: deps.search, regional: deps.regional, store: deps.store, region: deps.region, directory: deps.directory,
     publicUrl: deps.publicUrl
   }))
   app.notFound(onNotFound)

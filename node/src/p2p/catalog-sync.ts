@@ -13,6 +13,7 @@ import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 import type { PeerTracker } from './peer-tracker.js'
+import { P2pError, P2pErrorCode, rateLimited } from './errors.js'
 
 const REQUEST_TIMEOUT_MS = 10_000
 const PAGE_TIMEOUT_MS = 30_000
@@ -64,7 +65,7 @@ export class CatalogSync {
       const peer = connection.remotePeer.toString()
       if (this.#serving.count(peer) >= this.#serving.max || !this.guard.allowRequest(peer)) {
         this.log.debug({ peer, serving: this.#serving.count(peer) }, 'sync request refused: rate or concurrent streams of the peer')
-        stream.abort(new Error('rate limited'))
+        stream.abort(rateLimited())
         return
       }
       this.#serving.take(peer)
@@ -109,7 +110,7 @@ export class CatalogSync {
         this.tracker.received(from, r.stored.length, r.rejected.length)
         const forged = r.rejected.filter(x => isProvableForgery(x.reason)).length
         if (forged > 0) this.guard.strike(from, 'forged entries in a sync page', forged)
-        if (this.guard.isBanned(from)) throw new Error('peer banned while syncing')
+        if (this.guard.isBanned(from)) throw new P2pError(P2pErrorCode.PEER_BANNED, 'peer banned while syncing')
         if (page.done) break
       }
       await closeStream(stream)
@@ -160,7 +161,7 @@ export class CatalogSync {
   }
 
   async #serve (stream: Stream, remote: PeerId): Promise<void> {
-    if (!this.members.isAllowed(remote.toString())) throw new Error('peer is not an active participant')
+    if (!this.members.isAllowed(remote.toString())) throw new P2pError(P2pErrorCode.NOT_A_PARTICIPANT, 'peer is not an active participant')
     const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
     const request = decodeSyncRequest(await io.read(REQUEST_TIMEOUT_MS))
     let page: string[] = []

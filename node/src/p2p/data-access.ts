@@ -2,7 +2,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import { BlobHashMismatchError, UploadTooLargeError, type BlobStore } from '../blob-store.js'
 import type { NodeDb } from '../db/open.js'
-import { blobs } from '../db/schema.js'
+import { BlobIndex } from '../services/blob-index.js'
 import { NotFoundError } from '../errors.js'
 import { fileNameOf } from '../file-names.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
@@ -103,7 +103,7 @@ export class DataAccess {
     for (const peer of candidates) {
       try {
         const stored = await this.fetcher.fetch(peerIdFromString(peer), sha256, byteSize, n => onProgress?.(n, byteSize))
-        this.db.insert(blobs).values({ sha256, byteSize: stored.byteSize, storedAt: new Date().toISOString() }).onConflictDoNothing().run()
+        new BlobIndex(this.db).record(sha256, stored.byteSize)
         this.log.info({ sha256, peer, bytes: stored.byteSize }, 'fetched and verified a file')
         return peer
       } catch (err) {

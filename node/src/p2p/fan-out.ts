@@ -4,6 +4,7 @@ import { closeStream } from './close-stream.js'
 import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
+import { P2pError, P2pErrorCode, rateLimited } from './errors.js'
 
 export type NodeAnswerStatus = 'answered' | 'timeout' | 'error'
 
@@ -22,6 +23,9 @@ export interface FanOutOptions<T> {
   /** Called with each peer's answer as soon as it is in (for streaming); awaited. */
   onAnswer?: (answer: NodeAnswer<T>) => void | Promise<void>
 }
+
+/** How long a served request may take, from its first byte to the last of the answer. */
+export const REQUEST_TIMEOUT_MS = 10_000
 
 type DialTarget = Parameters<Host['dialProtocol']>[0]
 
@@ -96,13 +100,13 @@ export async function serveRequestResponse (
     const peer = connection.remotePeer.toString()
     if (slots.count(peer) >= slots.max || !opts.guard.allowRequest(peer)) {
       log.debug({ peer, protocol, running: slots.count(peer) }, 'request refused: peer over its request rate or concurrency')
-      stream.abort(new Error('rate limited'))
+      stream.abort(rateLimited())
       return
     }
     slots.take(peer)
-    const timeoutMs = opts.timeoutMs ?? 10_000
+    const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS
     const gone = new AbortController()
-    const onClose = (): void => gone.abort(new Error('asker gone'))
+    const onClose = (): void => gone.abort(new P2pError(P2pErrorCode.ASKER_GONE, 'asker gone'))
     stream.addEventListener('close', onClose)
     try {
       const io = framedStream(stream, MAX_FRAME_BYTES, timeoutMs)

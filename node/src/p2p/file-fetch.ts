@@ -9,6 +9,7 @@ import { closeStream } from './close-stream.js'
 import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
+import { rateLimited } from './errors.js'
 
 export class FileNotHeldError extends Error {
   override readonly name = 'FileNotHeldError'
@@ -51,7 +52,7 @@ export class FileFetch {
     await this.host.handle(FETCH_PROTOCOL, async (stream, connection) => {
       const peer = connection.remotePeer.toString()
       if (!this.guard.allowRequest(peer)) {
-        stream.abort(new Error('rate limited'))
+        stream.abort(rateLimited())
         return
       }
       try {

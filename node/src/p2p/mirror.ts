@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { DatasetMetadata, SignedEntry } from '../../../protocol/src/index.js'
 import type { BlobStore } from '../blob-store.js'
-import type { NodeDb } from '../db/open.js'
+import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { DataAccess } from './data-access.js'
 
 /**
@@ -16,7 +16,7 @@ export class Mirror {
   constructor (
     /** Mirrored publishers: config entries are peer ids or AGS, resolved on each call. */
     private readonly mirrored: () => Set<string>,
-    private readonly db: NodeDb,
+    private readonly regional: RegionalCatalog,
     private readonly blobStore: BlobStore,
     private readonly access: DataAccess,
     private readonly log: Logger
@@ -37,9 +37,7 @@ export class Mirror {
   catchUp (): void {
     const publishers = [...this.mirrored()]
     if (publishers.length === 0) return
-    const rows = this.db.$client.prepare(`SELECT publisher, metadata FROM datasets WHERE tombstone = 0 AND publisher IN (${publishers.map(() => '?').join(',')})`)
-      .all(...publishers) as Array<{ publisher: string, metadata: string }>
-    for (const r of rows) this.#enqueue(r.publisher, JSON.parse(r.metadata) as DatasetMetadata)
+    for (const r of this.regional.liveDatasetsOf(publishers)) this.#enqueue(r.publisher, r.dataset)
   }
 
   #enqueue (publisher: string, dataset: DatasetMetadata): void {

@@ -17,6 +17,7 @@ import { registerWithRegistry, RegistrationError } from './registration.js'
 import { PeerTracker } from './peer-tracker.js'
 import { PeerGuard } from './peer-guard.js'
 import { Dialer, markRingSuccessors, type DialTarget } from './dialer.js'
+import { whoIsFrom } from '../peer-names.js'
 
 export interface Membership {
   status: 'active' | 'pending' | 'revoked' | 'cut-off' | 'not-listed'
@@ -132,7 +133,7 @@ export class Network {
   }
 
   kommuneOf (peer: string): string | null {
-    return peer === this.#self ? this.#opts.config.kommune.name : this.#opts.directory.get(peer)?.kommune ?? null
+    return whoIsFrom({ peerId: this.#self, kommune: this.#opts.config.kommune }, this.#opts.directory)(peer).kommune
   }
 
   receivedAt (entryHash: string): string | null {

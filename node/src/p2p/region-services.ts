@@ -40,12 +40,12 @@ export async function startRegionServices (deps: {
   const wanted = new Set(config.mirror.publishers)
   const mirror = new Mirror(
     () => new Set(network.participants().filter(p => wanted.has(p.peerId) || wanted.has(p.ags)).map(p => p.peerId)),
-    db, blobs, access, log.child({ part: 'mirror' })
+    regional, blobs, access, log.child({ part: 'mirror' })
   )
   await fetcher.start()
   await federatedSearch.start()
   await federatedData.start()
-  network.acceptor.onStored = entries => mirror.onEntries(entries)
+  network.acceptor.events.on('entry:stored', entries => { mirror.onEntries(entries) })
   network.every(config.sync.antiEntropyMs, () => mirror.catchUp())
   mirror.catchUp()
   return { federatedSearch, federatedData, access, mirror }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { and, asc, count, desc, eq, gt } from 'drizzle-orm'
 import {
   datasetMetadataSchema, distributionSchema, FORMAT_BY_MEDIA_TYPE, jwsPayloadOf, slugify, slugSchema,
@@ -5,7 +6,8 @@ import {
 } from '../../../protocol/src/index.js'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
 import type { NodeDb } from '../db/open.js'
-import { blobs, datasets, entries, type DatasetRow } from '../db/schema.js'
+import { datasets, entries, type DatasetRow } from '../db/schema.js'
+import { BlobIndex } from './blob-index.js'
 import type { EntryStore } from './entry-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { fileNameOf } from '../file-names.js'
@@ -28,6 +30,10 @@ export interface DatasetView {
 export interface Page<T> {
   items: T[]
   nextCursor: string | null
+}
+
+export interface CatalogEvents {
+  'entry:published': [entry: SignedEntry]
 }
 
 export interface PublishResult {
@@ -61,23 +67,22 @@ export class CatalogService {
   readonly #db: NodeDb
   readonly #signer: EntrySigner
   readonly #blobs: BlobStore
+  readonly #blobIndex: BlobIndex
   readonly #publisherName: string
   readonly #entries: EntryStore
   readonly #lock = new Mutex()
-  #onPublished: ((entry: SignedEntry) => void) | undefined
+  /** `entry:published` after each own entry is committed (the node gossips it); any number of listeners. */
+  readonly events = new EventEmitter<CatalogEvents>()
 
   constructor (db: NodeDb, signer: EntrySigner, blobStore: BlobStore, entryStore: EntryStore, publisherName: string) {
     this.#db = db
     this.#signer = signer
     this.#blobs = blobStore
+    this.#blobIndex = new BlobIndex(db)
     this.#entries = entryStore
     this.#publisherName = publisherName
   }
 
-  /** Called after each own entry is committed (the node gossips it). */
-  onPublished (fn: (entry: SignedEntry) => void): void {
-    this.#onPublished = fn
-  }
 
   get publisher (): string {
     return this.#signer.peerId
@@ -233,7 +238,7 @@ export class CatalogService {
 
   /** A stored file by content hash, if this node holds it. */
   resolveBlob (sha256: string): ResolvedFile {
-    const row = this.#db.select().from(blobs).where(eq(blobs.sha256, sha256)).get()
+    const row = this.#blobIndex.get(sha256)
     if (row === undefined) throw new NotFoundError(`no file with sha256 ${sha256}`)
     return { sha256, byteSize: row.byteSize, mediaType: 'application/octet-stream', fileName: sha256 }
   }
@@ -290,12 +295,12 @@ export class CatalogService {
     const signed = await this.#signer.sign(payload)
     const [outcome] = this.#entries.store([signed], tx => {
       if (blob !== undefined) {
-        tx.insert(blobs).values({ sha256: blob.sha256, byteSize: blob.byteSize, storedAt: new Date().toISOString() }).onConflictDoNothing().run()
+        this.#blobIndex.record(blob.sha256, blob.byteSize, tx)
       }
     })
     // Only possible if another writer took this seq: never sign over it.
     if (outcome !== 'stored') throw new ConflictError(`sequence ${payload.seq} is taken (${outcome}); retry`)
-    this.#onPublished?.(signed)
+    this.events.emit('entry:published', signed)
     const p = signed.payload
     return {
       dataset: p.dataset ?? null,

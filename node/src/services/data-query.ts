@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { foldGerman, type BBox, type DataMatch, type DataQuery, type DatasetMetadata, type WhereClause } from '../../../protocol/src/index.js'
 import type { BlobStore } from '../blob-store.js'
-import type { NodeDb } from '../db/open.js'
+import type { SearchService } from './search-service.js'
 import { csvDelimiter, csvParser, featuresOf, geometryBbox, MAX_GEOJSON_BYTES, rowPoint, unionBbox } from '../spatial/extent.js'
 
 export { MAX_GEOJSON_BYTES }
@@ -53,7 +53,8 @@ export class DataQueryService {
   #indexBytes = 0
 
   constructor (
-    private readonly db: NodeDb,
+    /** Which of this node's datasets a query reaches (the search index owns those tables). */
+    private readonly index: SearchService,
     private readonly blobs: BlobStore,
     private readonly self: string
   ) {}
@@ -137,27 +138,7 @@ export class DataQueryService {
   }
 
   #datasets (query: DataQuery): DatasetMetadata[] {
-    const conds = ['d.publisher = ?', 'd.tombstone = 0']
-    const params: unknown[] = [this.self]
-    if (query.datasetId !== undefined) { conds.push('d.dataset_id = ?'); params.push(query.datasetId) }
-    if (query.theme !== undefined) {
-      conds.push("EXISTS (SELECT 1 FROM dataset_terms t WHERE t.publisher = d.publisher AND t.dataset_id = d.dataset_id AND t.kind = 'theme' AND t.value = ?)")
-      params.push(query.theme)
-    }
-    if (query.keyword !== undefined) {
-      conds.push("EXISTS (SELECT 1 FROM dataset_terms t WHERE t.publisher = d.publisher AND t.dataset_id = d.dataset_id AND t.kind = 'keyword' AND t.value = ?)")
-      params.push(foldGerman(query.keyword).toLowerCase())
-    }
-    if (query.bbox !== undefined) {
-      // Datasets without an extent may still hold matching points; only a known, disjoint extent is skipped.
-      const [minLon, minLat, maxLon, maxLat] = query.bbox
-      conds.push('(i.min_lon IS NULL OR (i.max_lon >= ? AND i.min_lon <= ? AND i.max_lat >= ? AND i.min_lat <= ?))')
-      params.push(minLon, maxLon, minLat, maxLat)
-    }
-    const rows = this.db.$client.prepare(`SELECT d.metadata FROM datasets d
-      LEFT JOIN dataset_index i ON i.publisher = d.publisher AND i.dataset_id = d.dataset_id
-      WHERE ${conds.join(' AND ')} ORDER BY d.dataset_id`).all(...params) as Array<{ metadata: string }>
-    return rows.map(r => JSON.parse(r.metadata) as DatasetMetadata)
+    return this.index.ownDatasetsFor(this.self, query)
   }
 
   async * #csvRows (sha256: string): AsyncIterable<Record<string, string>> {

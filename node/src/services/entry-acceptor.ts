@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import { InvalidEntryError, jwsKeyId, jwsPayloadOf, signatureInputOf, type EntryVerifier, type SignedEntry } from '../../../protocol/src/index.js'
 import type { Participant } from '../../../protocol/src/index.js'
@@ -36,6 +37,10 @@ export interface AcceptResult {
   gaps: string[]
 }
 
+export interface AcceptorEvents {
+  'entry:stored': [entries: SignedEntry[]]
+}
+
 export interface AcceptorCounters {
   stored: number
   duplicates: number
@@ -54,8 +59,8 @@ export class EntryAcceptor {
   readonly counters: AcceptorCounters = { stored: 0, duplicates: 0, conflicts: 0, rejected: 0, overQuota: 0, fromTheFuture: 0 }
   /** Per publisher: (issuedAt, bytes) of entries accepted that were signed within the last hour. */
   readonly #recent = new Map<string, Array<{ at: number, bytes: number }>>()
-  /** Called with the entries each accept() stored (mirroring listens here). */
-  onStored: ((entries: SignedEntry[]) => void) | undefined
+  /** `entry:stored` with the entries each accept() stored (mirroring listens here); any number of listeners. */
+  readonly events = new EventEmitter<AcceptorEvents>()
 
   constructor (
     private readonly store: EntryStore,
@@ -95,7 +100,7 @@ export class EntryAcceptor {
     if (result.rejected.length > 0) {
       this.log.warn({ source, rejected: result.rejected.length, first: result.rejected[0]?.reason }, 'entries rejected')
     }
-    if (result.stored.length > 0) this.onStored?.(result.stored)
+    if (result.stored.length > 0) this.events.emit('entry:stored', result.stored)
     this.counters.stored += result.stored.length
     this.counters.duplicates += result.duplicates
     this.counters.conflicts += result.conflicts
@@ -125,7 +130,7 @@ export class EntryAcceptor {
       if (!sameSeq && !fork) continue
       const outcomes = this.store.store([ea, eb])
       const stored = [ea, eb].filter((_, i) => outcomes[i] === 'stored' || outcomes[i] === 'replaced')
-      if (stored.length > 0) this.onStored?.(stored)
+      if (stored.length > 0) this.events.emit('entry:stored', stored)
     }
   }
 

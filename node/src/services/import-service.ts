@@ -1,9 +1,7 @@
 import { lookup } from 'node:dns/promises'
 import { BlockList, isIP } from 'node:net'
-import { eq } from 'drizzle-orm'
 import { canonicalize, type DatasetMetadata } from '../../../protocol/src/index.js'
-import type { NodeDb } from '../db/open.js'
-import { importedDatasets } from '../db/schema.js'
+import type { ImportedDatasets } from './imported-datasets.js'
 import type { ImportWarning, SkippedRecord } from '../dcat/from-rdf.js'
 import { RdfParseError } from '../dcat/errors.js'
 import { NotFoundError, ValidationError } from '../errors.js'
@@ -72,7 +70,7 @@ const DEFAULTED = new Set(['publisher', 'issued', 'modified'])
  */
 export class ImportService {
   constructor (
-    private readonly db: NodeDb,
+    private readonly imported: ImportedDatasets,
     private readonly catalog: CatalogService,
     private readonly options: ImportOptions = { allowPrivateNetworks: false }
   ) {}
@@ -127,7 +125,7 @@ export class ImportService {
     }
     // Pruning after a partial read would delete what lies on the pages not read.
     if (opts.prune && report.complete) {
-      const previous = this.db.select().from(importedDatasets).where(eq(importedDatasets.source, source)).all()
+      const previous = this.imported.fromSource(source)
       for (const row of previous.filter(r => !seen.has(r.datasetId))) {
         try {
           await this.catalog.remove(row.datasetId)
@@ -135,14 +133,14 @@ export class ImportService {
         } catch (err) {
           if (!(err instanceof NotFoundError)) throw err
         }
-        this.db.delete(importedDatasets).where(eq(importedDatasets.datasetId, row.datasetId)).run()
+        this.imported.forget(row.datasetId)
       }
     }
     return report
   }
 
   async #apply (source: string, iri: string, metadata: DatasetMetadata): Promise<'created' | 'updated' | 'unchanged' | SkippedRecord> {
-    const origin = this.db.select().from(importedDatasets).where(eq(importedDatasets.datasetId, metadata.id)).get()
+    const origin = this.imported.get(metadata.id)
     let existing: DatasetMetadata | undefined
     try {
       existing = this.catalog.getOwn(metadata.id).dataset
@@ -167,8 +165,7 @@ export class ImportService {
       if (err instanceof ValidationError) return { iri, reason: `${err.field ?? ''}: ${err.message}` }
       throw err
     }
-    this.db.insert(importedDatasets).values({ datasetId: metadata.id, source, sourceIri: iri, importedAt: new Date().toISOString() })
-      .onConflictDoUpdate({ target: importedDatasets.datasetId, set: { source, sourceIri: iri, importedAt: new Date().toISOString() } }).run()
+    this.imported.record(metadata.id, source, iri)
     return outcome
   }
 }

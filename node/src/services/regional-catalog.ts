@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, gte, or, type SQL } from 'drizzle-orm'
+import { and, asc, count, eq, gt, gte, inArray, or, type SQL } from 'drizzle-orm'
 import type { DatasetMetadata } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
 import { datasets, entries } from '../db/schema.js'
@@ -33,6 +33,22 @@ export class RegionalCatalog {
     const items = rows.slice(0, limit).map(r => this.#view(r.d, r.receivedAt))
     const last = items[items.length - 1]
     return { items, nextCursor: rows.length > limit && last !== undefined ? `${last.entry.publisher}/${last.dataset.id}` : null }
+  }
+
+  /** Keys of live datasets, ordered by publisher and id (CKAN's package_list). */
+  liveKeys (limit = Number.MAX_SAFE_INTEGER, offset = 0): Array<{ publisher: string, datasetId: string }> {
+    return this.db.select({ publisher: datasets.publisher, datasetId: datasets.datasetId }).from(datasets)
+      .where(eq(datasets.tombstone, false))
+      .orderBy(asc(datasets.publisher), asc(datasets.datasetId))
+      .limit(limit).offset(offset).all()
+  }
+
+  /** The live datasets of some publishers (a mirror's catch-up). */
+  liveDatasetsOf (publishers: string[]): Array<{ publisher: string, dataset: DatasetMetadata }> {
+    if (publishers.length === 0) return []
+    return this.db.select({ publisher: datasets.publisher, metadata: datasets.metadata }).from(datasets)
+      .where(and(eq(datasets.tombstone, false), inArray(datasets.publisher, publishers))).all()
+      .map(r => ({ publisher: r.publisher, dataset: r.metadata as DatasetMetadata }))
   }
 
   /** One page of live datasets in a stable order, for catalog exports. */

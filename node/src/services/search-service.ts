@@ -1,4 +1,4 @@
-import { foldGerman, toFtsQuery, type DatasetMetadata, type SearchQuery } from '../../../protocol/src/index.js'
+import { foldGerman, toFtsQuery, type DataQuery, type DatasetMetadata, type SearchQuery } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
 import { ValidationError } from '../errors.js'
 
@@ -213,6 +213,33 @@ export class SearchService {
         ORDER BY ${[...orderBy, 'publisher ASC', 'dataset_id ASC'].join(', ')} LIMIT ? OFFSET ?`).all(...params, limit, offset) as typeof page
     }
     return { rows: page.map(k => ({ ...this.hit(k.publisher, k.dataset_id)!, score: k.rank === null ? null : -k.rank })), total }
+  }
+
+  /**
+   * A publisher's live datasets a data query reaches: by id, theme, keyword, and
+   * extent (a dataset without a known extent may still hold matching points).
+   */
+  ownDatasetsFor (publisher: string, query: Pick<DataQuery, 'datasetId' | 'theme' | 'keyword' | 'bbox'>): DatasetMetadata[] {
+    const conds = ['d.publisher = ?', 'd.tombstone = 0']
+    const params: unknown[] = [publisher]
+    if (query.datasetId !== undefined) { conds.push('d.dataset_id = ?'); params.push(query.datasetId) }
+    if (query.theme !== undefined) {
+      conds.push("EXISTS (SELECT 1 FROM dataset_terms t WHERE t.publisher = d.publisher AND t.dataset_id = d.dataset_id AND t.kind = 'theme' AND t.value = ?)")
+      params.push(query.theme)
+    }
+    if (query.keyword !== undefined) {
+      conds.push("EXISTS (SELECT 1 FROM dataset_terms t WHERE t.publisher = d.publisher AND t.dataset_id = d.dataset_id AND t.kind = 'keyword' AND t.value = ?)")
+      params.push(foldGerman(query.keyword).toLowerCase())
+    }
+    if (query.bbox !== undefined) {
+      const [minLon, minLat, maxLon, maxLat] = query.bbox
+      conds.push('(i.min_lon IS NULL OR (i.max_lon >= ? AND i.min_lon <= ? AND i.max_lat >= ? AND i.min_lat <= ?))')
+      params.push(minLon, maxLon, minLat, maxLat)
+    }
+    const rows = this.#sqlite.prepare(`SELECT d.metadata FROM datasets d
+      LEFT JOIN dataset_index i ON i.publisher = d.publisher AND i.dataset_id = d.dataset_id
+      WHERE ${conds.join(' AND ')} ORDER BY d.dataset_id`).all(...params) as Array<{ metadata: string }>
+    return rows.map(r => JSON.parse(r.metadata) as DatasetMetadata)
   }
 
   /** One live dataset as a hit (no score). */

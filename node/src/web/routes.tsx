@@ -10,7 +10,7 @@ import { searchQuerySchema, slugify, type DatasetMetadata } from '../../../proto
 import { ValidationError, NotFoundError, ConflictError } from '../errors.js'
 import { tokenChecker } from '../http/auth.js'
 import { UploadTooLargeError } from '../blob-store.js'
-import type { Network } from '../p2p/network.js'
+import type { RegionStatus } from '../p2p/region-status.js'
 import type { ParticipantDirectory } from '../p2p/participant-directory.js'
 import type { CatalogService } from '../services/catalog-service.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -34,7 +34,7 @@ export interface WebDeps {
   search: SearchService
   regional: RegionalCatalog
   store: EntryStore
-  network?: Network
+  region?: RegionStatus
   directory?: ParticipantDirectory
   /** config http.publicUrl: an https one means the node sits behind TLS (cookies get Secure). */
   publicUrl?: string
@@ -47,7 +47,7 @@ const LIST_PARAMS = ['publisher', 'theme', 'license', 'format'] as const
 export function webRoutes (deps: WebDeps): Hono {
   const app = new Hono()
   const isAdmin = tokenChecker(deps.adminToken)
-  const online = (peer: string): boolean => peer === deps.peerId || (deps.network?.isConnected(peer) ?? false)
+  const online = (peer: string): boolean => peer === deps.peerId || (deps.region?.isConnected(peer) ?? false)
   const page = (c: Context, title: string, nav: NavKey | undefined, body: unknown, status: 200 | 400 | 403 | 404 | 413 | 429 = 200) =>
     c.html(<Layout title={title} kommune={deps.kommune.name} nav={nav}>{body as never}</Layout>, status)
 
@@ -98,7 +98,7 @@ export function webRoutes (deps: WebDeps): Hono {
 
   app.get('/region', c => {
     const states = new Map(deps.store.publisherStates().map(s => [s.peerId, s]))
-    const peers = new Map((deps.network?.tracker.all() ?? []).map(p => [p.peerId, p]))
+    const peers = new Map((deps.region?.peers() ?? []).map(p => [p.peerId, p]))
     const participants = deps.directory?.participants() ?? []
     const proofs = new Map(deps.store.equivocatingPublishers().map(e => [e.publisher, e.proofs]))
     const rows: RegionRow[] = [

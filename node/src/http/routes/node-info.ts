@@ -1,8 +1,9 @@
 import { Hono } from 'hono'
 import type { CatalogService } from '../../services/catalog-service.js'
 import type { EntryStore } from '../../services/entry-store.js'
-import type { Network } from '../../p2p/network.js'
 import type { ParticipantDirectory } from '../../p2p/participant-directory.js'
+import type { RegionStatus } from '../../p2p/region-status.js'
+import type { WhoIs } from '../../peer-names.js'
 import type { Ed25519PublicJwk } from '../../../../protocol/src/index.js'
 
 export interface NodeInfo {
@@ -17,14 +18,15 @@ export interface NodeInfoDeps {
   catalog: CatalogService
   store: EntryStore
   startedAt: Date
-  network?: Network
+  region?: RegionStatus
   directory?: ParticipantDirectory
+  whoIs: WhoIs
 }
 
 /** /api/v1/node (who this node is) and /api/v1/status (how it is doing). */
-export function nodeInfoRoutes ({ info, catalog, store, startedAt, network, directory }: NodeInfoDeps): Hono {
+export function nodeInfoRoutes ({ info, catalog, store, startedAt, region, directory, whoIs }: NodeInfoDeps): Hono {
   return new Hono()
-    .get('/node', c => c.json({ ...info, addresses: network?.addresses() ?? [] }))
+    .get('/node', c => c.json({ ...info, addresses: region?.addresses() ?? [] }))
     .get('/status', c => {
       const head = catalog.head()
       const publishers = store.publisherStates()
@@ -47,29 +49,29 @@ export function nodeInfoRoutes ({ info, catalog, store, startedAt, network, dire
               /** Seconds since the registry last confirmed the list; stale past sync.maxListAgeMs. */
               listAgeSeconds: ageSeconds(directory.listAgeMs()),
               stale: directory.isStale(),
-              registration: network?.registration ?? null,
+              registration: region?.registration() ?? null,
               /** In the region or not, and why: active, pending, revoked, cut-off (no list: wrong key, registry unreachable), not-listed. */
-              membership: network?.membership() ?? null
+              membership: region?.membership() ?? null
             },
-        connectedPeers: network?.host.getPeers().length ?? 0,
+        connectedPeers: region?.connectedPeers().length ?? 0,
         // Lag: entries held beyond a gap, i.e. known to exist but not yet contiguous.
         sync: publishers.map(p => ({
           publisher: p.peerId,
-          kommune: p.peerId === info.peerId ? info.kommune.name : directory?.get(p.peerId)?.kommune ?? null,
+          kommune: whoIs(p.peerId).kommune,
           contiguousSeq: p.contiguousSeq,
           maxSeq: p.maxSeq,
           lag: p.maxSeq - p.contiguousSeq
         })),
         /** Pulls under way (initial sync progress): entries announced and received per peer. */
-        pulls: network?.sync?.progress() ?? [],
+        pulls: region?.pulls() ?? [],
         /** Publishers proven to have signed two histories: the proofs are kept and spread. */
         equivocations: store.equivocatingPublishers().map(e => ({
           publisher: e.publisher,
-          kommune: e.publisher === info.peerId ? info.kommune.name : directory?.get(e.publisher)?.kommune ?? null,
+          kommune: whoIs(e.publisher).kommune,
           proofs: e.proofs
         })),
-        gossip: network?.gossip?.counters ?? null,
-        accepted: network?.acceptor.counters ?? null,
+        gossip: region?.gossipCounters() ?? null,
+        accepted: region?.acceptCounters() ?? null,
         startedAt: startedAt.toISOString(),
         uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000)
       })

@@ -1,20 +1,20 @@
 import { Hono } from 'hono'
 import { peerIdSchema } from '../../../../protocol/src/index.js'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'
-import type { Network } from '../../p2p/network.js'
-import type { ParticipantDirectory } from '../../p2p/participant-directory.js'
+import type { RegionStatus } from '../../p2p/region-status.js'
+import type { WhoIs } from '../../peer-names.js'
 import { pageQuerySchema, readQuery } from '../request.js'
 
 export interface RegionRouteDeps {
   regional: RegionalCatalog
-  network?: Network
-  directory?: ParticipantDirectory
+  region?: RegionStatus
+  whoIs: WhoIs
 }
 
 export const catalogQuerySchema = pageQuerySchema.extend({ publisher: peerIdSchema.optional() })
 
 /** The regional view: everything the node holds, and the peers it syncs with. */
-export function regionRoutes ({ regional, network, directory }: RegionRouteDeps): Hono {
+export function regionRoutes ({ regional, region, whoIs }: RegionRouteDeps): Hono {
   return new Hono()
     .get('/catalog', c => {
       const q = readQuery(c, catalogQuerySchema)
@@ -24,15 +24,9 @@ export function regionRoutes ({ regional, network, directory }: RegionRouteDeps)
       return c.json(regional.get(c.req.param('publisher'), c.req.param('id')))
     })
     .get('/peers', c => {
-      const stats = network?.tracker.all() ?? []
-      const connected = new Set(network?.host.getPeers().map(p => p.toString()) ?? [])
+      const connected = new Set(region?.connectedPeers() ?? [])
       return c.json({
-        peers: stats.map(s => ({
-          ...s,
-          connected: connected.has(s.peerId),
-          kommune: directory?.get(s.peerId)?.kommune ?? null,
-          ags: directory?.get(s.peerId)?.ags ?? null
-        }))
+        peers: (region?.peers() ?? []).map(s => ({ ...s, connected: connected.has(s.peerId), ...whoIs(s.peerId) }))
       })
     })
 }
