@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import {
   decodeSyncNext, decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_HELD_PUBLISHERS, MAX_HELD_RANGES, MAX_SYNC_FRAME_BYTES,
-  MAX_SYNC_PAGE_ENTRIES, MAX_SYNC_PROOFS, SYNC_PAGE_BYTES, SYNC_PROTOCOL, CodecError, KeyedSlots, type HeldRanges, type SyncPage
+  MAX_SYNC_PAGE_ENTRIES, MAX_SYNC_PROOFS, SYNC_PAGE_BYTES, SYNC_PROTOCOL, type HeldRanges, type SyncPage
 } from '../../../protocol/src/index.js'
 import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -13,7 +13,8 @@ import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 import type { PeerTracker } from './peer-tracker.js'
-import { P2pError, P2pErrorCode, rateLimited } from './errors.js'
+import { P2pError, P2pErrorCode } from './errors.js'
+import { handleGuarded } from './guarded-handler.js'
 
 const REQUEST_TIMEOUT_MS = 10_000
 const PAGE_TIMEOUT_MS = 30_000
@@ -48,7 +49,6 @@ export interface PullProgress {
  */
 export class CatalogSync {
   readonly #progress = new Map<string, PullProgress>()
-  readonly #serving = new KeyedSlots(MAX_SYNC_STREAMS_PER_PEER)
 
   constructor (
     private readonly host: Host,
@@ -61,22 +61,9 @@ export class CatalogSync {
   ) {}
 
   async start (): Promise<void> {
-    await this.host.handle(SYNC_PROTOCOL, async (stream, connection) => {
-      const peer = connection.remotePeer.toString()
-      if (this.#serving.count(peer) >= this.#serving.max || !this.guard.allowRequest(peer)) {
-        this.log.debug({ peer, serving: this.#serving.count(peer) }, 'sync request refused: rate or concurrent streams of the peer')
-        stream.abort(rateLimited())
-        return
-      }
-      this.#serving.take(peer)
-      await this.#serve(stream, connection.remotePeer).catch(err => {
-        // A malformed request is the peer's fault and worth an operator's eye; aborts are routine.
-        const level = err instanceof CodecError ? 'warn' : 'debug'
-        if (err instanceof CodecError) this.guard.strike(peer, 'undecodable frame')
-        this.log[level]({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'sync request dropped')
-        stream.abort(err as Error)
-      }).finally(() => { this.#serving.release(peer) })
-    }, { maxInboundStreams: MAX_SYNC_STREAMS_PER_PEER })
+    await handleGuarded(this.host, SYNC_PROTOCOL, {
+      guard: this.guard, log: this.log, name: 'sync', maxInboundStreams: MAX_SYNC_STREAMS_PER_PEER, maxPerPeer: MAX_SYNC_STREAMS_PER_PEER
+    }, async (stream, _peer, connection) => { await this.#serve(stream, connection.remotePeer) })
   }
 
   async stop (): Promise<void> {

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino'
-import { CodecError, KeyedSlots, MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
+import { MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
 import { closeStream } from './close-stream.js'
 import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
-import { P2pError, P2pErrorCode, rateLimited } from './errors.js'
+import { P2pError, P2pErrorCode } from './errors.js'
+import { handleGuarded } from './guarded-handler.js'
 
 export type NodeAnswerStatus = 'answered' | 'timeout' | 'error'
 
@@ -95,15 +96,9 @@ export async function serveRequestResponse (
   log: Logger,
   opts: { maxInboundStreams: number, maxPerPeer?: number, timeoutMs?: number, guard: PeerGuard }
 ): Promise<void> {
-  const slots = new KeyedSlots(opts.maxPerPeer ?? opts.maxInboundStreams)
-  await host.handle(protocol, async (stream, connection) => {
-    const peer = connection.remotePeer.toString()
-    if (slots.count(peer) >= slots.max || !opts.guard.allowRequest(peer)) {
-      log.debug({ peer, protocol, running: slots.count(peer) }, 'request refused: peer over its request rate or concurrency')
-      stream.abort(rateLimited())
-      return
-    }
-    slots.take(peer)
+  await handleGuarded(host, protocol, {
+    guard: opts.guard, log, name: 'request', maxInboundStreams: opts.maxInboundStreams, maxPerPeer: opts.maxPerPeer ?? opts.maxInboundStreams
+  }, async stream => {
     const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS
     const gone = new AbortController()
     const onClose = (): void => gone.abort(new P2pError(P2pErrorCode.ASKER_GONE, 'asker gone'))
@@ -113,13 +108,8 @@ export async function serveRequestResponse (
       const request = await io.read()
       await io.write(await handle(request, AbortSignal.any([gone.signal, AbortSignal.timeout(timeoutMs)])))
       await closeStream(stream)
-    } catch (err) {
-      if (err instanceof CodecError) opts.guard.strike(peer, 'undecodable frame')
-      log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer, protocol }, 'request dropped')
-      stream.abort(err as Error)
     } finally {
       stream.removeEventListener('close', onClose)
-      slots.release(peer)
     }
-  }, { maxInboundStreams: opts.maxInboundStreams })
+  })
 }

@@ -1,7 +1,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import {
-  CodecError, decodeFetchHeader, decodeFetchRequest, encodeFetchHeader, encodeFetchRequest, FETCH_CHUNK_BYTES, FETCH_PROTOCOL,
+  decodeFetchHeader, decodeFetchRequest, encodeFetchHeader, encodeFetchRequest, FETCH_CHUNK_BYTES, FETCH_PROTOCOL,
   MAX_FRAME_BYTES
 } from '../../../protocol/src/index.js'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
@@ -9,7 +9,7 @@ import { closeStream } from './close-stream.js'
 import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
-import { rateLimited } from './errors.js'
+import { handleGuarded } from './guarded-handler.js'
 
 export class FileNotHeldError extends Error {
   override readonly name = 'FileNotHeldError'
@@ -49,31 +49,20 @@ export class FileFetch {
   ) {}
 
   async start (): Promise<void> {
-    await this.host.handle(FETCH_PROTOCOL, async (stream, connection) => {
-      const peer = connection.remotePeer.toString()
-      if (!this.guard.allowRequest(peer)) {
-        stream.abort(rateLimited())
-        return
-      }
-      try {
-        const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
-        const { sha256 } = decodeFetchRequest(await io.read())
-        // A corrupt copy is quarantined (and logged) by the store: "not found", the asker tries another holder.
-        if (await this.blobs.verify(sha256) !== 'ok') {
-          await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
-        } else {
-          await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
-          for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
-            await io.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
-          }
+    await handleGuarded(this.host, FETCH_PROTOCOL, { guard: this.guard, log: this.log, name: 'fetch', maxInboundStreams: MAX_INBOUND_FETCH_STREAMS }, async stream => {
+      const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
+      const { sha256 } = decodeFetchRequest(await io.read())
+      // A corrupt copy is quarantined (and logged) by the store: "not found", the asker tries another holder.
+      if (await this.blobs.verify(sha256) !== 'ok') {
+        await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
+      } else {
+        await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
+        for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
+          await io.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
         }
-        await closeStream(stream)
-      } catch (err) {
-        if (err instanceof CodecError) this.guard.strike(peer, 'undecodable frame')
-        this.log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer }, 'fetch request dropped')
-        stream.abort(err as Error)
       }
-    }, { maxInboundStreams: MAX_INBOUND_FETCH_STREAMS })
+      await closeStream(stream)
+    })
   }
 
   /**
