@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events'
-import { and, asc, count, desc, eq, gt } from 'drizzle-orm'
 import {
   datasetMetadataSchema, distributionSchema, FORMAT_BY_MEDIA_TYPE, jwsPayloadOf, slugify, slugSchema,
   type DatasetMetadata, type Distribution, type EntryPayload, type EntrySigner, type SignedEntry
 } from '../../../protocol/src/index.js'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
 import type { NodeDb } from '../db/open.js'
-import { datasets, entries, type DatasetRow } from '../db/schema.js'
+import type { DatasetRow } from '../db/schema.js'
 import { BlobIndex } from './blob-index.js'
 import type { EntryStore } from './entry-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
@@ -64,7 +63,6 @@ export const MAX_PAGE_SIZE = 500
  * transaction.
  */
 export class CatalogService {
-  readonly #db: NodeDb
   readonly #signer: EntrySigner
   readonly #blobs: BlobStore
   readonly #blobIndex: BlobIndex
@@ -75,7 +73,6 @@ export class CatalogService {
   readonly events = new EventEmitter<CatalogEvents>()
 
   constructor (db: NodeDb, signer: EntrySigner, blobStore: BlobStore, entryStore: EntryStore, publisherName: string) {
-    this.#db = db
     this.#signer = signer
     this.#blobs = blobStore
     this.#blobIndex = new BlobIndex(db)
@@ -90,22 +87,13 @@ export class CatalogService {
 
   listOwn (limit = 50, cursor?: string): Page<DatasetView> {
     const n = Math.min(Math.max(1, limit), MAX_PAGE_SIZE)
-    const rows = this.#db.select().from(datasets)
-      .where(and(
-        eq(datasets.publisher, this.publisher),
-        eq(datasets.tombstone, false),
-        cursor === undefined ? undefined : gt(datasets.datasetId, cursor)
-      ))
-      .orderBy(asc(datasets.datasetId))
-      .limit(n + 1)
-      .all()
+    const rows = this.#entries.liveDatasetRows(this.publisher, n + 1, cursor)
     const items = rows.slice(0, n).map(toView)
     return { items, nextCursor: rows.length > n ? items[items.length - 1]!.dataset.id : null }
   }
 
   countOwn (): number {
-    return this.#db.select({ n: count() }).from(datasets)
-      .where(and(eq(datasets.publisher, this.publisher), eq(datasets.tombstone, false))).get()?.n ?? 0
+    return this.#entries.countLiveDatasets(this.publisher)
   }
 
   getOwn (id: string): DatasetView {
@@ -114,20 +102,16 @@ export class CatalogService {
 
   /** The raw signed entry behind the current state of an own dataset (also for tombstones). */
   getOwnEntry (id: string): SignedEntry {
-    const row = this.#db.select().from(datasets)
-      .where(and(eq(datasets.publisher, this.publisher), eq(datasets.datasetId, checkId(id))))
-      .get()
+    const row = this.#row(id)
     if (row === undefined) throw new NotFoundError(`no dataset "${id}"`)
-    const entry = this.#db.select().from(entries).where(eq(entries.hash, row.entryHash)).get()
+    const entry = this.#entries.entryByHash(row.entryHash)
     if (entry === undefined) throw new NotFoundError(`no entry for dataset "${id}"`)
     return { jws: entry.jws, hash: entry.hash, payload: payloadOf(entry.jws) }
   }
 
   /** The newest own entry: sequence number and hash, or seq 0 before the first. */
   head (): { seq: number, hash: string | null } {
-    const row = this.#db.select({ seq: entries.seq, hash: entries.hash }).from(entries)
-      .where(eq(entries.publisher, this.publisher)).orderBy(desc(entries.seq)).limit(1).get()
-    return row ?? { seq: 0, hash: null }
+    return this.#entries.headOf(this.publisher)
   }
 
   /**
@@ -137,7 +121,7 @@ export class CatalogService {
    */
   async adoptFrom (oldPublisher: string): Promise<number> {
     return this.#lock.run(async () => {
-      const rows = this.#db.select().from(datasets).where(and(eq(datasets.publisher, oldPublisher), eq(datasets.tombstone, false))).all()
+      const rows = this.#entries.liveDatasetRows(oldPublisher)
       let adopted = 0
       for (const row of rows) {
         const mine = this.#row(row.datasetId)
@@ -268,9 +252,7 @@ export class CatalogService {
   }
 
   #row (id: string): DatasetRow | undefined {
-    return this.#db.select().from(datasets)
-      .where(and(eq(datasets.publisher, this.publisher), eq(datasets.datasetId, checkId(id))))
-      .get()
+    return this.#entries.datasetRow(this.publisher, checkId(id))
   }
 
   #liveRow (id: string): DatasetRow {

@@ -1,7 +1,7 @@
-import { and, asc, count, eq, gt, inArray } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, inArray } from 'drizzle-orm'
 import { jwsPayloadOf, type EntryPayload, type SignedEntry } from '../../../protocol/src/index.js'
 import type { NodeDb } from '../db/open.js'
-import { datasets, entries, equivocations, publishers, type EquivocationRow, type PublisherRow } from '../db/schema.js'
+import { datasets, entries, equivocations, publishers, type DatasetRow, type EquivocationRow, type PublisherRow } from '../db/schema.js'
 
 /**
  * `replaced`: a second entry for a held sequence number that wins by the
@@ -193,6 +193,36 @@ export class EntryStore {
   datasetHead (publisher: string, datasetId: string): { seq: number, hash: string, tombstone: boolean } | undefined {
     return this.#db.select({ seq: datasets.seq, hash: datasets.entryHash, tombstone: datasets.tombstone }).from(datasets)
       .where(and(eq(datasets.publisher, publisher), eq(datasets.datasetId, datasetId))).get()
+  }
+
+  /** A publisher's dataset row (live or tombstone), if held. */
+  datasetRow (publisher: string, datasetId: string): DatasetRow | undefined {
+    return this.#db.select().from(datasets).where(and(eq(datasets.publisher, publisher), eq(datasets.datasetId, datasetId))).get()
+  }
+
+  /** A publisher's live datasets by id, `limit` of them after `afterId`. */
+  liveDatasetRows (publisher: string, limit = Number.MAX_SAFE_INTEGER, afterId?: string): DatasetRow[] {
+    return this.#db.select().from(datasets)
+      .where(and(eq(datasets.publisher, publisher), eq(datasets.tombstone, false), afterId === undefined ? undefined : gt(datasets.datasetId, afterId)))
+      .orderBy(asc(datasets.datasetId))
+      .limit(limit)
+      .all()
+  }
+
+  countLiveDatasets (publisher: string): number {
+    return this.#db.select({ n: count() }).from(datasets)
+      .where(and(eq(datasets.publisher, publisher), eq(datasets.tombstone, false))).get()?.n ?? 0
+  }
+
+  /** The entry with this hash, if held. */
+  entryByHash (hash: string): { hash: string, jws: string } | undefined {
+    return this.#db.select({ hash: entries.hash, jws: entries.jws }).from(entries).where(eq(entries.hash, hash)).get()
+  }
+
+  /** A publisher's newest entry: sequence number and hash, or seq 0 before the first. */
+  headOf (publisher: string): { seq: number, hash: string | null } {
+    return this.#db.select({ seq: entries.seq, hash: entries.hash }).from(entries)
+      .where(eq(entries.publisher, publisher)).orderBy(desc(entries.seq)).limit(1).get() ?? { seq: 0, hash: null }
   }
 
   /** Entries and bytes held of a publisher (its quota usage). */
