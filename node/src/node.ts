@@ -128,6 +128,7 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
   }
 
   const startedAt = new Date()
+  const regionStatus = network === undefined ? undefined : regionStatusOf(network)
   const app = createApp({
     ...region,
     dataQuery,
@@ -135,12 +136,12 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
     regional,
     search,
     store: entryStore,
-    region: network === undefined ? undefined : regionStatusOf(network),
+    region: regionStatus,
     directory,
     whoIs,
     blobs,
     adminToken,
-    metrics: createMetrics({ store: entryStore, region: network === undefined ? undefined : regionStatusOf(network), directory, whoIs }),
+    metrics: createMetrics({ store: entryStore, region: regionStatus, directory, whoIs }),
     db,
     publicUrl: config.http.publicUrl?.replace(/\/+$/, ''),
     contributorId: config.dcat.contributorId,

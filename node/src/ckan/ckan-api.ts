@@ -220,5 +220,3 @@ function parseFacetFields (v: string | undefined): Array<keyof typeof FACET_FIEL
 }
 
 export { organizationName }
-
-export { CkanError }

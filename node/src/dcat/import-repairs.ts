@@ -6,7 +6,6 @@ import { LICENSES, type License } from '../../../protocol/src/index.js'
 const BY_LOWER = new Map<string, License>()
 // The vocabulary's own spellings last, so they win where two differ only in case.
 for (const code of [...LICENSES].reverse()) if (!BY_LOWER.has(code.toLowerCase())) BY_LOWER.set(code.toLowerCase(), code)
-for (const code of ['geoNutz/20131001', 'geonutz/20130319'] as const) BY_LOWER.set(code.toLowerCase(), code)
 
 /** Other names of dcat-ap.de licences, keyed by their letters and digits in lower case. */
 const ALIASES: Record<string, License> = {
@@ -67,10 +66,7 @@ export function readDate (value: string): { date?: string, note?: string } {
   const v = value.trim()
   if (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))) return { date: v }
   const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(v)
-  if (m === null) {
-    const day = /^(\d{4}-\d{2}-\d{2})T00:00:00(?:\.0+)?$/.exec(v)?.[1]
-    return day !== undefined ? { date: day } : { note: `"${v}" is not an ISO 8601 date: left out` }
-  }
+  if (m === null) return { note: `"${v}" is not an ISO 8601 date: left out` }
   const [, day, hm, sec = ':00', zone] = m
   const local = `${day}T${hm}${sec}`
   if (Number.isNaN(Date.parse(`${local}Z`))) return { note: `"${v}" is not a valid date: left out` }

@@ -1,8 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import { BlobHashMismatchError, UploadTooLargeError, type BlobStore } from '../blob-store.js'
-import type { NodeDb } from '../db/open.js'
-import { BlobIndex } from '../services/blob-index.js'
+import type { BlobIndex } from '../services/blob-index.js'
 import { NotFoundError } from '../errors.js'
 import { fileNameOf } from '../file-names.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
@@ -46,7 +45,7 @@ export class DataAccess {
   readonly #inflight = new Map<string, Promise<void>>()
 
   constructor (
-    private readonly db: NodeDb,
+    private readonly blobIndex: BlobIndex,
     private readonly blobStore: BlobStore,
     private readonly regional: RegionalCatalog,
     private readonly fetcher: FileFetch,
@@ -103,7 +102,7 @@ export class DataAccess {
     for (const peer of candidates) {
       try {
         const stored = await this.fetcher.fetch(peerIdFromString(peer), sha256, byteSize, n => onProgress?.(n, byteSize))
-        new BlobIndex(this.db).record(sha256, stored.byteSize)
+        this.blobIndex.record(sha256, stored.byteSize)
         this.log.info({ sha256, peer, bytes: stored.byteSize }, 'fetched and verified a file')
         return peer
       } catch (err) {

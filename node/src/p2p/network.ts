@@ -17,7 +17,7 @@ import { registerWithRegistry, RegistrationError } from './registration.js'
 import { PeerTracker } from './peer-tracker.js'
 import { PeerGuard } from './peer-guard.js'
 import { Dialer, markRingSuccessors, type DialTarget } from './dialer.js'
-import { whoIsFrom } from '../peer-names.js'
+import { whoIsFrom, type WhoIs } from '../peer-names.js'
 
 export interface Membership {
   status: 'active' | 'pending' | 'revoked' | 'cut-off' | 'not-listed'
@@ -43,6 +43,7 @@ export class Network {
   readonly guard: PeerGuard
   readonly #opts: NetworkOptions
   readonly #self: string
+  readonly #whoIs: WhoIs
   #host: Host | undefined
   #gossip: CatalogGossip | undefined
   #sync: CatalogSync | undefined
@@ -58,6 +59,7 @@ export class Network {
   constructor (opts: NetworkOptions) {
     this.#opts = opts
     this.#self = peerIdOf(opts.key)
+    this.#whoIs = whoIsFrom({ peerId: this.#self, kommune: opts.config.kommune }, opts.directory)
     // Own messages under part=p2p; each component gets its own part from the root logger (pino repeats a re-bound key).
     this.#log = opts.log.child({ part: 'p2p' })
     this.guard = new PeerGuard(opts.config.p2p.limits, opts.log.child({ part: 'guard' }))
@@ -133,7 +135,7 @@ export class Network {
   }
 
   kommuneOf (peer: string): string | null {
-    return whoIsFrom({ peerId: this.#self, kommune: this.#opts.config.kommune }, this.#opts.directory)(peer).kommune
+    return this.#whoIs(peer).kommune
   }
 
   receivedAt (entryHash: string): string | null {

@@ -12,6 +12,7 @@ import { FederatedSearch } from './federated-search.js'
 import { FileFetch } from './file-fetch.js'
 import { Mirror } from './mirror.js'
 import type { Network } from './network.js'
+import { BlobIndex } from '../services/blob-index.js'
 
 export interface RegionServices {
   federatedSearch: FederatedSearch
@@ -36,7 +37,7 @@ export async function startRegionServices (deps: {
   const fetcher = new FileFetch(network.host, blobs, log.child({ part: 'fetch' }), network.guard)
   const federatedSearch = new FederatedSearch(network, search, log.child({ part: 'search' }), store)
   const federatedData = new FederatedDataQuery(network, dataQuery, log.child({ part: 'data-query' }))
-  const access = new DataAccess(db, blobs, regional, fetcher, network, log.child({ part: 'access' }), config.maxUploadBytes)
+  const access = new DataAccess(new BlobIndex(db), blobs, regional, fetcher, network, log.child({ part: 'access' }), config.maxUploadBytes)
   const wanted = new Set(config.mirror.publishers)
   const mirror = new Mirror(
     () => new Set(network.participants().filter(p => wanted.has(p.peerId) || wanted.has(p.ags)).map(p => p.peerId)),

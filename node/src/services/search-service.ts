@@ -1,4 +1,5 @@
 import { foldGerman, toFtsQuery, type DataQuery, type DatasetMetadata, type SearchQuery } from '../../../protocol/src/index.js'
+import type { Statement } from 'better-sqlite3'
 import type { NodeDb } from '../db/open.js'
 import { ValidationError } from '../errors.js'
 
@@ -110,9 +111,7 @@ export class SearchService {
       ${where === '' ? '' : `WHERE ${where}`}
       ORDER BY ${ranked ? 'rank ASC' : 'issued_at DESC'}, publisher ASC, dataset_id ASC LIMIT ?`).all(...params, query.limit + 1) as Array<{ publisher: string, dataset_id: string, rank: number | null, issued_at: string }>
     const page = keys.slice(0, query.limit)
-    const details = this.#sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at, e.received_at, '' AS jws, NULL AS rank
-      FROM datasets d JOIN entries e ON e.hash = d.entry_hash WHERE d.publisher = ? AND d.dataset_id = ?`)
-    const items = page.map(k => this.#hit({ ...(details.get(k.publisher, k.dataset_id) as Row), rank: k.rank }))
+    const items = page.map(k => this.#hit({ ...(this.#hitRow.get(k.publisher, k.dataset_id) as Row), rank: k.rank }))
     const last = keys.length > query.limit ? page[page.length - 1] : undefined
     const total = (this.#sqlite.prepare(`SELECT COUNT(*) AS n FROM ${source} ${live}`).get() as { n: number }).n
     return {
@@ -164,6 +163,15 @@ export class SearchService {
     return this.db.$client
   }
 
+  #hitStatement: Statement<[string, string]> | undefined
+
+  /** A live dataset with its entry's times: prepared once, read per hit of every search and list page. */
+  get #hitRow (): Statement<[string, string]> {
+    this.#hitStatement ??= this.#sqlite.prepare<[string, string]>(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at, e.received_at, '' AS jws, NULL AS rank
+      FROM datasets d JOIN entries e ON e.hash = d.entry_hash WHERE d.publisher = ? AND d.dataset_id = ? AND d.tombstone = 0`)
+    return this.#hitStatement
+  }
+
   #from (fts: string | null): string {
     return `FROM datasets d
       JOIN dataset_index i ON i.publisher = d.publisher AND i.dataset_id = d.dataset_id
@@ -212,7 +220,7 @@ export class SearchService {
       page = this.#sqlite.prepare(`SELECT publisher, dataset_id, rank FROM (${inner})
         ORDER BY ${[...orderBy, 'publisher ASC', 'dataset_id ASC'].join(', ')} LIMIT ? OFFSET ?`).all(...params, limit, offset) as typeof page
     }
-    return { rows: page.map(k => ({ ...this.hit(k.publisher, k.dataset_id)!, score: k.rank === null ? null : -k.rank })), total }
+    return { rows: page.map(k => this.#hit({ ...(this.#hitRow.get(k.publisher, k.dataset_id) as Row), rank: k.rank })), total }
   }
 
   /**
@@ -244,8 +252,7 @@ export class SearchService {
 
   /** One live dataset as a hit (no score). */
   hit (publisher: string, datasetId: string): SearchHit | undefined {
-    const row = this.#sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at, e.received_at, '' AS jws, NULL AS rank
-      FROM datasets d JOIN entries e ON e.hash = d.entry_hash WHERE d.publisher = ? AND d.dataset_id = ? AND d.tombstone = 0`).get(publisher, datasetId) as Row | undefined
+    const row = this.#hitRow.get(publisher, datasetId) as Row | undefined
     return row === undefined ? undefined : this.#hit(row)
   }
 

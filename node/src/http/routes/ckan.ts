@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { CkanError, type CkanApi } from '../../ckan/ckan-api.js'
+import type { CkanApi } from '../../ckan/ckan-api.js'
+import { CkanError } from '../../ckan/ckan-error.js'
 import { VERSION } from '../../version.js'
 
 type Params = Record<string, string>
