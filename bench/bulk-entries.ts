@@ -12,7 +12,7 @@ import { EntryStore } from '../node/src/services/entry-store.js'
  * and payload are canonical, so the JWS is byte-identical to what jose
  * writes (the committed test vectors check that path) — only faster.
  */
-export async function fillNode (dataDir: string, count: number, onProgress?: (done: number) => void): Promise<{ avgEntryBytes: number }> {
+export async function fillNode(dataDir: string, count: number, onProgress?: (done: number) => void): Promise<{ avgEntryBytes: number }> {
   const jwk = JSON.parse(readFileSync(join(dataDir, 'node-key.json'), 'utf8'))
   const key = createPrivateKey({ key: jwk, format: 'jwk' })
   const publisher = jwk.kid as string
@@ -20,7 +20,20 @@ export async function fillNode (dataDir: string, count: number, onProgress?: (do
   const db = openDatabase(join(dataDir, 'node.sqlite'))
   const store = new EntryStore(db)
   const themes = ['TRAN', 'ENVI', 'SOCI', 'EDUC', 'ECON', 'GOVE', 'REGI']
-  const words = ['Radweg', 'Straße', 'Kita', 'Parken', 'Haushalt', 'Luftqualität', 'Lärm', 'Baustelle', 'Friedhof', 'Spielplatz', 'Schule', 'Wahl']
+  const words = [
+    'Radweg',
+    'Straße',
+    'Kita',
+    'Parken',
+    'Haushalt',
+    'Luftqualität',
+    'Lärm',
+    'Baustelle',
+    'Friedhof',
+    'Spielplatz',
+    'Schule',
+    'Wahl'
+  ]
   let prev: string | null = null
   let bytes = 0
   let batch: SignedEntry[] = []
@@ -29,15 +42,32 @@ export async function fillNode (dataDir: string, count: number, onProgress?: (do
     const minLon = 7.5 + (seq % 100) / 100
     const minLat = 51.0 + (seq % 70) / 100
     const payload: EntryPayload = {
-      v: 1, publisher, datasetId: `datensatz-${seq}`, seq, prevHash: prev, issuedAt: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString(), tombstone: false,
+      v: 1,
+      publisher,
+      datasetId: `datensatz-${seq}`,
+      seq,
+      prevHash: prev,
+      issuedAt: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString(),
+      tombstone: false,
       dataset: {
-        id: `datensatz-${seq}`, title: `${w} Messreihe ${seq}`,
+        id: `datensatz-${seq}`,
+        title: `${w} Messreihe ${seq}`,
         description: `Datensatz ${seq} zum Thema ${w}: Standorte, Messwerte und Erläuterungen der Kommune, jährlich aktualisiert.`,
-        keywords: [w, 'Beispiel'], themes: [themes[seq % themes.length]!] as DatasetMetadata['themes'],
+        keywords: [w, 'Beispiel'],
+        themes: [themes[seq % themes.length]!] as DatasetMetadata['themes'],
         license: seq % 3 === 0 ? 'cc-by/4.0' : 'dl-by-de/2.0',
         spatial: { bbox: [minLon, minLat, minLon + 0.05, minLat + 0.03] },
         modified: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString(),
-        distributions: [{ id: 'daten', title: 'Daten (CSV)', format: 'CSV', mediaType: 'text/csv', license: 'dl-by-de/2.0', accessURL: `https://daten.example/${seq}.csv` }]
+        distributions: [
+          {
+            id: 'daten',
+            title: 'Daten (CSV)',
+            format: 'CSV',
+            mediaType: 'text/csv',
+            license: 'dl-by-de/2.0',
+            accessURL: `https://daten.example/${seq}.csv`
+          }
+        ]
       }
     }
     const body = base64url.encode(canonicalize(payload))
@@ -46,7 +76,11 @@ export async function fillNode (dataDir: string, count: number, onProgress?: (do
     batch.push({ jws, hash, payload })
     bytes += jws.length
     prev = hash
-    if (batch.length === 5000) { store.store(batch); batch = []; onProgress?.(seq) }
+    if (batch.length === 5000) {
+      store.store(batch)
+      batch = []
+      onProgress?.(seq)
+    }
   }
   if (batch.length > 0) store.store(batch)
   db.$client.close()

@@ -3,7 +3,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { api, approveAll, ensureNode, ensureRegistry, startNodeProcess, startRegistryProcess, stopAll, type NodeHandle, type RegistryHandle } from '../examples/suedwestfalen/launcher.js'
+import {
+  api,
+  approveAll,
+  ensureNode,
+  ensureRegistry,
+  startNodeProcess,
+  startRegistryProcess,
+  stopAll,
+  type NodeHandle,
+  type RegistryHandle
+} from '../examples/suedwestfalen/launcher.js'
 import { EntrySigner, EntryVerifier, generateIdentityKey, datasetMetadataSchema } from '../protocol/src/index.js'
 import { fillNode } from './bulk-entries.js'
 import { ed25519VerifyCeiling, sqliteInsertCeiling } from './ceilings.js'
@@ -14,38 +24,60 @@ import { cpuSecondsOf, loopbackBytes, memoryOf, percentile, round } from './meas
 // 127.0.0.1 and writes bench/results.json, bench/results.svg and a table.
 // BENCH_SIZES=5,20,59  BENCH_ENTRIES=100000  BENCH_PUBLICATIONS=100
 
-const SIZES = (process.env.BENCH_SIZES ?? '5,20,59').split(',').map(Number).filter(n => n > 0)
+const SIZES = (process.env.BENCH_SIZES ?? '5,20,59')
+  .split(',')
+  .map(Number)
+  .filter(n => n > 0)
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000)
 const PUBLICATIONS = Number(process.env.BENCH_PUBLICATIONS ?? 100)
 const OUT = fileURLToPath(new URL('./', import.meta.url))
 const root = mkdtempSync(join(tmpdir(), 'swf-bench-'))
 const sleep = async (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
-const log = (s: string): void => { console.error(`[bench] ${s}`) }
+const log = (s: string): void => {
+  console.error(`[bench] ${s}`)
+}
 
-interface Region { registry: RegistryHandle, nodes: NodeHandle[] }
+interface Region {
+  registry: RegistryHandle
+  nodes: NodeHandle[]
+}
 
-async function startRegion (name: string, n: number, base: number, prepare?: (node: NodeHandle, i: number) => Promise<void>): Promise<Region & { startupMs: number[] }> {
+async function startRegion(
+  name: string,
+  n: number,
+  base: number,
+  prepare?: (node: NodeHandle, i: number) => Promise<void>
+): Promise<Region & { startupMs: number[] }> {
   const dir = join(root, name)
   mkdirSync(join(dir, 'logs'), { recursive: true })
   const registry = await ensureRegistry(join(dir, 'registry'), base)
   registry.process = await startRegistryProcess(registry, join(dir, 'logs', 'registry.log'))
   const nodes: NodeHandle[] = []
   for (let i = 0; i < n; i++) {
-    nodes.push(await ensureNode({
-      name: `Kommune ${i + 1}`, ags: `0590${String(i).padStart(4, '0')}`, dataDir: join(dir, `n${i}`), httpPort: base + 1 + i, p2pPort: base + 1001 + i, registry,
-      sync: { registryRefreshMs: 1_000, antiEntropyMs: 15_000, redialMs: 1_000 }
-    }))
+    nodes.push(
+      await ensureNode({
+        name: `Kommune ${i + 1}`,
+        ags: `0590${String(i).padStart(4, '0')}`,
+        dataDir: join(dir, `n${i}`),
+        httpPort: base + 1 + i,
+        p2pPort: base + 1001 + i,
+        registry,
+        sync: { registryRefreshMs: 1_000, antiEntropyMs: 15_000, redialMs: 1_000 }
+      })
+    )
     await prepare?.(nodes[i]!, i)
   }
   const startupMs: number[] = []
   try {
     // Start six at a time: 59 cold starts at once would measure the machine, not the node.
     for (let i = 0; i < nodes.length; i += 6) {
-      await Promise.all(nodes.slice(i, i + 6).map(async (node, j) => {
-        const t0 = performance.now()
-        node.process = await startNodeProcess(node, join(dir, 'logs', `n${i + j}.log`))
-        startupMs.push(performance.now() - t0)
-      }))
+      await Promise.all(
+        nodes.slice(i, i + 6).map(async (node, j) => {
+          const t0 = performance.now()
+          node.process = await startNodeProcess(node, join(dir, 'logs', `n${i + j}.log`))
+          startupMs.push(performance.now() - t0)
+        })
+      )
     }
     await approveAll(registry, nodes, 120_000)
   } catch (err) {
@@ -56,13 +88,13 @@ async function startRegion (name: string, n: number, base: number, prepare?: (no
   return { registry, nodes, startupMs }
 }
 
-async function stopRegion (r: Region): Promise<void> {
+async function stopRegion(r: Region): Promise<void> {
   await stopAll([...r.nodes.map(n => n.process), r.registry.process])
 }
 
-async function waitUntil (check: () => Promise<boolean>, what: string, timeoutMs: number, every = 250): Promise<void> {
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number, every = 250): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!await check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
     await sleep(every)
   }
@@ -70,7 +102,7 @@ async function waitUntil (check: () => Promise<boolean>, what: string, timeoutMs
 
 const status = async (n: NodeHandle): Promise<any> => api(n, '/api/v1/status')
 
-async function regionRun (n: number, base: number): Promise<Record<string, unknown>> {
+async function regionRun(n: number, base: number): Promise<Record<string, unknown>> {
   log(`region of ${n} nodes: starting`)
   const region = await startRegion(`region-${n}`, n, base)
   try {
@@ -80,14 +112,19 @@ async function regionRun (n: number, base: number): Promise<Record<string, unkno
   }
 }
 
-async function measureRegion (n: number, region: Region & { startupMs: number[] }): Promise<Record<string, unknown>> {
+async function measureRegion(n: number, region: Region & { startupMs: number[] }): Promise<Record<string, unknown>> {
   const { nodes } = region
   let connected = 0
   try {
-    await waitUntil(async () => {
-      connected = (await Promise.all(nodes.map(status))).filter(s => s.connectedPeers >= 1).length
-      return connected === n
-    }, 'connected', 300_000, 2000)
+    await waitUntil(
+      async () => {
+        connected = (await Promise.all(nodes.map(status))).filter(s => s.connectedPeers >= 1).length
+        return connected === n
+      },
+      'connected',
+      300_000,
+      2000
+    )
   } catch {
     throw new Error(`only ${connected}/${n} nodes had a peer after 300 s`)
   }
@@ -99,21 +136,41 @@ async function measureRegion (n: number, region: Region & { startupMs: number[] 
   const cpu0 = cpuSecondsOf(pid)
   const idleBytes0 = loopbackBytes()
   await sleep(10_000)
-  const idle = { ...memoryOf(pid), cpuPercent: round((cpuSecondsOf(pid) - cpu0) / 10 * 100, 2), loopbackBytesPerSecond: Math.round((loopbackBytes() - idleBytes0) / 10) }
+  const idle = {
+    ...memoryOf(pid),
+    cpuPercent: round(((cpuSecondsOf(pid) - cpu0) / 10) * 100, 2),
+    loopbackBytesPerSecond: Math.round((loopbackBytes() - idleBytes0) / 10)
+  }
 
   // Propagation: publish on random nodes; receivers stamp received_at when they store.
-  const published: Array<{ node: NodeHandle, id: string, bytes: number }> = []
+  const published: Array<{ node: NodeHandle; id: string; bytes: number }> = []
   const bytes0 = loopbackBytes()
   const t0 = Date.now()
   for (let i = 0; i < PUBLICATIONS; i++) {
     const node = nodes[Math.floor(Math.random() * n)]!
     const id = `messung-${i}`
-    const r = await api(node, '/api/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, title: `Messreihe ${i}`, description: `Benchmark-Datensatz ${i} mit Messwerten.`, license: 'dl-by-de/2.0', keywords: ['Messung'], themes: ['ENVI'] }) })
+    const r = await api(node, '/api/v1/datasets', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id,
+        title: `Messreihe ${i}`,
+        description: `Benchmark-Datensatz ${i} mit Messwerten.`,
+        license: 'dl-by-de/2.0',
+        keywords: ['Messung'],
+        themes: ['ENVI']
+      })
+    })
     published.push({ node, id, bytes: 0 })
-    void r
+    r
     await sleep(100)
   }
-  await waitUntil(async () => (await Promise.all(nodes.map(status))).every(s => s.regionalEntries >= PUBLICATIONS), 'all publications everywhere', 120_000, 1000)
+  await waitUntil(
+    async () => (await Promise.all(nodes.map(status))).every(s => s.regionalEntries >= PUBLICATIONS),
+    'all publications everywhere',
+    120_000,
+    1000
+  )
   const elapsed = (Date.now() - t0) / 1000
   const wireBytes = loopbackBytes() - bytes0 - idle.loopbackBytesPerSecond * elapsed
   const entryBytes: number[] = []
@@ -123,7 +180,11 @@ async function measureRegion (n: number, region: Region & { startupMs: number[] 
     const own = await api(p.node, `/api/v1/datasets/${p.id}/entry`)
     entryBytes.push(own.jws.length)
     const t = Date.parse((await api(p.node, `/api/v1/catalog/${p.node.peerId}/${p.id}`)).entry.receivedAt)
-    const delays = await Promise.all(nodes.filter(x => x !== p.node).map(async x => Date.parse((await api(x, `/api/v1/catalog/${p.node.peerId}/${p.id}`)).entry.receivedAt) - t))
+    const delays = await Promise.all(
+      nodes
+        .filter(x => x !== p.node)
+        .map(async x => Date.parse((await api(x, `/api/v1/catalog/${p.node.peerId}/${p.id}`)).entry.receivedAt) - t)
+    )
     allDelays.push(...delays)
     maxDelays.push(Math.max(...delays))
   }
@@ -148,24 +209,43 @@ async function measureRegion (n: number, region: Region & { startupMs: number[] 
       visibleOnAllMs: { p50: percentile(maxDelays, 50), p99: percentile(maxDelays, 99), max: Math.max(...maxDelays) },
       perNodeMs: { p50: percentile(allDelays, 50), p99: percentile(allDelays, 99) }
     },
-    gossipWire: { entryBytes: round(avgEntry, 0), bytesPerDeliveredEntry: round(wireBytes / (PUBLICATIONS * (n - 1)), 0), ratio: round(wireBytes / (PUBLICATIONS * (n - 1)) / avgEntry, 2) },
+    gossipWire: {
+      entryBytes: round(avgEntry, 0),
+      bytesPerDeliveredEntry: round(wireBytes / (PUBLICATIONS * (n - 1)), 0),
+      ratio: round(wireBytes / (PUBLICATIONS * (n - 1)) / avgEntry, 2)
+    },
     federatedSearchMs: { p50: round(percentile(fed, 50), 1), p99: round(percentile(fed, 99), 1), nodeStatuses: statuses }
   }
 }
 
-async function coldSyncAndSearch (base: number): Promise<Record<string, unknown>> {
+async function coldSyncAndSearch(base: number): Promise<Record<string, unknown>> {
   log(`cold sync: filling a node with ${ENTRIES} entries`)
   let avgEntryBytes = 0
   const tFill = performance.now()
   const region = await startRegion('cold', 1, base, async node => {
-    avgEntryBytes = (await fillNode(node.dataDir, ENTRIES, done => { if (done % 20_000 === 0) log(`  ${done} entries signed and stored`) })).avgEntryBytes
+    avgEntryBytes = (
+      await fillNode(node.dataDir, ENTRIES, done => {
+        if (done % 20_000 === 0) log(`  ${done} entries signed and stored`)
+      })
+    ).avgEntryBytes
   })
   const fillSeconds = (performance.now() - tFill) / 1000
   const holder = region.nodes[0]!
   await sleep(2000)
 
   // Catalog search on the full node.
-  const queries = ['q=Radweg', 'q=Stra%C3%9Fe&theme=TRAN', 'theme=ENVI&license=cc-by/4.0', 'q=Messreihe%20Kita', 'bbox=7.6,51.1,7.7,51.2', 'keyword=Parken', 'q=Luftqualit%C3%A4t&bbox=7.5,51.0,8.5,51.7', 'format=CSV&q=Haushalt', '', 'q=Spielplatz&limit=50']
+  const queries = [
+    'q=Radweg',
+    'q=Stra%C3%9Fe&theme=TRAN',
+    'theme=ENVI&license=cc-by/4.0',
+    'q=Messreihe%20Kita',
+    'bbox=7.6,51.1,7.7,51.2',
+    'keyword=Parken',
+    'q=Luftqualit%C3%A4t&bbox=7.5,51.0,8.5,51.7',
+    'format=CSV&q=Haushalt',
+    '',
+    'q=Spielplatz&limit=50'
+  ]
   const lat: number[] = []
   for (let i = 0; i < 300; i++) {
     const t = performance.now()
@@ -180,19 +260,34 @@ async function coldSyncAndSearch (base: number): Promise<Record<string, unknown>
     concurrent50,
     concurrent200
   }
-  log(`search: p50 ${search.sequentialMs.p50} ms, p99 ${search.sequentialMs.p99} ms, ${search.concurrent50.requestsPerSecond} req/s with 50 clients`)
+  log(
+    `search: p50 ${search.sequentialMs.p50} ms, p99 ${search.sequentialMs.p99} ms, ${search.concurrent50.requestsPerSecond} req/s with 50 clients`
+  )
 
   // A fresh node joins and pulls everything.
-  const fresh = await ensureNode({ name: 'Neue Kommune', ags: '05999998', dataDir: join(root, 'cold', 'fresh'), httpPort: base + 50, p2pPort: base + 1050, registry: region.registry, sync: { registryRefreshMs: 500, antiEntropyMs: 15_000, redialMs: 500 } })
+  const fresh = await ensureNode({
+    name: 'Neue Kommune',
+    ags: '05999998',
+    dataDir: join(root, 'cold', 'fresh'),
+    httpPort: base + 50,
+    p2pPort: base + 1050,
+    registry: region.registry,
+    sync: { registryRefreshMs: 500, antiEntropyMs: 15_000, redialMs: 500 }
+  })
   const bytes0 = loopbackBytes()
   fresh.process = await startNodeProcess(fresh, join(root, 'cold', 'logs', 'fresh.log'))
   await approveAll(region.registry, [fresh])
   const t0 = performance.now()
   let peak = 0
-  await waitUntil(async () => {
-    peak = Math.max(peak, memoryOf(fresh.process!.pid!).peakRssMb)
-    return (await status(fresh)).regionalEntries >= ENTRIES
-  }, 'cold sync', 900_000, 250)
+  await waitUntil(
+    async () => {
+      peak = Math.max(peak, memoryOf(fresh.process!.pid!).peakRssMb)
+      return (await status(fresh)).regionalEntries >= ENTRIES
+    },
+    'cold sync',
+    900_000,
+    250
+  )
   const seconds = (performance.now() - t0) / 1000
   const wire = loopbackBytes() - bytes0
   await stopAll([fresh.process])
@@ -201,47 +296,93 @@ async function coldSyncAndSearch (base: number): Promise<Record<string, unknown>
     fill: { seconds: round(fillSeconds, 1) },
     search,
     coldSync: {
-      entries: ENTRIES, seconds: round(seconds, 1), entriesPerSecond: round(ENTRIES / seconds, 0), peakRssMb: peak,
-      wire: { entryBytes: round(avgEntryBytes, 0), bytesPerEntry: round(wire / ENTRIES, 0), ratio: round(wire / ENTRIES / avgEntryBytes, 2) }
+      entries: ENTRIES,
+      seconds: round(seconds, 1),
+      entriesPerSecond: round(ENTRIES / seconds, 0),
+      peakRssMb: peak,
+      wire: {
+        entryBytes: round(avgEntryBytes, 0),
+        bytesPerEntry: round(wire / ENTRIES, 0),
+        ratio: round(wire / ENTRIES / avgEntryBytes, 2)
+      }
     }
   }
 }
 
 /** `clients` concurrent HTTP clients searching for `ms`: throughput, latency, errors. */
-async function concurrentSearch (holder: NodeHandle, queries: string[], clients: number, ms: number): Promise<{ clients: number, seconds: number, requestsPerSecond: number, p50Ms: number, p99Ms: number, errors: number }> {
+async function concurrentSearch(
+  holder: NodeHandle,
+  queries: string[],
+  clients: number,
+  ms: number
+): Promise<{ clients: number; seconds: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }> {
   const latencies: number[] = []
   let errors = 0
   const end = Date.now() + ms
-  await Promise.all(Array.from({ length: clients }, async (_, c) => {
-    let i = c
-    while (Date.now() < end) {
-      const t = performance.now()
-      try {
-        const res = await fetch(`${holder.url}/api/v1/search?${queries[i++ % queries.length]}`)
-        await res.arrayBuffer()
-        if (!res.ok) errors++
-      } catch { errors++ }
-      latencies.push(performance.now() - t)
-    }
-  }))
-  return { clients, seconds: ms / 1000, requestsPerSecond: round(latencies.length / (ms / 1000), 0), p50Ms: round(percentile(latencies, 50), 1), p99Ms: round(percentile(latencies, 99), 1), errors }
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      let i = c
+      while (Date.now() < end) {
+        const t = performance.now()
+        try {
+          const res = await fetch(`${holder.url}/api/v1/search?${queries[i++ % queries.length]}`)
+          await res.arrayBuffer()
+          if (!res.ok) errors++
+        } catch {
+          errors++
+        }
+        latencies.push(performance.now() - t)
+      }
+    })
+  )
+  return {
+    clients,
+    seconds: ms / 1000,
+    requestsPerSecond: round(latencies.length / (ms / 1000), 0),
+    p50Ms: round(percentile(latencies, 50), 1),
+    p99Ms: round(percentile(latencies, 99), 1),
+    errors
+  }
 }
 
 /** One core of the full verification path (decode, canonical check, schema, signature). */
-async function verifyPipelineRate (): Promise<number> {
+async function verifyPipelineRate(): Promise<number> {
   const signer = await EntrySigner.create(await generateIdentityKey())
   const dataset = datasetMetadataSchema.parse({ id: 'd', title: 'Messreihe', description: 'Benchmark', license: 'dl-by-de/2.0' })
-  const list = await Promise.all(Array.from({ length: 3000 }, async (_, i) => signer.sign({ v: 1, publisher: signer.peerId, datasetId: 'd', seq: i + 1, prevHash: i === 0 ? null : 'a'.repeat(64), issuedAt: new Date().toISOString(), tombstone: false, dataset })))
+  const list = await Promise.all(
+    Array.from({ length: 3000 }, async (_, i) =>
+      signer.sign({
+        v: 1,
+        publisher: signer.peerId,
+        datasetId: 'd',
+        seq: i + 1,
+        prevHash: i === 0 ? null : 'a'.repeat(64),
+        issuedAt: new Date().toISOString(),
+        tombstone: false,
+        dataset
+      })
+    )
+  )
   const v = new EntryVerifier()
   const t = performance.now()
   for (const e of list) await v.verify(e.jws)
   return Math.round(list.length / ((performance.now() - t) / 1000))
 }
 
-async function main (): Promise<boolean> {
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform} ${process.arch}` }
+async function main(): Promise<boolean> {
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`
+  }
   log(`machine: ${JSON.stringify(machine)}`)
-  const ceilings = { ed25519Verify: await ed25519VerifyCeiling(), sqliteInsert: sqliteInsertCeiling(), entryVerifyOneCore: await verifyPipelineRate() }
+  const ceilings = {
+    ed25519Verify: await ed25519VerifyCeiling(),
+    sqliteInsert: sqliteInsertCeiling(),
+    entryVerifyOneCore: await verifyPipelineRate()
+  }
   log(`ceilings: ${JSON.stringify(ceilings)}`)
   // BENCH_ENTRIES=0 skips the cold-sync and search phase (to measure regions only).
   // Fixed ports stay below Linux's ephemeral range (32768+): outgoing dials
@@ -258,7 +399,9 @@ async function main (): Promise<boolean> {
     coldSyncVsSqliteCeiling: round((cold.coldSync as any).entriesPerSecond / ceilings.sqliteInsert.perSecond, 3),
     regions
   })
-  const save = (): void => { writeFileSync(join(OUT, 'results.json'), JSON.stringify(results(), null, 2) + '\n') }
+  const save = (): void => {
+    writeFileSync(join(OUT, 'results.json'), JSON.stringify(results(), null, 2) + '\n')
+  }
   save()
   for (const [i, n] of SIZES.entries()) {
     try {
@@ -271,28 +414,90 @@ async function main (): Promise<boolean> {
     save()
   }
   const measured = regions.filter(r => r.error === undefined)
-  writeFileSync(join(OUT, 'results.svg'), latencyChart('Südwestfalen-Benchmark: Latenz nach Regionsgröße', [
-    { label: 'Ausbreitung (alle Knoten)', color: '#0b4f6c', values: measured.map(r => ({ n: r.nodes, p50: r.propagation.visibleOnAllMs.p50, p99: r.propagation.visibleOnAllMs.p99 })) },
-    { label: 'Föderierte Suche', color: '#2e7d32', values: measured.map(r => ({ n: r.nodes, p50: r.federatedSearchMs.p50, p99: r.federatedSearchMs.p99 })) }
-  ], 1000))
+  writeFileSync(
+    join(OUT, 'results.svg'),
+    latencyChart(
+      'Südwestfalen-Benchmark: Latenz nach Regionsgröße',
+      [
+        {
+          label: 'Ausbreitung (alle Knoten)',
+          color: '#0b4f6c',
+          values: measured.map(r => ({ n: r.nodes, p50: r.propagation.visibleOnAllMs.p50, p99: r.propagation.visibleOnAllMs.p99 }))
+        },
+        {
+          label: 'Föderierte Suche',
+          color: '#2e7d32',
+          values: measured.map(r => ({ n: r.nodes, p50: r.federatedSearchMs.p50, p99: r.federatedSearchMs.p99 }))
+        }
+      ],
+      1000
+    )
+  )
   const rows: Array<[string, string, string]> = [
-    ['Ed25519 verify ceiling (node:crypto, all cores)', `${ceilings.ed25519Verify.perSecond}/s (${ceilings.ed25519Verify.threads} threads)`, ''],
+    [
+      'Ed25519 verify ceiling (node:crypto, all cores)',
+      `${ceilings.ed25519Verify.perSecond}/s (${ceilings.ed25519Verify.threads} threads)`,
+      ''
+    ],
     ['Entry verification, full path, one core', `${ceilings.entryVerifyOneCore}/s`, ''],
     ['SQLite inserts, one transaction', `${ceilings.sqliteInsert.perSecond}/s`, ''],
-    ...(ENTRIES > 0 ? [
-      [`Cold sync of ${ENTRIES} entries`, `${(cold.coldSync as any).entriesPerSecond}/s, peak RSS ${(cold.coldSync as any).peakRssMb} MB`, `≥ 0.7 × verify ceiling → ${results().coldSyncVsVerifyCeiling}`],
-      ['Cold sync wire bytes per entry', `${(cold.coldSync as any).wire.bytesPerEntry} B (entry ${(cold.coldSync as any).wire.entryBytes} B)`, `≤ 1.2× → ${(cold.coldSync as any).wire.ratio}×`],
-      [`Search on ${ENTRIES} entries`, `p50 ${(cold.search as any).sequentialMs.p50} ms, p99 ${(cold.search as any).sequentialMs.p99} ms`, 'p99 ≤ 20 ms'],
-      ['Search, 50 concurrent clients, 10 s', `${(cold.search as any).concurrent50.requestsPerSecond} req/s, p99 ${(cold.search as any).concurrent50.p99Ms} ms, ${(cold.search as any).concurrent50.errors} errors`, ''],
-      ['Search, 200 concurrent clients, 30 s', `${(cold.search as any).concurrent200.requestsPerSecond} req/s, p99 ${(cold.search as any).concurrent200.p99Ms} ms, ${(cold.search as any).concurrent200.errors} errors`, '0 errors']
-    ] as Array<[string, string, string]> : []),
-    ...regions.filter(r => r.error !== undefined).map(r => [`Region of ${r.nodes} nodes`, `not measured: ${r.error}`, ''] as [string, string, string]),
-    ...measured.flatMap(r => [
-      [`Propagation, ${r.nodes} nodes`, `p50 ${r.propagation.visibleOnAllMs.p50} ms, p99 ${r.propagation.visibleOnAllMs.p99} ms`, 'p99 ≤ 1000 ms at 59'],
-      [`Federated search, ${r.nodes} nodes`, `p50 ${r.federatedSearchMs.p50} ms, p99 ${r.federatedSearchMs.p99} ms`, 'p99 ≤ 300 ms at 59'],
-      [`Gossip wire bytes per delivered entry, ${r.nodes} nodes`, `${r.gossipWire.bytesPerDeliveredEntry} B (entry ${r.gossipWire.entryBytes} B)`, `≤ 1.2× → ${r.gossipWire.ratio}×`],
-      [`Idle node, ${r.nodes} nodes`, `RSS ${r.idleNode.rssMb} MB, CPU ${r.idleNode.cpuPercent} %, start-up p50 ${r.startupMs.p50} ms`, 'RSS ≤ 80 MB']
-    ] as Array<[string, string, string]>)
+    ...(ENTRIES > 0
+      ? ([
+          [
+            `Cold sync of ${ENTRIES} entries`,
+            `${(cold.coldSync as any).entriesPerSecond}/s, peak RSS ${(cold.coldSync as any).peakRssMb} MB`,
+            `≥ 0.7 × verify ceiling → ${results().coldSyncVsVerifyCeiling}`
+          ],
+          [
+            'Cold sync wire bytes per entry',
+            `${(cold.coldSync as any).wire.bytesPerEntry} B (entry ${(cold.coldSync as any).wire.entryBytes} B)`,
+            `≤ 1.2× → ${(cold.coldSync as any).wire.ratio}×`
+          ],
+          [
+            `Search on ${ENTRIES} entries`,
+            `p50 ${(cold.search as any).sequentialMs.p50} ms, p99 ${(cold.search as any).sequentialMs.p99} ms`,
+            'p99 ≤ 20 ms'
+          ],
+          [
+            'Search, 50 concurrent clients, 10 s',
+            `${(cold.search as any).concurrent50.requestsPerSecond} req/s, p99 ${(cold.search as any).concurrent50.p99Ms} ms, ${(cold.search as any).concurrent50.errors} errors`,
+            ''
+          ],
+          [
+            'Search, 200 concurrent clients, 30 s',
+            `${(cold.search as any).concurrent200.requestsPerSecond} req/s, p99 ${(cold.search as any).concurrent200.p99Ms} ms, ${(cold.search as any).concurrent200.errors} errors`,
+            '0 errors'
+          ]
+        ] as Array<[string, string, string]>)
+      : []),
+    ...regions
+      .filter(r => r.error !== undefined)
+      .map(r => [`Region of ${r.nodes} nodes`, `not measured: ${r.error}`, ''] as [string, string, string]),
+    ...measured.flatMap(
+      r =>
+        [
+          [
+            `Propagation, ${r.nodes} nodes`,
+            `p50 ${r.propagation.visibleOnAllMs.p50} ms, p99 ${r.propagation.visibleOnAllMs.p99} ms`,
+            'p99 ≤ 1000 ms at 59'
+          ],
+          [
+            `Federated search, ${r.nodes} nodes`,
+            `p50 ${r.federatedSearchMs.p50} ms, p99 ${r.federatedSearchMs.p99} ms`,
+            'p99 ≤ 300 ms at 59'
+          ],
+          [
+            `Gossip wire bytes per delivered entry, ${r.nodes} nodes`,
+            `${r.gossipWire.bytesPerDeliveredEntry} B (entry ${r.gossipWire.entryBytes} B)`,
+            `≤ 1.2× → ${r.gossipWire.ratio}×`
+          ],
+          [
+            `Idle node, ${r.nodes} nodes`,
+            `RSS ${r.idleNode.rssMb} MB, CPU ${r.idleNode.cpuPercent} %, start-up p50 ${r.startupMs.p50} ms`,
+            'RSS ≤ 80 MB'
+          ]
+        ] as Array<[string, string, string]>
+    )
   ]
   const w = Math.max(...rows.map(r => r[0].length))
   console.log(`\n${'measure'.padEnd(w)} | ${'result'.padEnd(58)} | goal`)
@@ -302,11 +507,14 @@ async function main (): Promise<boolean> {
   return regions.some(r => r.error !== undefined)
 }
 
-main().then(failed => {
-  // Keep the logs when something could not be measured.
-  if (failed) console.error(`[bench] logs kept in ${root}`)
-  else rmSync(root, { recursive: true, force: true })
-}, err => {
-  console.error(`bench failed: ${(err as Error).stack}\n[bench] logs kept in ${root}`)
-  process.exitCode = 1
-})
+main().then(
+  failed => {
+    // Keep the logs when something could not be measured.
+    if (failed) console.error(`[bench] logs kept in ${root}`)
+    else rmSync(root, { recursive: true, force: true })
+  },
+  err => {
+    console.error(`bench failed: ${(err as Error).stack}\n[bench] logs kept in ${root}`)
+    process.exitCode = 1
+  }
+)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 // Prints, at the end of `npm test`, how much the reliability tests tried.
-export default function setup (): () => void {
+export default function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'swf-tally-'))
   process.env.SWF_TALLY_DIR = dir
   return () => {
@@ -11,7 +11,7 @@ export default function setup (): () => void {
     for (const file of readdirSync(dir)) {
       for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
         if (line === '') continue
-        const { what, n } = JSON.parse(line) as { what: string, n: number }
+        const { what, n } = JSON.parse(line) as { what: string; n: number }
         sums.set(what, (sums.get(what) ?? 0) + n)
       }
     }

@@ -4,7 +4,16 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { slugify } from '../../protocol/src/index.js'
-import { api, approveAll, ensureNode, ensureRegistry, startNodeProcess, startRegistryProcess, stopAll, type NodeHandle } from './launcher.js'
+import {
+  api,
+  approveAll,
+  ensureNode,
+  ensureRegistry,
+  startNodeProcess,
+  startRegistryProcess,
+  stopAll,
+  type NodeHandle
+} from './launcher.js'
 import { REGION } from './region.js'
 
 // `npm run demo`: the Südwestfalen region on one machine — a registry and
@@ -14,11 +23,13 @@ import { REGION } from './region.js'
 const dir = resolve(process.env.SWF_DEMO_DIR ?? 'demo-data')
 const base = Number(process.env.SWF_DEMO_PORT_BASE ?? 8100)
 const DATA = fileURLToPath(new URL('./data/', import.meta.url))
-const say = (line: string): void => { console.log(line) }
+const say = (line: string): void => {
+  console.log(line)
+}
 
 const children: Parameters<typeof stopAll>[0] = []
 let stopping = false
-async function shutdown (code: number): Promise<never> {
+async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true
     say('\nStopping the region …')
@@ -27,37 +38,61 @@ async function shutdown (code: number): Promise<never> {
   }
   process.exit(code)
 }
-process.on('SIGINT', () => { void shutdown(0) })
-process.on('SIGTERM', () => { void shutdown(0) })
+process.on('SIGINT', () => {
+  void shutdown(0)
+})
+process.on('SIGTERM', () => {
+  void shutdown(0)
+})
 
-async function main (): Promise<void> {
+async function main(): Promise<void> {
   mkdirSync(join(dir, 'logs'), { recursive: true })
   say(`Südwestfalen demo region in ${dir} (logs in ${join(dir, 'logs')})`)
   const registry = await ensureRegistry(join(dir, 'registry'), base)
-  children.push(registry.process = await startRegistryProcess(registry, join(dir, 'logs', 'registry.log')))
+  children.push((registry.process = await startRegistryProcess(registry, join(dir, 'logs', 'registry.log'))))
   say(`  registry        ${registry.url}`)
 
   const nodes: NodeHandle[] = []
   for (const [i, k] of REGION.entries()) {
-    nodes.push(await ensureNode({ name: k.name, ags: k.ags, dataDir: join(dir, slugify(k.name)), httpPort: base + 1 + i, p2pPort: base + 101 + i, registry }))
+    nodes.push(
+      await ensureNode({
+        name: k.name,
+        ags: k.ags,
+        dataDir: join(dir, slugify(k.name)),
+        httpPort: base + 1 + i,
+        p2pPort: base + 101 + i,
+        registry
+      })
+    )
   }
-  await Promise.all(nodes.map(async n => {
-    n.process = await startNodeProcess(n, join(dir, 'logs', `${slugify(n.name)}.log`))
-    children.push(n.process)
-    say(`  ${n.name.padEnd(26)} ${n.url}  (gestartet)`)
-  }))
+  await Promise.all(
+    nodes.map(async n => {
+      n.process = await startNodeProcess(n, join(dir, 'logs', `${slugify(n.name)}.log`))
+      children.push(n.process)
+      say(`  ${n.name.padEnd(26)} ${n.url}  (gestartet)`)
+    })
+  )
   await approveAll(registry, nodes)
   say('All Kommunen registered and approved.')
 
   for (const [i, k] of REGION.entries()) {
     const n = nodes[i]!
     for (const d of k.datasets) {
-      const exists = await api(n, `/api/v1/datasets/${d.metadata.id}`).then(() => true, () => false)
+      const exists = await api(n, `/api/v1/datasets/${d.metadata.id}`).then(
+        () => true,
+        () => false
+      )
       if (exists) continue
-      await api(n, '/api/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(d.metadata) })
+      await api(n, '/api/v1/datasets', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(d.metadata)
+      })
       for (const f of d.files) {
         await api(n, `/api/v1/datasets/${d.metadata.id}/distributions/${f.distributionId}?title=${encodeURIComponent(f.title)}`, {
-          method: 'PUT', headers: { 'content-type': f.mediaType }, body: readFileSync(join(DATA, f.file))
+          method: 'PUT',
+          headers: { 'content-type': f.mediaType },
+          body: readFileSync(join(DATA, f.file))
         })
       }
       say(`  ${n.name} published "${d.metadata.title}"`)
@@ -71,24 +106,40 @@ async function main (): Promise<void> {
     const states = await Promise.all(nodes.map(async n => api(n, '/api/v1/status')))
     const done = states.filter(s => s.regionalEntries >= total && s.sync.every((p: any) => p.lag === 0)).length
     const line = `Sync: ${done}/${nodes.length} nodes hold all ${total} entries`
-    if (line !== last) { say(line); last = line }
+    if (line !== last) {
+      say(line)
+      last = line
+    }
     if (done === nodes.length) break
     await new Promise(r => setTimeout(r, 300))
   }
 
-  const [arnsberg, , menden, olpe, soest, iserlohn] = nodes as [NodeHandle, NodeHandle, NodeHandle, NodeHandle, NodeHandle, NodeHandle, NodeHandle]
+  const [arnsberg, , menden, olpe, soest, iserlohn] = nodes as [
+    NodeHandle,
+    NodeHandle,
+    NodeHandle,
+    NodeHandle,
+    NodeHandle,
+    NodeHandle,
+    NodeHandle
+  ]
   say(`\n1) Catalog search at ${olpe.name} for "Radweg":`)
   for (const hit of (await api(olpe, '/api/v1/search?q=Radweg')).items) say(`   ${hit.provenance.kommune}: ${hit.dataset.title}`)
 
   say(`\n2) Federated data query at ${menden.name}: road damage "Schlagloch" inside Soest's box, across all Kommunen:`)
   const q = await api(menden, '/api/v1/query?bbox=8.05,51.54,8.17,51.6&where=schadensart%3DSchlagloch')
-  for (const m of q.matches) say(`   ${m.origin.kommune} · ${m.origin.datasetId}/${m.origin.distributionId} · ${m.format === 'CSV' ? m.row.strasse : m.feature.properties.strasse}`)
+  for (const m of q.matches)
+    say(
+      `   ${m.origin.kommune} · ${m.origin.datasetId}/${m.origin.distributionId} · ${m.format === 'CSV' ? m.row.strasse : m.feature.properties.strasse}`
+    )
   say(`   nodes: ${q.nodes.map((n: any) => `${n.kommune} ${n.status}`).join(', ')}`)
 
   say(`\n3) Download of Soest's survey through ${iserlohn.name} (fetched over libp2p, sha256-verified):`)
   const view = await api(iserlohn, `/api/v1/catalog/${soest.peerId}/strassenzustand`)
   const dist = view.dataset.distributions[0]
-  const bytes = Buffer.from(await (await fetch(`${iserlohn.url}/api/v1/catalog/${soest.peerId}/strassenzustand/distributions/${dist.id}/file`)).arrayBuffer())
+  const bytes = Buffer.from(
+    await (await fetch(`${iserlohn.url}/api/v1/catalog/${soest.peerId}/strassenzustand/distributions/${dist.id}/file`)).arrayBuffer()
+  )
   const ok = createHash('sha256').update(bytes).digest('hex') === dist.sha256
   say(`   ${dist.title}: ${bytes.length} bytes, sha256 ${ok ? 'matches the signed entry' : 'DOES NOT MATCH'}`)
 

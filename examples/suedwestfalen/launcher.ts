@@ -11,11 +11,25 @@ import type { Ed25519PublicJwk } from '../../protocol/src/index.js'
 
 const BIN = (name: string): string => fileURLToPath(new URL(`../../bin/${name}.js`, import.meta.url))
 
-export interface RegistryHandle { dataDir: string, url: string, token: string, publicKeyJwk: Ed25519PublicJwk, process?: ChildProcess }
-export interface NodeHandle { name: string, ags: string, dataDir: string, url: string, token: string, peerId: string, process?: ChildProcess }
+export interface RegistryHandle {
+  dataDir: string
+  url: string
+  token: string
+  publicKeyJwk: Ed25519PublicJwk
+  process?: ChildProcess
+}
+export interface NodeHandle {
+  name: string
+  ags: string
+  dataDir: string
+  url: string
+  token: string
+  peerId: string
+  process?: ChildProcess
+}
 
 /** Creates the registry's data directory unless it exists; reads its key and token. */
-export async function ensureRegistry (dataDir: string, port: number): Promise<RegistryHandle> {
+export async function ensureRegistry(dataDir: string, port: number): Promise<RegistryHandle> {
   if (!existsSync(join(dataDir, 'registry.json'))) await initRegistry(dataDir, { host: '127.0.0.1', port })
   const key = JSON.parse(readFileSync(join(dataDir, 'registry-key.json'), 'utf8'))
   return {
@@ -33,11 +47,11 @@ export interface NodeOptions {
   httpPort: number
   p2pPort: number
   registry: RegistryHandle
-  sync?: { registryRefreshMs?: number, antiEntropyMs?: number, redialMs?: number }
+  sync?: { registryRefreshMs?: number; antiEntropyMs?: number; redialMs?: number }
 }
 
 /** Creates a node's data directory unless it exists (a second run reuses it). */
-export async function ensureNode (o: NodeOptions): Promise<NodeHandle> {
+export async function ensureNode(o: NodeOptions): Promise<NodeHandle> {
   if (!existsSync(join(o.dataDir, 'config.json'))) {
     await initNode(o.dataDir, {
       kommune: { name: o.name, ags: o.ags },
@@ -48,24 +62,49 @@ export async function ensureNode (o: NodeOptions): Promise<NodeHandle> {
     })
   }
   const key = JSON.parse(readFileSync(join(o.dataDir, 'node-key.json'), 'utf8'))
-  return { name: o.name, ags: o.ags, dataDir: o.dataDir, url: `http://127.0.0.1:${o.httpPort}`, token: readFileSync(join(o.dataDir, 'admin-token'), 'utf8').trim(), peerId: key.kid }
+  return {
+    name: o.name,
+    ags: o.ags,
+    dataDir: o.dataDir,
+    url: `http://127.0.0.1:${o.httpPort}`,
+    token: readFileSync(join(o.dataDir, 'admin-token'), 'utf8').trim(),
+    peerId: key.kid
+  }
 }
 
 /** Spawns a CLI and resolves once its output matches `ready`; output goes to logFile. */
-export async function spawnUntil (bin: 'swf-node' | 'swf-registry', args: string[], ready: RegExp, logFile: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN(bin), ...args], { env: { ...process.env, SWF_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function spawnUntil(
+  bin: 'swf-node' | 'swf-registry',
+  args: string[],
+  ready: RegExp,
+  logFile: string,
+  env: NodeJS.ProcessEnv = {}
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN(bin), ...args], {
+    env: { ...process.env, SWF_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   const log = createWriteStream(logFile, { flags: 'a' })
-  child.stdout!.pipe(log)
-  child.stderr!.pipe(log)
+  child.stdout.pipe(log)
+  child.stderr.pipe(log)
   await new Promise<void>((resolve, reject) => {
     let seen = ''
-    const timer = setTimeout(() => reject(new Error(`${bin} ${args.join(' ')} not ready after 60 s; see ${logFile}`)), 60_000)
+    const timer = setTimeout(() => {
+      reject(new Error(`${bin} ${args.join(' ')} not ready after 60 s; see ${logFile}`))
+    }, 60_000)
     const onData = (d: Buffer): void => {
       seen = (seen + String(d)).slice(-4096)
-      if (ready.test(seen)) { clearTimeout(timer); child.stdout!.off('data', onData); resolve() }
+      if (ready.test(seen)) {
+        clearTimeout(timer)
+        child.stdout.off('data', onData)
+        resolve()
+      }
     }
-    child.stdout!.on('data', onData)
-    child.once('exit', code => { clearTimeout(timer); reject(new Error(`${bin} exited with ${code}; see ${logFile}`)) })
+    child.stdout.on('data', onData)
+    child.once('exit', code => {
+      clearTimeout(timer)
+      reject(new Error(`${bin} exited with ${code}; see ${logFile}`))
+    })
   })
   return child
 }
@@ -77,14 +116,18 @@ export const startNodeProcess = async (n: NodeHandle, logFile: string, env: Node
   spawnUntil('swf-node', ['start', '--data-dir', n.dataDir], /is running at/, logFile, env)
 
 /** Approves every node once the registry knows it (nodes register themselves at start). */
-export async function approveAll (r: RegistryHandle, nodes: NodeHandle[], timeoutMs = 60_000): Promise<void> {
+export async function approveAll(r: RegistryHandle, nodes: NodeHandle[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   const pending = new Set(nodes.map(n => n.peerId))
   while (pending.size > 0) {
-    const all = await (await fetch(`${r.url}/participants/all`, { headers: { authorization: `Bearer ${r.token}` } })).json() as Array<{ peerId: string, status: string }>
+    const all = (await (await fetch(`${r.url}/participants/all`, { headers: { authorization: `Bearer ${r.token}` } })).json()) as Array<{
+      peerId: string
+      status: string
+    }>
     for (const p of all) {
       if (!pending.has(p.peerId)) continue
-      if (p.status !== 'active') await fetch(`${r.url}/participants/${p.peerId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${r.token}` } })
+      if (p.status !== 'active')
+        await fetch(`${r.url}/participants/${p.peerId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${r.token}` } })
       pending.delete(p.peerId)
     }
     if (pending.size === 0) return
@@ -94,19 +137,30 @@ export async function approveAll (r: RegistryHandle, nodes: NodeHandle[], timeou
 }
 
 /** SIGTERM to every child, then wait for them to exit. */
-export async function stopAll (children: Array<ChildProcess | undefined>): Promise<void> {
-  await Promise.all(children.filter((c): c is ChildProcess => c !== undefined && c.exitCode === null).map(async c => new Promise<void>(resolve => {
-    c.once('exit', () => resolve())
-    c.kill('SIGTERM')
-    setTimeout(() => { c.kill('SIGKILL') }, 10_000).unref()
-  })))
+export async function stopAll(children: Array<ChildProcess | undefined>): Promise<void> {
+  await Promise.all(
+    children
+      .filter((c): c is ChildProcess => c !== undefined && c.exitCode === null)
+      .map(
+        async c =>
+          new Promise<void>(resolve => {
+            c.once('exit', () => {
+              resolve()
+            })
+            c.kill('SIGTERM')
+            setTimeout(() => {
+              c.kill('SIGKILL')
+            }, 10_000).unref()
+          })
+      )
+  )
 }
 
-export async function api (n: NodeHandle, path: string, init: RequestInit = {}): Promise<any> {
+export async function api(n: NodeHandle, path: string, init: RequestInit = {}): Promise<any> {
   const headers = new Headers(init.headers)
   headers.set('authorization', `Bearer ${n.token}`)
   const res = await fetch(`${n.url}${path}`, { ...init, headers })
   const text = await res.text()
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} at ${n.name}: ${res.status} ${text}`)
-  return text === '' ? null : (res.headers.get('content-type')?.includes('json') === true ? JSON.parse(text) : text)
+  return text === '' ? null : res.headers.get('content-type')?.includes('json') === true ? JSON.parse(text) : text
 }

@@ -11,7 +11,7 @@ import type { Logger } from 'pino'
 
 export class UploadTooLargeError extends Error {
   override readonly name = 'UploadTooLargeError'
-  constructor (readonly limit: number) {
+  constructor(readonly limit: number) {
     super(`upload exceeds the limit of ${limit} bytes`)
   }
 }
@@ -36,13 +36,16 @@ export class BlobStore {
    */
   readonly #verified = new Map<string, string>()
 
-  constructor (root: string, private readonly log?: Logger) {
+  constructor(
+    root: string,
+    private readonly log?: Logger
+  ) {
     this.#root = root
     this.#tmp = join(root, 'tmp')
   }
 
   /** Where corrupt files are moved: kept for the operator to inspect, never served. */
-  get quarantineDir (): string {
+  get quarantineDir(): string {
     return join(this.#root, 'quarantine')
   }
 
@@ -52,7 +55,7 @@ export class BlobStore {
    * changes. A corrupt file is moved to quarantine/, logged, and reported as
    * such: it is never served to a client or a peer.
    */
-  async verify (sha256: string): Promise<BlobCheck> {
+  async verify(sha256: string): Promise<BlobCheck> {
     const path = this.pathOf(sha256)
     let stamp: string
     try {
@@ -74,24 +77,26 @@ export class BlobStore {
     }
     this.#verified.delete(sha256)
     await mkdir(this.quarantineDir, { recursive: true })
-    await rename(path, join(this.quarantineDir, `${sha256}.${Date.now()}`)).catch(async () => { await rm(path, { force: true }) })
+    await rename(path, join(this.quarantineDir, `${sha256}.${Date.now()}`)).catch(async () => {
+      await rm(path, { force: true })
+    })
     this.log?.error({ sha256, quarantine: this.quarantineDir }, 'stored file does not match its hash; quarantined, never served')
     return 'corrupt'
   }
 
-  async init (): Promise<void> {
+  async init(): Promise<void> {
     await mkdir(this.#tmp, { recursive: true })
     // Left-overs of writes interrupted by a crash: never referenced, drop them.
     await rm(this.#tmp, { recursive: true, force: true })
     await mkdir(this.#tmp, { recursive: true })
   }
 
-  pathOf (sha256: string): string {
+  pathOf(sha256: string): string {
     if (!SHA256_HEX.test(sha256)) throw new TypeError('not a sha256 hex digest')
     return join(this.#root, sha256.slice(0, 2), sha256)
   }
 
-  async has (sha256: string): Promise<boolean> {
+  async has(sha256: string): Promise<boolean> {
     try {
       return (await stat(this.pathOf(sha256))).isFile()
     } catch {
@@ -99,11 +104,11 @@ export class BlobStore {
     }
   }
 
-  async size (sha256: string): Promise<number> {
+  async size(sha256: string): Promise<number> {
     return (await stat(this.pathOf(sha256))).size
   }
 
-  read (sha256: string, range?: { start: number, end: number }, chunkBytes?: number): ReadStream {
+  read(sha256: string, range?: { start: number; end: number }, chunkBytes?: number): ReadStream {
     return createReadStream(this.pathOf(sha256), { ...range, ...(chunkBytes === undefined ? {} : { highWaterMark: chunkBytes }) })
   }
 
@@ -112,7 +117,7 @@ export class BlobStore {
    * UploadTooLargeError past maxBytes; with expectedSha256, a mismatch throws
    * and nothing is stored.
    */
-  async write (chunks: AsyncIterable<Uint8Array>, maxBytes: number, expectedSha256?: string): Promise<StoredBlob> {
+  async write(chunks: AsyncIterable<Uint8Array>, maxBytes: number, expectedSha256?: string): Promise<StoredBlob> {
     const tmpPath = join(this.#tmp, `${Date.now()}-${randomBytes(8).toString('hex')}`)
     const hash = createHash('sha256')
     let byteSize = 0
@@ -148,13 +153,16 @@ export class BlobStore {
 
 export class BlobHashMismatchError extends Error {
   override readonly name = 'BlobHashMismatchError'
-  constructor (readonly expected: string, readonly actual: string) {
+  constructor(
+    readonly expected: string,
+    readonly actual: string
+  ) {
     super(`content hash ${actual} does not match the expected ${expected}`)
   }
 }
 
 /** Makes a rename durable: the directory entry itself must reach the disk. */
-async function syncDir (dir: string): Promise<void> {
+async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r')
   try {
     await fh.sync()

@@ -24,16 +24,22 @@ const port = (v: string): number => {
   return Number(v)
 }
 const collect = (v: string, prev: string[]): string[] => [...prev, v]
-const dataDirOption = (): Option => new Option('-d, --data-dir <dir>', 'the node\'s data directory (env SWF_DATA_DIR)').default(DEFAULT_DATA_DIR)
-const urlOption = (): Option => new Option('--url <url>', 'node API URL (default: from the data directory\'s config)')
+const dataDirOption = (): Option =>
+  new Option('-d, --data-dir <dir>', "the node's data directory (env SWF_DATA_DIR)").default(DEFAULT_DATA_DIR)
+const urlOption = (): Option => new Option('--url <url>', "node API URL (default: from the data directory's config)")
 
 const program = new Command('swf-node')
-  .description('A Kommune\'s node in the Südwestfalen data space')
+  .description("A Kommune's node in the Südwestfalen data space")
   .version(VERSION)
   .showHelpAfterError()
-  .configureOutput({ outputError: (str, write) => write(str) })
+  .configureOutput({
+    outputError: (str, write) => {
+      write(str)
+    }
+  })
 
-program.command('init')
+program
+  .command('init')
   .description('create a node: config, Ed25519 identity key and admin token')
   .requiredOption('--kommune <name>', 'name of the Kommune, e.g. "Stadt Soest"')
   .requiredOption('--ags <ags>', 'Amtlicher Gemeindeschlüssel (8 digits), e.g. 05974040')
@@ -56,7 +62,8 @@ program.command('init')
     console.log(`Start it with: swf-node start --data-dir ${o.dataDir}`)
   })
 
-program.command('start')
+program
+  .command('start')
   .description('run the node until Ctrl-C')
   .addOption(dataDirOption())
   .option('--demo', 'if the data directory is empty, create a demo Kommune with a sample dataset')
@@ -64,22 +71,28 @@ program.command('start')
     const dataDir = resolve(o.dataDir)
     // The node (libp2p, the database, the HTTP server) loads only here: the client commands start in half the time.
     const [{ startNode }, { ensureDemoNode, seedDemoData }] = await Promise.all([import('./node.js'), import('./demo.js')])
-    const created = o.demo === true && await ensureDemoNode(dataDir)
+    const created = o.demo === true && (await ensureDemoNode(dataDir))
     const node = await startNode({ dataDir })
     if (o.demo === true) await seedDemoData(node)
     if (created) console.log(`Created a demo node in ${dataDir}`)
     console.log(`${node.config.kommune.name} is running at ${node.url}  (peer id ${node.peerId})`)
     console.log(`  web UI:  ${node.url}/`)
     console.log(`  API:     curl ${node.url}/api/v1/datasets`)
-    const shutdown = (): void => { node.stop().then(() => process.exit(0), () => process.exit(1)) }
+    const shutdown = (): void => {
+      node.stop().then(
+        () => process.exit(0),
+        () => process.exit(1)
+      )
+    }
     process.once('SIGINT', shutdown)
     process.once('SIGTERM', shutdown)
   })
 
-program.command('join')
-  .description('join a region: pin the registry key and send this node\'s signed registration')
-  .argument('<registry-url>', 'the region\'s registry, e.g. https://registry.suedwestfalen.example')
-  .option('--registry-key <jwk-or-file>', 'the registry\'s public key as JWK JSON (or a file): pin it instead of fetching it')
+program
+  .command('join')
+  .description("join a region: pin the registry key and send this node's signed registration")
+  .argument('<registry-url>', "the region's registry, e.g. https://registry.suedwestfalen.example")
+  .option('--registry-key <jwk-or-file>', "the registry's public key as JWK JSON (or a file): pin it instead of fetching it")
   .option('--announce <multiaddr>', 'address others dial, repeatable (default: p2p.announce, else p2p.listen)', collect, [])
   .addOption(dataDirOption())
   .action(async (url: string, o) => {
@@ -93,17 +106,19 @@ program.command('join')
     console.log(`(Re)start the node to connect: swf-node start --data-dir ${o.dataDir}`)
   })
 
-program.command('rotate-key')
-  .description('replace this node\'s key (node stopped): the registry records the new key on the old key\'s word')
+program
+  .command('rotate-key')
+  .description("replace this node's key (node stopped): the registry records the new key on the old key's word")
   .addOption(dataDirOption())
   .action(async o => {
     const r = await rotateNodeKey(o.dataDir)
     console.log(`New key ${r.newPeerId} registered (was ${r.oldPeerId}).`)
     console.log('Start the node: it re-publishes every dataset under the new key, then the registry retires the old key.')
-    console.log('Until then the old key\'s entries stay valid everywhere.')
+    console.log("Until then the old key's entries stay valid everywhere.")
   })
 
-program.command('publish')
+program
+  .command('publish')
   .description('publish a file as a dataset on the running node; an existing dataset changes only in what the command names')
   .argument('<file>', 'the file to publish')
   .option('--title <title>', 'dataset title (required for a new dataset)')
@@ -112,7 +127,7 @@ program.command('publish')
   .option('--id <id>', 'dataset id (default: derived from the title)')
   .option('--theme <code>', 'EU data theme, repeatable: TRAN, ENVI, …', collect, [])
   .option('--keyword <word>', 'keyword, repeatable', collect, [])
-  .option('--bbox <minLon,minLat,maxLon,maxLat>', 'extent in WGS84 (default: from a CSV\'s lat/lon columns or a GeoJSON\'s geometries)')
+  .option('--bbox <minLon,minLat,maxLon,maxLat>', "extent in WGS84 (default: from a CSV's lat/lon columns or a GeoJSON's geometries)")
   .option('--ags <ags>', 'AGS of the area the data covers')
   .option('--replace <distribution>', 'put the file in place of this distribution of the dataset')
   .option('--add', 'add the file as another distribution of the dataset')
@@ -123,10 +138,13 @@ program.command('publish')
   .action(async (file: string, o) => {
     const r = await publishFile(new NodeClient(o), file, o)
     const bbox = r.dataset.spatial?.bbox
-    console.log(`Published ${r.dataset.id} (entry ${r.entry.seq}, ${r.distribution.id}: ${r.distribution.byteSize} bytes, sha256 ${r.distribution.sha256}${bbox === undefined ? '' : `, extent ${bbox.join(',')}`})`)
+    console.log(
+      `Published ${r.dataset.id} (entry ${r.entry.seq}, ${r.distribution.id}: ${r.distribution.byteSize} bytes, sha256 ${r.distribution.sha256}${bbox === undefined ? '' : `, extent ${bbox.join(',')}`})`
+    )
   })
 
-program.command('delete')
+program
+  .command('delete')
   .description('delete one of your datasets (a signed tombstone reaches every node), or only one of its files')
   .argument('<id>', 'dataset id')
   .option('--distribution <id>', 'remove only this distribution')
@@ -136,11 +154,16 @@ program.command('delete')
     const client = new NodeClient(o)
     const path = `/api/v1/datasets/${encodeURIComponent(id)}${o.distribution === undefined ? '' : `/distributions/${encodeURIComponent(o.distribution)}`}`
     const r = await client.request(path, { method: 'DELETE', admin: true })
-    console.log(o.distribution === undefined ? `Deleted ${id} (entry ${r.entry.seq}); every node drops it` : `Removed ${o.distribution} from ${id} (entry ${r.entry.seq})`)
+    console.log(
+      o.distribution === undefined
+        ? `Deleted ${id} (entry ${r.entry.seq}); every node drops it`
+        : `Removed ${o.distribution} from ${id} (entry ${r.entry.seq})`
+    )
   })
 
-program.command('import')
-  .description('import an existing portal\'s DCAT-AP.de catalog (file or URL; Turtle, RDF/XML, JSON-LD) as your datasets')
+program
+  .command('import')
+  .description("import an existing portal's DCAT-AP.de catalog (file or URL; Turtle, RDF/XML, JSON-LD) as your datasets")
   .argument('<file-or-url>', 'a catalog file, or an http(s) URL (paged catalogs are followed)')
   .option('--prune', 'delete datasets that came from this source earlier and are gone from it now')
   .option('--json', 'print the report as JSON')
@@ -150,17 +173,25 @@ program.command('import')
     const r = await importCatalog(new NodeClient(o), src, o.prune === true)
     // Exit 3: a partial import (a later page failed); what was read is imported and reported.
     if (r.complete === false) process.exitCode = 3
-    if (o.json === true) { console.log(JSON.stringify(r, null, 2)); return }
-    console.log(`Imported ${r.source}: ${r.pages} page(s), ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.pruned} pruned, ${r.skipped.length} skipped, ${r.warnings.length} field warning(s)`)
+    if (o.json === true) {
+      console.log(JSON.stringify(r, null, 2))
+      return
+    }
+    console.log(
+      `Imported ${r.source}: ${r.pages} page(s), ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.pruned} pruned, ${r.skipped.length} skipped, ${r.warnings.length} field warning(s)`
+    )
     for (const s of r.skipped) console.log(`  skipped ${s.iri}: ${s.reason}`)
     for (const w of r.warnings) console.log(`  warning ${w.iri} ${w.field}: ${w.message}`)
     for (const f of r.failedPages) console.log(`  page not read ${f.url}: ${f.reason}`)
     if (r.complete === false) {
-      console.log(`Import incomplete: ${r.failedPages.length} page(s) could not be read${o.prune === true ? '; nothing was pruned' : ''}. Run the same command again to continue; imported datasets are updated, not duplicated.`)
+      console.log(
+        `Import incomplete: ${r.failedPages.length} page(s) could not be read${o.prune === true ? '; nothing was pruned' : ''}. Run the same command again to continue; imported datasets are updated, not duplicated.`
+      )
     }
   })
 
-program.command('search')
+program
+  .command('search')
   .description('search the regional catalog (what this node holds, or live from every node with --federated)')
   .argument('[text]', 'search words (German folding and prefixes: "Radweg" finds "Radwege")', '')
   .option('--theme <code>', 'EU data theme, repeatable', collect, [])
@@ -171,10 +202,13 @@ program.command('search')
   .option('--json', 'print JSON')
   .addOption(dataDirOption())
   .addOption(urlOption())
-  .action(async (text: string, o) => { await searchCommand(new NodeClient(o), text, o) })
+  .action(async (text: string, o) => {
+    await searchCommand(new NodeClient(o), text, o)
+  })
 
-program.command('query')
-  .description('federated data query: matching CSV rows and GeoJSON features from every Kommune\'s own files')
+program
+  .command('query')
+  .description("federated data query: matching CSV rows and GeoJSON features from every Kommune's own files")
   .option('--bbox <minLon,minLat,maxLon,maxLat>', 'points and features inside this box')
   .option('--where <cond>', 'field=value (equals) or field~value (contains), repeatable', collect, [])
   .option('--dataset <id>', 'only this dataset id')
@@ -183,9 +217,12 @@ program.command('query')
   .option('--json', 'print JSON')
   .addOption(dataDirOption())
   .addOption(urlOption())
-  .action(async o => { await queryCommand(new NodeClient(o), o) })
+  .action(async o => {
+    await queryCommand(new NodeClient(o), o)
+  })
 
-program.command('fetch')
+program
+  .command('fetch')
   .description('download a file of any dataset in the regional catalog, verified, through this node')
   .argument('<dataset>', '<publisher peer id>/<dataset id>, or a dataset id unique in the region')
   .argument('[distribution]', 'distribution id (default: the first file)')
@@ -199,8 +236,9 @@ program.command('fetch')
     console.log(`Saved ${file}`)
   })
 
-program.command('datasets')
-  .description('list the node\'s own datasets')
+program
+  .command('datasets')
+  .description("list the node's own datasets")
   .addOption(dataDirOption())
   .addOption(urlOption())
   .option('--json', 'print JSON')
@@ -213,15 +251,24 @@ program.command('datasets')
       all.push(...page.items)
       cursor = page.nextCursor
     } while (cursor !== null)
-    if (o.json === true) { console.log(JSON.stringify(all, null, 2)); return }
-    if (all.length === 0) { console.log('no datasets yet; publish one with "swf-node publish <file> --title … --license …"'); return }
+    if (o.json === true) {
+      console.log(JSON.stringify(all, null, 2))
+      return
+    }
+    if (all.length === 0) {
+      console.log('no datasets yet; publish one with "swf-node publish <file> --title … --license …"')
+      return
+    }
     for (const { dataset, entry } of all) {
-      console.log(`${dataset.id.padEnd(40)} ${String(dataset.distributions.length).padStart(2)} file(s)  seq ${String(entry.seq).padStart(5)}  ${dataset.title}`)
+      console.log(
+        `${dataset.id.padEnd(40)} ${String(dataset.distributions.length).padStart(2)} file(s)  seq ${String(entry.seq).padStart(5)}  ${dataset.title}`
+      )
     }
   })
 
-program.command('status')
-  .description('show the running node\'s status')
+program
+  .command('status')
+  .description("show the running node's status")
   .addOption(dataDirOption())
   .addOption(urlOption())
   .option('--json', 'print JSON')
@@ -230,14 +277,22 @@ program.command('status')
     const client = new NodeClient(o)
     if (o.waitSync === true) await waitForSync(client)
     const s = await client.request('/api/v1/status')
-    if (o.json === true) { console.log(JSON.stringify(s, null, 2)); return }
+    if (o.json === true) {
+      console.log(JSON.stringify(s, null, 2))
+      return
+    }
     for (const line of statusLines(s, client.url)) console.log(line)
   })
 
 // Every failure is one line on stderr, never a stack trace (SWF_DEBUG=1 adds it for our own faults).
 program.parseAsync().catch((err: unknown) => {
-  const known = err instanceof CliError || err instanceof ConfigError || err instanceof RegistrationError ||
-    err instanceof StartError || err instanceof DataDirLockedError || err instanceof ValidationError
+  const known =
+    err instanceof CliError ||
+    err instanceof ConfigError ||
+    err instanceof RegistrationError ||
+    err instanceof StartError ||
+    err instanceof DataDirLockedError ||
+    err instanceof ValidationError
   const message = err instanceof Error ? err.message : String(err)
   console.error(`swf-node: ${message.split('\n')[0]}${known ? '' : ' (unexpected; SWF_DEBUG=1 shows where)'}`)
   if (!known && process.env.SWF_DEBUG === '1') console.error((err as Error)?.stack)

@@ -14,92 +14,122 @@ export const nodeConfigSchema = z.strictObject({
     name: z.string().trim().min(1).max(200),
     ags: agsSchema
   }),
-  http: z.strictObject({
-    host: z.string().min(1).default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
-    /** How other people reach this node's HTTP API (for links in metadata). */
-    publicUrl: z.url().optional(),
-    /** Request header bytes in all; more is answered 431. */
-    maxHeaderBytes: z.number().int().min(1024).default(16 * 1024),
-    /** Time to receive the request headers (slow-client defence), and the whole request. */
-    headersTimeoutMs: z.number().int().positive().default(15_000),
-    requestTimeoutMs: z.number().int().positive().default(600_000),
-    /** Write requests (POST, PUT, PATCH, DELETE) per client address: sustained per minute, and at once. */
-    writesPerMinute: z.number().positive().default(3_000),
-    writeBurst: z.number().int().positive().default(500),
-    /** Wrong admin tokens per client address per 10 minutes before every attempt is refused (429). */
-    maxAuthFailures: z.number().int().positive().default(10),
-    /** Federated searches and data queries (they fan out to every node) per client address: per minute, at once, running. */
-    queriesPerMinute: z.number().positive().default(120),
-    queryBurst: z.number().int().positive().default(20),
-    maxConcurrentQueriesPerClient: z.number().int().positive().default(2),
-    /** Federated searches and data queries running at once on this node, from all clients. */
-    maxConcurrentQueries: z.number().int().positive().default(16)
-  }).prefault({}),
-  p2p: z.strictObject({
-    listen: z.array(z.string().min(1)).default(['/ip4/127.0.0.1/tcp/4001']),
-    /** Addresses to register instead of the listen addresses (NAT, public IP). */
-    announce: z.array(z.string().min(1)).default([]),
-    /** Dial every registered participant (the default), or only `bootstrap`. */
-    dialRegistered: z.boolean().default(true),
-    /** Extra peers to dial: multiaddrs ending in /p2p/<peer id>. */
-    bootstrap: z.array(z.string().min(1)).default([]),
-    /** Inbound connections per second per host before libp2p refuses (raise for many nodes on one host). */
-    inboundConnectionThreshold: z.number().int().positive().default(5),
-    maxConnections: z.number().int().positive().default(300),
-    /** Peers a node keeps connections to (random among the participants, plus every bootstrap peer). */
-    targetPeers: z.number().int().positive().default(8),
-    /** Per-peer limits (see PeerGuard): request rate, and strikes for forged entries or undecodable frames before a ban. */
-    limits: z.strictObject({
-      requestsPerSecond: z.number().positive().default(20),
-      burst: z.number().int().positive().default(50),
-      maxStrikes: z.number().int().min(0).default(20),
-      strikeWindowMs: z.number().int().positive().default(600_000),
-      banMs: z.number().int().positive().default(600_000)
-    }).prefault({})
-  }).prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(DEFAULT_HTTP_PORT),
+      /** How other people reach this node's HTTP API (for links in metadata). */
+      publicUrl: z.url().optional(),
+      /** Request header bytes in all; more is answered 431. */
+      maxHeaderBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(16 * 1024),
+      /** Time to receive the request headers (slow-client defence), and the whole request. */
+      headersTimeoutMs: z.number().int().positive().default(15_000),
+      requestTimeoutMs: z.number().int().positive().default(600_000),
+      /** Write requests (POST, PUT, PATCH, DELETE) per client address: sustained per minute, and at once. */
+      writesPerMinute: z.number().positive().default(3_000),
+      writeBurst: z.number().int().positive().default(500),
+      /** Wrong admin tokens per client address per 10 minutes before every attempt is refused (429). */
+      maxAuthFailures: z.number().int().positive().default(10),
+      /** Federated searches and data queries (they fan out to every node) per client address: per minute, at once, running. */
+      queriesPerMinute: z.number().positive().default(120),
+      queryBurst: z.number().int().positive().default(20),
+      maxConcurrentQueriesPerClient: z.number().int().positive().default(2),
+      /** Federated searches and data queries running at once on this node, from all clients. */
+      maxConcurrentQueries: z.number().int().positive().default(16)
+    })
+    .prefault({}),
+  p2p: z
+    .strictObject({
+      listen: z.array(z.string().min(1)).default(['/ip4/127.0.0.1/tcp/4001']),
+      /** Addresses to register instead of the listen addresses (NAT, public IP). */
+      announce: z.array(z.string().min(1)).default([]),
+      /** Dial every registered participant (the default), or only `bootstrap`. */
+      dialRegistered: z.boolean().default(true),
+      /** Extra peers to dial: multiaddrs ending in /p2p/<peer id>. */
+      bootstrap: z.array(z.string().min(1)).default([]),
+      /** Inbound connections per second per host before libp2p refuses (raise for many nodes on one host). */
+      inboundConnectionThreshold: z.number().int().positive().default(5),
+      maxConnections: z.number().int().positive().default(300),
+      /** Peers a node keeps connections to (random among the participants, plus every bootstrap peer). */
+      targetPeers: z.number().int().positive().default(8),
+      /** Per-peer limits (see PeerGuard): request rate, and strikes for forged entries or undecodable frames before a ban. */
+      limits: z
+        .strictObject({
+          requestsPerSecond: z.number().positive().default(20),
+          burst: z.number().int().positive().default(50),
+          maxStrikes: z.number().int().min(0).default(20),
+          strikeWindowMs: z.number().int().positive().default(600_000),
+          banMs: z.number().int().positive().default(600_000)
+        })
+        .prefault({})
+    })
+    .prefault({}),
   /** The region's registry. Without it the node runs alone (no libp2p). */
-  registry: z.strictObject({
-    url: z.url(),
-    /** The registry's public key, pinned: lists signed by any other key are refused. */
-    publicKeyJwk: publicJwkSchema
-  }).optional(),
-  sync: z.strictObject({
-    /** How often the participant list is fetched from the registry. */
-    registryRefreshMs: z.number().int().min(50).default(10_000),
-    /** How often the node pulls from a peer it is connected to (anti-entropy). */
-    antiEntropyMs: z.number().int().min(50).default(30_000),
-    /** How often unconnected participants are dialled again. */
-    redialMs: z.number().int().min(50).default(10_000),
-    /** A participant list the registry has not confirmed for this long is stale: warned about in the log, status and metrics. */
-    maxListAgeMs: z.number().int().min(1_000).default(600_000),
-    /** Entries signed further in the future than this are refused (clock skew between Kommunen). */
-    maxClockSkewMs: z.number().int().min(0).default(300_000)
-  }).prefault({}),
+  registry: z
+    .strictObject({
+      url: z.url(),
+      /** The registry's public key, pinned: lists signed by any other key are refused. */
+      publicKeyJwk: publicJwkSchema
+    })
+    .optional(),
+  sync: z
+    .strictObject({
+      /** How often the participant list is fetched from the registry. */
+      registryRefreshMs: z.number().int().min(50).default(10_000),
+      /** How often the node pulls from a peer it is connected to (anti-entropy). */
+      antiEntropyMs: z.number().int().min(50).default(30_000),
+      /** How often unconnected participants are dialled again. */
+      redialMs: z.number().int().min(50).default(10_000),
+      /** A participant list the registry has not confirmed for this long is stale: warned about in the log, status and metrics. */
+      maxListAgeMs: z.number().int().min(1_000).default(600_000),
+      /** Entries signed further in the future than this are refused (clock skew between Kommunen). */
+      maxClockSkewMs: z.number().int().min(0).default(300_000)
+    })
+    .prefault({}),
   /**
    * What one publisher may make every node store. Defaults no Kommune reaches
    * honestly; beyond them entries are refused (not held, not relayed), and
    * the relaying peer is not struck: it may be honest.
    */
-  quota: z.strictObject({
-    maxEntriesPerPublisher: z.number().int().positive().default(1_000_000),
-    maxBytesPerPublisher: z.number().int().positive().default(256 * 1024 * 1024),
-    /** Bytes of entries signed within the last hour, per publisher. */
-    maxBytesPerHour: z.number().int().positive().default(32 * 1024 * 1024)
-  }).prefault({}),
+  quota: z
+    .strictObject({
+      maxEntriesPerPublisher: z.number().int().positive().default(1_000_000),
+      maxBytesPerPublisher: z
+        .number()
+        .int()
+        .positive()
+        .default(256 * 1024 * 1024),
+      /** Bytes of entries signed within the last hour, per publisher. */
+      maxBytesPerHour: z
+        .number()
+        .int()
+        .positive()
+        .default(32 * 1024 * 1024)
+    })
+    .prefault({}),
   /** Opt-in: keep verified copies of these publishers' files (peer ids or AGS). */
-  mirror: z.strictObject({
-    publishers: z.array(z.string().min(1)).default([])
-  }).prefault({}),
+  mirror: z
+    .strictObject({
+      publishers: z.array(z.string().min(1)).default([])
+    })
+    .prefault({}),
   /** DCAT-AP.de export settings. */
-  dcat: z.strictObject({
-    /** dcatde:contributorID of this node's datasets (GovData's list; default Open.NRW). */
-    contributorId: z.url().default('http://dcat-ap.de/def/contributors/openNRW')
-  }).prefault({}),
-  import: z.strictObject({
-    /** Follow redirects and next pages of a source catalog to other hosts on loopback or private addresses. */
-    allowPrivateNetworks: z.boolean().default(false)
-  }).prefault({}),
+  dcat: z
+    .strictObject({
+      /** dcatde:contributorID of this node's datasets (GovData's list; default Open.NRW). */
+      contributorId: z.url().default('http://dcat-ap.de/def/contributors/openNRW')
+    })
+    .prefault({}),
+  import: z
+    .strictObject({
+      /** Follow redirects and next pages of a source catalog to other hosts on loopback or private addresses. */
+      allowPrivateNetworks: z.boolean().default(false)
+    })
+    .prefault({}),
   maxUploadBytes: z.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
@@ -123,7 +153,7 @@ export const participantCachePath = (dataDir: string): string => join(dataDir, '
 export const pinnedRegistryKeyPath = (dataDir: string): string => join(dataDir, 'registry-key.json')
 
 /** SWF_* variables that override config values; names documented in the README. */
-function envOverrides (env: NodeJS.ProcessEnv): (c: Record<string, any>) => void {
+function envOverrides(env: NodeJS.ProcessEnv): (c: Record<string, any>) => void {
   return c => {
     const int = (name: string): number | undefined => {
       const v = env[name]
@@ -134,21 +164,32 @@ function envOverrides (env: NodeJS.ProcessEnv): (c: Record<string, any>) => void
     c.http ??= {}
     c.kommune ??= {}
     if (env.SWF_HTTP_HOST) c.http.host = env.SWF_HTTP_HOST
-    const port = int('SWF_HTTP_PORT'); if (port !== undefined) c.http.port = port
+    const port = int('SWF_HTTP_PORT')
+    if (port !== undefined) c.http.port = port
     if (env.SWF_PUBLIC_URL) c.http.publicUrl = env.SWF_PUBLIC_URL
-    if (env.SWF_P2P_LISTEN) c.p2p = { ...c.p2p, listen: env.SWF_P2P_LISTEN.split(',').map(s => s.trim()).filter(Boolean) }
-    const max = int('SWF_MAX_UPLOAD_BYTES'); if (max !== undefined) c.maxUploadBytes = max
+    if (env.SWF_P2P_LISTEN)
+      c.p2p = {
+        ...c.p2p,
+        listen: env.SWF_P2P_LISTEN.split(',')
+          .map(s => s.trim())
+          .filter(Boolean)
+      }
+    const max = int('SWF_MAX_UPLOAD_BYTES')
+    if (max !== undefined) c.maxUploadBytes = max
     if (env.SWF_LOG_LEVEL) c.logLevel = env.SWF_LOG_LEVEL
     if (env.SWF_KOMMUNE_NAME) c.kommune.name = env.SWF_KOMMUNE_NAME
     if (env.SWF_AGS) c.kommune.ags = env.SWF_AGS
     c.sync ??= {}
-    const refresh = int('SWF_REGISTRY_REFRESH_MS'); if (refresh !== undefined) c.sync.registryRefreshMs = refresh
-    const ae = int('SWF_ANTI_ENTROPY_MS'); if (ae !== undefined) c.sync.antiEntropyMs = ae
-    const redial = int('SWF_REDIAL_MS'); if (redial !== undefined) c.sync.redialMs = redial
+    const refresh = int('SWF_REGISTRY_REFRESH_MS')
+    if (refresh !== undefined) c.sync.registryRefreshMs = refresh
+    const ae = int('SWF_ANTI_ENTROPY_MS')
+    if (ae !== undefined) c.sync.antiEntropyMs = ae
+    const redial = int('SWF_REDIAL_MS')
+    if (redial !== undefined) c.sync.redialMs = redial
   }
 }
 
-export function parseConfig (raw: unknown, env: NodeJS.ProcessEnv = {}): NodeConfig {
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): NodeConfig {
   const copy = structuredClone(raw ?? {}) as Record<string, any>
   envOverrides(env)(copy)
   const r = nodeConfigSchema.safeParse(copy)
@@ -159,7 +200,7 @@ export function parseConfig (raw: unknown, env: NodeJS.ProcessEnv = {}): NodeCon
   return r.data
 }
 
-export function loadConfig (dataDir: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+export function loadConfig(dataDir: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const file = configPath(resolve(dataDir))
   let text: string
   try {

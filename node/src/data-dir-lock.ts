@@ -10,8 +10,13 @@ export const LOCK_FILE = 'node.lock'
 
 export class DataDirLockedError extends Error {
   override readonly name = 'DataDirLockedError'
-  constructor (readonly dataDir: string, readonly pid: number) {
-    super(`data directory ${dataDir} is in use by another swf-node (pid ${pid}); stop that node first (remove ${join(dataDir, LOCK_FILE)} only if no process ${pid} runs a node)`)
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number
+  ) {
+    super(
+      `data directory ${dataDir} is in use by another swf-node (pid ${pid}); stop that node first (remove ${join(dataDir, LOCK_FILE)} only if no process ${pid} runs a node)`
+    )
   }
 }
 
@@ -19,7 +24,7 @@ export class DataDirLockedError extends Error {
 const heldHere = new Set<string>()
 
 /** Takes the data directory's lock; returns its release. Throws DataDirLockedError while a live process holds it. */
-export function lockDataDir (dataDir: string): () => void {
+export function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, LOCK_FILE)
   for (let attempt = 0; ; attempt++) {
     try {
@@ -38,13 +43,14 @@ export function lockDataDir (dataDir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err
     }
     const holder = lockHolder(file)
-    if (holder !== undefined && (heldHere.has(file) || (holder !== process.pid && isAlive(holder)))) throw new DataDirLockedError(dataDir, holder)
+    if (holder !== undefined && (heldHere.has(file) || (holder !== process.pid && isAlive(holder))))
+      throw new DataDirLockedError(dataDir, holder)
     rmSync(file, { force: true }) // stale: its process is gone
   }
 }
 
 /** The pid holding the data directory, if a live process holds it. */
-export function dataDirHolder (dataDir: string): number | undefined {
+export function dataDirHolder(dataDir: string): number | undefined {
   const file = join(dataDir, LOCK_FILE)
   const pid = lockHolder(file)
   if (pid === undefined) return undefined
@@ -52,7 +58,7 @@ export function dataDirHolder (dataDir: string): number | undefined {
   return isAlive(pid) ? pid : undefined
 }
 
-function lockHolder (file: string): number | undefined {
+function lockHolder(file: string): number | undefined {
   try {
     const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown }).pid
     return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined
@@ -62,7 +68,7 @@ function lockHolder (file: string): number | undefined {
 }
 
 /** A live process that may be a node. After a reboot the pid may belong to another program: on Linux its command line tells. */
-function isAlive (pid: number): boolean {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch (err) {

@@ -9,7 +9,7 @@ import type { RunningNode } from './node.js'
 
 const DEMO_DIR = fileURLToPath(new URL('../../examples/demo/', import.meta.url))
 
-export async function ensureDemoNode (dataDir: string): Promise<boolean> {
+export async function ensureDemoNode(dataDir: string): Promise<boolean> {
   if (existsSync(configPath(dataDir))) return false
   await initNode(dataDir, {
     kommune: { name: 'Stadt Arnsberg (Demo)', ags: '05958004' },
@@ -19,13 +19,18 @@ export async function ensureDemoNode (dataDir: string): Promise<boolean> {
   return true
 }
 
-export async function seedDemoData (node: RunningNode): Promise<void> {
+export async function seedDemoData(node: RunningNode): Promise<void> {
   if (node.catalog.countOwn() > 0) return
   const metadata: unknown = JSON.parse(readFileSync(`${DEMO_DIR}fahrradabstellanlagen.json`, 'utf8'))
   await node.catalog.create(metadata)
-  await node.catalog.putDistributionFile('fahrradabstellanlagen', 'standorte-csv', createReadStream(`${DEMO_DIR}fahrradabstellanlagen.csv`), {
-    title: 'Standorte (CSV, Semikolon-getrennt)',
-    mediaType: 'text/csv',
-    maxBytes: node.config.maxUploadBytes
-  })
+  await node.catalog.putDistributionFile(
+    'fahrradabstellanlagen',
+    'standorte-csv',
+    createReadStream(`${DEMO_DIR}fahrradabstellanlagen.csv`),
+    {
+      title: 'Standorte (CSV, Semikolon-getrennt)',
+      mediaType: 'text/csv',
+      maxBytes: node.config.maxUploadBytes
+    }
+  )
 }

@@ -3,19 +3,26 @@ import type { z } from 'zod'
 // Domain errors thrown by services. The HTTP layer maps them to status codes
 // (http/errors.ts); the CLI prints their message.
 
-export interface FieldProblem { field: string | undefined, message: string }
+export interface FieldProblem {
+  field: string | undefined
+  message: string
+}
 
 export class ValidationError extends Error {
   override readonly name = 'ValidationError'
   /** Every problem found (the first is `field`/`message`), so a form can show them all at once. */
   readonly problems: FieldProblem[]
 
-  constructor (readonly field: string | undefined, message: string, more: FieldProblem[] = []) {
+  constructor(
+    readonly field: string | undefined,
+    message: string,
+    more: FieldProblem[] = []
+  ) {
     super(message)
     this.problems = [{ field, message }, ...more]
   }
 
-  static fromZod (error: z.ZodError, prefix?: string): ValidationError {
+  static fromZod(error: z.ZodError, prefix?: string): ValidationError {
     const problems = error.issues.map(issue => {
       let path = issue.path.map(String)
       // An unknown key is reported on its parent; name the key itself.
@@ -35,7 +42,10 @@ export class NotFoundError extends Error {
 
 export class ConflictError extends Error {
   override readonly name = 'ConflictError'
-  constructor (message: string, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly field?: string
+  ) {
     super(message)
   }
 }

@@ -7,15 +7,20 @@ const EXTENSIONS: Record<string, string> = { GEOJSON: 'geojson', JSON_LD: 'jsonl
 const FILE_NAME = /^[^/\\:*?"<>|\u0000-\u001f\u007f]{1,200}\.[A-Za-z0-9]{1,10}$/
 
 /** The download file name of a distribution: its original file name when its title is one, else its id plus an extension from its format. */
-export function fileNameOf (dist: Pick<Distribution, 'id' | 'format'> & { title?: string }): string {
+export function fileNameOf(dist: Pick<Distribution, 'id' | 'format'> & { title?: string }): string {
   const title = dist.title?.trim()
   if (title !== undefined && FILE_NAME.test(title) && !title.startsWith('.')) return title
   return `${dist.id}.${EXTENSIONS[dist.format] ?? dist.format.toLowerCase()}`
 }
 
 /** A Content-Disposition value that carries any file name: ASCII fallback plus RFC 5987 `filename*`. */
-export function contentDisposition (fileName: string): string {
-  const ascii = fileName.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/ß/g, 'ss').replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ß/g, 'ss')
+    .replace(/[^\x20-\x7e]/g, '_')
+    .replace(/["\\]/g, '_')
   return ascii === fileName
     ? `attachment; filename="${fileName}"`
     : `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`

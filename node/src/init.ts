@@ -17,7 +17,7 @@ export interface InitResult {
  * Creates a node's data directory: config.json, the Ed25519 identity key
  * (0600) and the admin token (0600). Refuses to touch an existing node.
  */
-export async function initNode (dataDir: string, input: NodeConfigInput): Promise<InitResult> {
+export async function initNode(dataDir: string, input: NodeConfigInput): Promise<InitResult> {
   const dir = resolve(dataDir)
   if (existsSync(configPath(dir)) || existsSync(keyPath(dir))) {
     throw new ConfigError(`${dir} already holds a node; choose another --data-dir`)

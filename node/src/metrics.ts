@@ -24,7 +24,7 @@ export interface NodeMetrics {
  * several nodes in one process). Counts are read from the components when
  * scraped, so there is no second bookkeeping.
  */
-export function createMetrics ({ store, region, directory, whoIs }: MetricsDeps): NodeMetrics {
+export function createMetrics({ store, region, directory, whoIs }: MetricsDeps): NodeMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'swf_' })
   // prom-client names three gauges *_total, which Prometheus reserves for counters
@@ -37,7 +37,7 @@ export function createMetrics ({ store, region, directory, whoIs }: MetricsDeps)
     help: 'Entries held per publisher (highest sequence number held)',
     labelNames: ['publisher', 'kommune'],
     registers: [registry],
-    collect () {
+    collect() {
       this.reset()
       for (const p of store.publisherStates()) this.set({ publisher: p.peerId, kommune: label(p.peerId) }, p.maxSeq)
     }
@@ -47,7 +47,7 @@ export function createMetrics ({ store, region, directory, whoIs }: MetricsDeps)
     help: 'Entries held beyond a gap per publisher (maxSeq - contiguousSeq)',
     labelNames: ['publisher', 'kommune'],
     registers: [registry],
-    collect () {
+    collect() {
       this.reset()
       for (const p of store.publisherStates()) this.set({ publisher: p.peerId, kommune: label(p.peerId) }, p.maxSeq - p.contiguousSeq)
     }
@@ -57,7 +57,7 @@ export function createMetrics ({ store, region, directory, whoIs }: MetricsDeps)
     help: 'Proofs held that a publisher signed two entries that cannot both stand (equivocation)',
     labelNames: ['publisher', 'kommune'],
     registers: [registry],
-    collect () {
+    collect() {
       this.reset()
       for (const e of store.equivocatingPublishers()) this.set({ publisher: e.publisher, kommune: label(e.publisher) }, e.proofs)
     }
@@ -66,7 +66,7 @@ export function createMetrics ({ store, region, directory, whoIs }: MetricsDeps)
     name: 'swf_participant_list_age_seconds',
     help: 'Seconds since the registry last confirmed the participant list (-1 without a list)',
     registers: [registry],
-    collect () {
+    collect() {
       const ms = directory?.listAgeMs() ?? null
       this.set(ms === null ? -1 : Math.round(ms / 1000))
     }
@@ -75,20 +75,24 @@ export function createMetrics ({ store, region, directory, whoIs }: MetricsDeps)
     name: 'swf_datasets',
     help: 'Live datasets held (own and synced)',
     registers: [registry],
-    collect () { this.set(store.countDatasets()) }
+    collect() {
+      this.set(store.countDatasets())
+    }
   })
   new Gauge({
     name: 'swf_connected_peers',
     help: 'Connected libp2p peers',
     registers: [registry],
-    collect () { this.set(region?.connectedPeers().length ?? 0) }
+    collect() {
+      this.set(region?.connectedPeers().length ?? 0)
+    }
   })
   new Counter({
     name: 'swf_gossip_messages_total',
     help: 'Gossip messages by validation result',
     labelNames: ['result'],
     registers: [registry],
-    collect () {
+    collect() {
       this.reset()
       const c = region?.gossipCounters()
       if (c == null) return
@@ -103,7 +107,7 @@ export function createMetrics ({ store, region, directory, whoIs }: MetricsDeps)
     help: 'Entries received from other nodes (gossip and pull) by outcome',
     labelNames: ['outcome'],
     registers: [registry],
-    collect () {
+    collect() {
       this.reset()
       const c = region?.acceptCounters()
       if (c === undefined) return

@@ -6,7 +6,7 @@
 export class Mutex {
   #tail: Promise<unknown> = Promise.resolve()
 
-  async run<T> (fn: () => Promise<T>): Promise<T> {
+  async run<T>(fn: () => Promise<T>): Promise<T> {
     const result = this.#tail.then(fn)
     this.#tail = result.catch(() => {})
     return result

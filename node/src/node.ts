@@ -4,7 +4,16 @@ import { resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { EntrySigner, peerIdOf, publicJwkOf } from '../../protocol/src/index.js'
 import { BlobStore } from './blob-store.js'
-import { blobsPath, databasePath, keyPath, loadConfig, participantCachePath, pinnedRegistryKeyPath, tokenPath, type NodeConfig } from './config.js'
+import {
+  blobsPath,
+  databasePath,
+  keyPath,
+  loadConfig,
+  participantCachePath,
+  pinnedRegistryKeyPath,
+  tokenPath,
+  type NodeConfig
+} from './config.js'
 import { openDatabase, type NodeDb } from './db/open.js'
 import { createApp } from './http/app.js'
 import { loadIdentityKey } from './identity-store.js'
@@ -52,20 +61,29 @@ export interface RunningNode {
 }
 
 /** Opens a node's data directory (locked: one node per directory) and serves it over HTTP until stop(). */
-export async function startNode (options: StartOptions): Promise<RunningNode> {
+export async function startNode(options: StartOptions): Promise<RunningNode> {
   const dataDir = resolve(options.dataDir)
   const config = loadConfig(dataDir, options.env ?? process.env) // a missing or broken config is named before the lock is tried
   const release = lockDataDir(dataDir)
   try {
     const node = await startLockedNode(options, dataDir, config)
-    return { ...node, stop: async () => { try { await node.stop() } finally { release() } } }
+    return {
+      ...node,
+      stop: async () => {
+        try {
+          await node.stop()
+        } finally {
+          release()
+        }
+      }
+    }
   } catch (err) {
     release()
     throw err
   }
 }
 
-async function startLockedNode (options: StartOptions, dataDir: string, config: NodeConfig): Promise<RunningNode> {
+async function startLockedNode(options: StartOptions, dataDir: string, config: NodeConfig): Promise<RunningNode> {
   const log = options.log ?? createLogger(config.logLevel, options.env)
   const key = await loadIdentityKey(keyPath(dataDir))
   const adminToken = (await readFile(tokenPath(dataDir), 'utf8')).trim()
@@ -95,12 +113,19 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
       throw err
     }
     const net = network
-    catalog.events.on('entry:published', entry => { net.publish(entry) })
+    catalog.events.on('entry:published', entry => {
+      net.publish(entry)
+    })
     // After `swf-node rotate-key`: re-publish under the new key, then retire the old one (retried until the registry confirms).
     const handover = async (): Promise<void> => {
-      const done = await completeKeyRotation(dataDir, key, config, catalog, log.child({ part: 'key' }))
-        .catch(err => { log.warn({ err: (err as Error).message }, 'key rotation not completed yet'); return 'pending' as const })
-      if (done === 'pending') setTimeout(() => { void handover() }, config.sync.registryRefreshMs).unref()
+      const done = await completeKeyRotation(dataDir, key, config, catalog, log.child({ part: 'key' })).catch(err => {
+        log.warn({ err: (err as Error).message }, 'key rotation not completed yet')
+        return 'pending' as const
+      })
+      if (done === 'pending')
+        setTimeout(() => {
+          void handover()
+        }, config.sync.registryRefreshMs).unref()
     }
     void handover()
   } else {
@@ -117,7 +142,10 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
     isOnline: peer => peer === peerId || (net?.isConnected(peer) ?? false),
     publishersWithAgs: ags => [
       ...(config.kommune.ags === ags ? [peerId] : []),
-      ...(dir?.participants().filter(p => p.ags === ags && p.peerId !== peerId).map(p => p.peerId) ?? [])
+      ...(dir
+        ?.participants()
+        .filter(p => p.ags === ags && p.peerId !== peerId)
+        .map(p => p.peerId) ?? [])
     ]
   })
 
@@ -155,19 +183,33 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
 
   let server: ServerType
   const address = await new Promise<AddressInfo>((resolveListen, reject) => {
-    server = serve({
-      fetch: app.fetch,
-      hostname: config.http.host,
-      port: config.http.port,
-      // Timeouts are checked every second (Node's default, 30 s, would let slow clients linger).
-      serverOptions: { maxHeaderSize: config.http.maxHeaderBytes, headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1_000 }
-    }, info => resolveListen(info))
+    server = serve(
+      {
+        fetch: app.fetch,
+        hostname: config.http.host,
+        port: config.http.port,
+        // Timeouts are checked every second (Node's default, 30 s, would let slow clients linger).
+        serverOptions: {
+          maxHeaderSize: config.http.maxHeaderBytes,
+          headersTimeout: config.http.headersTimeoutMs,
+          requestTimeout: config.http.requestTimeoutMs,
+          connectionsCheckingInterval: 1_000
+        }
+      },
+      info => {
+        resolveListen(info)
+      }
+    )
     server.once('error', (err: NodeJS.ErrnoException) => {
       void network?.stop()
       db.$client.close()
-      reject(err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES'
-        ? new StartError(`HTTP port ${config.http.port} on ${config.http.host} ${err.code === 'EADDRINUSE' ? 'is in use' : err.code === 'EACCES' ? 'needs privileges' : 'is not an address of this machine'}; set http.port (or http.host) in config.json, or SWF_HTTP_PORT`)
-        : err)
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES'
+          ? new StartError(
+              `HTTP port ${config.http.port} on ${config.http.host} ${err.code === 'EADDRINUSE' ? 'is in use' : err.code === 'EACCES' ? 'needs privileges' : 'is not an address of this machine'}; set http.port (or http.host) in config.json, or SWF_HTTP_PORT`
+            )
+          : err
+      )
     })
   })
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -193,7 +235,9 @@ async function startLockedNode (options: StartOptions, dataDir: string, config: 
       if (stopped) return
       stopped = true
       await new Promise<void>(res => {
-        server.close(() => res())
+        server.close(() => {
+          res()
+        })
         // Idle keep-alive sockets would hold close() open.
         if ('closeAllConnections' in server) server.closeAllConnections()
       })

@@ -10,9 +10,9 @@ export type WhoIs = (peerId: string) => PeerName
  * The one answer to "who is this peer": this node itself from its config,
  * anyone else from the registry's participant list (null when unknown).
  */
-export function whoIsFrom (
-  self: { peerId: string, kommune: { name: string, ags: string } },
-  directory?: { get: (peerId: string) => { kommune: string, ags: string } | undefined }
+export function whoIsFrom(
+  self: { peerId: string; kommune: { name: string; ags: string } },
+  directory?: { get: (peerId: string) => { kommune: string; ags: string } | undefined }
 ): WhoIs {
   return peerId => {
     if (peerId === self.peerId) return { kommune: self.kommune.name, ags: self.kommune.ags }

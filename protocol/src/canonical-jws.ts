@@ -15,11 +15,11 @@ export type JoseKey = CryptoKey | KeyObject
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true })
 
-export function protectedHeader (kid: string, typ: string): { alg: string, kid: string, typ: string } {
+export function protectedHeader(kid: string, typ: string): { alg: string; kid: string; typ: string } {
   return { alg: JWS_ALG, kid, typ }
 }
 
-export async function signCanonicalJws (payload: unknown, key: JoseKey, kid: string, typ: string): Promise<string> {
+export async function signCanonicalJws(payload: unknown, key: JoseKey, kid: string, typ: string): Promise<string> {
   return new CompactSign(canonicalBytes(payload)).setProtectedHeader(protectedHeader(kid, typ)).sign(key)
 }
 
@@ -30,7 +30,7 @@ export interface DecodedJws {
 }
 
 /** Decodes and checks form (size, alg, typ, canonical bytes); does not verify the signature. */
-export function decodeCanonicalJws (jws: string, typ: string, maxBytes: number): DecodedJws {
+export function decodeCanonicalJws(jws: string, typ: string, maxBytes: number): DecodedJws {
   if (typeof jws !== 'string' || jws.length > maxBytes) throw new InvalidEntryError('malformed', 'not a string or too large')
   const parts = jws.split('.')
   if (parts.length !== 3) throw new InvalidEntryError('malformed', 'compact JWS has three parts')
@@ -55,7 +55,7 @@ export function decodeCanonicalJws (jws: string, typ: string, maxBytes: number):
  * signed it. Read before any expensive check; at most 1 KiB of header is
  * looked at (a canonical header is far smaller).
  */
-export function jwsKeyId (jws: string): string | undefined {
+export function jwsKeyId(jws: string): string | undefined {
   const dot = jws.indexOf('.')
   if (dot < 0 || dot > 1024) return undefined
   try {
@@ -71,7 +71,7 @@ export function jwsKeyId (jws: string): string | undefined {
  * node verified when they arrived, or to peek at a claim before verifying.
  * Undefined when it is not base64url JSON.
  */
-export function jwsPayloadOf (jws: string): unknown {
+export function jwsPayloadOf(jws: string): unknown {
   try {
     return JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown
   } catch {
@@ -79,7 +79,7 @@ export function jwsPayloadOf (jws: string): unknown {
   }
 }
 
-export async function verifyJwsSignature (jws: string, key: JoseKey): Promise<void> {
+export async function verifyJwsSignature(jws: string, key: JoseKey): Promise<void> {
   try {
     await compactVerify(jws, key, { algorithms: [JWS_ALG] })
   } catch {
@@ -88,16 +88,16 @@ export async function verifyJwsSignature (jws: string, key: JoseKey): Promise<vo
 }
 
 /** The signed bytes (header.payload) and the signature of a compact JWS, as JWS defines them. */
-export function signatureInputOf (jws: string): { input: string, signature: string } {
+export function signatureInputOf(jws: string): { input: string; signature: string } {
   const dot = jws.lastIndexOf('.')
   return { input: jws.slice(0, dot), signature: jws.slice(dot + 1) }
 }
 
-export async function importPublicJwk (jwk: Ed25519PublicJwk): Promise<JoseKey> {
-  return await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, JWS_ALG) as JoseKey
+export async function importPublicJwk(jwk: Ed25519PublicJwk): Promise<JoseKey> {
+  return await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, JWS_ALG)
 }
 
-function decodeJsonPart (b64: string, what: string): unknown {
+function decodeJsonPart(b64: string, what: string): unknown {
   try {
     const bytes = base64url.decode(b64)
     if (jsonDepthExceeds(bytes, MAX_JSON_DEPTH)) throw new Error('nested too deeply')

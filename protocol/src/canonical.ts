@@ -9,16 +9,16 @@ import canonicalizeModule from 'canonicalize'
 const canonicalizeJson = canonicalizeModule as unknown as (value: unknown) => string | undefined
 const encoder = new TextEncoder()
 
-export function canonicalize (value: unknown): string {
+export function canonicalize(value: unknown): string {
   const out = canonicalizeJson(value)
   if (out === undefined) throw new TypeError('value cannot be canonicalized (undefined at top level)')
   return out
 }
 
-export function canonicalBytes (value: unknown): Uint8Array {
+export function canonicalBytes(value: unknown): Uint8Array {
   return encoder.encode(canonicalize(value))
 }
 
-export function sha256Hex (data: Uint8Array | string): string {
+export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex')
 }

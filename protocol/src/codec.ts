@@ -16,13 +16,13 @@ export class CodecError extends Error {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
-export function encodeFrame (msg: unknown, maxBytes = MAX_FRAME_BYTES): Uint8Array {
+export function encodeFrame(msg: unknown, maxBytes = MAX_FRAME_BYTES): Uint8Array {
   const bytes = encoder.encode(JSON.stringify(msg))
   if (bytes.byteLength > maxBytes) throw new CodecError(`frame of ${bytes.byteLength} bytes exceeds ${maxBytes}`)
   return bytes
 }
 
-export function decodeFrame<S extends z.ZodType> (schema: S, bytes: Uint8Array, maxBytes = MAX_FRAME_BYTES): z.infer<S> {
+export function decodeFrame<S extends z.ZodType>(schema: S, bytes: Uint8Array, maxBytes = MAX_FRAME_BYTES): z.infer<S> {
   if (bytes.byteLength > maxBytes) throw new CodecError('frame too large')
   if (jsonDepthExceeds(bytes, MAX_JSON_DEPTH)) throw new CodecError(`frame nests deeper than ${MAX_JSON_DEPTH} levels`)
   let raw: unknown
@@ -41,13 +41,14 @@ export function decodeFrame<S extends z.ZodType> (schema: S, bytes: Uint8Array, 
  * the bytes. Fuzzing found that JSON.parse spends ~0.5 s on a 1 MB frame of
  * brackets; this check costs a few ms for the largest frame.
  */
-export function jsonDepthExceeds (bytes: Uint8Array, max: number): boolean {
+export function jsonDepthExceeds(bytes: Uint8Array, max: number): boolean {
   let depth = 0
   let inString = false
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!
     if (inString) {
-      if (b === 0x5c) i++ // backslash: skip the escaped byte
+      if (b === 0x5c)
+        i++ // backslash: skip the escaped byte
       else if (b === 0x22) inString = false
     } else if (b === 0x22) {
       inString = true

@@ -21,20 +21,23 @@ export const whereClauseSchema = z.strictObject({
 })
 export type WhereClause = z.infer<typeof whereClauseSchema>
 
-export const dataQuerySchema = z.strictObject({
-  /** Point or feature geometry must intersect this WGS84 bbox. */
-  bbox: bboxSchema.optional(),
-  /** Attribute conditions, all must hold: eq (exact) or contains (case-insensitive). */
-  where: z.array(whereClauseSchema).max(10).default([]),
-  /** Which datasets to look into (all CSV/GeoJSON files of the node when absent). */
-  datasetId: slugSchema.optional(),
-  theme: z.enum(DATA_THEMES).optional(),
-  keyword: z.string().min(1).max(100).optional(),
-  /** Rows and features per node. */
-  limit: z.number().int().min(1).max(MAX_DATA_QUERY_LIMIT).default(100)
-}).refine(q => q.bbox !== undefined || q.where.length > 0 || q.datasetId !== undefined, {
-  message: 'a data query needs bbox, where or datasetId', path: ['bbox']
-})
+export const dataQuerySchema = z
+  .strictObject({
+    /** Point or feature geometry must intersect this WGS84 bbox. */
+    bbox: bboxSchema.optional(),
+    /** Attribute conditions, all must hold: eq (exact) or contains (case-insensitive). */
+    where: z.array(whereClauseSchema).max(10).default([]),
+    /** Which datasets to look into (all CSV/GeoJSON files of the node when absent). */
+    datasetId: slugSchema.optional(),
+    theme: z.enum(DATA_THEMES).optional(),
+    keyword: z.string().min(1).max(100).optional(),
+    /** Rows and features per node. */
+    limit: z.number().int().min(1).max(MAX_DATA_QUERY_LIMIT).default(100)
+  })
+  .refine(q => q.bbox !== undefined || q.where.length > 0 || q.datasetId !== undefined, {
+    message: 'a data query needs bbox, where or datasetId',
+    path: ['bbox']
+  })
 export type DataQuery = z.infer<typeof dataQuerySchema>
 export type DataQueryInput = z.input<typeof dataQuerySchema>
 

@@ -12,29 +12,31 @@ export const ENTRY_VERSION = 1
 /** Upper bound on a compact JWS entry, checked before any parsing. */
 export const MAX_ENTRY_BYTES = 256 * 1024
 
-export const entryPayloadSchema = z.strictObject({
-  v: z.literal(ENTRY_VERSION),
-  publisher: peerIdSchema,
-  datasetId: slugSchema,
-  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-  prevHash: sha256HexSchema.nullable(),
-  issuedAt: z.iso.datetime({ offset: false }),
-  tombstone: z.boolean(),
-  dataset: datasetMetadataSchema.optional()
-}).superRefine((e, ctx) => {
-  if ((e.seq === 1) !== (e.prevHash === null)) {
-    ctx.addIssue({ code: 'custom', path: ['prevHash'], message: 'prevHash is null exactly for seq 1' })
-  }
-  if (e.tombstone && e.dataset !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a tombstone carries no dataset' })
-  }
-  if (!e.tombstone && e.dataset === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'required unless tombstone' })
-  }
-  if (e.dataset !== undefined && e.dataset.id !== e.datasetId) {
-    ctx.addIssue({ code: 'custom', path: ['dataset', 'id'], message: 'must equal datasetId' })
-  }
-})
+export const entryPayloadSchema = z
+  .strictObject({
+    v: z.literal(ENTRY_VERSION),
+    publisher: peerIdSchema,
+    datasetId: slugSchema,
+    seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    prevHash: sha256HexSchema.nullable(),
+    issuedAt: z.iso.datetime({ offset: false }),
+    tombstone: z.boolean(),
+    dataset: datasetMetadataSchema.optional()
+  })
+  .superRefine((e, ctx) => {
+    if ((e.seq === 1) !== (e.prevHash === null)) {
+      ctx.addIssue({ code: 'custom', path: ['prevHash'], message: 'prevHash is null exactly for seq 1' })
+    }
+    if (e.tombstone && e.dataset !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a tombstone carries no dataset' })
+    }
+    if (!e.tombstone && e.dataset === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'required unless tombstone' })
+    }
+    if (e.dataset !== undefined && e.dataset.id !== e.datasetId) {
+      ctx.addIssue({ code: 'custom', path: ['dataset', 'id'], message: 'must equal datasetId' })
+    }
+  })
 
 export type EntryPayload = z.infer<typeof entryPayloadSchema>
 

@@ -12,7 +12,7 @@ export class InvalidEntryError extends Error {
   override readonly name = 'InvalidEntryError'
   readonly reason: InvalidEntryReason
 
-  constructor (reason: InvalidEntryReason, message: string) {
+  constructor(reason: InvalidEntryReason, message: string) {
     super(`${reason}: ${message}`)
     this.reason = reason
   }

@@ -6,7 +6,8 @@ import { z } from 'zod'
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9_-]{0,99}$/
 export const MAX_SLUG_LENGTH = 100
 
-export const slugSchema = z.string()
+export const slugSchema = z
+  .string()
   .max(MAX_SLUG_LENGTH, { message: `at most ${MAX_SLUG_LENGTH} characters` })
   .regex(SLUG_PATTERN, { message: 'lower-case letters, digits, "-" and "_" only, starting with a letter or digit' })
 
@@ -16,10 +17,13 @@ export const slugSchema = z.string()
  * Kreis, Gemeinde. Only the Land and a non-empty Kreis part are checked here;
  * the node checks Südwestfalen's keys against the list of its 59 Kommunen.
  */
-export const agsSchema = z.string()
+export const agsSchema = z
+  .string()
   .regex(/^\d{8}$/, { message: 'AGS must be 8 digits, e.g. 05974040' })
   .refine(a => /^(0[1-9]|1[0-6])/.test(a), { message: 'not a German AGS: the first two digits name the Land, 01–16' })
-  .refine(a => a.slice(2, 5) !== '000' || a === '11000000' || a === '02000000', { message: 'not a municipality key: digits 3–5 name the Kreis' })
+  .refine(a => a.slice(2, 5) !== '000' || a === '11000000' || a === '02000000', {
+    message: 'not a municipality key: digits 3–5 name the Kreis'
+  })
 
 export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, { message: 'lower-case hex SHA-256 (64 characters)' })
 
@@ -29,10 +33,12 @@ export const peerIdSchema = z.string().regex(/^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$
 const UMLAUTS: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', ß: 'ss' }
 
 /** A slug from a German title: "Straßenschäden 2026" → "strassenschaeden-2026". */
-export function slugify (text: string): string {
-  const slug = text.toLowerCase()
+export function slugify(text: string): string {
+  const slug = text
+    .toLowerCase()
     .replace(/[äöüß]/g, ch => UMLAUTS[ch] ?? ch)
-    .normalize('NFKD').replace(/[\u0300-\u036f]/g, '')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, MAX_SLUG_LENGTH)

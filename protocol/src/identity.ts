@@ -21,22 +21,22 @@ export interface Ed25519PrivateJwk extends Ed25519PublicJwk {
 
 export type { Ed25519PrivateKey }
 
-export async function generateIdentityKey (): Promise<Ed25519PrivateKey> {
+export async function generateIdentityKey(): Promise<Ed25519PrivateKey> {
   return generateKeyPair('Ed25519')
 }
 
 /** Deterministic key from a 32-byte seed (test vectors, reproducible fixtures). */
-export async function identityKeyFromSeed (seed: Uint8Array): Promise<Ed25519PrivateKey> {
+export async function identityKeyFromSeed(seed: Uint8Array): Promise<Ed25519PrivateKey> {
   if (seed.length !== 32) throw new InvalidKeyError('Ed25519 seed must be 32 bytes')
   return generateKeyPairFromSeed('Ed25519', seed)
 }
 
-export function peerIdOf (key: Ed25519PrivateKey): string {
+export function peerIdOf(key: Ed25519PrivateKey): string {
   return peerIdFromPublicKey(key.publicKey).toString()
 }
 
 /** libp2p keeps Ed25519 private keys as seed ‖ public key (64 bytes). */
-export function privateKeyToJwk (key: Ed25519PrivateKey): Ed25519PrivateJwk {
+export function privateKeyToJwk(key: Ed25519PrivateKey): Ed25519PrivateJwk {
   return {
     kty: 'OKP',
     crv: 'Ed25519',
@@ -46,11 +46,11 @@ export function privateKeyToJwk (key: Ed25519PrivateKey): Ed25519PrivateJwk {
   }
 }
 
-export function publicJwkOf (key: Ed25519PrivateKey): Ed25519PublicJwk {
+export function publicJwkOf(key: Ed25519PrivateKey): Ed25519PublicJwk {
   return { kty: 'OKP', crv: 'Ed25519', x: base64url.encode(key.publicKey.raw), kid: peerIdOf(key) }
 }
 
-export async function privateKeyFromJwk (jwk: unknown): Promise<Ed25519PrivateKey> {
+export async function privateKeyFromJwk(jwk: unknown): Promise<Ed25519PrivateKey> {
   const j = jwk as Partial<Ed25519PrivateJwk> | null
   if (j?.kty !== 'OKP' || j.crv !== 'Ed25519' || typeof j.d !== 'string' || typeof j.x !== 'string') {
     throw new InvalidKeyError('expected an Ed25519 private JWK (kty OKP, crv Ed25519, d, x)')
@@ -70,7 +70,7 @@ export async function privateKeyFromJwk (jwk: unknown): Promise<Ed25519PrivateKe
 }
 
 /** The raw 32-byte Ed25519 public key embedded in a peer id. */
-export function publicKeyBytesOfPeerId (peerId: string): Uint8Array {
+export function publicKeyBytesOfPeerId(peerId: string): Uint8Array {
   let parsed
   try {
     parsed = peerIdFromString(peerId)
@@ -81,12 +81,12 @@ export function publicKeyBytesOfPeerId (peerId: string): Uint8Array {
   return parsed.publicKey.raw
 }
 
-export function publicJwkOfPeerId (peerId: string): Ed25519PublicJwk {
+export function publicJwkOfPeerId(peerId: string): Ed25519PublicJwk {
   return { kty: 'OKP', crv: 'Ed25519', x: base64url.encode(publicKeyBytesOfPeerId(peerId)), kid: peerId }
 }
 
 /** The peer id of an Ed25519 public JWK (e.g. the pinned registry key). */
-export function peerIdOfPublicJwk (jwk: Ed25519PublicJwk): string {
+export function peerIdOfPublicJwk(jwk: Ed25519PublicJwk): string {
   let raw: Uint8Array
   try {
     raw = base64url.decode(jwk.x)

@@ -107,7 +107,7 @@ export const registryHandoverSchema = z.strictObject({
 })
 export type RegistryHandover = z.infer<typeof registryHandoverSchema>
 
-function parseOrThrow<S extends z.ZodType> (schema: S, raw: unknown, what: string): z.infer<S> {
+function parseOrThrow<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(raw)
   if (!r.success) {
     const issue = r.error.issues[0]
@@ -121,7 +121,14 @@ function parseOrThrow<S extends z.ZodType> (schema: S, raw: unknown, what: strin
  * key retirement): canonical form, schema, signed by the key of the peer id
  * `signerOf` names, issued within the replay window.
  */
-async function verifySelfSigned<S extends z.ZodType<{ issuedAt: string }>> (jws: string, typ: string, schema: S, signerOf: (doc: z.infer<S>) => string, what: string, now: number): Promise<z.infer<S>> {
+async function verifySelfSigned<S extends z.ZodType<{ issuedAt: string }>>(
+  jws: string,
+  typ: string,
+  schema: S,
+  signerOf: (doc: z.infer<S>) => string,
+  what: string,
+  now: number
+): Promise<z.infer<S>> {
   const { kid, payload } = decodeCanonicalJws(jws, typ, MAX_REGISTRATION_BYTES)
   const doc = parseOrThrow(schema, payload, what)
   const signer = signerOf(doc)
@@ -134,24 +141,28 @@ async function verifySelfSigned<S extends z.ZodType<{ issuedAt: string }>> (jws:
 }
 
 /** Verifies a registration against the key embedded in its peer id. */
-export async function verifyRegistration (jws: string, now = Date.now()): Promise<Registration> {
+export async function verifyRegistration(jws: string, now = Date.now()): Promise<Registration> {
   return verifySelfSigned(jws, REGISTRATION_TYP, registrationSchema, r => r.peerId, 'registration', now)
 }
 
 /** Verifies a key rotation: signed by the old key, which hands over to the new one. */
-export async function verifyKeyRotation (jws: string, now = Date.now()): Promise<KeyRotation> {
+export async function verifyKeyRotation(jws: string, now = Date.now()): Promise<KeyRotation> {
   const doc = await verifySelfSigned(jws, KEY_ROTATION_TYP, keyRotationSchema, r => r.oldPeerId, 'key rotation', now)
   if (doc.oldPeerId === doc.newPeerId) throw new InvalidEntryError('malformed', 'key rotation to the same key')
   return doc
 }
 
 /** Verifies a key retirement: signed by the participant's current key. */
-export async function verifyKeyRetirement (jws: string, now = Date.now()): Promise<KeyRetirement> {
+export async function verifyKeyRetirement(jws: string, now = Date.now()): Promise<KeyRetirement> {
   return verifySelfSigned(jws, KEY_RETIREMENT_TYP, keyRetirementSchema, r => r.peerId, 'key retirement', now)
 }
 
 /** Verifies a participant list against the pinned registry key. */
-export async function verifyParticipantList (jws: string, registryKey: Ed25519PublicJwk | JoseKey, registryPeerId: string): Promise<ParticipantList> {
+export async function verifyParticipantList(
+  jws: string,
+  registryKey: Ed25519PublicJwk | JoseKey,
+  registryPeerId: string
+): Promise<ParticipantList> {
   const { kid, payload } = decodeCanonicalJws(jws, PARTICIPANT_LIST_TYP, MAX_PARTICIPANT_LIST_BYTES)
   if (kid !== registryPeerId) throw new InvalidEntryError('publisher-mismatch', 'list is not signed by the pinned registry key')
   const key = 'kty' in registryKey ? await importPublicJwk(registryKey) : registryKey
@@ -162,13 +173,14 @@ export async function verifyParticipantList (jws: string, registryKey: Ed25519Pu
 }
 
 /** Verifies a registry key hand-over against the key a node has pinned now. */
-export async function verifyRegistryHandover (jws: string, pinned: Ed25519PublicJwk): Promise<RegistryHandover> {
+export async function verifyRegistryHandover(jws: string, pinned: Ed25519PublicJwk): Promise<RegistryHandover> {
   const pinnedPeerId = peerIdOfPublicJwk(pinned)
   const { kid, payload } = decodeCanonicalJws(jws, REGISTRY_HANDOVER_TYP, MAX_REGISTRATION_BYTES)
   if (kid !== pinnedPeerId) throw new InvalidEntryError('publisher-mismatch', 'hand-over is not signed by the pinned registry key')
   await verifyJwsSignature(jws, await importPublicJwk(pinned))
   const doc = parseOrThrow(registryHandoverSchema, payload, 'registry hand-over')
   if (doc.oldRegistry !== pinnedPeerId) throw new InvalidEntryError('publisher-mismatch', 'hand-over names another old registry key')
-  if (peerIdOfPublicJwk(doc.newPublicKeyJwk) !== doc.newRegistry) throw new InvalidEntryError('publisher-mismatch', 'hand-over key and peer id differ')
+  if (peerIdOfPublicJwk(doc.newPublicKeyJwk) !== doc.newRegistry)
+    throw new InvalidEntryError('publisher-mismatch', 'hand-over key and peer id differ')
   return doc
 }

@@ -17,7 +17,10 @@ const many = <T extends z.ZodType>(item: T) => z.array(item).max(50).optional()
 
 export const searchQuerySchema = z.strictObject({
   /** Free text: words are ANDed, each a prefix ("Radweg" finds "Radwege"). */
-  q: z.string().max(MAX_QUERY_TEXT, { message: `at most ${MAX_QUERY_TEXT} characters` }).optional(),
+  q: z
+    .string()
+    .max(MAX_QUERY_TEXT, { message: `at most ${MAX_QUERY_TEXT} characters` })
+    .optional(),
   publisher: many(peerIdSchema),
   /** The publisher's AGS as the registry lists it (never an AGS a dataset names itself). */
   ags: agsSchema.optional(),
@@ -37,7 +40,7 @@ export type SearchQueryInput = z.input<typeof searchQuerySchema>
 const FOLD: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', ß: 'ss', Ä: 'Ae', Ö: 'Oe', Ü: 'Ue', ẞ: 'SS' }
 
 /** Umlauts and ß to digraphs, as the index stores text: "Straße" → "Strasse". */
-export function foldGerman (text: string): string {
+export function foldGerman(text: string): string {
   return text.replace(/[äöüßÄÖÜẞ]/g, ch => FOLD[ch] ?? ch)
 }
 
@@ -46,8 +49,11 @@ export function foldGerman (text: string): string {
  * survive, each word becomes a quoted prefix term. No FTS5 syntax (quotes,
  * NEAR, AND, *, parentheses) can leak through. Returns null for no words.
  */
-export function toFtsQuery (text: string): string | null {
-  const words = foldGerman(text).normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []
+export function toFtsQuery(text: string): string | null {
+  const words =
+    foldGerman(text)
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+/gu) ?? []
   const terms = [...new Set(words.map(w => w.toLowerCase()))].slice(0, MAX_QUERY_TERMS)
   return terms.length === 0 ? null : terms.map(t => `"${t}"*`).join(' ')
 }
@@ -70,4 +76,3 @@ export const encodeSearchRequest = (m: SearchRequest): Uint8Array => encodeFrame
 export const decodeSearchRequest = (b: Uint8Array): SearchRequest => decodeFrame(searchRequestSchema, b)
 export const encodeSearchResponse = (m: SearchResponse): Uint8Array => encodeFrame(m)
 export const decodeSearchResponse = (b: Uint8Array): SearchResponse => decodeFrame(searchResponseSchema, b)
-

@@ -13,17 +13,17 @@ export class EntrySigner {
   readonly peerId: string
   readonly #key: JoseKey
 
-  private constructor (peerId: string, key: JoseKey) {
+  private constructor(peerId: string, key: JoseKey) {
     this.peerId = peerId
     this.#key = key
   }
 
-  static async create (identity: Ed25519PrivateKey): Promise<EntrySigner> {
+  static async create(identity: Ed25519PrivateKey): Promise<EntrySigner> {
     const key = await importJWK(privateKeyToJwk(identity), JWS_ALG)
-    return new EntrySigner(peerIdOf(identity), key as JoseKey)
+    return new EntrySigner(peerIdOf(identity), key)
   }
 
-  async sign (payload: EntryPayload): Promise<SignedEntry> {
+  async sign(payload: EntryPayload): Promise<SignedEntry> {
     const parsed = entryPayloadSchema.parse(payload)
     if (parsed.publisher !== this.peerId) {
       throw new InvalidEntryError('publisher-mismatch', 'payload publisher is not this signer')
@@ -33,7 +33,7 @@ export class EntrySigner {
   }
 
   /** Signs any other protocol document (registration, participant list) under its own typ. */
-  async signDocument (payload: unknown, typ: string): Promise<string> {
+  async signDocument(payload: unknown, typ: string): Promise<string> {
     return signCanonicalJws(payload, this.#key, this.peerId, typ)
   }
 }
@@ -49,9 +49,9 @@ export interface VerifyOptions {
 /** Caches imported public keys by peer id: importing costs about as much as verifying. */
 export class KeyCache {
   readonly #keys = new Map<string, JoseKey>()
-  constructor (readonly max = 10_000) {}
+  constructor(readonly max = 10_000) {}
 
-  async get (peerId: string, jwk: Ed25519PublicJwk): Promise<JoseKey> {
+  async get(peerId: string, jwk: Ed25519PublicJwk): Promise<JoseKey> {
     const cached = this.#keys.get(peerId)
     if (cached !== undefined) return cached
     const key = await importPublicJwk(jwk)
@@ -70,11 +70,11 @@ export class KeyCache {
 export class EntryVerifier {
   readonly #keys: KeyCache
 
-  constructor (maxCachedKeys = 10_000) {
+  constructor(maxCachedKeys = 10_000) {
     this.#keys = new KeyCache(maxCachedKeys)
   }
 
-  async verify (jws: string, options: VerifyOptions = {}): Promise<SignedEntry> {
+  async verify(jws: string, options: VerifyOptions = {}): Promise<SignedEntry> {
     const { entry, publisherJwk } = this.checkForm(jws, options)
     await verifyJwsSignature(jws, await this.#keys.get(entry.payload.publisher, publisherJwk))
     return entry
@@ -85,7 +85,7 @@ export class EntryVerifier {
    * signatures in bulk elsewhere (worker threads): the entry is only valid
    * once `signatureInputOf(jws)` verifies under `publisherJwk`.
    */
-  checkForm (jws: string, options: VerifyOptions = {}): { entry: SignedEntry, publisherJwk: Ed25519PublicJwk } {
+  checkForm(jws: string, options: VerifyOptions = {}): { entry: SignedEntry; publisherJwk: Ed25519PublicJwk } {
     const { kid, payload: raw } = decodeCanonicalJws(jws, ENTRY_JWS_TYP, MAX_ENTRY_BYTES)
     const parsed = entryPayloadSchema.safeParse(raw)
     if (!parsed.success) {

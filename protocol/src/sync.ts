@@ -25,9 +25,9 @@ export const MAX_SYNC_PROOFS = 64
 /** Bytes of JWS per page the responder loads and sends at most (one entry may exceed it alone). */
 export const SYNC_PAGE_BYTES = 1024 * 1024
 
-
 /** Highest contiguous sequence number held, per publisher. */
-export const versionVectorSchema = z.record(peerIdSchema, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+export const versionVectorSchema = z
+  .record(peerIdSchema, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
   .refine(v => Object.keys(v).length <= MAX_VERSION_VECTOR_PUBLISHERS, { message: 'too many publishers' })
 export type VersionVector = z.infer<typeof versionVectorSchema>
 
@@ -38,7 +38,8 @@ const seqSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
  * after a gap the responder sends only what lies outside them, never the
  * same entries again on every round.
  */
-export const heldRangesSchema = z.record(peerIdSchema, z.array(z.tuple([seqSchema, seqSchema])).max(MAX_HELD_RANGES))
+export const heldRangesSchema = z
+  .record(peerIdSchema, z.array(z.tuple([seqSchema, seqSchema])).max(MAX_HELD_RANGES))
   .refine(v => Object.keys(v).length <= MAX_HELD_PUBLISHERS, { message: 'too many publishers' })
 export type HeldRanges = z.infer<typeof heldRangesSchema>
 
@@ -48,7 +49,8 @@ export type HeldRanges = z.infer<typeof heldRangesSchema>
  * publisher that differ anywhere differ at their tips (prevHash chains
  * them), so equivocation cannot hide behind equal sequence numbers.
  */
-export const tipsSchema = z.record(peerIdSchema, z.tuple([seqSchema, sha256HexSchema]))
+export const tipsSchema = z
+  .record(peerIdSchema, z.tuple([seqSchema, sha256HexSchema]))
   .refine(v => Object.keys(v).length <= MAX_VERSION_VECTOR_PUBLISHERS, { message: 'too many publishers' })
 
 export const syncRequestSchema = z.strictObject({
@@ -71,7 +73,10 @@ export const syncPageSchema = z.strictObject({
    * entries one publisher signed that cannot both stand. Spreads them to
    * every node by anti-entropy.
    */
-  proofs: z.array(z.tuple([z.string().max(MAX_ENTRY_BYTES), z.string().max(MAX_ENTRY_BYTES)])).max(MAX_SYNC_PROOFS).optional()
+  proofs: z
+    .array(z.tuple([z.string().max(MAX_ENTRY_BYTES), z.string().max(MAX_ENTRY_BYTES)]))
+    .max(MAX_SYNC_PROOFS)
+    .optional()
 })
 export type SyncPage = z.infer<typeof syncPageSchema>
 
@@ -92,7 +97,7 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /** A gossip message is the entry's compact JWS, ASCII. */
-export function decodeGossipEntry (data: Uint8Array): string {
+export function decodeGossipEntry(data: Uint8Array): string {
   if (data.byteLength > MAX_ENTRY_BYTES) throw new CodecError('gossip message too large')
   try {
     return decoder.decode(data)

@@ -30,26 +30,34 @@ const first: EntryPayload = {
     issued: '2026-05-04',
     contactPoint: { name: 'Tiefbauamt Soest', email: 'tiefbau@soest.example' },
     accrualPeriodicity: 'ANNUAL',
-    distributions: [{
-      id: 'schaeden-geojson',
-      title: 'Schadstellen (GeoJSON)',
-      format: 'GEOJSON',
-      mediaType: 'application/geo+json',
-      license: 'dl-by-de/2.0',
-      byteSize: 11,
-      sha256: 'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9'
-    }]
+    distributions: [
+      {
+        id: 'schaeden-geojson',
+        title: 'Schadstellen (GeoJSON)',
+        format: 'GEOJSON',
+        mediaType: 'application/geo+json',
+        license: 'dl-by-de/2.0',
+        byteSize: 11,
+        sha256: 'b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9'
+      }
+    ]
   }
 }
 const e1 = await signer.sign(first)
 const tomb: EntryPayload = {
-  v: 1, publisher, datasetId: 'strassenschaeden-2026', seq: 2, prevHash: e1.hash,
-  issuedAt: '2026-06-01T12:00:00.000Z', tombstone: true
+  v: 1,
+  publisher,
+  datasetId: 'strassenschaeden-2026',
+  seq: 2,
+  prevHash: e1.hash,
+  issuedAt: '2026-06-01T12:00:00.000Z',
+  tombstone: true
 }
 const e2 = await signer.sign(tomb)
 
 const vectors = {
-  description: 'Catalog entry v1 test vectors: fixed Ed25519 seed, payloads, their RFC 8785 encoding, the compact JWS (EdDSA) and SHA-256 of the JWS. Ed25519 signatures are deterministic, so a correct implementation reproduces every field.',
+  description:
+    'Catalog entry v1 test vectors: fixed Ed25519 seed, payloads, their RFC 8785 encoding, the compact JWS (EdDSA) and SHA-256 of the JWS. Ed25519 signatures are deterministic, so a correct implementation reproduces every field.',
   seedHex,
   peerId: publisher,
   privateJwk: privateKeyToJwk(key),

@@ -27,7 +27,7 @@ export const DEFAULT_REGISTRY_HTTP_LIMITS: RegistryHttpLimits = { registrationsP
  * The operator's token; a client address that sent `maxAuthFailures` wrong
  * ones in ten minutes is refused (429) before its token is even compared.
  */
-function adminOnly (token: string, maxAuthFailures: number): MiddlewareHandler {
+function adminOnly(token: string, maxAuthFailures: number): MiddlewareHandler {
   const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
   const expected = digest(token)
   const failures = new TokenBuckets(maxAuthFailures / 600, maxAuthFailures)
@@ -49,7 +49,7 @@ function adminOnly (token: string, maxAuthFailures: number): MiddlewareHandler {
 }
 
 /** Registrations per client address: 300 anonymous ones once took 8.7 s and grew the database by 4.9 MB. */
-function registrationRate (limits: RegistryHttpLimits): MiddlewareHandler {
+function registrationRate(limits: RegistryHttpLimits): MiddlewareHandler {
   const buckets = new TokenBuckets(limits.registrationsPerMinute / 60, limits.registrationBurst)
   return async (c, next) => {
     const who = clientAddress(c)
@@ -71,7 +71,7 @@ export interface RegistryAppDeps {
   limits?: RegistryHttpLimits
 }
 
-async function jsonBody (c: Context): Promise<unknown> {
+async function jsonBody(c: Context): Promise<unknown> {
   try {
     return await c.req.json()
   } catch {
@@ -80,7 +80,14 @@ async function jsonBody (c: Context): Promise<unknown> {
 }
 
 /** The registry's HTTP API: thin routes over RegistryService. */
-export function createRegistryApp ({ service, adminToken, publicKeyJwk, handovers, log, limits = DEFAULT_REGISTRY_HTTP_LIMITS }: RegistryAppDeps): Hono {
+export function createRegistryApp({
+  service,
+  adminToken,
+  publicKeyJwk,
+  handovers,
+  log,
+  limits = DEFAULT_REGISTRY_HTTP_LIMITS
+}: RegistryAppDeps): Hono {
   const admin = adminOnly(adminToken, limits.maxAuthFailures)
   const app = new Hono()
 
@@ -94,31 +101,50 @@ export function createRegistryApp ({ service, adminToken, publicKeyJwk, handover
     const { jws, serial } = await service.list()
     const etag = `"${serial}-${createHash('sha256').update(jws).digest('hex').slice(0, 16)}"`
     const headers = { ETag: etag, 'Cache-Control': 'no-cache', 'X-Participant-List-Serial': String(serial) }
-    if (c.req.header('if-none-match')?.split(',').some(t => t.trim() === etag) === true) return c.body(null, 304, headers)
+    if (
+      c.req
+        .header('if-none-match')
+        ?.split(',')
+        .some(t => t.trim() === etag) === true
+    )
+      return c.body(null, 304, headers)
     return c.body(jws, 200, { ...headers, 'Content-Type': 'application/jose' })
   })
 
-  app.post('/participants', registrationRate(limits), bodyLimit({ maxSize: 64 * 1024, onError: c => fail(c, 413, 'payload_too_large', 'registration over 64 KiB') }), async c => {
-    let body: unknown
-    try {
-      body = await c.req.json()
-    } catch {
-      return fail(c, 400, 'invalid_json', 'body must be JSON: {"registration": "<compact JWS>"}')
+  app.post(
+    '/participants',
+    registrationRate(limits),
+    bodyLimit({ maxSize: 64 * 1024, onError: c => fail(c, 413, 'payload_too_large', 'registration over 64 KiB') }),
+    async c => {
+      let body: unknown
+      try {
+        body = await c.req.json()
+      } catch {
+        return fail(c, 400, 'invalid_json', 'body must be JSON: {"registration": "<compact JWS>"}')
+      }
+      const { participant, created, change } = await service.register((body as { registration?: unknown } | null)?.registration)
+      // 202: an active participant asked for a rename or new addresses; the operator decides.
+      return c.json(participant, created ? 201 : change === 'pending' ? 202 : 200)
     }
-    const { participant, created, change } = await service.register((body as { registration?: unknown } | null)?.registration)
-    // 202: an active participant asked for a rename or new addresses; the operator decides.
-    return c.json(participant, created ? 201 : change === 'pending' ? 202 : 200)
-  })
+  )
 
   // Key lifecycle: signed by the participant's own keys, no admin token (see RegistryService.rotate).
-  app.post('/participants/rotate', bodyLimit({ maxSize: 64 * 1024, onError: c => fail(c, 413, 'payload_too_large', 'rotation over 64 KiB') }), async c => {
-    const body = await jsonBody(c) as { registration?: unknown, rotation?: unknown } | null
-    return c.json(await service.rotate(body?.registration, body?.rotation))
-  })
-  app.post('/participants/retire', bodyLimit({ maxSize: 64 * 1024, onError: c => fail(c, 413, 'payload_too_large', 'retirement over 64 KiB') }), async c => {
-    const body = await jsonBody(c) as { retirement?: unknown } | null
-    return c.json(await service.retire(body?.retirement))
-  })
+  app.post(
+    '/participants/rotate',
+    bodyLimit({ maxSize: 64 * 1024, onError: c => fail(c, 413, 'payload_too_large', 'rotation over 64 KiB') }),
+    async c => {
+      const body = (await jsonBody(c)) as { registration?: unknown; rotation?: unknown } | null
+      return c.json(await service.rotate(body?.registration, body?.rotation))
+    }
+  )
+  app.post(
+    '/participants/retire',
+    bodyLimit({ maxSize: 64 * 1024, onError: c => fail(c, 413, 'payload_too_large', 'retirement over 64 KiB') }),
+    async c => {
+      const body = (await jsonBody(c)) as { retirement?: unknown } | null
+      return c.json(await service.retire(body?.retirement))
+    }
+  )
 
   app.get('/participants/all', admin, c => c.json(service.all()))
   app.get('/participants/:id', c => c.json(service.get(c.req.param('id'))))

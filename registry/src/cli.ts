@@ -14,7 +14,7 @@ const port = (v: string): number => {
 }
 
 /** Calls the running registry's admin API with the token from its data directory. */
-async function adminCall (dataDir: string, method: string, path: string): Promise<any> {
+async function adminCall(dataDir: string, method: string, path: string): Promise<any> {
   const dir = resolve(dataDir)
   const config = loadRegistryConfig(dir)
   const token = readFileSync(join(dir, 'admin-token'), 'utf8').trim()
@@ -34,7 +34,8 @@ const program = new Command('swf-registry')
   .description('The Südwestfalen data space participant registry: who belongs (it stores no datasets)')
   .showHelpAfterError()
 
-program.command('init')
+program
+  .command('init')
   .description('create the registry: config, Ed25519 key, admin token')
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
   .option('--host <host>', 'HTTP listen address', '127.0.0.1')
@@ -46,18 +47,25 @@ program.command('init')
     console.log(`  public key to pin:   ${JSON.stringify(r.publicKeyJwk)}`)
   })
 
-program.command('start')
+program
+  .command('start')
   .description('run the registry until Ctrl-C')
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
   .action(async o => {
     const r = await startRegistry({ dataDir: o.dataDir })
     console.log(`Registry running at ${r.url} (peer id ${r.peerId})`)
-    const stop = (): void => { r.stop().then(() => process.exit(0), () => process.exit(1)) }
+    const stop = (): void => {
+      r.stop().then(
+        () => process.exit(0),
+        () => process.exit(1)
+      )
+    }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
 
-program.command('rotate-key')
+program
+  .command('rotate-key')
   .description('replace the registry key (registry stopped); nodes follow the signed hand-over')
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
   .action(async o => {
@@ -68,11 +76,12 @@ program.command('rotate-key')
   })
 
 const ACTIONS = {
-  approve: 'approve a pending registration, or an active participant\'s pending rename or address change',
+  approve: "approve a pending registration, or an active participant's pending rename or address change",
   revoke: 'revoke a participant: it leaves the region and its AGS is free again'
 } as const
 for (const action of ['approve', 'revoke'] as const) {
-  program.command(action)
+  program
+    .command(action)
     .description(`${ACTIONS[action]} (by peer id; by AGS when only one registration names it)`)
     .argument('<id>', 'participant id (the AGS) or peer id')
     .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
@@ -82,8 +91,9 @@ for (const action of ['approve', 'revoke'] as const) {
     })
 }
 
-program.command('delete')
-  .description('delete a pending or revoked registration (e.g. one that claimed another Kommune\'s AGS)')
+program
+  .command('delete')
+  .description("delete a pending or revoked registration (e.g. one that claimed another Kommune's AGS)")
   .argument('<id>', 'peer id (or AGS when only one registration names it)')
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
   .action(async (id: string, o) => {
@@ -91,17 +101,22 @@ program.command('delete')
     console.log(`${p.kommune} (${p.ags}, ${p.peerId}, ${p.status}) deleted`)
   })
 
-program.command('list')
+program
+  .command('list')
   .description('list all participants, pending and revoked included')
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
   .option('--json', 'print JSON')
   .action(async o => {
     const all: any[] = await adminCall(o.dataDir, 'GET', '/participants/all')
-    if (o.json === true) { console.log(JSON.stringify(all, null, 2)); return }
+    if (o.json === true) {
+      console.log(JSON.stringify(all, null, 2))
+      return
+    }
     if (all.length === 0) console.log('no participants yet')
     for (const p of all) {
       console.log(`${p.ags}  ${p.status.padEnd(8)} ${p.kommune.padEnd(30)} ${p.peerId}`)
-      if (p.pendingChange !== undefined) console.log(`          change awaits approval: "${p.pendingChange.kommune}" at ${p.pendingChange.addresses.join(', ')}`)
+      if (p.pendingChange !== undefined)
+        console.log(`          change awaits approval: "${p.pendingChange.kommune}" at ${p.pendingChange.addresses.join(', ')}`)
     }
   })
 

@@ -7,8 +7,15 @@ import { serve, type ServerType } from '@hono/node-server'
 import { pino, type Logger } from 'pino'
 import { z } from 'zod'
 import {
-  EntrySigner, REGISTRY_HANDOVER_TYP, generateIdentityKey, peerIdOf, privateKeyFromJwk, privateKeyToJwk, publicJwkOf,
-  type Ed25519PublicJwk, type RegistryHandover
+  EntrySigner,
+  REGISTRY_HANDOVER_TYP,
+  generateIdentityKey,
+  peerIdOf,
+  privateKeyFromJwk,
+  privateKeyToJwk,
+  publicJwkOf,
+  type Ed25519PublicJwk,
+  type RegistryHandover
 } from '../../protocol/src/index.js'
 import { createRegistryApp, DEFAULT_REGISTRY_HTTP_LIMITS } from './app.js'
 import { openRegistryDatabase } from './db/open.js'
@@ -18,16 +25,18 @@ const configSchema = z.strictObject({
   http: z.strictObject({ host: z.string().min(1), port: z.number().int().min(0).max(65535) }),
   logLevel: z.string().default('info'),
   /** What anonymous clients and registered nodes can make the registry store or do. */
-  limits: z.strictObject({
-    /** Registrations per client address: per minute, and at once (every node start re-registers). */
-    registrationsPerMinute: z.number().positive().default(DEFAULT_REGISTRY_HTTP_LIMITS.registrationsPerMinute),
-    registrationBurst: z.number().int().positive().default(DEFAULT_REGISTRY_HTTP_LIMITS.registrationBurst),
-    /** Wrong operator tokens per client address in 10 minutes before it is locked out. */
-    maxAuthFailures: z.number().int().positive().default(DEFAULT_REGISTRY_HTTP_LIMITS.maxAuthFailures),
-    /** Pending registrations expire after this long, and at most this many are held. */
-    pendingTtlMs: z.number().int().positive().default(DEFAULT_REGISTRY_LIMITS.pendingTtlMs),
-    maxPending: z.number().int().positive().default(DEFAULT_REGISTRY_LIMITS.maxPending)
-  }).prefault({})
+  limits: z
+    .strictObject({
+      /** Registrations per client address: per minute, and at once (every node start re-registers). */
+      registrationsPerMinute: z.number().positive().default(DEFAULT_REGISTRY_HTTP_LIMITS.registrationsPerMinute),
+      registrationBurst: z.number().int().positive().default(DEFAULT_REGISTRY_HTTP_LIMITS.registrationBurst),
+      /** Wrong operator tokens per client address in 10 minutes before it is locked out. */
+      maxAuthFailures: z.number().int().positive().default(DEFAULT_REGISTRY_HTTP_LIMITS.maxAuthFailures),
+      /** Pending registrations expire after this long, and at most this many are held. */
+      pendingTtlMs: z.number().int().positive().default(DEFAULT_REGISTRY_LIMITS.pendingTtlMs),
+      maxPending: z.number().int().positive().default(DEFAULT_REGISTRY_LIMITS.maxPending)
+    })
+    .prefault({})
 })
 export type RegistryConfig = z.infer<typeof configSchema>
 
@@ -51,7 +60,7 @@ export interface RegistryInitResult {
 }
 
 /** Creates the registry's data directory: config, Ed25519 key, admin token. */
-export async function initRegistry (dataDir: string, http: { host: string, port: number }): Promise<RegistryInitResult> {
+export async function initRegistry(dataDir: string, http: { host: string; port: number }): Promise<RegistryInitResult> {
   const dir = resolve(dataDir)
   const f = files(dir)
   if (existsSync(f.config) || existsSync(f.key)) throw new RegistryConfigError(`${dir} already holds a registry`)
@@ -64,7 +73,7 @@ export async function initRegistry (dataDir: string, http: { host: string, port:
   return { dataDir: dir, peerId: peerIdOf(key), publicKeyJwk: publicJwkOf(key), adminToken }
 }
 
-export function loadRegistryConfig (dataDir: string, env: NodeJS.ProcessEnv = process.env): RegistryConfig {
+export function loadRegistryConfig(dataDir: string, env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   const file = files(resolve(dataDir)).config
   let raw: any
   try {
@@ -75,7 +84,8 @@ export function loadRegistryConfig (dataDir: string, env: NodeJS.ProcessEnv = pr
   if (env.SWF_REGISTRY_PORT !== undefined) raw.http = { ...raw.http, port: Number(env.SWF_REGISTRY_PORT) }
   if (env.SWF_REGISTRY_HOST !== undefined) raw.http = { ...raw.http, host: env.SWF_REGISTRY_HOST }
   const r = configSchema.safeParse(raw)
-  if (!r.success) throw new RegistryConfigError(`invalid registry configuration at "${r.error.issues[0]?.path.join('.')}": ${r.error.issues[0]?.message}`)
+  if (!r.success)
+    throw new RegistryConfigError(`invalid registry configuration at "${r.error.issues[0]?.path.join('.')}": ${r.error.issues[0]?.message}`)
   return r.data
 }
 
@@ -85,22 +95,28 @@ export function loadRegistryConfig (dataDir: string, env: NodeJS.ProcessEnv = pr
  * The chain of hand-overs is kept and served, so a node that slept through
  * several rotations still arrives at the current key.
  */
-export async function rotateRegistryKey (dataDir: string): Promise<{ oldPeerId: string, newPeerId: string }> {
+export async function rotateRegistryKey(dataDir: string): Promise<{ oldPeerId: string; newPeerId: string }> {
   const f = files(resolve(dataDir))
   const oldKey = await privateKeyFromJwk(JSON.parse(await readFile(f.key, 'utf8')))
   const newKey = await generateIdentityKey()
-  const handover: RegistryHandover = { v: 1, oldRegistry: peerIdOf(oldKey), newRegistry: peerIdOf(newKey), newPublicKeyJwk: publicJwkOf(newKey), issuedAt: new Date().toISOString() }
+  const handover: RegistryHandover = {
+    v: 1,
+    oldRegistry: peerIdOf(oldKey),
+    newRegistry: peerIdOf(newKey),
+    newPublicKeyJwk: publicJwkOf(newKey),
+    issuedAt: new Date().toISOString()
+  }
   const jws = await (await EntrySigner.create(oldKey)).signDocument(handover, REGISTRY_HANDOVER_TYP)
-  await writeAtomically(f.handovers, JSON.stringify([...await readHandovers(f.handovers), jws], null, 2) + '\n', 0o644)
+  await writeAtomically(f.handovers, JSON.stringify([...(await readHandovers(f.handovers)), jws], null, 2) + '\n', 0o644)
   await writeAtomically(f.key, JSON.stringify(privateKeyToJwk(newKey), null, 2) + '\n', 0o600)
   return { oldPeerId: handover.oldRegistry, newPeerId: handover.newRegistry }
 }
 
-async function readHandovers (file: string): Promise<string[]> {
+async function readHandovers(file: string): Promise<string[]> {
   return existsSync(file) ? z.array(z.string()).parse(JSON.parse(await readFile(file, 'utf8'))) : []
 }
 
-async function writeAtomically (file: string, text: string, mode: number): Promise<void> {
+async function writeAtomically(file: string, text: string, mode: number): Promise<void> {
   await writeFile(`${file}.tmp`, text, { mode })
   await rename(`${file}.tmp`, file)
 }
@@ -113,7 +129,7 @@ export interface RunningRegistry {
   stop: () => Promise<void>
 }
 
-export async function startRegistry (opts: { dataDir: string, env?: NodeJS.ProcessEnv, log?: Logger }): Promise<RunningRegistry> {
+export async function startRegistry(opts: { dataDir: string; env?: NodeJS.ProcessEnv; log?: Logger }): Promise<RunningRegistry> {
   const dir = resolve(opts.dataDir)
   const f = files(dir)
   const config = loadRegistryConfig(dir, opts.env ?? process.env)
@@ -121,7 +137,10 @@ export async function startRegistry (opts: { dataDir: string, env?: NodeJS.Proce
   const key = await privateKeyFromJwk(JSON.parse(await readFile(f.key, 'utf8')))
   const adminToken = (await readFile(f.token, 'utf8')).trim()
   const db = openRegistryDatabase(f.db)
-  const service = new RegistryService(db, await EntrySigner.create(key), { pendingTtlMs: config.limits.pendingTtlMs, maxPending: config.limits.maxPending })
+  const service = new RegistryService(db, await EntrySigner.create(key), {
+    pendingTtlMs: config.limits.pendingTtlMs,
+    maxPending: config.limits.maxPending
+  })
   const publicKeyJwk = publicJwkOf(key)
   const handovers = await readHandovers(f.handovers)
   // A list signed by a key before a rotation is signed anew, with the next serial.
@@ -130,10 +149,16 @@ export async function startRegistry (opts: { dataDir: string, env?: NodeJS.Proce
 
   let server: ServerType
   const address = await new Promise<AddressInfo>((res, rej) => {
-    server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, info => res(info))
+    server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, info => {
+      res(info)
+    })
     server.once('error', (err: NodeJS.ErrnoException) => {
       db.$client.close()
-      rej(err.code === 'EADDRINUSE' ? new RegistryConfigError(`port ${config.http.port} on ${config.http.host} is in use; set http.port in registry.json`) : err)
+      rej(
+        err.code === 'EADDRINUSE'
+          ? new RegistryConfigError(`port ${config.http.port} on ${config.http.host} is in use; set http.port in registry.json`)
+          : err
+      )
     })
   })
   const url = `http://${config.http.host}:${address.port}`
@@ -144,7 +169,12 @@ export async function startRegistry (opts: { dataDir: string, env?: NodeJS.Proce
     publicKeyJwk,
     service,
     stop: async () => {
-      await new Promise<void>(r => { server.close(() => r()); if ('closeAllConnections' in server) server.closeAllConnections() })
+      await new Promise<void>(r => {
+        server.close(() => {
+          r()
+        })
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      })
       db.$client.close()
     }
   }

@@ -9,7 +9,7 @@ import { sampleDataset } from './fixtures.js'
  * stores them through its EntryStore, as if it had published them: a fast
  * way to give a node a large catalog.
  */
-export async function publishBulk (node: RunningNode, count: number, batch = 1000): Promise<void> {
+export async function publishBulk(node: RunningNode, count: number, batch = 1000): Promise<void> {
   const key = await privateKeyFromJwk(JSON.parse(readFileSync(join(node.dataDir, 'node-key.json'), 'utf8')))
   const signer = await EntrySigner.create(key)
   let { seq, hash } = node.catalog.head()
@@ -17,14 +17,28 @@ export async function publishBulk (node: RunningNode, count: number, batch = 100
   for (let i = 0; i < count; i++) {
     const id = `bulk-${seq + 1}`
     const entry = await signer.sign({
-      v: 1, publisher: signer.peerId, datasetId: id, seq: seq + 1, prevHash: hash,
-      issuedAt: new Date().toISOString(), tombstone: false,
-      dataset: datasetMetadataSchema.parse(sampleDataset({ id, title: `Datensatz ${seq + 1}`, description: `Beschreibung des Datensatzes ${seq + 1} mit Messwerten und Standorten.` }))
+      v: 1,
+      publisher: signer.peerId,
+      datasetId: id,
+      seq: seq + 1,
+      prevHash: hash,
+      issuedAt: new Date().toISOString(),
+      tombstone: false,
+      dataset: datasetMetadataSchema.parse(
+        sampleDataset({
+          id,
+          title: `Datensatz ${seq + 1}`,
+          description: `Beschreibung des Datensatzes ${seq + 1} mit Messwerten und Standorten.`
+        })
+      )
     })
     pending.push(entry)
     seq = entry.payload.seq
     hash = entry.hash
-    if (pending.length === batch) { node.store.store(pending); pending = [] }
+    if (pending.length === batch) {
+      node.store.store(pending)
+      pending = []
+    }
   }
   if (pending.length > 0) node.store.store(pending)
 }

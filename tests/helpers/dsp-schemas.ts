@@ -6,7 +6,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js'
 export const DSP_SCHEMA_DIR = new URL('../fixtures/dsp-2025-1/', import.meta.url).pathname
 const BASE = 'https://w3id.org/dspace/2025/1/'
 
-function schemaFiles (dir: string): string[] {
+function schemaFiles(dir: string): string[] {
   return readdirSync(dir).flatMap(name => {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) return name === 'example' ? [] : schemaFiles(path)
@@ -14,7 +14,7 @@ function schemaFiles (dir: string): string[] {
   })
 }
 
-export function dspValidator (): { validate: (schema: string, doc: unknown) => string[] } {
+export function dspValidator(): { validate: (schema: string, doc: unknown) => string[] } {
   const ajv = new Ajv2019({ strict: false, allErrors: true })
   for (const file of schemaFiles(DSP_SCHEMA_DIR)) ajv.addSchema(JSON.parse(readFileSync(file, 'utf8')) as object)
   return {

@@ -1,7 +1,7 @@
 import type { DatasetMetadataInput } from '../../protocol/src/index.js'
 
 /** A complete, valid DCAT-AP.de dataset as a Kommune would publish it. */
-export function sampleDataset (overrides: Partial<DatasetMetadataInput> = {}): DatasetMetadataInput {
+export function sampleDataset(overrides: Partial<DatasetMetadataInput> = {}): DatasetMetadataInput {
   return {
     id: 'radwege-arnsberg',
     title: 'Radwegenetz Arnsberg',

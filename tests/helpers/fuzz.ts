@@ -1,7 +1,7 @@
 // Hostile frames for decoder and stream fuzzing, from a seeded generator so
 // a failure can be reproduced (the seed is printed with it).
 
-export function rng (seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -14,20 +14,30 @@ export function rng (seed: number): () => number {
 
 const enc = new TextEncoder()
 
-export type FuzzKind = 'random-bytes' | 'truncated' | 'bit-flip' | 'wrong-shape' | 'deep-nesting' | 'invalid-utf8' | 'oversized' | 'huge-array' | 'mutated-field'
+export type FuzzKind =
+  'random-bytes' | 'truncated' | 'bit-flip' | 'wrong-shape' | 'deep-nesting' | 'invalid-utf8' | 'oversized' | 'huge-array' | 'mutated-field'
 
-export interface FuzzCase { kind: FuzzKind, bytes: Uint8Array }
+export interface FuzzCase {
+  kind: FuzzKind
+  bytes: Uint8Array
+}
 
 /** A JSON value of random shape (objects, arrays, strings, numbers, null, booleans). */
-function randomJson (r: () => number, depth = 0): unknown {
+function randomJson(r: () => number, depth = 0): unknown {
   const k = Math.floor(r() * (depth > 3 ? 5 : 7))
   switch (k) {
-    case 0: return null
-    case 1: return r() < 0.5
-    case 2: return [0, -1, 1e308, -0.5, Number.MAX_SAFE_INTEGER + 2, 42][Math.floor(r() * 6)]
-    case 3: return ['', 'sync-request', 'x'.repeat(Math.floor(r() * 300)), '\u0000', 'Straße', '"}'][Math.floor(r() * 6)]
-    case 4: return { type: ['sync-request', 'sync-page', 'search-request', 'fetch', 'data-query', 'nonsense'][Math.floor(r() * 6)] }
-    case 5: return Array.from({ length: Math.floor(r() * 5) }, () => randomJson(r, depth + 1))
+    case 0:
+      return null
+    case 1:
+      return r() < 0.5
+    case 2:
+      return [0, -1, 1e308, -0.5, Number.MAX_SAFE_INTEGER + 2, 42][Math.floor(r() * 6)]
+    case 3:
+      return ['', 'sync-request', 'x'.repeat(Math.floor(r() * 300)), '\u0000', 'Straße', '"}'][Math.floor(r() * 6)]
+    case 4:
+      return { type: ['sync-request', 'sync-page', 'search-request', 'fetch', 'data-query', 'nonsense'][Math.floor(r() * 6)] }
+    case 5:
+      return Array.from({ length: Math.floor(r() * 5) }, () => randomJson(r, depth + 1))
     default: {
       const o: Record<string, unknown> = {}
       for (const key of ['type', 'have', 'entries', 'done', 'query', 'hits', 'limit', 'hash', 'range', '__proto__', 'constructor']) {
@@ -44,11 +54,21 @@ function randomJson (r: () => number, depth = 0): unknown {
  * invalid UTF-8, frames over `maxBytes`, 10 MB arrays, valid frames with one
  * field replaced by a random value.
  */
-export function* fuzzFrames (valid: unknown[], count: number, seed: number, maxBytes: number, raw = false): Generator<FuzzCase> {
+export function* fuzzFrames(valid: unknown[], count: number, seed: number, maxBytes: number, raw = false): Generator<FuzzCase> {
   const r = rng(seed)
   const encodeBase = (v: unknown): Uint8Array => enc.encode(raw ? String(v) : JSON.stringify(v))
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!
-  const kinds: FuzzKind[] = ['random-bytes', 'truncated', 'bit-flip', 'wrong-shape', 'deep-nesting', 'invalid-utf8', 'oversized', 'huge-array', 'mutated-field']
+  const kinds: FuzzKind[] = [
+    'random-bytes',
+    'truncated',
+    'bit-flip',
+    'wrong-shape',
+    'deep-nesting',
+    'invalid-utf8',
+    'oversized',
+    'huge-array',
+    'mutated-field'
+  ]
   for (let i = 0; i < count; i++) {
     const kind = kinds[i % kinds.length]!
     const base = encodeBase(pick(valid))
@@ -105,22 +125,23 @@ export function* fuzzFrames (valid: unknown[], count: number, seed: number, maxB
 
 // The big frames are built once: building 10 MB per case made the fuzzing slow, not harder.
 const huge = new Map<string, Uint8Array>()
-function hugeArray (item: string): Uint8Array {
+function hugeArray(item: string): Uint8Array {
   let b = huge.get(item)
-  if (b === undefined) huge.set(item, b = enc.encode('[' + item.repeat(Math.ceil(10_000_000 / item.length)) + '0]'))
+  if (b === undefined) huge.set(item, (b = enc.encode('[' + item.repeat(Math.ceil(10_000_000 / item.length)) + '0]')))
   return b
 }
 
 const deep = new Map<string, Uint8Array>()
-function nested (depth: number, arrays: boolean): Uint8Array {
+function nested(depth: number, arrays: boolean): Uint8Array {
   const key = `${depth}:${arrays}`
   let b = deep.get(key)
-  if (b === undefined) deep.set(key, b = enc.encode(arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)))
+  if (b === undefined)
+    deep.set(key, (b = enc.encode(arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth))))
   return b
 }
 
 let blank = new Uint8Array(0)
-function spaces (n: number): Uint8Array {
+function spaces(n: number): Uint8Array {
   if (blank.byteLength < n) blank = new Uint8Array(n).fill(0x20)
   return blank
 }

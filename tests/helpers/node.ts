@@ -20,11 +20,11 @@ export interface TestNode {
   cleanup: () => Promise<void>
 }
 
-export function tempDir (prefix = 'swf-test-'): string {
+export function tempDir(prefix = 'swf-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
-export async function startTestNode (config: Partial<NodeConfigInput> = {}): Promise<TestNode> {
+export async function startTestNode(config: Partial<NodeConfigInput> = {}): Promise<TestNode> {
   const dataDir = join(tempDir(), 'node')
   const { adminToken } = await initNode(dataDir, {
     kommune: { name: 'Stadt Arnsberg', ags: '05958004' },
@@ -54,10 +54,9 @@ export async function startTestNode (config: Partial<NodeConfigInput> = {}): Pro
 }
 
 /** Everything a node stores, by content: all table rows and every blob file's hash. */
-export function snapshotState (t: TestNode): string {
+export function snapshotState(t: TestNode): string {
   const sqlite = t.node.db.$client
-  const tables = ['entries', 'datasets', 'blobs', 'publishers'].map(name =>
-    sqlite.prepare(`SELECT * FROM ${name} ORDER BY 1, 2`).all())
+  const tables = ['entries', 'datasets', 'blobs', 'publishers'].map(name => sqlite.prepare(`SELECT * FROM ${name} ORDER BY 1, 2`).all())
   const files: string[] = []
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir)) {

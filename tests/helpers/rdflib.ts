@@ -42,12 +42,15 @@ export interface RdflibReading {
  * triples of subjects matching `paging` (they name their own format's URL), and
  * tells whether every graph is isomorphic to the first.
  */
-export function readWithRdflib (texts: Record<'turtle' | 'xml' | 'json-ld', string>, base: string, paging: RegExp): RdflibReading {
+export function readWithRdflib(texts: Record<'turtle' | 'xml' | 'json-ld', string>, base: string, paging: RegExp): RdflibReading {
   try {
     execFileSync(PYTHON, ['-c', 'import rdflib'], { stdio: 'pipe' })
   } catch {
     throw new Error(`${PYTHON} has no rdflib: install Debian's python3-rdflib (.ci/run does)`)
   }
-  const out = execFileSync(PYTHON, ['-c', SCRIPT], { input: JSON.stringify({ texts, base, paging: paging.source }), maxBuffer: 64 * 1024 * 1024 })
+  const out = execFileSync(PYTHON, ['-c', SCRIPT], {
+    input: JSON.stringify({ texts, base, paging: paging.source }),
+    maxBuffer: 64 * 1024 * 1024
+  })
   return JSON.parse(out.toString('utf8')) as RdflibReading
 }

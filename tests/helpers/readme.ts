@@ -10,7 +10,7 @@ export const REPO = fileURLToPath(new URL('../..', import.meta.url))
  * Every command line of the README's ```sh blocks, as printed: `\` continuations
  * joined, trailing `# comments` dropped. Tests run them through bash.
  */
-export function readmeCommands (file = join(REPO, 'README.md')): string[] {
+export function readmeCommands(file = join(REPO, 'README.md')): string[] {
   const text = readFileSync(file, 'utf8')
   const commands: string[] = []
   for (const block of text.matchAll(/```sh\n([\s\S]*?)```/g)) {
@@ -28,15 +28,18 @@ export function readmeCommands (file = join(REPO, 'README.md')): string[] {
  * `swf-registry` from any working directory (the real npx finds them only
  * inside the repository, and would look elsewhere for them outside it).
  */
-export function npxShim (dir: string): string {
+export function npxShim(dir: string): string {
   mkdirSync(dir, { recursive: true })
   const npx = join(dir, 'npx')
-  writeFileSync(npx, `#!/bin/sh
+  writeFileSync(
+    npx,
+    `#!/bin/sh
 case "$1" in
   swf-node|swf-registry) tool="$1"; shift; exec "${process.execPath}" "${REPO}bin/$tool.js" "$@" ;;
   *) echo "npx shim: $1 is not this project's" >&2; exit 127 ;;
 esac
-`)
+`
+  )
   chmodSync(npx, 0o755)
   return dir
 }
@@ -44,32 +47,48 @@ esac
 export type ShellResult = CliResult
 
 /** Runs one command line through bash, as a person would type it. */
-export async function sh (line: string, opts: { cwd: string, env: NodeJS.ProcessEnv }): Promise<ShellResult> {
+export async function sh(line: string, opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ShellResult> {
   return completion(spawn('bash', ['-c', line], { cwd: opts.cwd, env: opts.env }))
 }
 
 /** Starts a long-running command line (`exec`ed, so the process is the program) and waits for `ready` in its output. */
-export async function shStart (line: string, ready: RegExp, opts: { cwd: string, env: NodeJS.ProcessEnv, group?: boolean }): Promise<{ child: ChildProcess, output: () => string }> {
+export async function shStart(
+  line: string,
+  ready: RegExp,
+  opts: { cwd: string; env: NodeJS.ProcessEnv; group?: boolean }
+): Promise<{ child: ChildProcess; output: () => string }> {
   // group: a process group of its own, so interrupt() reaches every process in it, as Ctrl-C does.
   const child = spawn('bash', ['-c', `exec ${line}`], { cwd: opts.cwd, env: opts.env, detached: opts.group === true })
   let out = ''
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready within 30 s: ${line}\n${out}`)), 30_000)
+    const timer = setTimeout(() => {
+      reject(new Error(`not ready within 30 s: ${line}\n${out}`))
+    }, 30_000)
     const onData = (d: Buffer): void => {
       out += String(d)
-      if (ready.test(out)) { clearTimeout(timer); resolve() }
+      if (ready.test(out)) {
+        clearTimeout(timer)
+        resolve()
+      }
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
-    child.on('close', code => { clearTimeout(timer); reject(new Error(`exited with ${code}: ${line}\n${out}`)) })
+    child.on('close', code => {
+      clearTimeout(timer)
+      reject(new Error(`exited with ${code}: ${line}\n${out}`))
+    })
   })
   return { child, output: () => out }
 }
 
 /** Ctrl-C: SIGINT to the child's whole process group (started with group: true); resolves when the child has exited. */
-export async function interrupt (child: ChildProcess): Promise<void> {
+export async function interrupt(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => {
+      resolve()
+    })
+  )
   process.kill(-child.pid!, 'SIGINT')
   await exited
 }

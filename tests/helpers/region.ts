@@ -14,13 +14,13 @@ import { tempDir } from './node.js'
 const silent = pino({ level: process.env.SWF_TEST_LOG ?? 'silent' })
 
 /** Polls until `check` returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T> (check: () => T | Promise<T>, what: string, timeoutMs = 20_000, intervalMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 20_000, intervalMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
     try {
       const v = await check()
-      if (v) return v as NonNullable<T>
+      if (v) return v
     } catch (err) {
       last = err
     }
@@ -61,12 +61,15 @@ export class TestRegion {
   readonly nodes: RegionNode[] = []
   readonly children: ChildProcess[] = []
 
-  async startRegistry (): Promise<RunningRegistry> {
+  async startRegistry(): Promise<RunningRegistry> {
     if (this.registryToken === '') {
       this.registryToken = (await initRegistry(this.registryDir, { host: '127.0.0.1', port: 0 })).adminToken
       // Every test node registers from 127.0.0.1; in a region each Kommune has an address of its own.
       const file = join(this.registryDir, 'registry.json')
-      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), limits: { registrationsPerMinute: 6_000, registrationBurst: 1_000 } }))
+      writeFileSync(
+        file,
+        JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), limits: { registrationsPerMinute: 6_000, registrationBurst: 1_000 } })
+      )
     }
     // A restarted registry comes back on the address the nodes know.
     const env = this.registry === undefined ? {} : { SWF_REGISTRY_PORT: new URL(this.registry.url).port }
@@ -75,7 +78,7 @@ export class TestRegion {
   }
 
   /** Creates, starts, registers and (by default) approves a node. */
-  async addNode (name: string, ags: string, config: Partial<NodeConfigInput> = {}, approve = true): Promise<RegionNode> {
+  async addNode(name: string, ags: string, config: Partial<NodeConfigInput> = {}, approve = true): Promise<RegionNode> {
     const dataDir = join(this.root, ags)
     const { adminToken } = await initNode(dataDir, {
       kommune: { name, ags },
@@ -102,8 +105,12 @@ export class TestRegion {
         if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body)}`)
         return body
       },
-      stop: async () => { await rn.node.stop() },
-      start: async () => { rn.node = await startNode({ dataDir, env: {}, log: silent }) }
+      stop: async () => {
+        await rn.node.stop()
+      },
+      start: async () => {
+        rn.node = await startNode({ dataDir, env: {}, log: silent })
+      }
     }
     await rn.start()
     this.nodes.push(rn)
@@ -114,7 +121,7 @@ export class TestRegion {
   }
 
   /** Adds a node per Kommune (same config for all) and waits until every one is connected to every other. */
-  async addFullMesh (kommunen: Array<[string, string]>, config: Partial<NodeConfigInput> = {}): Promise<RegionNode[]> {
+  async addFullMesh(kommunen: Array<[string, string]>, config: Partial<NodeConfigInput> = {}): Promise<RegionNode[]> {
     const nodes: RegionNode[] = []
     for (const [name, ags] of kommunen) nodes.push(await this.addNode(name, ags, config))
     await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length === nodes.length - 1), 'full mesh', 30_000)
@@ -125,7 +132,7 @@ export class TestRegion {
    * A node in its own process (swf-node start), for tests that freeze or
    * kill a node for real. Registered and approved like the others.
    */
-  async addChildNode (name: string, ags: string, config: Partial<NodeConfigInput> = {}): Promise<ChildNode> {
+  async addChildNode(name: string, ags: string, config: Partial<NodeConfigInput> = {}): Promise<ChildNode> {
     const dataDir = join(this.root, ags)
     const http = await freePort()
     const init = await initNode(dataDir, {
@@ -143,25 +150,32 @@ export class TestRegion {
     return { name, ags, dataDir, peerId: init.peerId, url: `http://127.0.0.1:${http}`, token: init.adminToken, child }
   }
 
-  async publish (rn: RegionNode, dataset: Record<string, unknown>): Promise<any> {
+  async publish(rn: RegionNode, dataset: Record<string, unknown>): Promise<any> {
     return rn.api('/api/v1/datasets', { method: 'POST', body: JSON.stringify(dataset) })
   }
 
   /** Datasets node `rn` holds of `publisher`. */
-  datasetIds (rn: RegionNode, publisher?: string): string[] {
+  datasetIds(rn: RegionNode, publisher?: string): string[] {
     return rn.node.store.publisherStates().length === 0
       ? []
-      : (rn.node.db.$client.prepare(`SELECT dataset_id FROM datasets WHERE tombstone = 0 ${publisher === undefined ? '' : 'AND publisher = ?'} ORDER BY dataset_id`)
-          .all(...(publisher === undefined ? [] : [publisher])) as Array<{ dataset_id: string }>).map(r => r.dataset_id)
+      : (
+          rn.node.db.$client
+            .prepare(
+              `SELECT dataset_id FROM datasets WHERE tombstone = 0 ${publisher === undefined ? '' : 'AND publisher = ?'} ORDER BY dataset_id`
+            )
+            .all(...(publisher === undefined ? [] : [publisher])) as Array<{ dataset_id: string }>
+        ).map(r => r.dataset_id)
   }
 
   /** A hash over every entry a node holds: equal hashes mean equal sets. */
-  contentHash (rn: RegionNode): { count: number, hash: string } {
-    const row = rn.node.db.$client.prepare('SELECT COUNT(*) AS n, group_concat(hash, \',\') AS h FROM (SELECT hash FROM entries ORDER BY hash)').get() as { n: number, h: string | null }
+  contentHash(rn: RegionNode): { count: number; hash: string } {
+    const row = rn.node.db.$client
+      .prepare("SELECT COUNT(*) AS n, group_concat(hash, ',') AS h FROM (SELECT hash FROM entries ORDER BY hash)")
+      .get() as { n: number; h: string | null }
     return { count: row.n, hash: row.h === null ? '' : createHash('sha256').update(row.h).digest('hex') }
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     for (const c of this.children) {
       c.kill('SIGCONT')
       await stopChild(c)

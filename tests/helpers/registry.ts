@@ -11,7 +11,7 @@ export interface TestRegistry {
 }
 
 /** A registry on a free port in a temporary directory; `limits` go into its registry.json. */
-export async function startTestRegistry (limits: Record<string, number> = {}): Promise<TestRegistry> {
+export async function startTestRegistry(limits: Record<string, number> = {}): Promise<TestRegistry> {
   const dir = join(tempDir('swf-registry-'), 'r')
   const token = (await initRegistry(dir, { host: '127.0.0.1', port: 0 })).adminToken
   if (Object.keys(limits).length > 0) {

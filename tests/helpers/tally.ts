@@ -6,7 +6,7 @@ import { join } from 'node:path'
  * forged entries); tests/global-setup.ts prints the sums after the run.
  * Each test process appends lines to a file in a directory the setup made.
  */
-export function tally (what: string, n: number): void {
+export function tally(what: string, n: number): void {
   const dir = process.env.SWF_TALLY_DIR
   if (dir === undefined) return
   appendFileSync(join(dir, `${process.pid}.jsonl`), JSON.stringify({ what, n }) + '\n')

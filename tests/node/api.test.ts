@@ -7,8 +7,12 @@ import { json, snapshotState, startTestNode, type ApiResponse, type TestNode } f
 const UPLOAD_LIMIT = 12 * 1024 * 1024
 let t: TestNode
 
-beforeAll(async () => { t = await startTestNode({ maxUploadBytes: UPLOAD_LIMIT }) })
-afterAll(async () => { await t.cleanup() })
+beforeAll(async () => {
+  t = await startTestNode({ maxUploadBytes: UPLOAD_LIMIT })
+})
+afterAll(async () => {
+  await t.cleanup()
+})
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
@@ -23,11 +27,20 @@ describe('dataset lifecycle over HTTP', () => {
     expect(c.dataset.publisher).toEqual({ name: 'Stadt Arnsberg' })
 
     const up = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv?title=Radwegenetz%20CSV', {
-      method: 'PUT', headers: { 'content-type': 'text/csv' }, body: file
+      method: 'PUT',
+      headers: { 'content-type': 'text/csv' },
+      body: file
     })
     expect(up.status).toBe(201)
     const u = await up.json()
-    expect(u.distribution).toMatchObject({ id: 'netz-csv', format: 'CSV', mediaType: 'text/csv', byteSize: file.length, sha256: sha256(file), license: 'dl-by-de/2.0' })
+    expect(u.distribution).toMatchObject({
+      id: 'netz-csv',
+      format: 'CSV',
+      mediaType: 'text/csv',
+      byteSize: file.length,
+      sha256: sha256(file),
+      license: 'dl-by-de/2.0'
+    })
     expect(u.entry.seq).toBe(2)
 
     const down = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv/file', { auth: false })
@@ -40,19 +53,34 @@ describe('dataset lifecycle over HTTP', () => {
     const byHash = await t.api(`/api/v1/files/${sha256(file)}`, { auth: false })
     expect(sha256(new Uint8Array(await byHash.arrayBuffer()))).toBe(sha256(file))
 
-    const part = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv/file', { auth: false, headers: { range: 'bytes=1000-1999' } })
+    const part = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv/file', {
+      auth: false,
+      headers: { range: 'bytes=1000-1999' }
+    })
     expect(part.status).toBe(206)
     expect(part.headers.get('content-range')).toBe(`bytes 1000-1999/${file.length}`)
     expect(Buffer.from(await part.arrayBuffer()).equals(file.subarray(1000, 2000))).toBe(true)
-    const tail = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv/file', { auth: false, headers: { range: 'bytes=-10' } })
+    const tail = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv/file', {
+      auth: false,
+      headers: { range: 'bytes=-10' }
+    })
     expect(Buffer.from(await tail.arrayBuffer()).equals(file.subarray(file.length - 10))).toBe(true)
-    const beyond = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv/file', { auth: false, headers: { range: `bytes=${file.length}-` } })
+    const beyond = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv/file', {
+      auth: false,
+      headers: { range: `bytes=${file.length}-` }
+    })
     expect(beyond.status).toBe(416)
     expect(beyond.headers.get('content-range')).toBe(`bytes */${file.length}`)
-    const cached = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv/file', { auth: false, headers: { 'if-none-match': `"${sha256(file)}"` } })
+    const cached = await t.api('/api/v1/datasets/radwege-arnsberg/distributions/netz-csv/file', {
+      auth: false,
+      headers: { 'if-none-match': `"${sha256(file)}"` }
+    })
     expect(cached.status).toBe(304)
 
-    const updated = await t.api('/api/v1/datasets/radwege-arnsberg', { ...json(sampleDataset({ title: 'Radwegenetz Arnsberg 2026' })), method: 'PUT' })
+    const updated = await t.api('/api/v1/datasets/radwege-arnsberg', {
+      ...json(sampleDataset({ title: 'Radwegenetz Arnsberg 2026' })),
+      method: 'PUT'
+    })
     expect(updated.status).toBe(200)
     const upd = await updated.json()
     expect(upd.entry.seq).toBe(3)
@@ -74,7 +102,11 @@ describe('dataset lifecycle over HTTP', () => {
   })
 
   it('chains every own entry: seq 1..n with prevHash of the one before', async () => {
-    const rows = t.node.db.$client.prepare('SELECT seq, hash, jws FROM entries ORDER BY seq').all() as Array<{ seq: number, hash: string, jws: string }>
+    const rows = t.node.db.$client.prepare('SELECT seq, hash, jws FROM entries ORDER BY seq').all() as Array<{
+      seq: number
+      hash: string
+      jws: string
+    }>
     const verifier = new EntryVerifier()
     let prev: string | null = null
     for (const [i, row] of rows.entries()) {
@@ -94,8 +126,9 @@ describe('dataset lifecycle over HTTP', () => {
     const seen: string[] = []
     let cursor: string | null = ''
     while (cursor !== null) {
-      const page: { items: Array<{ dataset: { id: string } }>, nextCursor: string | null } =
-        await (await t.api(`/api/v1/datasets?limit=3${cursor === '' ? '' : `&cursor=${cursor}`}`, { auth: false })).json()
+      const page: { items: Array<{ dataset: { id: string } }>; nextCursor: string | null } = await (
+        await t.api(`/api/v1/datasets?limit=3${cursor === '' ? '' : `&cursor=${cursor}`}`, { auth: false })
+      ).json()
       expect(page.items.length).toBeLessThanOrEqual(3)
       seen.push(...page.items.map(i => i.dataset.id))
       cursor = page.nextCursor
@@ -115,28 +148,140 @@ describe('dataset lifecycle over HTTP', () => {
 
 describe('bad input gets a 4xx naming the problem and changes nothing', () => {
   const cases: Array<[string, () => Promise<ApiResponse>, number, string, string?]> = [
-    ['missing title', async () => t.api('/api/v1/datasets', json({ ...sampleDataset({ id: 'neu' }), title: undefined })), 400, 'validation_failed', 'title'],
-    ['unknown licence', async () => t.api('/api/v1/datasets', json(sampleDataset({ id: 'neu', license: 'beerware' as never }))), 400, 'validation_failed', 'license'],
-    ['bbox out of range', async () => t.api('/api/v1/datasets', json(sampleDataset({ id: 'neu', spatial: { bbox: [7, 51, 200, 52] } }))), 400, 'validation_failed', 'spatial.bbox.2'],
-    ['unknown field', async () => t.api('/api/v1/datasets', json({ ...sampleDataset({ id: 'neu' }), licence: 'x' })), 400, 'validation_failed', 'licence'],
-    ['invalid JSON', async () => t.api('/api/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title": "x",' }), 400, 'invalid_json'],
+    [
+      'missing title',
+      async () => t.api('/api/v1/datasets', json({ ...sampleDataset({ id: 'neu' }), title: undefined })),
+      400,
+      'validation_failed',
+      'title'
+    ],
+    [
+      'unknown licence',
+      async () => t.api('/api/v1/datasets', json(sampleDataset({ id: 'neu', license: 'beerware' }))),
+      400,
+      'validation_failed',
+      'license'
+    ],
+    [
+      'bbox out of range',
+      async () => t.api('/api/v1/datasets', json(sampleDataset({ id: 'neu', spatial: { bbox: [7, 51, 200, 52] } }))),
+      400,
+      'validation_failed',
+      'spatial.bbox.2'
+    ],
+    [
+      'unknown field',
+      async () => t.api('/api/v1/datasets', json({ ...sampleDataset({ id: 'neu' }), licence: 'x' })),
+      400,
+      'validation_failed',
+      'licence'
+    ],
+    [
+      'invalid JSON',
+      async () => t.api('/api/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title": "x",' }),
+      400,
+      'invalid_json'
+    ],
     ['empty body', async () => t.api('/api/v1/datasets', { method: 'POST', body: '' }), 400, 'invalid_json'],
-    ['JSON body over 1 MiB', async () => t.api('/api/v1/datasets', json(sampleDataset({ id: 'neu', description: 'x'.repeat(1_100_000) }))), 413, 'payload_too_large'],
+    [
+      'JSON body over 1 MiB',
+      async () => t.api('/api/v1/datasets', json(sampleDataset({ id: 'neu', description: 'x'.repeat(1_100_000) }))),
+      413,
+      'payload_too_large'
+    ],
     ['missing token', async () => t.api('/api/v1/datasets', { ...json(sampleDataset({ id: 'neu' })), auth: false }), 401, 'unauthorized'],
-    ['wrong token', async () => t.api('/api/v1/datasets', { ...json(sampleDataset({ id: 'neu' })), headers: { authorization: 'Bearer nope', 'content-type': 'application/json' } }), 403, 'forbidden'],
+    [
+      'wrong token',
+      async () =>
+        t.api('/api/v1/datasets', {
+          ...json(sampleDataset({ id: 'neu' })),
+          headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }
+        }),
+      403,
+      'forbidden'
+    ],
     ['missing token on delete', async () => t.api('/api/v1/datasets/seite-1', { method: 'DELETE', auth: false }), 401, 'unauthorized'],
-    ['missing token on upload', async () => t.api('/api/v1/datasets/seite-1/distributions/d', { method: 'PUT', body: 'abc', auth: false }), 401, 'unauthorized'],
-    ['path traversal in dataset id', async () => t.api('/api/v1/datasets/..%2F..%2Fetc%2Fpasswd', { auth: false }), 400, 'validation_failed', 'id'],
-    ['path traversal in distribution id', async () => t.api('/api/v1/datasets/seite-1/distributions/..%2F..%2Fnode-key.json', { method: 'PUT', body: 'abc' }), 400, 'validation_failed', 'distributionId'],
+    [
+      'missing token on upload',
+      async () => t.api('/api/v1/datasets/seite-1/distributions/d', { method: 'PUT', body: 'abc', auth: false }),
+      401,
+      'unauthorized'
+    ],
+    [
+      'path traversal in dataset id',
+      async () => t.api('/api/v1/datasets/..%2F..%2Fetc%2Fpasswd', { auth: false }),
+      400,
+      'validation_failed',
+      'id'
+    ],
+    [
+      'path traversal in distribution id',
+      async () => t.api('/api/v1/datasets/seite-1/distributions/..%2F..%2Fnode-key.json', { method: 'PUT', body: 'abc' }),
+      400,
+      'validation_failed',
+      'distributionId'
+    ],
     ['overlong id', async () => t.api(`/api/v1/datasets/${'a'.repeat(101)}`, { auth: false }), 400, 'validation_failed', 'id'],
-    ['id in body differs from path', async () => t.api('/api/v1/datasets/seite-1', { ...json(sampleDataset({ id: 'seite-2' })), method: 'PUT' }), 400, 'validation_failed', 'id'],
-    ['update of a missing dataset', async () => t.api('/api/v1/datasets/gibt-es-nicht', { ...json(sampleDataset({ id: 'gibt-es-nicht' })), method: 'PUT' }), 404, 'not_found'],
-    ['oversize upload with Content-Length', async () => t.api('/api/v1/datasets/seite-1/distributions/gross', { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: randomBytes(UPLOAD_LIMIT + 1) }), 413, 'payload_too_large'],
-    ['oversize upload streamed without length', async () => t.api('/api/v1/datasets/seite-1/distributions/gross', {
-      method: 'PUT', headers: { 'content-type': 'text/csv' }, body: chunked(UPLOAD_LIMIT + 64 * 1024), duplex: 'half'
-    } as RequestInit), 413, 'payload_too_large'],
-    ['upload with unknown media type and no format', async () => t.api('/api/v1/datasets/seite-1/distributions/x', { method: 'PUT', headers: { 'content-type': 'application/x-weird' }, body: 'abc' }), 400, 'validation_failed', 'format'],
-    ['upload with unknown licence', async () => t.api('/api/v1/datasets/seite-1/distributions/x?license=free', { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: 'abc' }), 400, 'validation_failed', 'license'],
+    [
+      'id in body differs from path',
+      async () => t.api('/api/v1/datasets/seite-1', { ...json(sampleDataset({ id: 'seite-2' })), method: 'PUT' }),
+      400,
+      'validation_failed',
+      'id'
+    ],
+    [
+      'update of a missing dataset',
+      async () => t.api('/api/v1/datasets/gibt-es-nicht', { ...json(sampleDataset({ id: 'gibt-es-nicht' })), method: 'PUT' }),
+      404,
+      'not_found'
+    ],
+    [
+      'oversize upload with Content-Length',
+      async () =>
+        t.api('/api/v1/datasets/seite-1/distributions/gross', {
+          method: 'PUT',
+          headers: { 'content-type': 'text/csv' },
+          body: randomBytes(UPLOAD_LIMIT + 1)
+        }),
+      413,
+      'payload_too_large'
+    ],
+    [
+      'oversize upload streamed without length',
+      async () =>
+        t.api('/api/v1/datasets/seite-1/distributions/gross', {
+          method: 'PUT',
+          headers: { 'content-type': 'text/csv' },
+          body: chunked(UPLOAD_LIMIT + 64 * 1024),
+          duplex: 'half'
+        }),
+      413,
+      'payload_too_large'
+    ],
+    [
+      'upload with unknown media type and no format',
+      async () =>
+        t.api('/api/v1/datasets/seite-1/distributions/x', {
+          method: 'PUT',
+          headers: { 'content-type': 'application/x-weird' },
+          body: 'abc'
+        }),
+      400,
+      'validation_failed',
+      'format'
+    ],
+    [
+      'upload with unknown licence',
+      async () =>
+        t.api('/api/v1/datasets/seite-1/distributions/x?license=free', {
+          method: 'PUT',
+          headers: { 'content-type': 'text/csv' },
+          body: 'abc'
+        }),
+      400,
+      'validation_failed',
+      'license'
+    ],
     ['bad page size', async () => t.api('/api/v1/datasets?limit=0', { auth: false }), 400, 'validation_failed', 'limit'],
     ['bad sha256', async () => t.api('/api/v1/files/abc', { auth: false }), 400, 'validation_failed', 'sha256'],
     ['unknown route', async () => t.api('/api/v1/nothing', { auth: false }), 404, 'not_found']
@@ -173,11 +318,14 @@ describe('restart on the same data directory', () => {
   })
 })
 
-function chunked (total: number): ReadableStream<Uint8Array> {
+function chunked(total: number): ReadableStream<Uint8Array> {
   let sent = 0
   return new ReadableStream({
-    pull (controller) {
-      if (sent >= total) { controller.close(); return }
+    pull(controller) {
+      if (sent >= total) {
+        controller.close()
+        return
+      }
       const n = Math.min(64 * 1024, total - sent)
       sent += n
       controller.enqueue(randomBytes(n))

@@ -13,8 +13,16 @@ import { tempDir } from '../helpers/node.js'
 const SRC = fileURLToPath(new URL('../../', import.meta.url))
 const CLI_FILES = ['node/src/cli.ts', 'registry/src/cli.ts', ...readdirSync(join(SRC, 'node/src/cli')).map(f => `node/src/cli/${f}`)]
 /** Errors the CLIs print as their message alone (commander's InvalidArgumentError is a usage error: help, exit 1). */
-const ONE_LINE = new Set(['CliError', 'ConfigError', 'InvalidArgumentError', 'RegistrationError', 'StartError', 'DataDirLockedError', 'ValidationError', 'RegistryConfigError'])
-
+const ONE_LINE = new Set([
+  'CliError',
+  'ConfigError',
+  'InvalidArgumentError',
+  'RegistrationError',
+  'StartError',
+  'DataDirLockedError',
+  'ValidationError',
+  'RegistryConfigError'
+])
 
 describe('CLI errors', () => {
   it('the CLI sources throw only errors printed as one line (a plain Error only where it is caught at once)', () => {
@@ -39,7 +47,10 @@ describe('CLI errors', () => {
 
   it('a fault of ours (a data directory whose database is not SQLite) is one line too, exit 2', async () => {
     const dir = join(tempDir('swf-cli-errors-'), 'n')
-    expect((await runCli(['init', '--kommune', 'Stadt Welver', '--ags', '05974048', '--data-dir', dir, '--http-port', String(await freePort())])).code).toBe(0)
+    expect(
+      (await runCli(['init', '--kommune', 'Stadt Welver', '--ags', '05974048', '--data-dir', dir, '--http-port', String(await freePort())]))
+        .code
+    ).toBe(0)
     writeFileSync(join(dir, 'node.sqlite'), 'kein SQLite, sondern Text'.repeat(100))
     const r = await runCli(['start', '--data-dir', dir])
     expectOneLineError(r, /file is not a database \(unexpected; SWF_DEBUG=1 shows where\)/)
@@ -49,15 +60,35 @@ describe('CLI errors', () => {
   it('every other CLI error path: one line', async () => {
     const dir = tempDir('swf-cli-errors-')
     const nodeDir = join(dir, 'n')
-    expect((await runCli(['init', '--kommune', 'Stadt Ense', '--ags', '05974012', '--data-dir', nodeDir, '--http-port', String(await freePort())])).code).toBe(0)
+    expect(
+      (
+        await runCli([
+          'init',
+          '--kommune',
+          'Stadt Ense',
+          '--ags',
+          '05974012',
+          '--data-dir',
+          nodeDir,
+          '--http-port',
+          String(await freePort())
+        ])
+      ).code
+    ).toBe(0)
     writeFileSync(join(dir, 'a.csv'), 'a\n1\n')
     const cases: Array<[string[], RegExp]> = [
-      [['init', '--kommune', 'Stadt Ense', '--ags', '05974099', '--data-dir', join(dir, 'x')], /--ags 05974099: 05974099 is no Kommune of the Kreis Soest/],
+      [
+        ['init', '--kommune', 'Stadt Ense', '--ags', '05974099', '--data-dir', join(dir, 'x')],
+        /--ags 05974099: 05974099 is no Kommune of the Kreis Soest/
+      ],
       [['init', '--kommune', 'Stadt Ense', '--ags', '05974012', '--data-dir', nodeDir], /already holds a node/],
       [['datasets', '--data-dir', nodeDir], /no node answers at http:\/\/127\.0\.0\.1:\d+; start it with "swf-node start"/],
       [['status', '--data-dir', join(dir, 'nirgends')], /no configuration/],
       [['join', 'kein-url', '--data-dir', nodeDir], /not a URL: kein-url/],
-      [['join', 'http://127.0.0.1:1', '--registry-key', '{"kty":"RSA"}', '--data-dir', nodeDir], /--registry-key is not an Ed25519 public JWK/],
+      [
+        ['join', 'http://127.0.0.1:1', '--registry-key', '{"kty":"RSA"}', '--data-dir', nodeDir],
+        /--registry-key is not an Ed25519 public JWK/
+      ],
       [['join', 'http://127.0.0.1:1', '--data-dir', nodeDir], /no registry answers at http:\/\/127\.0\.0\.1:1/],
       [['rotate-key', '--data-dir', nodeDir], /has not joined a region/],
       [['import', join(dir, 'fehlt.ttl'), '--data-dir', nodeDir], /cannot read/],
@@ -69,7 +100,11 @@ describe('CLI errors', () => {
 
     const regDir = join(dir, 'registry')
     const holder = createServer()
-    const taken = await new Promise<number>(resolve => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)))
+    const taken = await new Promise<number>(resolve =>
+      holder.listen(0, '127.0.0.1', () => {
+        resolve((holder.address() as { port: number }).port)
+      })
+    )
     try {
       expect((await runCli(['init', '--data-dir', regDir, '--port', String(taken)], { bin: REGISTRY_BIN })).code).toBe(0)
       const stopped = join(dir, 'registry-stopped') // initialised, not running

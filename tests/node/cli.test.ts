@@ -9,12 +9,26 @@ const dir = tempDir('swf-cli-')
 const dataDir = join(dir, 'olpe')
 let node: ChildProcess | undefined
 
-afterAll(async () => { if (node !== undefined) await stopChild(node) })
+afterAll(async () => {
+  if (node !== undefined) await stopChild(node)
+})
 
 describe('swf-node CLI', () => {
   beforeAll(async () => {
     const port = await freePort()
-    const init = await runCli(['init', '--kommune', 'Stadt Olpe', '--ags', '05966024', '--data-dir', dataDir, '--http-port', String(port), '--p2p-port', String(await freePort())])
+    const init = await runCli([
+      'init',
+      '--kommune',
+      'Stadt Olpe',
+      '--ags',
+      '05966024',
+      '--data-dir',
+      dataDir,
+      '--http-port',
+      String(port),
+      '--p2p-port',
+      String(await freePort())
+    ])
     expect(init.code).toBe(0)
     expect(init.stdout).toMatch(/peer id:\s+12D3KooW/)
     node = (await spawnCli(['start', '--data-dir', dataDir], /is running at http/)).child
@@ -32,7 +46,20 @@ describe('swf-node CLI', () => {
   it('publishes a file, lists it and shows the status', async () => {
     const csv = join(dir, 'kita-plaetze.csv')
     writeFileSync(csv, 'kita;plaetze\nSonnenschein;45\nRegenbogen;60\n')
-    const pub = await runCli(['publish', csv, '--title', 'Kita-Plätze Olpe', '--license', 'dl-zero-de/2.0', '--theme', 'SOCI', '--theme', 'EDUC', '--data-dir', dataDir])
+    const pub = await runCli([
+      'publish',
+      csv,
+      '--title',
+      'Kita-Plätze Olpe',
+      '--license',
+      'dl-zero-de/2.0',
+      '--theme',
+      'SOCI',
+      '--theme',
+      'EDUC',
+      '--data-dir',
+      dataDir
+    ])
     expect(pub.stderr).toBe('')
     expect(pub.code).toBe(0)
     expect(pub.stdout).toMatch(/Published kita-plaetze-olpe \(entry 2, kita-plaetze-csv: 43 bytes/)
@@ -41,7 +68,12 @@ describe('swf-node CLI', () => {
     expect(list.code).toBe(0)
     const items = JSON.parse(list.stdout)
     expect(items).toHaveLength(1)
-    expect(items[0].dataset).toMatchObject({ id: 'kita-plaetze-olpe', themes: ['SOCI', 'EDUC'], license: 'dl-zero-de/2.0', publisher: { name: 'Stadt Olpe' } })
+    expect(items[0].dataset).toMatchObject({
+      id: 'kita-plaetze-olpe',
+      themes: ['SOCI', 'EDUC'],
+      license: 'dl-zero-de/2.0',
+      publisher: { name: 'Stadt Olpe' }
+    })
     expect(items[0].dataset.distributions[0]).toMatchObject({ format: 'CSV', mediaType: 'text/csv', byteSize: 43 })
 
     // Publishing the same title again updates the dataset instead of failing.
@@ -55,14 +87,18 @@ describe('swf-node CLI', () => {
     expect(status.stdout).toMatch(/datasets:\s+1 own \(4 signed entries\); region: 1 datasets, 4 entries from 1 publisher\(s\)/)
   })
 
-  it('imports a portal\'s DCAT-AP.de export and reports skipped records', async () => {
+  it("imports a portal's DCAT-AP.de export and reports skipped records", async () => {
     const file = new URL('../fixtures/portal-export.ttl', import.meta.url).pathname
     const r = await runCli(['import', file, '--data-dir', dataDir])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/Imported file:portal-export.ttl: 1 page\(s\), 3 created, 0 updated, 0 unchanged, 0 pruned, 1 skipped, 1 field warning\(s\)/)
+    expect(r.stdout).toMatch(
+      /Imported file:portal-export.ttl: 1 page\(s\), 3 created, 0 updated, 0 unchanged, 0 pruned, 1 skipped, 1 field warning\(s\)/
+    )
     expect(r.stdout).toMatch(/skipped https:\/\/opendata.soest.example\/dataset\/ohne-titel: title: no dct:title/)
-    expect(r.stdout).toMatch(/warning https:\/\/opendata.soest.example\/dataset\/ohne-lizenz license: licence http:\/\/example.org\/eigene-lizenz is not in the dcat-ap.de vocabulary: kept as given/)
+    expect(r.stdout).toMatch(
+      /warning https:\/\/opendata.soest.example\/dataset\/ohne-lizenz license: licence http:\/\/example.org\/eigene-lizenz is not in the dcat-ap.de vocabulary: kept as given/
+    )
     const bad = await runCli(['import', join(dir, 'fehlt.ttl'), '--data-dir', dataDir])
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toMatch(/cannot read/)

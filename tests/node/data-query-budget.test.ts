@@ -17,11 +17,18 @@ describe('data query budget', () => {
   beforeAll(async () => {
     t = await startTestNode()
     expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: 'zaehlung' })))).status).toBe(201)
-    const csv = ['id,lat,lon,strasse'].concat(Array.from({ length: rows }, (_, i) => `${i},${51 + i / rows},${7.8 + i / rows},Straße ${i}`)).join('\n')
-    expect((await t.api('/api/v1/datasets/zaehlung/distributions/daten', { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv })).status).toBe(201)
+    const csv = ['id,lat,lon,strasse']
+      .concat(Array.from({ length: rows }, (_, i) => `${i},${51 + i / rows},${7.8 + i / rows},Straße ${i}`))
+      .join('\n')
+    expect(
+      (await t.api('/api/v1/datasets/zaehlung/distributions/daten', { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv }))
+        .status
+    ).toBe(201)
     service = new DataQueryService(t.node.search, new BlobStore(join(t.dataDir, 'blobs')), t.node.peerId)
   })
-  afterAll(async () => { await t.cleanup() })
+  afterAll(async () => {
+    await t.cleanup()
+  })
 
   const q = (input: unknown) => dataQuerySchema.parse(input)
 
@@ -41,7 +48,10 @@ describe('data query budget', () => {
   })
 
   it('a field the file lacks or a bbox outside its extent skips the file unread (nothing matched, not truncated)', async () => {
-    expect(await service.run(q({ where: [{ field: 'gibtesnicht', op: 'eq', value: 'x' }] }), { maxMs: 0 })).toEqual({ matches: [], truncated: false })
+    expect(await service.run(q({ where: [{ field: 'gibtesnicht', op: 'eq', value: 'x' }] }), { maxMs: 0 })).toEqual({
+      matches: [],
+      truncated: false
+    })
     expect(await service.run(q({ bbox: [9.5, 50, 9.6, 50.1] }), { maxMs: 0 })).toEqual({ matches: [], truncated: false })
   })
 })

@@ -10,30 +10,41 @@ import { json, startTestNode, type TestNode } from '../helpers/node.js'
 let t: TestNode
 const shapes = new Parser().parse(readFileSync(new URL('../fixtures/dcat-ap-de.shapes.ttl', import.meta.url), 'utf8'))
 
-async function validate (quads: Quad[]): Promise<{ conforms: boolean, messages: string[] }> {
+async function validate(quads: Quad[]): Promise<{ conforms: boolean; messages: string[] }> {
   const validator = new SHACLValidator(new Store(shapes))
   const report = await validator.validate(new Store(quads))
-  return { conforms: report.conforms, messages: report.results.map(r => `${r.path?.value ?? ''}: ${r.message.map(m => m.value).join(' ')} (${r.focusNode?.value ?? ''})`) }
+  return {
+    conforms: report.conforms,
+    messages: report.results.map(r => `${r.path?.value ?? ''}: ${r.message.map(m => m.value).join(' ')} (${r.focusNode?.value ?? ''})`)
+  }
 }
 
-const nquads = async (quads: Quad[]): Promise<string> => new Promise((resolve, reject) => {
-  const w = new Writer({ format: 'N-Quads' })
-  w.addQuads(quads)
-  w.end((err, out) => err ? reject(err) : resolve(out))
-})
+const nquads = async (quads: Quad[]): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const w = new Writer({ format: 'N-Quads' })
+    w.addQuads(quads)
+    w.end((err, out) => {
+      err ? reject(err) : resolve(out)
+    })
+  })
 /** Canonical N-Quads (URDNA2015), without the paging node, which names its own format's URL. */
 const canonical = async (quads: Quad[]): Promise<string> => {
   const graph = quads.filter(q => !/\/catalog\.(ttl|rdf|jsonld)\?/.test(q.subject.value))
-  return jsonld.canonize(await nquads(graph) as never, { algorithm: 'URDNA2015', inputFormat: 'application/n-quads' } as never) as unknown as Promise<string>
+  return jsonld.canonize(
+    (await nquads(graph)) as never,
+    { algorithm: 'URDNA2015', inputFormat: 'application/n-quads' } as never
+  ) as unknown as Promise<string>
 }
 
-async function parseRdfXml (xml: string): Promise<Quad[]> {
+async function parseRdfXml(xml: string): Promise<Quad[]> {
   return new Promise((resolve, reject) => {
     const out: Quad[] = []
     const parser = new RdfXmlParser()
     parser.on('data', q => out.push(q))
     parser.on('error', reject)
-    parser.on('end', () => resolve(out))
+    parser.on('end', () => {
+      resolve(out)
+    })
     parser.write(xml)
     parser.end()
   })
@@ -42,11 +53,19 @@ async function parseRdfXml (xml: string): Promise<Quad[]> {
 beforeAll(async () => {
   t = await startTestNode()
   for (let i = 0; i < 3; i++) {
-    expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: `radwege-${i}`, title: `Radwege ${i} — "Ruhr" & <Möhne>` })))).status).toBe(201)
+    expect(
+      (await t.api('/api/v1/datasets', json(sampleDataset({ id: `radwege-${i}`, title: `Radwege ${i} — "Ruhr" & <Möhne>` })))).status
+    ).toBe(201)
   }
-  await t.api('/api/v1/datasets/radwege-0/distributions/netz?title=Netz', { method: 'PUT', headers: { 'content-type': 'application/geo+json' }, body: '{"type":"FeatureCollection","features":[]}' })
+  await t.api('/api/v1/datasets/radwege-0/distributions/netz?title=Netz', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/geo+json' },
+    body: '{"type":"FeatureCollection","features":[]}'
+  })
 })
-afterAll(async () => { await t.cleanup() })
+afterAll(async () => {
+  await t.cleanup()
+})
 
 describe('DCAT-AP.de export', () => {
   it('catalog.ttl conforms to the DCAT-AP.de 2.0 shapes and carries the conventions', async () => {
@@ -80,7 +99,7 @@ describe('DCAT-AP.de export', () => {
     expect(await canonical(fromXml)).toBe(await canonical(ttl))
     const ldRes = await t.api('/catalog.jsonld', { auth: false })
     expect(ldRes.headers.get('content-type')).toMatch(/application\/ld\+json/)
-    const fromLd = new Parser().parse(await jsonld.toRDF(await ldRes.json(), { format: 'application/n-quads' }) as unknown as string)
+    const fromLd = new Parser().parse((await jsonld.toRDF(await ldRes.json(), { format: 'application/n-quads' })) as unknown as string)
     expect(await canonical(fromLd)).toBe(await canonical(ttl))
   })
 

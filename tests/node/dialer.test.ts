@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { generateIdentityKey, peerIdOf } from '../../protocol/src/index.js'
 import { markRingSuccessors, type DialTarget } from '../../node/src/p2p/dialer.js'
 
-async function ids (n: number): Promise<string[]> {
+async function ids(n: number): Promise<string[]> {
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(peerIdOf(await generateIdentityKey()))
   return out.sort()

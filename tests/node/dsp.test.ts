@@ -6,18 +6,28 @@ import { json, startTestNode, type TestNode } from '../helpers/node.js'
 
 let t: TestNode
 const schemas = dspValidator()
-const request = async (body: unknown, qs = ''): Promise<{ status: number, body: any, link: string | null }> => {
-  const res = await t.api(`/dsp/catalog/request${qs}`, { method: 'POST', auth: false, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+const request = async (body: unknown, qs = ''): Promise<{ status: number; body: any; link: string | null }> => {
+  const res = await t.api(`/dsp/catalog/request${qs}`, {
+    method: 'POST',
+    auth: false,
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body)
+  })
   return { status: res.status, body: await res.json(), link: res.headers.get('link') }
 }
 const catalogRequest = { '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'CatalogRequestMessage', filter: [] }
 
 beforeAll(async () => {
   t = await startTestNode()
-  for (let i = 0; i < 102; i++) expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: `d-${String(i).padStart(3, '0')}`, title: `Datensatz ${i}` })))).status).toBe(201)
+  for (let i = 0; i < 102; i++)
+    expect(
+      (await t.api('/api/v1/datasets', json(sampleDataset({ id: `d-${String(i).padStart(3, '0')}`, title: `Datensatz ${i}` })))).status
+    ).toBe(201)
   await t.api('/api/v1/datasets/d-000/distributions/csv', { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: 'a\n1\n' })
 })
-afterAll(async () => { await t.cleanup() })
+afterAll(async () => {
+  await t.cleanup()
+})
 
 describe('Dataspace Protocol 2025-1 catalog', () => {
   it('announces its version', async () => {
@@ -61,12 +71,12 @@ describe('Dataspace Protocol 2025-1 catalog', () => {
     expect(new Set(serviceIds).size).toBe(serviceIds.length)
     for (const id of ['05958004-d-000', '05958004-d-007']) {
       const r = await t.api(`/dsp/catalog/datasets/${id}`, { auth: false })
-      const body = await r.json() as any
+      const body = await r.json()
       expect(schemas.validate('catalog/dataset-schema.json', body)).toEqual([])
       expect(body.distribution.length).toBeGreaterThan(0)
     }
     // d-007 has no file: it is reached through its page.
-    const noFile = await (await t.api('/dsp/catalog/datasets/05958004-d-007', { auth: false })).json() as any
+    const noFile = await (await t.api('/dsp/catalog/datasets/05958004-d-007', { auth: false })).json()
     expect(noFile.distribution[0].accessService.endpointURL).toBe('https://www.arnsberg.example/radwege')
     const errors = [
       await t.api('/dsp/catalog/datasets/05958004-nope', { auth: false }),
@@ -81,8 +91,13 @@ describe('Dataspace Protocol 2025-1 catalog', () => {
   it('an empty catalog has no empty dataset list', async () => {
     const empty = await startTestNode()
     try {
-      const res = await empty.api('/dsp/catalog/request', { method: 'POST', auth: false, headers: { 'content-type': 'application/json' }, body: JSON.stringify(catalogRequest) })
-      const body = await res.json() as any
+      const res = await empty.api('/dsp/catalog/request', {
+        method: 'POST',
+        auth: false,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(catalogRequest)
+      })
+      const body = await res.json()
       expect(res.status).toBe(200)
       expect(body).not.toHaveProperty('dataset')
       expect(schemas.validate('catalog/catalog-schema.json', body)).toEqual([])

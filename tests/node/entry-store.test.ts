@@ -18,16 +18,26 @@ beforeAll(async () => {
   const signer = await EntrySigner.create(await generateIdentityKey())
   chain = []
   for (let seq = 1; seq <= 5; seq++) {
-    chain.push(await signer.sign({
-      v: 1, publisher: signer.peerId, datasetId: 'd', seq, prevHash: chain[seq - 2]?.hash ?? null,
-      issuedAt: new Date(Date.UTC(2026, 0, seq)).toISOString(), tombstone: seq === 5,
-      ...(seq === 5 ? {} : { dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'd', title: `Version ${seq}` })) })
-    }))
+    chain.push(
+      await signer.sign({
+        v: 1,
+        publisher: signer.peerId,
+        datasetId: 'd',
+        seq,
+        prevHash: chain[seq - 2]?.hash ?? null,
+        issuedAt: new Date(Date.UTC(2026, 0, seq)).toISOString(),
+        tombstone: seq === 5,
+        ...(seq === 5 ? {} : { dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'd', title: `Version ${seq}` })) })
+      })
+    )
   }
 })
-afterAll(() => { db.$client.close(); rmSync(dir, { recursive: true, force: true }) })
+afterAll(() => {
+  db.$client.close()
+  rmSync(dir, { recursive: true, force: true })
+})
 
-const state = (): { seq: number, tombstone: number, title: string | null } =>
+const state = (): { seq: number; tombstone: number; title: string | null } =>
   db.$client.prepare('SELECT seq, tombstone, title FROM datasets').get() as never
 
 describe('entry store', () => {
@@ -49,18 +59,33 @@ describe('entry store', () => {
   it('two entries for one sequence number: the lower hash stands whatever the order, and both are kept as proof', async () => {
     for (const order of ['low first', 'high first'] as const) {
       const signer = await EntrySigner.create(await generateIdentityKey())
-      const mk = async (title: string): Promise<SignedEntry> => signer.sign({
-        v: 1, publisher: signer.peerId, datasetId: 'x', seq: 1, prevHash: null, issuedAt: new Date().toISOString(),
-        tombstone: false, dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'x', title }))
-      })
+      const mk = async (title: string): Promise<SignedEntry> =>
+        signer.sign({
+          v: 1,
+          publisher: signer.peerId,
+          datasetId: 'x',
+          seq: 1,
+          prevHash: null,
+          issuedAt: new Date().toISOString(),
+          tombstone: false,
+          dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'x', title }))
+        })
       const [a, b] = [await mk('A'), await mk('B')]
       const [low, high] = a.hash < b.hash ? [a, b] : [b, a]
       const [first, second] = order === 'low first' ? [low, high] : [high, low]
       expect(store.store([first, second]), order).toEqual(['stored', order === 'low first' ? 'conflict' : 'replaced'])
       expect(db.$client.prepare('SELECT hash FROM entries WHERE publisher = ?').all(signer.peerId), order).toEqual([{ hash: low.hash }])
-      expect(db.$client.prepare('SELECT entry_hash AS h, title FROM datasets WHERE publisher = ?').get(signer.peerId), order)
-        .toEqual({ h: low.hash, title: low === a ? 'A' : 'B' })
-      expect(store.equivocations().filter(p => p.publisher === signer.peerId).map(p => [p.kind, p.jwsA, p.jwsB]), order).toEqual([['same-seq', low.jws, high.jws]])
+      expect(db.$client.prepare('SELECT entry_hash AS h, title FROM datasets WHERE publisher = ?').get(signer.peerId), order).toEqual({
+        h: low.hash,
+        title: low === a ? 'A' : 'B'
+      })
+      expect(
+        store
+          .equivocations()
+          .filter(p => p.publisher === signer.peerId)
+          .map(p => [p.kind, p.jwsA, p.jwsB]),
+        order
+      ).toEqual([['same-seq', low.jws, high.jws]])
     }
   })
 

@@ -8,13 +8,17 @@ import { tally } from '../helpers/tally.js'
 const http = (extra: Record<string, unknown>) => ({ http: { host: '127.0.0.1', port: 0, ...extra } })
 
 /** Writes a raw request and returns what the server answered (until it closed the socket). */
-async function rawRequest (url: string, text: string): Promise<string> {
+async function rawRequest(url: string, text: string): Promise<string> {
   const { hostname, port } = new URL(url)
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => socket.end(text))
     let answer = ''
-    socket.on('data', d => { answer += d.toString('latin1') })
-    socket.on('close', () => resolve(answer))
+    socket.on('data', d => {
+      answer += d.toString('latin1')
+    })
+    socket.on('close', () => {
+      resolve(answer)
+    })
     socket.on('error', reject)
   })
 }
@@ -22,7 +26,13 @@ async function rawRequest (url: string, text: string): Promise<string> {
 // Writes that need no admin token, on purpose: reading the DSP catalog by
 // POST (the DSP defines it so), and logging in and out of the web UI.
 // Reads by POST: the DSP catalog request, CKAN's read actions (ckanapi POSTs every call), the login form.
-const PUBLIC_POSTS = new Set(['POST /dsp/catalog/request', 'POST /api/3/action/:action', 'POST /api/action/:action', 'POST /verwaltung/anmelden', 'POST /verwaltung/abmelden'])
+const PUBLIC_POSTS = new Set([
+  'POST /dsp/catalog/request',
+  'POST /api/3/action/:action',
+  'POST /api/action/:action',
+  'POST /verwaltung/anmelden',
+  'POST /verwaltung/abmelden'
+])
 
 describe('every write route needs the admin token', () => {
   let t: TestNode
@@ -30,10 +40,14 @@ describe('every write route needs the admin token', () => {
     t = await startTestNode(http({ maxAuthFailures: 10_000 }))
     expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: 'radwege' })))).status).toBe(201)
   })
-  afterAll(async () => { await t.cleanup() })
+  afterAll(async () => {
+    await t.cleanup()
+  })
 
   it('answers 401 without a token, 403 with a wrong one (API) or sends to the login (web), and changes nothing', async () => {
-    const routes = [...new Set(t.node.app.routes.filter(r => !['GET', 'HEAD', 'OPTIONS', 'ALL'].includes(r.method)).map(r => `${r.method} ${r.path}`))]
+    const routes = [
+      ...new Set(t.node.app.routes.filter(r => !['GET', 'HEAD', 'OPTIONS', 'ALL'].includes(r.method)).map(r => `${r.method} ${r.path}`))
+    ]
     const writes = routes.filter(r => !PUBLIC_POSTS.has(r))
     expect(writes.length).toBeGreaterThanOrEqual(8)
     const before = snapshotState(t)
@@ -43,7 +57,12 @@ describe('every write route needs the admin token', () => {
       const path = pattern.replace(':id', 'radwege').replace(':distId', 'daten')
       const body = JSON.stringify(sampleDataset({ id: 'radwege', title: 'Übernommen' }))
       const none = await t.api(path, { method, body, headers: { 'content-type': 'application/json' }, auth: false, redirect: 'manual' })
-      const wrong = await t.api(path, { method, body, headers: { 'content-type': 'application/json', authorization: 'Bearer falsch' }, redirect: 'manual' })
+      const wrong = await t.api(path, {
+        method,
+        body,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer falsch' },
+        redirect: 'manual'
+      })
       if (path.startsWith('/verwaltung')) {
         // The web admin authenticates by cookie: no cookie, no change, back to the login.
         expect([none.status, none.headers.get('location')], route).toEqual([303, '/verwaltung'])
@@ -63,17 +82,26 @@ describe('every write route needs the admin token', () => {
 describe('HTTP limits', () => {
   let t: TestNode
   beforeAll(async () => {
-    t = await startTestNode(http({ maxAuthFailures: 3, writesPerMinute: 60, writeBurst: 6, headersTimeoutMs: 1_000, maxHeaderBytes: 8 * 1024 }))
+    t = await startTestNode(
+      http({ maxAuthFailures: 3, writesPerMinute: 60, writeBurst: 6, headersTimeoutMs: 1_000, maxHeaderBytes: 8 * 1024 })
+    )
   })
-  afterAll(async () => { await t.cleanup() })
+  afterAll(async () => {
+    await t.cleanup()
+  })
 
   it('refuses every attempt after too many wrong admin tokens from one address (API and web login), with Retry-After', async () => {
-    for (let i = 0; i < 3; i++) expect((await t.api('/api/v1/datasets/x', { method: 'DELETE', headers: { authorization: `Bearer falsch-${i}` } })).status).toBe(403)
+    for (let i = 0; i < 3; i++)
+      expect((await t.api('/api/v1/datasets/x', { method: 'DELETE', headers: { authorization: `Bearer falsch-${i}` } })).status).toBe(403)
     const blocked = await t.api('/api/v1/datasets', json(sampleDataset({ id: 'gesperrt' })))
     expect(blocked.status).toBe(429) // even with the right token
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
     expect((await blocked.json()).error.code).toBe('too_many_failed_logins')
-    const login = await fetch(`${t.node.url}/verwaltung/anmelden`, { method: 'POST', body: new URLSearchParams({ token: t.token }), redirect: 'manual' })
+    const login = await fetch(`${t.node.url}/verwaltung/anmelden`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: t.token }),
+      redirect: 'manual'
+    })
     expect(login.status).toBe(429)
     expect(t.node.store.countEntries()).toBe(0)
     // Reading is not affected.
@@ -82,7 +110,7 @@ describe('HTTP limits', () => {
 
   it('limits write requests per address; reads stay open', async () => {
     const statuses: number[] = []
-    for (let i = 0; i < 10; i++) statuses.push((await t.api('/api/v1/datasets', json({ id: `zu-viel-${i}` }), )).status)
+    for (let i = 0; i < 10; i++) statuses.push((await t.api('/api/v1/datasets', json({ id: `zu-viel-${i}` }))).status)
     // The bucket (6 at once) is partly spent by the test above; after it: 429.
     expect(statuses.filter(s => s === 429).length).toBeGreaterThanOrEqual(4)
     const last = await t.api('/api/v1/datasets', json({ id: 'noch-einer' }))
@@ -100,9 +128,15 @@ describe('HTTP limits', () => {
     const socket = connect(Number(port), hostname, () => socket.write('GET /api/v1/status HTTP/1.1\r\nHost: x\r\n'))
     let closed = false
     let answer = ''
-    socket.on('data', d => { answer += d.toString('latin1') })
-    socket.on('close', () => { closed = true })
-    socket.on('error', () => { closed = true })
+    socket.on('data', d => {
+      answer += d.toString('latin1')
+    })
+    socket.on('close', () => {
+      closed = true
+    })
+    socket.on('error', () => {
+      closed = true
+    })
     await waitFor(() => closed, 'slow client disconnected', 10_000)
     expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true)
   })
@@ -110,19 +144,32 @@ describe('HTTP limits', () => {
 
 describe('CORS and security headers', () => {
   let t: TestNode
-  beforeAll(async () => { t = await startTestNode(http({})) })
-  afterAll(async () => { await t.cleanup() })
+  beforeAll(async () => {
+    t = await startTestNode(http({}))
+  })
+  afterAll(async () => {
+    await t.cleanup()
+  })
 
   it('lets any origin read, and no origin write', async () => {
     const origin = { origin: 'https://app.example' }
     const read = await fetch(`${t.node.url}/api/v1/datasets`, { headers: origin })
     expect(read.headers.get('access-control-allow-origin')).toBe('*')
-    const preflightRead = await fetch(`${t.node.url}/api/v1/search`, { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'GET' } })
+    const preflightRead = await fetch(`${t.node.url}/api/v1/search`, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'GET' }
+    })
     expect(preflightRead.headers.get('access-control-allow-origin')).toBe('*')
     expect(preflightRead.headers.get('access-control-allow-methods')).toBe('GET, HEAD')
-    const preflightWrite = await fetch(`${t.node.url}/api/v1/datasets/x`, { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization' } })
+    const preflightWrite = await fetch(`${t.node.url}/api/v1/datasets/x`, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization' }
+    })
     expect(preflightWrite.headers.get('access-control-allow-origin')).toBeNull()
-    const write = await t.api('/api/v1/datasets', { ...json(sampleDataset({ id: 'cors' })), headers: { ...origin, 'content-type': 'application/json' } })
+    const write = await t.api('/api/v1/datasets', {
+      ...json(sampleDataset({ id: 'cors' })),
+      headers: { ...origin, 'content-type': 'application/json' }
+    })
     expect(write.status).toBe(201)
     expect(write.headers.get('access-control-allow-origin')).toBeNull()
     const admin = await fetch(`${t.node.url}/verwaltung`, { headers: origin })

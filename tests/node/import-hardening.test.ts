@@ -15,7 +15,9 @@ describe('import from hostile sources', () => {
   let server: Server
   let base: string
   /** Turtle of one dataset whose next page is `next`. */
-  const pageWithNext = (next: string): string => `@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+  const pageWithNext = (
+    next: string
+  ): string => `@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix hydra: <http://www.w3.org/ns/hydra/core#> .
 <${base}/catalog> a dcat:Catalog ; hydra:nextPage <${next}> .`
   // A gzip bomb: 1 GB of spaces is about 1 MB compressed.
   const bomb = gzipSync(Buffer.alloc(1000 * MiB, 0x20), { level: 9 })
@@ -34,11 +36,16 @@ describe('import from hostile sources', () => {
         const more = (): void => {
           while (sent < 600 && !res.destroyed) {
             sent++
-            if (!res.write(chunk)) { res.once('drain', more); return }
+            if (!res.write(chunk)) {
+              res.once('drain', more)
+              return
+            }
           }
           res.end()
         }
-        res.on('close', () => { sent = 600 })
+        res.on('close', () => {
+          sent = 600
+        })
         more()
       } else if (req.url === '/redirect-inside') {
         res.writeHead(302, { location: `http://127.0.0.2:${(server.address() as AddressInfo).port}/catalog.ttl` })
@@ -59,7 +66,7 @@ describe('import from hostile sources', () => {
     await new Promise(r => server.close(r))
   })
 
-  const importUrl = async (url: string): Promise<{ status: number, body: any }> => {
+  const importUrl = async (url: string): Promise<{ status: number; body: any }> => {
     const res = await t.api('/api/v1/import', json({ url }))
     return { status: res.status, body: await res.json() }
   }
@@ -85,6 +92,12 @@ describe('import from hostile sources', () => {
     // A next page that leads inside is not followed either: the import ends there, with the reason in its report.
     const next = await importUrl(`${base}/next-inside.ttl`)
     expect(next.status).toBe(200)
-    expect(next.body).toMatchObject({ pages: 1, complete: false, failedPages: [{ url: expect.stringMatching(/^http:\/\/127\.0\.0\.2/), reason: expect.stringMatching(/refused to follow http:\/\/127\.0\.0\.2/) }] })
+    expect(next.body).toMatchObject({
+      pages: 1,
+      complete: false,
+      failedPages: [
+        { url: expect.stringMatching(/^http:\/\/127\.0\.0\.2/), reason: expect.stringMatching(/refused to follow http:\/\/127\.0\.0\.2/) }
+      ]
+    })
   })
 })

@@ -9,13 +9,17 @@ beforeAll(async () => {
   t = await startTestNode()
   expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: 'radwege' })))).status).toBe(201)
 })
-afterAll(async () => { await t.cleanup() })
+afterAll(async () => {
+  await t.cleanup()
+})
 
 describe('OpenAPI', () => {
   it('documents every HTTP endpoint of the node', async () => {
     const doc = await (await t.api('/openapi.json', { auth: false })).json()
     expect(doc.openapi).toBe('3.1.0')
-    const documented = new Set(Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map(m => `${m.toUpperCase()} ${path}`)))
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map(m => `${m.toUpperCase()} ${path}`))
+    )
     const routes = t.node.app.routes
       .filter(r => r.method !== 'ALL')
       .map(r => `${r.method} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`)
@@ -46,7 +50,7 @@ describe('OpenAPI', () => {
   })
 
   it('every JSON answer matches its documented schema: each GET route, the 201s, and CKAN and DSP bodies as those APIs define them', async () => {
-    const doc = await (await t.api('/openapi.json', { auth: false })).json() as any
+    const doc = await (await t.api('/openapi.json', { auth: false })).json()
     const ajv = new Ajv2020({ strict: false, allErrors: true })
     ajv.addSchema(doc, 'https://node.example/openapi.json')
     const dsp = dspValidator()
@@ -65,33 +69,65 @@ describe('OpenAPI', () => {
         expect(dsp.validate(ref.replace('https://w3id.org/dspace/2025/1/', ''), body), `${method} ${url}`).toEqual([])
         return
       }
-      const validate = ajv.getSchema(`https://node.example/openapi.json#/${pointer('paths', path, method, 'responses', documented === responses['4XX'] ? '4XX' : status, 'content', 'application/json', 'schema')}`)!
+      const validate = ajv.getSchema(
+        `https://node.example/openapi.json#/${pointer('paths', path, method, 'responses', documented === responses['4XX'] ? '4XX' : status, 'content', 'application/json', 'schema')}`
+      )!
       expect(validate(body) ? [] : validate.errors, `${method} ${url} ${status}: ${JSON.stringify(body).slice(0, 300)}`).toEqual([])
     }
-    const created = await t.api('/api/v1/datasets/radwege/distributions/netz', { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: 'a;b\n1;2\n' })
+    const created = await t.api('/api/v1/datasets/radwege/distributions/netz', {
+      method: 'PUT',
+      headers: { 'content-type': 'text/csv' },
+      body: 'a;b\n1;2\n'
+    })
     expect(created.status).toBe(201)
     await check('post', '/api/v1/datasets', '/api/v1/datasets', { ...json(sampleDataset({ id: 'zweiter' })), auth: true })
-    await check('put', '/api/v1/datasets/{id}/distributions/{distId}', '/api/v1/datasets/zweiter/distributions/liste', { auth: true, headers: { 'content-type': 'text/csv' }, body: 'x\n1\n' })
+    await check('put', '/api/v1/datasets/{id}/distributions/{distId}', '/api/v1/datasets/zweiter/distributions/liste', {
+      auth: true,
+      headers: { 'content-type': 'text/csv' },
+      body: 'x\n1\n'
+    })
     const calls: Array<[string, string]> = [
-      ['/health', '/health'], ['/api/v1/node', '/api/v1/node'], ['/api/v1/status', '/api/v1/status'], ['/api/v1/peers', '/api/v1/peers'],
-      ['/api/v1/datasets', '/api/v1/datasets'], ['/api/v1/datasets/{id}', '/api/v1/datasets/radwege'], ['/api/v1/datasets/{id}/entry', '/api/v1/datasets/radwege/entry'],
-      ['/api/v1/catalog', '/api/v1/catalog'], ['/api/v1/catalog/{publisher}/{id}', `/api/v1/catalog/${t.node.peerId}/radwege`],
-      ['/api/v1/search', '/api/v1/search?q=Radweg&theme=TRAN'], ['/api/v1/query', '/api/v1/query?datasetId=radwege'],
-      ['/.well-known/dspace-version', '/.well-known/dspace-version'], ['/dsp/catalog/datasets/{id}', '/dsp/catalog/datasets/05958004-radwege'],
-      ['/api/3/action/{action}', '/api/3/action/package_search?q=Radweg'], ['/api/action/{action}', '/api/action/package_show?id=05958004-radwege'],
+      ['/health', '/health'],
+      ['/api/v1/node', '/api/v1/node'],
+      ['/api/v1/status', '/api/v1/status'],
+      ['/api/v1/peers', '/api/v1/peers'],
+      ['/api/v1/datasets', '/api/v1/datasets'],
+      ['/api/v1/datasets/{id}', '/api/v1/datasets/radwege'],
+      ['/api/v1/datasets/{id}/entry', '/api/v1/datasets/radwege/entry'],
+      ['/api/v1/catalog', '/api/v1/catalog'],
+      ['/api/v1/catalog/{publisher}/{id}', `/api/v1/catalog/${t.node.peerId}/radwege`],
+      ['/api/v1/search', '/api/v1/search?q=Radweg&theme=TRAN'],
+      ['/api/v1/query', '/api/v1/query?datasetId=radwege'],
+      ['/.well-known/dspace-version', '/.well-known/dspace-version'],
+      ['/dsp/catalog/datasets/{id}', '/dsp/catalog/datasets/05958004-radwege'],
+      ['/api/3/action/{action}', '/api/3/action/package_search?q=Radweg'],
+      ['/api/action/{action}', '/api/action/package_show?id=05958004-radwege'],
       ['/api/3/action/{action}', '/api/3/action/license_list'],
       // Errors, each in its API's own shape.
-      ['/api/v1/datasets/{id}', '/api/v1/datasets/gibt-es-nicht'], ['/api/v1/search', '/api/v1/search?bbox=1,2'],
-      ['/api/3/action/{action}', '/api/3/action/package_show?id=gibt-es-nicht'], ['/api/3/action/{action}', '/api/3/action/package_search?sort=zufall'],
+      ['/api/v1/datasets/{id}', '/api/v1/datasets/gibt-es-nicht'],
+      ['/api/v1/search', '/api/v1/search?bbox=1,2'],
+      ['/api/3/action/{action}', '/api/3/action/package_show?id=gibt-es-nicht'],
+      ['/api/3/action/{action}', '/api/3/action/package_search?sort=zufall'],
       ['/dsp/catalog/datasets/{id}', '/dsp/catalog/datasets/05958004-gibt-es-nicht']
     ]
     for (const [path, url] of calls) await check('get', path, url)
     // Every GET route with a JSON answer is among the calls.
-    const jsonGets = Object.entries(doc.paths as Record<string, any>).filter(([, ops]) => ops.get?.responses['200']?.content['application/json'] !== undefined).map(([p]) => p)
+    const jsonGets = Object.entries(doc.paths as Record<string, any>)
+      .filter(([, ops]) => ops.get?.responses['200']?.content['application/json'] !== undefined)
+      .map(([p]) => p)
     expect(jsonGets.filter(p => !calls.some(([path]) => path === p)).filter(p => p !== '/openapi.json')).toEqual([])
-    await check('post', '/api/action/{action}', '/api/action/package_search', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ q: 'Radweg', rows: 5 }) })
-    await check('post', '/dsp/catalog/request', '/dsp/catalog/request', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'CatalogRequestMessage' }) })
-    await check('post', '/dsp/catalog/request', '/dsp/catalog/request', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ '@type': 'CatalogRequestMessage' }) })
+    await check('post', '/api/action/{action}', '/api/action/package_search', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ q: 'Radweg', rows: 5 })
+    })
+    await check('post', '/dsp/catalog/request', '/dsp/catalog/request', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ '@context': ['https://w3id.org/dspace/2025/1/context.jsonld'], '@type': 'CatalogRequestMessage' })
+    })
+    await check('post', '/dsp/catalog/request', '/dsp/catalog/request', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ '@type': 'CatalogRequestMessage' })
+    })
     const bad = await t.api('/api/v1/datasets', { ...json({ id: 'x' }) })
     expect(bad.status).toBe(400)
   })

@@ -4,7 +4,8 @@ import { PeerGuard } from '../../node/src/p2p/peer-guard.js'
 import { KeyedSlots, TokenBuckets } from '../../protocol/src/index.js'
 
 const silent = pino({ level: 'silent' })
-const guard = (): PeerGuard => new PeerGuard({ requestsPerSecond: 2, burst: 4, maxStrikes: 3, strikeWindowMs: 60_000, banMs: 10_000 }, silent)
+const guard = (): PeerGuard =>
+  new PeerGuard({ requestsPerSecond: 2, burst: 4, maxStrikes: 3, strikeWindowMs: 60_000, banMs: 10_000 }, silent)
 
 describe('TokenBuckets', () => {
   it('allows the burst, then the rate, per key', () => {

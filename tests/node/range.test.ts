@@ -22,13 +22,19 @@ describe('byte ranges', () => {
       // Publishing refuses empty files now (issue 12), but a node may still hold one: an older
       // node's signed entry can carry it. Store one the way a fetched file is stored.
       const blobs = new BlobStore(join(t.dataDir, 'blobs'))
-      expect((await blobs.write((async function * () {})(), 1024, EMPTY)).byteSize).toBe(0)
+      expect((await blobs.write((async function* () {})(), 1024, EMPTY)).byteSize).toBe(0)
       t.node.db.insert(blobTable).values({ sha256: EMPTY, byteSize: 0, storedAt: new Date().toISOString() }).run()
       expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: 'leer' })))).status).toBe(201)
-      const put = await t.api('/api/v1/datasets/leer/distributions/nichts', { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: new Uint8Array(0) })
+      const put = await t.api('/api/v1/datasets/leer/distributions/nichts', {
+        method: 'PUT',
+        headers: { 'content-type': 'text/plain' },
+        body: new Uint8Array(0)
+      })
       expect(put.status).toBe(400) // refused at publishing
     })
-    afterAll(async () => { await t.cleanup() })
+    afterAll(async () => {
+      await t.cleanup()
+    })
 
     it('Range: bytes=-5 on a 0-byte file answers 416 with the size, never 500', async () => {
       const res = await t.api(`/api/v1/files/${EMPTY}`, { headers: { range: 'bytes=-5' }, auth: false })

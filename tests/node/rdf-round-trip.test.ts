@@ -7,7 +7,8 @@ import { readWithRdflib } from '../helpers/rdflib.js'
 // Text a Kommune really types, and text that breaks hand-built XML, Turtle or JSON.
 const HOSTILE = {
   title: 'Preise &euro; und Vertr&auml;ge',
-  description: 'Ein einzelnes & und < und > und &amp; und &#38; und ]]> und "Anführung" und \'einfach\' und \\Backslash\\ und """dreifach""" ' +
+  description:
+    'Ein einzelnes & und < und > und &amp; und &#38; und ]]> und "Anführung" und \'einfach\' und \\Backslash\\ und """dreifach""" ' +
     'und\nZeilen\tund Tab, 🚲 Rad, שלום, \u00a0geschützt, <script>alert(1)</script>, @de ^^xsd:string _:b0 <http://x> # kein Kommentar',
   keywords: ['&euro;', 'a&b', '<tag>', '"', "'''", '\\', '🚲', 'Straße'],
   landingPage: 'https://www.soest.example/daten?thema=a&seite=2#teil',
@@ -18,20 +19,31 @@ const HOSTILE = {
 let t: TestNode
 beforeAll(async () => {
   t = await startTestNode()
-  const created = await t.api('/api/v1/datasets', json(sampleDataset({
-    id: 'feindlich',
-    title: HOSTILE.title,
-    description: HOSTILE.description,
-    keywords: HOSTILE.keywords,
-    landingPage: HOSTILE.landingPage,
-    publisher: { name: HOSTILE.publisherName },
-    contactPoint: { name: HOSTILE.contact, email: 'tiefbau@soest.example' }
-  })))
+  const created = await t.api(
+    '/api/v1/datasets',
+    json(
+      sampleDataset({
+        id: 'feindlich',
+        title: HOSTILE.title,
+        description: HOSTILE.description,
+        keywords: HOSTILE.keywords,
+        landingPage: HOSTILE.landingPage,
+        publisher: { name: HOSTILE.publisherName },
+        contactPoint: { name: HOSTILE.contact, email: 'tiefbau@soest.example' }
+      })
+    )
+  )
   expect(created.status).toBe(201)
-  await t.api('/api/v1/datasets/feindlich/distributions/liste?title=%3CListe%3E%20%26%20mehr', { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: 'a;b\n1;2\n' })
+  await t.api('/api/v1/datasets/feindlich/distributions/liste?title=%3CListe%3E%20%26%20mehr', {
+    method: 'PUT',
+    headers: { 'content-type': 'text/csv' },
+    body: 'a;b\n1;2\n'
+  })
   expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: 'zweiter', title: 'Vertr&auml;ge &amp; Preise' })))).status).toBe(201)
 })
-afterAll(async () => { await t.cleanup() })
+afterAll(async () => {
+  await t.cleanup()
+})
 
 describe('RDF export with hostile text', () => {
   it('Turtle, RDF/XML and JSON-LD, read by an independent parser (rdflib), are the same graph and keep every character', async () => {
@@ -46,7 +58,15 @@ describe('RDF export with hostile text', () => {
     expect(reading.triples.turtle).toBeGreaterThan(60)
     expect(new Set(Object.values(reading.triples)).size).toBe(1)
     for (const [fmt, literals] of Object.entries(reading.perFormatLiterals)) {
-      for (const text of [HOSTILE.title, HOSTILE.description, ...HOSTILE.keywords, HOSTILE.publisherName, HOSTILE.contact, '<Liste> & mehr', 'Vertr&auml;ge &amp; Preise']) {
+      for (const text of [
+        HOSTILE.title,
+        HOSTILE.description,
+        ...HOSTILE.keywords,
+        HOSTILE.publisherName,
+        HOSTILE.contact,
+        '<Liste> & mehr',
+        'Vertr&auml;ge &amp; Preise'
+      ]) {
         expect(literals, `${fmt} keeps ${JSON.stringify(text)}`).toContain(text)
       }
     }
@@ -55,16 +75,22 @@ describe('RDF export with hostile text', () => {
 
   it('our own RDF/XML reader gets the same text back (a literal &amp; stays &amp;)', async () => {
     const xml = await (await t.api('/catalog.rdf', { auth: false })).text()
-    const titles = (await parseRdf(xml, 'rdfxml')).filter(q => q.predicate.value === 'http://purl.org/dc/terms/title').map(q => q.object.value)
+    const titles = (await parseRdf(xml, 'rdfxml'))
+      .filter(q => q.predicate.value === 'http://purl.org/dc/terms/title')
+      .map(q => q.object.value)
     expect(titles).toContain(HOSTILE.title)
     expect(titles).toContain('Vertr&auml;ge &amp; Preise')
   })
 
   it('text that no XML can carry is refused at the door, naming the field', async () => {
-    for (const [field, value] of [['title', 'Bell \u0007'], ['description', 'Null \u0000 Byte'], ['title', 'Halb \ud800 Paar']] as const) {
+    for (const [field, value] of [
+      ['title', 'Bell \u0007'],
+      ['description', 'Null \u0000 Byte'],
+      ['title', 'Halb \ud800 Paar']
+    ] as const) {
       const res = await t.api('/api/v1/datasets', json(sampleDataset({ id: 'kaputt', [field]: value })))
       expect(res.status).toBe(400)
-      const body = await res.json() as any
+      const body = await res.json()
       expect(body.error.field).toBe(field)
       expect(body.error.message).toMatch(/control characters/)
     }

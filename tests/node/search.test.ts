@@ -12,16 +12,71 @@ const search = async (qs: string): Promise<any> => {
 beforeAll(async () => {
   t = await startTestNode()
   const datasets = [
-    sampleDataset({ id: 'strassenzustand', title: 'Straßenzustand Hauptstraßen', description: 'Befahrung der Hauptverkehrsstraßen mit Schadensklassen.', themes: ['TRAN'], keywords: ['Straße', 'Schlagloch'], license: 'dl-by-de/2.0', spatial: { bbox: [8.05, 51.54, 8.17, 51.6] } }),
-    sampleDataset({ id: 'radwege', title: 'Radwegenetz', description: 'Ausgeschilderte Radwege und Fahrradstraßen im Stadtgebiet.', themes: ['TRAN'], keywords: ['Radweg'], license: 'cc-by/4.0', spatial: { bbox: [7.95, 51.35, 8.15, 51.45] } }),
-    sampleDataset({ id: 'kita-plaetze', title: 'Kita-Plätze', description: 'Freie Plätze in Kindertagesstätten, monatlich.', themes: ['SOCI', 'EDUC'], keywords: ['Kita'], license: 'dl-zero-de/2.0', spatial: { ags: '05966024' }, modified: '2020-01-01' }),
-    sampleDataset({ id: 'muellabfuhr', title: 'Müllabfuhrkalender', description: 'Termine der Abfallentsorgung nach Straßen.', themes: ['ENVI'], keywords: ['Müll', 'Abfall'], license: 'dl-zero-de/2.0', spatial: { bbox: [7.8, 51.0, 7.9, 51.1] } })
+    sampleDataset({
+      id: 'strassenzustand',
+      title: 'Straßenzustand Hauptstraßen',
+      description: 'Befahrung der Hauptverkehrsstraßen mit Schadensklassen.',
+      themes: ['TRAN'],
+      keywords: ['Straße', 'Schlagloch'],
+      license: 'dl-by-de/2.0',
+      spatial: { bbox: [8.05, 51.54, 8.17, 51.6] }
+    }),
+    sampleDataset({
+      id: 'radwege',
+      title: 'Radwegenetz',
+      description: 'Ausgeschilderte Radwege und Fahrradstraßen im Stadtgebiet.',
+      themes: ['TRAN'],
+      keywords: ['Radweg'],
+      license: 'cc-by/4.0',
+      spatial: { bbox: [7.95, 51.35, 8.15, 51.45] }
+    }),
+    sampleDataset({
+      id: 'kita-plaetze',
+      title: 'Kita-Plätze',
+      description: 'Freie Plätze in Kindertagesstätten, monatlich.',
+      themes: ['SOCI', 'EDUC'],
+      keywords: ['Kita'],
+      license: 'dl-zero-de/2.0',
+      spatial: { ags: '05966024' },
+      modified: '2020-01-01'
+    }),
+    sampleDataset({
+      id: 'muellabfuhr',
+      title: 'Müllabfuhrkalender',
+      description: 'Termine der Abfallentsorgung nach Straßen.',
+      themes: ['ENVI'],
+      keywords: ['Müll', 'Abfall'],
+      license: 'dl-zero-de/2.0',
+      spatial: { bbox: [7.8, 51.0, 7.9, 51.1] }
+    })
   ]
   for (const d of datasets) expect((await t.api('/api/v1/datasets', json(d))).status).toBe(201)
-  await t.api('/api/v1/datasets/radwege/distributions/netz?title=Netz', { method: 'PUT', headers: { 'content-type': 'application/geo+json' }, body: '{"type":"FeatureCollection","features":[]}' })
-  for (let i = 0; i < 23; i++) expect((await t.api('/api/v1/datasets', json(sampleDataset({ id: `messreihe-${i}`, title: `Messreihe Luftqualität ${i}`, description: 'Stickstoffdioxid an Messstellen.', themes: ['ENVI'], keywords: ['Luft'] })))).status).toBe(201)
+  await t.api('/api/v1/datasets/radwege/distributions/netz?title=Netz', {
+    method: 'PUT',
+    headers: { 'content-type': 'application/geo+json' },
+    body: '{"type":"FeatureCollection","features":[]}'
+  })
+  for (let i = 0; i < 23; i++)
+    expect(
+      (
+        await t.api(
+          '/api/v1/datasets',
+          json(
+            sampleDataset({
+              id: `messreihe-${i}`,
+              title: `Messreihe Luftqualität ${i}`,
+              description: 'Stickstoffdioxid an Messstellen.',
+              themes: ['ENVI'],
+              keywords: ['Luft']
+            })
+          )
+        )
+      ).status
+    ).toBe(201)
 })
-afterAll(async () => { await t.cleanup() })
+afterAll(async () => {
+  await t.cleanup()
+})
 
 const ids = (r: any): string[] => r.items.map((i: any) => i.dataset.id)
 
@@ -57,8 +112,20 @@ describe('catalog search', () => {
     expect(ids(await search('modifiedSince=2021-01-01&theme=SOCI'))).toEqual([])
     const r = await search('theme=TRAN&theme=SOCI')
     expect(r.total).toBe(3)
-    expect(r.facets.theme).toEqual(expect.arrayContaining([{ value: 'TRAN', count: 2 }, { value: 'SOCI', count: 1 }, { value: 'EDUC', count: 1 }]))
-    expect(r.facets.license).toEqual(expect.arrayContaining([{ value: 'dl-by-de/2.0', count: 1 }, { value: 'cc-by/4.0', count: 1 }, { value: 'dl-zero-de/2.0', count: 1 }]))
+    expect(r.facets.theme).toEqual(
+      expect.arrayContaining([
+        { value: 'TRAN', count: 2 },
+        { value: 'SOCI', count: 1 },
+        { value: 'EDUC', count: 1 }
+      ])
+    )
+    expect(r.facets.license).toEqual(
+      expect.arrayContaining([
+        { value: 'dl-by-de/2.0', count: 1 },
+        { value: 'cc-by/4.0', count: 1 },
+        { value: 'dl-zero-de/2.0', count: 1 }
+      ])
+    )
     expect(r.facets.format).toEqual([{ value: 'GEOJSON', count: 1 }])
     expect(r.facets.publisher).toEqual([{ value: t.node.peerId, count: 3, label: 'Stadt Arnsberg' }])
   })
@@ -91,8 +158,30 @@ describe('catalog search', () => {
   })
 
   const hostile = [
-    '"', '""', '"unbalanced', '*', '**', 'NEAR', 'NEAR(a b)', 'a AND', 'AND OR NOT', '(((', ')', 'a OR (b', 'title:x', '^x', '-x', '+', '{a b}',
-    'x'.repeat(499), '\u0000\u0001\u001f', 'ab\u0000cd', '😀', '\uFFFD', '%', "'; DROP TABLE entries; --"
+    '"',
+    '""',
+    '"unbalanced',
+    '*',
+    '**',
+    'NEAR',
+    'NEAR(a b)',
+    'a AND',
+    'AND OR NOT',
+    '(((',
+    ')',
+    'a OR (b',
+    'title:x',
+    '^x',
+    '-x',
+    '+',
+    '{a b}',
+    'x'.repeat(499),
+    '\u0000\u0001\u001f',
+    'ab\u0000cd',
+    '😀',
+    '\uFFFD',
+    '%',
+    "'; DROP TABLE entries; --"
   ]
   it.each(hostile.map(h => [JSON.stringify(h).slice(0, 40), h]))('query text %s gives results, not an error', async (_n, text) => {
     const r = await t.api(`/api/v1/search?q=${encodeURIComponent(text)}`, { auth: false })

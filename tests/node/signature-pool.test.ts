@@ -1,14 +1,32 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { EntrySigner, datasetMetadataSchema, generateIdentityKey, publicJwkOfPeerId, signatureInputOf, type SignedEntry } from '../../protocol/src/index.js'
+import {
+  EntrySigner,
+  datasetMetadataSchema,
+  generateIdentityKey,
+  publicJwkOfPeerId,
+  signatureInputOf,
+  type SignedEntry
+} from '../../protocol/src/index.js'
 import { SignaturePool, type SignatureCheck } from '../../node/src/services/signature-pool.js'
 import { sampleDataset } from '../helpers/fixtures.js'
 
-async function signedEntries (n: number): Promise<{ signer: EntrySigner, entries: SignedEntry[] }> {
+async function signedEntries(n: number): Promise<{ signer: EntrySigner; entries: SignedEntry[] }> {
   const signer = await EntrySigner.create(await generateIdentityKey())
   const dataset = datasetMetadataSchema.parse(sampleDataset({ id: 'pool' }))
   const entries: SignedEntry[] = []
   for (let i = 0; i < n; i++) {
-    entries.push(await signer.sign({ v: 1, publisher: signer.peerId, datasetId: 'pool', seq: i + 1, prevHash: i === 0 ? null : entries[i - 1]!.hash, issuedAt: new Date().toISOString(), tombstone: false, dataset }))
+    entries.push(
+      await signer.sign({
+        v: 1,
+        publisher: signer.peerId,
+        datasetId: 'pool',
+        seq: i + 1,
+        prevHash: i === 0 ? null : entries[i - 1]!.hash,
+        issuedAt: new Date().toISOString(),
+        tombstone: false,
+        dataset
+      })
+    )
   }
   return { signer, entries }
 }
@@ -20,7 +38,9 @@ const checkOf = (x: string, jws: string): SignatureCheck => {
 
 describe('SignaturePool', () => {
   const pool = new SignaturePool(2)
-  afterAll(async () => { await pool.close() })
+  afterAll(async () => {
+    await pool.close()
+  })
 
   it('verifies a large batch on worker threads and flags exactly the bad signatures', async () => {
     const { signer, entries } = await signedEntries(200)
@@ -35,13 +55,17 @@ describe('SignaturePool', () => {
     checks[199] = [x, 'x', '%%%']
     const ok = await pool.verify(checks)
     expect(ok).toHaveLength(200)
-    expect(ok.flatMap((v, i) => v ? [] : [i])).toEqual([3, 50, 120, 199])
+    expect(ok.flatMap((v, i) => (v ? [] : [i]))).toEqual([3, 50, 120, 199])
   })
 
   it('verifies small batches on the calling thread with the same result', async () => {
     const { signer, entries } = await signedEntries(3)
     const x = publicJwkOfPeerId(signer.peerId).x
-    const ok = await pool.verify([checkOf(x, entries[0]!.jws), [x, 'tampered', signatureInputOf(entries[1]!.jws).signature], checkOf(x, entries[2]!.jws)])
+    const ok = await pool.verify([
+      checkOf(x, entries[0]!.jws),
+      [x, 'tampered', signatureInputOf(entries[1]!.jws).signature],
+      checkOf(x, entries[2]!.jws)
+    ])
     expect(ok).toEqual([true, false, true])
   })
 })

@@ -9,15 +9,19 @@ describe('web admin: sessions, CSRF and Origin', () => {
   let https: TestNode
   beforeAll(async () => {
     t = await startTestNode()
-    https = await startTestNode({ http: { host: '127.0.0.1', port: 0, publicUrl: 'https://daten.soest.example' } } as never)
+    https = await startTestNode({ http: { host: '127.0.0.1', port: 0, publicUrl: 'https://daten.soest.example' } })
   })
   afterAll(async () => {
     await t.cleanup()
     await https.cleanup()
   })
 
-  const login = async (n: TestNode): Promise<{ cookie: string, setCookie: string }> => {
-    const res = await fetch(`${n.node.url}/verwaltung/anmelden`, { method: 'POST', body: new URLSearchParams({ token: n.token }), redirect: 'manual' })
+  const login = async (n: TestNode): Promise<{ cookie: string; setCookie: string }> => {
+    const res = await fetch(`${n.node.url}/verwaltung/anmelden`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: n.token }),
+      redirect: 'manual'
+    })
     expect(res.status).toBe(303)
     const setCookie = res.headers.get('set-cookie') ?? ''
     return { cookie: setCookie.split(';')[0]!, setCookie }
@@ -28,7 +32,8 @@ describe('web admin: sessions, CSRF and Origin', () => {
   }
   const publish = async (cookie: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> => {
     const body = new FormData()
-    for (const [k, v] of Object.entries({ title: 'Angriff', description: 'Von einer fremden Seite.', license: 'cc-zero', ...fields })) body.set(k, v)
+    for (const [k, v] of Object.entries({ title: 'Angriff', description: 'Von einer fremden Seite.', license: 'cc-zero', ...fields }))
+      body.set(k, v)
     return fetch(`${t.node.url}/verwaltung/neu`, { method: 'POST', body, headers: { cookie, ...headers }, redirect: 'manual' })
   }
 
@@ -65,8 +70,26 @@ describe('web admin: sessions, CSRF and Origin', () => {
   it('logging out needs the token too, and ends the session', async () => {
     const { cookie } = await login(t)
     const csrf = await csrfOf(t, cookie)
-    expect((await fetch(`${t.node.url}/verwaltung/abmelden`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({}), redirect: 'manual' })).status).toBe(403)
-    expect((await fetch(`${t.node.url}/verwaltung/abmelden`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ csrf }), redirect: 'manual' })).status).toBe(303)
+    expect(
+      (
+        await fetch(`${t.node.url}/verwaltung/abmelden`, {
+          method: 'POST',
+          headers: { cookie },
+          body: new URLSearchParams({}),
+          redirect: 'manual'
+        })
+      ).status
+    ).toBe(403)
+    expect(
+      (
+        await fetch(`${t.node.url}/verwaltung/abmelden`, {
+          method: 'POST',
+          headers: { cookie },
+          body: new URLSearchParams({ csrf }),
+          redirect: 'manual'
+        })
+      ).status
+    ).toBe(303)
     expect((await fetch(`${t.node.url}/verwaltung/neu`, { headers: { cookie }, redirect: 'manual' })).status).toBe(303)
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { datasetMetadataSchema, slugify } from '../../protocol/src/index.js'
 import { sampleDataset } from '../helpers/fixtures.js'
 
-function firstIssuePath (input: unknown): string {
+function firstIssuePath(input: unknown): string {
   const r = datasetMetadataSchema.safeParse(input)
   expect(r.success).toBe(false)
   return r.error?.issues[0]?.path.join('.') ?? ''
@@ -16,16 +16,20 @@ describe('dataset metadata (DCAT-AP.de)', () => {
   })
 
   it('accepts a distribution with file hash and size', () => {
-    const d = datasetMetadataSchema.parse(sampleDataset({
-      distributions: [{ id: 'csv', title: 'CSV', format: 'CSV', mediaType: 'text/csv', license: 'cc-by/4.0', byteSize: 3, sha256: 'a'.repeat(64) }]
-    }))
+    const d = datasetMetadataSchema.parse(
+      sampleDataset({
+        distributions: [
+          { id: 'csv', title: 'CSV', format: 'CSV', mediaType: 'text/csv', license: 'cc-by/4.0', byteSize: 3, sha256: 'a'.repeat(64) }
+        ]
+      })
+    )
     expect(d.distributions[0]?.byteSize).toBe(3)
   })
 
   const bad: Array<[string, unknown, string]> = [
     ['missing title', { ...sampleDataset(), title: undefined }, 'title'],
     ['empty description', sampleDataset({ description: '   ' }), 'description'],
-    ['unknown licence', sampleDataset({ license: 'wtfpl' as never }), 'license'],
+    ['unknown licence', sampleDataset({ license: 'wtfpl' }), 'license'],
     ['unknown theme', sampleDataset({ themes: ['SPORT' as never] }), 'themes.0'],
     ['longitude out of range', sampleDataset({ spatial: { bbox: [190, 51, 191, 52] } }), 'spatial.bbox.0'],
     ['latitude out of range', sampleDataset({ spatial: { bbox: [7, -91, 8, 52] } }), 'spatial.bbox.1'],
@@ -40,15 +44,35 @@ describe('dataset metadata (DCAT-AP.de)', () => {
     ['upper-case id', sampleDataset({ id: 'Radwege' }), 'id'],
     ['overlong id', sampleDataset({ id: 'a'.repeat(101) }), 'id'],
     ['unknown field', { ...sampleDataset(), licence: 'cc-zero' }, ''],
-    ['bad sha256', sampleDataset({ distributions: [{ id: 'd', title: 'D', format: 'CSV', mediaType: 'text/csv', license: 'cc-zero', byteSize: 1, sha256: 'XYZ' }] }), 'distributions.0.sha256'],
-    ['sha256 without size', sampleDataset({ distributions: [{ id: 'd', title: 'D', format: 'CSV', mediaType: 'text/csv', license: 'cc-zero', sha256: 'a'.repeat(64) }] }), 'distributions.0.sha256'],
-    ['lower-case format', sampleDataset({ distributions: [{ id: 'd', title: 'D', format: 'csv', mediaType: 'text/csv', license: 'cc-zero' }] }), 'distributions.0.format'],
-    ['duplicate distribution id', sampleDataset({
-      distributions: [
-        { id: 'd', title: 'D', format: 'CSV', mediaType: 'text/csv', license: 'cc-zero' },
-        { id: 'd', title: 'E', format: 'CSV', mediaType: 'text/csv', license: 'cc-zero' }
-      ]
-    }), 'distributions.1.id']
+    [
+      'bad sha256',
+      sampleDataset({
+        distributions: [{ id: 'd', title: 'D', format: 'CSV', mediaType: 'text/csv', license: 'cc-zero', byteSize: 1, sha256: 'XYZ' }]
+      }),
+      'distributions.0.sha256'
+    ],
+    [
+      'sha256 without size',
+      sampleDataset({
+        distributions: [{ id: 'd', title: 'D', format: 'CSV', mediaType: 'text/csv', license: 'cc-zero', sha256: 'a'.repeat(64) }]
+      }),
+      'distributions.0.sha256'
+    ],
+    [
+      'lower-case format',
+      sampleDataset({ distributions: [{ id: 'd', title: 'D', format: 'csv', mediaType: 'text/csv', license: 'cc-zero' }] }),
+      'distributions.0.format'
+    ],
+    [
+      'duplicate distribution id',
+      sampleDataset({
+        distributions: [
+          { id: 'd', title: 'D', format: 'CSV', mediaType: 'text/csv', license: 'cc-zero' },
+          { id: 'd', title: 'E', format: 'CSV', mediaType: 'text/csv', license: 'cc-zero' }
+        ]
+      }),
+      'distributions.1.id'
+    ]
   ]
   it.each(bad)('rejects %s, naming the field', (_name, input, path) => {
     expect(firstIssuePath(input)).toBe(path)
@@ -63,7 +87,15 @@ describe('dataset metadata (DCAT-AP.de)', () => {
 
 describe('links in metadata', () => {
   it('refuses javascript:, data: and URLs with characters RDF cannot carry, naming the field', () => {
-    for (const bad of ['javascript:alert(1)', 'data:text/html,<b>x</b>', 'https://example.org/{x}', 'https://example.org/a"b', 'https://example.org/a|b', 'https://example.org/a b', 'file:///etc/passwd']) {
+    for (const bad of [
+      'javascript:alert(1)',
+      'data:text/html,<b>x</b>',
+      'https://example.org/{x}',
+      'https://example.org/a"b',
+      'https://example.org/a|b',
+      'https://example.org/a b',
+      'file:///etc/passwd'
+    ]) {
       const r = datasetMetadataSchema.safeParse(sampleDataset({ landingPage: bad }))
       expect(r.success, bad).toBe(false)
       expect(r.error?.issues[0]?.path, bad).toEqual(['landingPage'])

@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import {
-  CodecError, EntrySigner, EntryVerifier, InvalidEntryError, MAX_ENTRY_BYTES, MAX_FRAME_BYTES, datasetMetadataSchema, decodeDataQueryRequest, decodeDataQueryResponse,
-  decodeFetchHeader, decodeFetchRequest, decodeGossipEntry, decodeSearchRequest, decodeSearchResponse, decodeSyncNext, decodeSyncPage,
-  decodeSyncRequest, generateIdentityKey, jsonDepthExceeds, MAX_JSON_DEPTH
+  CodecError,
+  EntrySigner,
+  EntryVerifier,
+  InvalidEntryError,
+  MAX_ENTRY_BYTES,
+  MAX_FRAME_BYTES,
+  datasetMetadataSchema,
+  decodeDataQueryRequest,
+  decodeDataQueryResponse,
+  decodeFetchHeader,
+  decodeFetchRequest,
+  decodeGossipEntry,
+  decodeSearchRequest,
+  decodeSearchResponse,
+  decodeSyncNext,
+  decodeSyncPage,
+  decodeSyncRequest,
+  generateIdentityKey,
+  jsonDepthExceeds,
+  MAX_JSON_DEPTH
 } from '../../protocol/src/index.js'
 import { fuzzFrames } from '../helpers/fuzz.js'
 import { sampleDataset } from '../helpers/fixtures.js'
@@ -12,17 +29,59 @@ const CASES_PER_DECODER = 2_000
 const SEED = 20261122
 
 const signer = await EntrySigner.create(await generateIdentityKey())
-const entry = await signer.sign({ v: 1, publisher: signer.peerId, datasetId: 'fuzz', seq: 1, prevHash: null, issuedAt: '2026-11-22T00:00:00.000Z', tombstone: false, dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'fuzz' })) })
+const entry = await signer.sign({
+  v: 1,
+  publisher: signer.peerId,
+  datasetId: 'fuzz',
+  seq: 1,
+  prevHash: null,
+  issuedAt: '2026-11-22T00:00:00.000Z',
+  tombstone: false,
+  dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'fuzz' }))
+})
 
 // Every decoder of the wire with a few valid frames to mutate.
-const DECODERS: Array<{ name: string, decode: (b: Uint8Array) => unknown, valid: unknown[] }> = [
-  { name: 'sync-request', decode: decodeSyncRequest, valid: [{ type: 'sync-request', have: {} }, { type: 'sync-request', have: { [signer.peerId]: 3 } }] },
-  { name: 'sync-page', decode: decodeSyncPage, valid: [{ type: 'sync-page', entries: [entry.jws], done: false, remaining: 1 }, { type: 'sync-page', entries: [], done: true }] },
+const DECODERS: Array<{ name: string; decode: (b: Uint8Array) => unknown; valid: unknown[] }> = [
+  {
+    name: 'sync-request',
+    decode: decodeSyncRequest,
+    valid: [
+      { type: 'sync-request', have: {} },
+      { type: 'sync-request', have: { [signer.peerId]: 3 } }
+    ]
+  },
+  {
+    name: 'sync-page',
+    decode: decodeSyncPage,
+    valid: [
+      { type: 'sync-page', entries: [entry.jws], done: false, remaining: 1 },
+      { type: 'sync-page', entries: [], done: true }
+    ]
+  },
   { name: 'sync-next', decode: decodeSyncNext, valid: [{ type: 'sync-next' }] },
-  { name: 'search-request', decode: decodeSearchRequest, valid: [{ type: 'search', query: { q: 'Radweg', theme: ['TRAN'], limit: 5 } }, { type: 'search', query: { bbox: [7.9, 51.3, 8.2, 51.5] } }] },
-  { name: 'search-result', decode: decodeSearchResponse, valid: [{ type: 'search-result', total: 1, hits: [{ jws: entry.jws, score: 1.5 }] }] },
-  { name: 'data-query', decode: decodeDataQueryRequest, valid: [{ type: 'data-query', query: { bbox: [7.9, 51.3, 8.2, 51.5], where: [{ field: 'art', op: 'eq', value: 'Schlagloch' }] } }] },
-  { name: 'data-result', decode: decodeDataQueryResponse, valid: [{ type: 'data-result', matches: [{ datasetId: 'a', distributionId: 'b', format: 'CSV', row: { x: '1' } }], truncated: false }] },
+  {
+    name: 'search-request',
+    decode: decodeSearchRequest,
+    valid: [
+      { type: 'search', query: { q: 'Radweg', theme: ['TRAN'], limit: 5 } },
+      { type: 'search', query: { bbox: [7.9, 51.3, 8.2, 51.5] } }
+    ]
+  },
+  {
+    name: 'search-result',
+    decode: decodeSearchResponse,
+    valid: [{ type: 'search-result', total: 1, hits: [{ jws: entry.jws, score: 1.5 }] }]
+  },
+  {
+    name: 'data-query',
+    decode: decodeDataQueryRequest,
+    valid: [{ type: 'data-query', query: { bbox: [7.9, 51.3, 8.2, 51.5], where: [{ field: 'art', op: 'eq', value: 'Schlagloch' }] } }]
+  },
+  {
+    name: 'data-result',
+    decode: decodeDataQueryResponse,
+    valid: [{ type: 'data-result', matches: [{ datasetId: 'a', distributionId: 'b', format: 'CSV', row: { x: '1' } }], truncated: false }]
+  },
   { name: 'fetch', decode: decodeFetchRequest, valid: [{ type: 'fetch', sha256: 'a'.repeat(64) }] },
   { name: 'fetch-header', decode: decodeFetchHeader, valid: [{ type: 'fetch-header', status: 'ok', size: 10 }] }
 ]
@@ -79,7 +138,33 @@ describe('jsonDepthExceeds (guard found by fuzzing: JSON.parse of 1 MB of bracke
     expect(jsonDepthExceeds(bytes('{"a":{"b":{"c":{}}}}'), 3)).toBe(true)
   })
   it('a GeoJSON multipolygon inside a data-query result is well within the limit', () => {
-    const frame = { type: 'data-result', truncated: false, matches: [{ datasetId: 'a', distributionId: 'b', format: 'GEOJSON', feature: { type: 'Feature', properties: {}, geometry: { type: 'MultiPolygon', coordinates: [[[[7.9, 51.3], [8, 51.4], [7.9, 51.3]]]] } } }] }
+    const frame = {
+      type: 'data-result',
+      truncated: false,
+      matches: [
+        {
+          datasetId: 'a',
+          distributionId: 'b',
+          format: 'GEOJSON',
+          feature: {
+            type: 'Feature',
+            properties: {},
+            geometry: {
+              type: 'MultiPolygon',
+              coordinates: [
+                [
+                  [
+                    [7.9, 51.3],
+                    [8, 51.4],
+                    [7.9, 51.3]
+                  ]
+                ]
+              ]
+            }
+          }
+        }
+      ]
+    }
     expect(decodeDataQueryResponse(bytes(JSON.stringify(frame)))).toEqual(frame)
     expect(() => decodeSyncRequest(bytes('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1)))).toThrow(/deeper/)
   })

@@ -2,9 +2,22 @@ import { readFileSync } from 'node:fs'
 import { CompactSign, base64url, importJWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  canonicalBytes, canonicalize, datasetMetadataSchema, EntrySigner, EntryVerifier, generateIdentityKey,
-  identityKeyFromSeed, InvalidEntryError, peerIdOf, privateKeyFromJwk, privateKeyToJwk, publicJwkOf, sha256Hex,
-  type Ed25519PrivateKey, type EntryPayload, type InvalidEntryReason
+  canonicalBytes,
+  canonicalize,
+  datasetMetadataSchema,
+  EntrySigner,
+  EntryVerifier,
+  generateIdentityKey,
+  identityKeyFromSeed,
+  InvalidEntryError,
+  peerIdOf,
+  privateKeyFromJwk,
+  privateKeyToJwk,
+  publicJwkOf,
+  sha256Hex,
+  type Ed25519PrivateKey,
+  type EntryPayload,
+  type InvalidEntryReason
 } from '../../protocol/src/index.js'
 import { sampleDataset } from '../helpers/fixtures.js'
 
@@ -13,14 +26,20 @@ let mallory: Ed25519PrivateKey
 let signer: EntrySigner
 const verifier = new EntryVerifier()
 
-function payloadFor (publisher: string, seq = 1, prevHash: string | null = null): EntryPayload {
+function payloadFor(publisher: string, seq = 1, prevHash: string | null = null): EntryPayload {
   return {
-    v: 1, publisher, datasetId: 'radwege-arnsberg', seq, prevHash,
-    issuedAt: '2026-11-22T10:00:00.000Z', tombstone: false, dataset: datasetMetadataSchema.parse(sampleDataset())
+    v: 1,
+    publisher,
+    datasetId: 'radwege-arnsberg',
+    seq,
+    prevHash,
+    issuedAt: '2026-11-22T10:00:00.000Z',
+    tombstone: false,
+    dataset: datasetMetadataSchema.parse(sampleDataset())
   }
 }
 
-async function rejection (jws: string, options = {}): Promise<InvalidEntryReason> {
+async function rejection(jws: string, options = {}): Promise<InvalidEntryReason> {
   try {
     await verifier.verify(jws, options)
   } catch (err) {
@@ -31,7 +50,7 @@ async function rejection (jws: string, options = {}): Promise<InvalidEntryReason
 }
 
 /** Signs arbitrary header + payload bytes, as a forger would. */
-async function forge (key: Ed25519PrivateKey, header: Record<string, unknown>, payload: unknown): Promise<string> {
+async function forge(key: Ed25519PrivateKey, header: Record<string, unknown>, payload: unknown): Promise<string> {
   const jwk = await importJWK(privateKeyToJwk(key), 'EdDSA')
   return new CompactSign(canonicalBytes(payload)).setProtectedHeader(header as { alg: string }).sign(jwk)
 }
@@ -88,7 +107,8 @@ describe('entry signing', () => {
     expect(await rejection(none)).toBe('bad-algorithm')
     const secret = new TextEncoder().encode('a-shared-secret-that-everyone-knows-123')
     const hs = await new CompactSign(canonicalBytes(payloadFor(signer.peerId)))
-      .setProtectedHeader({ alg: 'HS256', kid: signer.peerId, typ: 'swf-entry+jws' }).sign(secret)
+      .setProtectedHeader({ alg: 'HS256', kid: signer.peerId, typ: 'swf-entry+jws' })
+      .sign(secret)
     expect(await rejection(hs)).toBe('bad-algorithm')
   })
 
@@ -98,7 +118,8 @@ describe('entry signing', () => {
     expect(await rejection(reordered)).toBe('non-canonical')
     const jwk = await importJWK(privateKeyToJwk(alice), 'EdDSA')
     const spaced = await new CompactSign(new TextEncoder().encode(JSON.stringify(p, null, 1)))
-      .setProtectedHeader({ alg: 'EdDSA', kid: signer.peerId, typ: 'swf-entry+jws' }).sign(jwk)
+      .setProtectedHeader({ alg: 'EdDSA', kid: signer.peerId, typ: 'swf-entry+jws' })
+      .sign(jwk)
     expect(await rejection(spaced)).toBe('non-canonical')
     expect(await rejection('not-a-jws')).toBe('malformed')
     expect(await rejection('a.b.c')).toBe('malformed')

@@ -4,20 +4,25 @@ import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 
 /** `requests.get(url)` as the harvester calls it: no session, so a new connection for every request. */
-const harvesterGet = async (url: string): Promise<{ status: number, body: any }> => new Promise((resolve, reject) => {
-  get(url, { agent: false, headers: { 'user-agent': 'python-requests/2.31.0' } }, res => {
-    let text = ''
-    res.setEncoding('utf8')
-    res.on('data', (chunk: string) => { text += chunk })
-    res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }) })
-    res.on('error', reject)
-  }).on('error', reject)
-})
+const harvesterGet = async (url: string): Promise<{ status: number; body: any }> =>
+  new Promise((resolve, reject) => {
+    get(url, { agent: false, headers: { 'user-agent': 'python-requests/2.31.0' } }, res => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        text += chunk
+      })
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) })
+      })
+      res.on('error', reject)
+    }).on('error', reject)
+  })
 
 describe('CKAN 2.10 read API', () => {
   const region = new TestRegion()
   let soest: RegionNode, olpe: RegionNode
-  const action = async (name: string, qs = ''): Promise<{ status: number, body: any }> => {
+  const action = async (name: string, qs = ''): Promise<{ status: number; body: any }> => {
     const res = await fetch(`${olpe.node.url}/api/3/action/${name}${qs === '' ? '' : `?${qs}`}`)
     return { status: res.status, body: await res.json() }
   }
@@ -26,22 +31,54 @@ describe('CKAN 2.10 read API', () => {
     await region.startRegistry()
     soest = await region.addNode('Stadt Soest', '05974040')
     olpe = await region.addNode('Stadt Olpe', '05966024')
-    await region.publish(soest, sampleDataset({ id: 'baustellen', title: 'Baustellen', keywords: ['Verkehr', 'Baustelle'], themes: ['TRAN'], license: 'dl-by-de/2.0' }))
-    await fetch(`${soest.node.url}/api/v1/datasets/baustellen/distributions/liste`, { method: 'PUT', headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'text/csv' }, body: 'a;b\n1;2\n' })
-    await region.publish(soest, sampleDataset({ id: 'parken', title: 'Parkplätze', keywords: ['Verkehr'], themes: ['TRAN'], license: 'cc-by/4.0' }))
-    await region.publish(olpe, sampleDataset({ id: 'kita', title: 'Kita-Plätze', keywords: ['Kita'], themes: ['SOCI'], license: 'dl-zero-de/2.0' }))
+    await region.publish(
+      soest,
+      sampleDataset({
+        id: 'baustellen',
+        title: 'Baustellen',
+        keywords: ['Verkehr', 'Baustelle'],
+        themes: ['TRAN'],
+        license: 'dl-by-de/2.0'
+      })
+    )
+    await fetch(`${soest.node.url}/api/v1/datasets/baustellen/distributions/liste`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'text/csv' },
+      body: 'a;b\n1;2\n'
+    })
+    await region.publish(
+      soest,
+      sampleDataset({ id: 'parken', title: 'Parkplätze', keywords: ['Verkehr'], themes: ['TRAN'], license: 'cc-by/4.0' })
+    )
+    await region.publish(
+      olpe,
+      sampleDataset({ id: 'kita', title: 'Kita-Plätze', keywords: ['Kita'], themes: ['SOCI'], license: 'dl-zero-de/2.0' })
+    )
     await waitFor(() => region.contentHash(olpe).count === 4, 'sync to Olpe')
   })
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
-  it('package_search answers in CKAN\'s envelope with packages, resources and facets', async () => {
-    const { status, body } = await action('package_search', `facet.field=${encodeURIComponent('["organization","tags","res_format","license_id"]')}`)
+  it("package_search answers in CKAN's envelope with packages, resources and facets", async () => {
+    const { status, body } = await action(
+      'package_search',
+      `facet.field=${encodeURIComponent('["organization","tags","res_format","license_id"]')}`
+    )
     expect(status).toBe(200)
     expect(body.success).toBe(true)
     expect(body.help).toMatch(/help_show\?name=package_search$/)
     expect(body.result.count).toBe(3)
     const pkg = body.result.results.find((p: any) => p.name === '05974040-baustellen')
-    expect(pkg).toMatchObject({ title: 'Baustellen', license_id: 'dl-by-de/2.0', type: 'dataset', state: 'active', private: false, num_resources: 1, num_tags: 2 })
+    expect(pkg).toMatchObject({
+      title: 'Baustellen',
+      license_id: 'dl-by-de/2.0',
+      type: 'dataset',
+      state: 'active',
+      private: false,
+      num_resources: 1,
+      num_tags: 2
+    })
     expect(pkg.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/)
     expect(pkg.organization).toMatchObject({ name: 'stadt-soest', title: 'Stadt Soest', is_organization: true })
     expect(pkg.resources[0]).toMatchObject({ format: 'CSV', mimetype: 'text/csv', size: 8, position: 0 })
@@ -58,8 +95,12 @@ describe('CKAN 2.10 read API', () => {
     expect(names(await action('package_search', 'fq=organization:stadt-olpe'))).toEqual(['05966024-kita'])
     expect(names(await action('package_search', 'fq=tags:Verkehr%20res_format:CSV'))).toEqual(['05974040-baustellen'])
     expect(names(await action('package_search', `fq=${encodeURIComponent('license_id:"cc-by/4.0"')}`))).toEqual(['05974040-parken'])
-    expect((await action('package_search', `fq=${encodeURIComponent('metadata_modified:[2000-01-01T00:00:00Z TO *]')}`)).body.result.count).toBe(3)
-    expect((await action('package_search', `fq=${encodeURIComponent('metadata_modified:[2999-01-01T00:00:00Z TO *]')}`)).body.result.count).toBe(0)
+    expect(
+      (await action('package_search', `fq=${encodeURIComponent('metadata_modified:[2000-01-01T00:00:00Z TO *]')}`)).body.result.count
+    ).toBe(3)
+    expect(
+      (await action('package_search', `fq=${encodeURIComponent('metadata_modified:[2999-01-01T00:00:00Z TO *]')}`)).body.result.count
+    ).toBe(0)
     const sorted = names(await action('package_search', 'sort=name%20asc'))
     // CKAN sorts by the package name (AGS-prefixed here), not by the dataset id.
     expect(sorted).toEqual(['05966024-kita', '05974040-baustellen', '05974040-parken'])
@@ -75,7 +116,10 @@ describe('CKAN 2.10 read API', () => {
     expect((await action('package_list')).body.result).toEqual(['05966024-kita', '05974040-baustellen', '05974040-parken'])
     expect((await action('organization_list')).body.result).toEqual(['stadt-olpe', 'stadt-soest'])
     const all = (await action('organization_list', 'all_fields=true')).body.result
-    expect(all.map((o: any) => [o.name, o.package_count])).toEqual([['stadt-olpe', 1], ['stadt-soest', 2]])
+    expect(all.map((o: any) => [o.name, o.package_count])).toEqual([
+      ['stadt-olpe', 1],
+      ['stadt-soest', 2]
+    ])
     expect((await action('organization_show', 'id=stadt-soest')).body.result).toMatchObject({ title: 'Stadt Soest', package_count: 2 })
     expect((await action('status_show')).body.result).toMatchObject({ ckan_version: '2.10.4', locale_default: 'de' })
   })
@@ -91,7 +135,9 @@ describe('CKAN 2.10 read API', () => {
     expect(sort.status).toBe(409)
     expect(sort.body.error.sort[0]).toMatch(/random/)
     expect((await action('package_search', 'sort=name%20sideways')).status).toBe(409)
-    expect((await action('package_search', `fq=${encodeURIComponent('metadata_modified:[gestern TO *]')}`)).body.error.fq[0]).toMatch(/gestern/)
+    expect((await action('package_search', `fq=${encodeURIComponent('metadata_modified:[gestern TO *]')}`)).body.error.fq[0]).toMatch(
+      /gestern/
+    )
     expect((await action('package_search', 'fq=Verkehr')).body.error.fq[0]).toMatch(/names no field/)
     expect((await action('package_search', 'fq=author:x')).status).toBe(409)
     expect((await action('package_search', 'facet.field=organization')).status).toBe(409)
@@ -99,42 +145,68 @@ describe('CKAN 2.10 read API', () => {
     const unknown = await action('package_delete')
     expect(unknown.status).toBe(400)
     expect(unknown.body.success).toBe(false)
-    const badJson = await fetch(`${olpe.node.url}/api/action/package_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q": ' })
+    const badJson = await fetch(`${olpe.node.url}/api/action/package_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"q": '
+    })
     expect(badJson.status).toBe(400)
-    expect((await badJson.json() as any).error.message).toMatch(/not valid JSON/)
-    const nested = await fetch(`${olpe.node.url}/api/action/package_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"q": {"a": 1}}' })
+    expect(((await badJson.json()) as any).error.message).toMatch(/not valid JSON/)
+    const nested = await fetch(`${olpe.node.url}/api/action/package_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"q": {"a": 1}}'
+    })
     expect(nested.status).toBe(409)
-    expect((await nested.json() as any).error.q[0]).toMatch(/string/)
-    const big = await fetch(`${olpe.node.url}/api/action/package_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ q: 'x'.repeat(100_000) }) })
+    expect(((await nested.json()) as any).error.q[0]).toMatch(/string/)
+    const big = await fetch(`${olpe.node.url}/api/action/package_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ q: 'x'.repeat(100_000) })
+    })
     expect(big.status).toBe(413)
   })
 
-  it('answers ckanapi\'s call: POST /api/action/<name> with a JSON body, and forms, under both prefixes', async () => {
+  it("answers ckanapi's call: POST /api/action/<name> with a JSON body, and forms, under both prefixes", async () => {
     // ckanapi's RemoteCKAN.call_action: POST, Content-Type application/json, parameters as JSON values.
     const post = async (path: string, body: string, type: string): Promise<any> => {
-      const res = await fetch(`${olpe.node.url}${path}`, { method: 'POST', headers: { 'content-type': type, 'user-agent': 'ckanapi/4.7 (+https://github.com/ckan/ckanapi)' }, body })
+      const res = await fetch(`${olpe.node.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': type, 'user-agent': 'ckanapi/4.7 (+https://github.com/ckan/ckanapi)' },
+        body
+      })
       expect(res.status).toBe(200)
-      return (await res.json() as any).result
+      return ((await res.json()) as any).result
     }
-    const json = await post('/api/action/package_search', JSON.stringify({ q: 'Verkehr', rows: 1, start: 0, 'facet.field': ['organization'], sort: 'name asc' }), 'application/json')
+    const json = await post(
+      '/api/action/package_search',
+      JSON.stringify({ q: 'Verkehr', rows: 1, start: 0, 'facet.field': ['organization'], sort: 'name asc' }),
+      'application/json'
+    )
     expect(json.count).toBe(2)
     expect(json.results.map((p: any) => p.name)).toEqual(['05974040-baustellen'])
     expect(json.facets.organization).toEqual({ 'stadt-soest': 2 })
-    expect((await post('/api/3/action/package_show', JSON.stringify({ id: '05966024-kita' }), 'application/json')).title).toBe('Kita-Plätze')
-    expect((await post('/api/action/organization_list', JSON.stringify({ all_fields: true }), 'application/json')).map((o: any) => o.package_count)).toEqual([1, 2])
+    expect((await post('/api/3/action/package_show', JSON.stringify({ id: '05966024-kita' }), 'application/json')).title).toBe(
+      'Kita-Plätze'
+    )
+    expect(
+      (await post('/api/action/organization_list', JSON.stringify({ all_fields: true }), 'application/json')).map(
+        (o: any) => o.package_count
+      )
+    ).toEqual([1, 2])
     expect((await post('/api/3/action/package_search', 'fq=tags%3AKita', 'application/x-www-form-urlencoded')).count).toBe(1)
     const form = new FormData()
     form.set('id', 'stadt-olpe')
     const multipart = await fetch(`${olpe.node.url}/api/action/organization_show`, { method: 'POST', body: form })
-    expect((await multipart.json() as any).result.package_count).toBe(1)
+    expect(((await multipart.json()) as any).result.package_count).toBe(1)
     const get = await fetch(`${olpe.node.url}/api/action/package_list`)
-    expect((await get.json() as any).result).toHaveLength(3)
+    expect(((await get.json()) as any).result).toHaveLength(3)
   })
 
-  it('speaks CKAN\'s sort syntax, caps rows at 1000, and understands fielded q, negation, OR lists and date math', async () => {
+  it("speaks CKAN's sort syntax, caps rows at 1000, and understands fielded q, negation, OR lists and date math", async () => {
     const search = async (params: Record<string, string>): Promise<any> => {
       const res = await fetch(`${olpe.node.url}/api/3/action/package_search?${new URLSearchParams(params).toString()}`)
-      const body = await res.json() as any
+      const body = (await res.json()) as any
       expect(res.status, JSON.stringify(body)).toBe(200)
       return body.result
     }
@@ -181,7 +253,11 @@ describe('CKAN 2.10 read API', () => {
     expect((await action('tag_list')).body.result).toEqual(['Baustelle', 'Kita', 'Verkehr'])
     expect((await action('tag_list', 'query=ver')).body.result).toEqual(['Verkehr'])
     const licenses = (await action('license_list')).body.result
-    expect(licenses.find((l: any) => l.id === 'dl-by-de/2.0')).toMatchObject({ title: 'Datenlizenz Deutschland – Namensnennung – 2.0', url: expect.stringMatching(/^http/), od_conformance: 'approved' })
+    expect(licenses.find((l: any) => l.id === 'dl-by-de/2.0')).toMatchObject({
+      title: 'Datenlizenz Deutschland – Namensnennung – 2.0',
+      url: expect.stringMatching(/^http/),
+      od_conformance: 'approved'
+    })
   })
 
   it('ckanext-harvest gathers everything, then incrementally every change after T: updates and late-synced datasets', async () => {
@@ -201,7 +277,11 @@ describe('CKAN 2.10 read API', () => {
         params.start = String(Number(params.start) + Number(params.rows))
       }
     }
-    const python = (d: Date): string => d.toISOString().replace('Z', '').replace(/\.(\d{3})$/, '.$1456') // datetime.isoformat()
+    const python = (d: Date): string =>
+      d
+        .toISOString()
+        .replace('Z', '')
+        .replace(/\.(\d{3})$/, '.$1456') // datetime.isoformat()
     const full = await gather(olpe.node.url, [])
     expect(full.map(p => p.name).sort()).toEqual(['05966024-kita', '05974040-baustellen', '05974040-parken'])
     // The fetch and import stages read each package and its organization.
@@ -217,7 +297,12 @@ describe('CKAN 2.10 read API', () => {
     // A dataset Soest signed before T reaches a node that joins after T: that node stored it after T.
     const menden = await region.addNode('Stadt Menden (Sauerland)', '05962040')
     await waitFor(() => region.contentHash(menden).count === 4, 'sync to Menden')
-    await soest.api('/api/v1/datasets/parken', { method: 'PUT', body: JSON.stringify(sampleDataset({ id: 'parken', title: 'Parkplätze und Parkhäuser', keywords: ['Verkehr'], themes: ['TRAN'], license: 'cc-by/4.0' })) })
+    await soest.api('/api/v1/datasets/parken', {
+      method: 'PUT',
+      body: JSON.stringify(
+        sampleDataset({ id: 'parken', title: 'Parkplätze und Parkhäuser', keywords: ['Verkehr'], themes: ['TRAN'], license: 'cc-by/4.0' })
+      )
+    })
     await waitFor(() => region.contentHash(olpe).count === 5 && region.contentHash(menden).count === 5, 'update synced')
     const sinceT = `metadata_modified:[${python(t)}Z TO *]`
     const onOlpe = await gather(olpe.node.url, [sinceT])
@@ -228,7 +313,10 @@ describe('CKAN 2.10 read API', () => {
     // The filter and the field mean the same time: exactly those packages whose metadata_modified is ≥ T.
     for (const node of [olpe, menden]) {
       const everything = await gather(node.node.url, [])
-      const expected = everything.filter(p => `${p.metadata_modified}Z` >= python(t) + 'Z').map(p => p.id).sort()
+      const expected = everything
+        .filter(p => `${p.metadata_modified}Z` >= python(t) + 'Z')
+        .map(p => p.id)
+        .sort()
       expect((await gather(node.node.url, [sinceT])).map(p => p.id).sort()).toEqual(expected)
     }
   })

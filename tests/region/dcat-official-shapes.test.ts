@@ -13,7 +13,7 @@ import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 const CHECK = fileURLToPath(new URL('../../../shared/standards/dcat-ap-de/check', import.meta.url))
 const run = promisify(execFile)
 
-describe('DCAT-AP.de export against GovData\'s official shapes', { timeout: 180_000 }, () => {
+describe("DCAT-AP.de export against GovData's official shapes", { timeout: 180_000 }, () => {
   const region = new TestRegion()
   let soest: RegionNode, olpe: RegionNode
 
@@ -37,23 +37,29 @@ describe('DCAT-AP.de export against GovData\'s official shapes', { timeout: 180_
       issued: '2025-03-01'
     })
     const upload = await fetch(`${soest.node.url}/api/v1/datasets/radwege-soest/distributions/netz-geojson?title=netz.geojson`, {
-      method: 'PUT', headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'application/geo+json' }, body: '{"type":"FeatureCollection","features":[]}'
+      method: 'PUT',
+      headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'application/geo+json' },
+      body: '{"type":"FeatureCollection","features":[]}'
     })
     expect(upload.status).toBe(201)
     const imported = await fetch(`${olpe.node.url}/api/v1/import`, {
-      method: 'POST', headers: { authorization: `Bearer ${olpe.token}`, 'content-type': 'text/turtle' }, body: readFileSync(new URL('../fixtures/portal-export.ttl', import.meta.url), 'utf8')
+      method: 'POST',
+      headers: { authorization: `Bearer ${olpe.token}`, 'content-type': 'text/turtle' },
+      body: readFileSync(new URL('../fixtures/portal-export.ttl', import.meta.url), 'utf8')
     })
     expect(imported.status).toBe(200)
     await waitFor(() => region.contentHash(olpe).hash === region.contentHash(soest).hash, 'the region converged')
     expect(region.datasetIds(soest).length).toBeGreaterThanOrEqual(3)
   })
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   for (const ext of ['ttl', 'rdf', 'jsonld']) {
     for (const scope of ['own', 'region']) {
       it(`/catalog.${ext}${scope === 'region' ? '?scope=region' : ''}: 0 Violations`, async () => {
         const url = `${soest.node.url}/catalog.${ext}${scope === 'region' ? '?scope=region' : ''}`
-        const r = await run(CHECK, [url]).catch((err: { stdout?: string, stderr?: string, code?: number }) => err)
+        const r = await run(CHECK, [url]).catch((err: { stdout?: string; stderr?: string; code?: number }) => err)
         const out = `${r.stdout ?? ''}${r.stderr ?? ''}`
         expect(out, out).toMatch(/summary: Violation=0 /)
         expect(Number(/data triples: (\d+)/.exec(out)?.[1])).toBeGreaterThan(scope === 'region' ? 60 : 30)

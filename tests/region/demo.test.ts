@@ -8,14 +8,23 @@ import { tempDir } from '../helpers/node.js'
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
 /** `npm run demo`, as the README prints it, in the repository. */
-async function runDemo (dir: string, base: number): Promise<{ code: number | null, out: string }> {
+async function runDemo(dir: string, base: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', 'demo'], { cwd: REPO, env: { ...process.env, SWF_DEMO_DIR: dir, SWF_DEMO_PORT_BASE: String(base), SWF_DEMO_EXIT: '1' } })
+    const child = spawn('npm', ['run', 'demo'], {
+      cwd: REPO,
+      env: { ...process.env, SWF_DEMO_DIR: dir, SWF_DEMO_PORT_BASE: String(base), SWF_DEMO_EXIT: '1' }
+    })
     let out = ''
-    child.stdout.on('data', d => { out += String(d) })
-    child.stderr.on('data', d => { out += String(d) })
+    child.stdout.on('data', d => {
+      out += String(d)
+    })
+    child.stderr.on('data', d => {
+      out += String(d)
+    })
     child.on('error', reject)
-    child.on('close', code => resolve({ code, out }))
+    child.on('close', code => {
+      resolve({ code, out })
+    })
   })
 }
 
@@ -23,7 +32,9 @@ describe('npm run demo', () => {
   const dir = join(tempDir('swf-demo-'), 'demo-data')
   // A port range of its own, away from the other tests' ephemeral ports.
   const base = 21_000 + Math.floor(Math.random() * 200) * 10
-  afterAll(() => { rmSync(join(dir, '..'), { recursive: true, force: true }) })
+  afterAll(() => {
+    rmSync(join(dir, '..'), { recursive: true, force: true })
+  })
 
   it('starts registry and seven Kommunen as processes, converges, searches, queries, downloads, and stops cleanly', async () => {
     const { code, out } = await runDemo(dir, base)

@@ -13,7 +13,7 @@ import { tally } from '../helpers/tally.js'
 const MiB = 1024 * 1024
 
 /** A deterministic body of `size` bytes, produced block by block (never held whole). */
-function generated (size: number, seed: number): { body: ReadableStream<Uint8Array>, sha256: string } {
+function generated(size: number, seed: number): { body: ReadableStream<Uint8Array>; sha256: string } {
   const block = createHash('sha512').update(`block-${seed}`).digest()
   const chunk = Buffer.alloc(MiB)
   for (let i = 0; i < MiB; i += block.length) block.copy(chunk, i)
@@ -21,8 +21,11 @@ function generated (size: number, seed: number): { body: ReadableStream<Uint8Arr
   for (let sent = 0; sent < size; sent += MiB) hash.update(chunk.subarray(0, Math.min(MiB, size - sent)))
   let sent = 0
   const body = new ReadableStream<Uint8Array>({
-    pull (controller) {
-      if (sent >= size) { controller.close(); return }
+    pull(controller) {
+      if (sent >= size) {
+        controller.close()
+        return
+      }
       const n = Math.min(MiB, size - sent)
       controller.enqueue(Uint8Array.from(chunk.subarray(0, n)))
       sent += n
@@ -32,7 +35,7 @@ function generated (size: number, seed: number): { body: ReadableStream<Uint8Arr
 }
 
 /** Peak resident memory of a process (VmHWM), in bytes. */
-function peakRss (pid: number): number {
+function peakRss(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return Number(m?.[1] ?? 0) * 1024
 }
@@ -52,7 +55,9 @@ describe('files of any size between two Kommunen (separate processes)', () => {
     })
     expect(res.status).toBe(201)
   }, 120_000)
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   for (const size of [1 * MiB, 10 * MiB, 100 * MiB, 1000 * MiB]) {
     it(`${size / MiB} MB: published in Soest, downloaded through Olpe's node, byte for byte`, async () => {
@@ -63,13 +68,19 @@ describe('files of any size between two Kommunen (separate processes)', () => {
         headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'image/tiff' },
         body: file.body,
         duplex: 'half'
-      } as RequestInit)
+      })
       expect(put.status).toBe(201)
       const path = `/api/v1/catalog/${soest.peerId}/luftbilder/distributions/${dist}/file`
       // Olpe must first hold the entry that names the file.
-      await waitFor(async () => (await fetch(`${olpe.url}/api/v1/catalog/${soest.peerId}/luftbilder`)).ok &&
-        ((await (await fetch(`${olpe.url}/api/v1/catalog/${soest.peerId}/luftbilder`)).json()) as any).dataset.distributions.some((d: any) => d.id === dist),
-      'Olpe holds the distribution', 30_000)
+      await waitFor(
+        async () =>
+          (await fetch(`${olpe.url}/api/v1/catalog/${soest.peerId}/luftbilder`)).ok &&
+          ((await (await fetch(`${olpe.url}/api/v1/catalog/${soest.peerId}/luftbilder`)).json()) as any).dataset.distributions.some(
+            (d: any) => d.id === dist
+          ),
+        'Olpe holds the distribution',
+        30_000
+      )
 
       const res = await fetch(`${olpe.url}${path}`)
       expect(res.status, await (res.status === 200 ? '' : res.clone().text())).toBe(200)

@@ -3,8 +3,14 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  EntrySigner, generateIdentityKey, PARTICIPANT_LIST_TYP, peerIdOf, REGISTRATION_TYP, verifyParticipantList,
-  type Ed25519PrivateKey, type Registration
+  EntrySigner,
+  generateIdentityKey,
+  PARTICIPANT_LIST_TYP,
+  peerIdOf,
+  REGISTRATION_TYP,
+  verifyParticipantList,
+  type Ed25519PrivateKey,
+  type Registration
 } from '../../protocol/src/index.js'
 import { initRegistry, startRegistry, type RunningRegistry } from '../../registry/src/registry.js'
 import { tempDir } from '../helpers/node.js'
@@ -22,21 +28,27 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function registration (key: Ed25519PrivateKey, over: Partial<Registration> = {}): Promise<string> {
+async function registration(key: Ed25519PrivateKey, over: Partial<Registration> = {}): Promise<string> {
   const reg: Registration = {
-    v: 1, kommune: 'Stadt Soest', ags: '05974040', peerId: peerIdOf(key),
-    addresses: ['/ip4/127.0.0.1/tcp/4001'], issuedAt: new Date().toISOString(), ...over
+    v: 1,
+    kommune: 'Stadt Soest',
+    ags: '05974040',
+    peerId: peerIdOf(key),
+    addresses: ['/ip4/127.0.0.1/tcp/4001'],
+    issuedAt: new Date().toISOString(),
+    ...over
   }
   return (await EntrySigner.create(key)).signDocument(reg, REGISTRATION_TYP)
 }
 
-const post = async (path: string, body: unknown, auth = false): Promise<Response> => fetch(`${registry.url}${path}`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
-  body: typeof body === 'string' ? body : JSON.stringify(body)
-})
+const post = async (path: string, body: unknown, auth = false): Promise<Response> =>
+  fetch(`${registry.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body)
+  })
 
-async function list (): Promise<{ serial: number, peers: string[] }> {
+async function list(): Promise<{ serial: number; peers: string[] }> {
   const res = await fetch(`${registry.url}/participants`)
   expect(res.headers.get('content-type')).toBe('application/jose')
   const l = await verifyParticipantList(await res.text(), registry.publicKeyJwk, registry.peerId)
@@ -61,7 +73,10 @@ describe('registry HTTP API', () => {
     // New addresses of an active participant wait for the operator (202), then re-sign the list.
     const again = await post('/participants', { registration: await registration(soest, { addresses: ['/ip4/127.0.0.1/tcp/4999'] }) })
     expect(again.status).toBe(202)
-    expect(((await again.json()) as { addresses: string[], pendingChange: { addresses: string[] } })).toMatchObject({ addresses: ['/ip4/127.0.0.1/tcp/4001'], pendingChange: { addresses: ['/ip4/127.0.0.1/tcp/4999'] } })
+    expect((await again.json()) as { addresses: string[]; pendingChange: { addresses: string[] } }).toMatchObject({
+      addresses: ['/ip4/127.0.0.1/tcp/4001'],
+      pendingChange: { addresses: ['/ip4/127.0.0.1/tcp/4999'] }
+    })
     expect((await list()).serial).toBe(l1.serial)
     const approved = await post('/participants/05974040/approve', {}, true)
     expect(((await approved.json()) as { addresses: string[] }).addresses).toEqual(['/ip4/127.0.0.1/tcp/4999'])
@@ -89,12 +104,44 @@ describe('registry HTTP API', () => {
       ['invalid JSON', async () => post('/participants', '{nope'), 400, 'invalid_json'],
       ['missing registration', async () => post('/participants', {}), 400, 'validation_failed'],
       ['not a JWS', async () => post('/participants', { registration: 'abc' }), 400, 'invalid_registration'],
-      ['signed by another key', async () => post('/participants', { registration: `${h}.${p}.${(await registration(other, { ags: '05966024', peerId: peerIdOf(olpe) })).split('.')[2]}` }), 400, 'invalid_registration'],
-      ['payload changed', async () => post('/participants', { registration: `${h}.${Buffer.from(JSON.stringify({ ...forgedPayload, ags: '05966025' })).toString('base64url')}.${s}` }), 400, 'invalid_registration'],
-      ['stale timestamp (replay)', async () => post('/participants', { registration: await registration(olpe, { ags: '05966024', issuedAt: '2020-01-01T00:00:00.000Z' }) }), 400, 'invalid_registration'],
-      ['bad AGS', async () => post('/participants', { registration: await registration(olpe, { ags: '123' }) }), 400, 'invalid_registration'],
+      [
+        'signed by another key',
+        async () =>
+          post('/participants', {
+            registration: `${h}.${p}.${(await registration(other, { ags: '05966024', peerId: peerIdOf(olpe) })).split('.')[2]}`
+          }),
+        400,
+        'invalid_registration'
+      ],
+      [
+        'payload changed',
+        async () =>
+          post('/participants', {
+            registration: `${h}.${Buffer.from(JSON.stringify({ ...forgedPayload, ags: '05966025' })).toString('base64url')}.${s}`
+          }),
+        400,
+        'invalid_registration'
+      ],
+      [
+        'stale timestamp (replay)',
+        async () =>
+          post('/participants', { registration: await registration(olpe, { ags: '05966024', issuedAt: '2020-01-01T00:00:00.000Z' }) }),
+        400,
+        'invalid_registration'
+      ],
+      [
+        'bad AGS',
+        async () => post('/participants', { registration: await registration(olpe, { ags: '123' }) }),
+        400,
+        'invalid_registration'
+      ],
       ['approve without token', async () => post('/participants/05974040/approve', {}), 401, 'unauthorized'],
-      ['approve with wrong token', async () => fetch(`${registry.url}/participants/05974040/approve`, { method: 'POST', headers: { authorization: 'Bearer x' } }), 403, 'forbidden'],
+      [
+        'approve with wrong token',
+        async () => fetch(`${registry.url}/participants/05974040/approve`, { method: 'POST', headers: { authorization: 'Bearer x' } }),
+        403,
+        'forbidden'
+      ],
       ['approve unknown', async () => post('/participants/00000000/approve', {}, true), 404, 'not_found'],
       ['list all without token', async () => fetch(`${registry.url}/participants/all`), 401, 'unauthorized']
     ]

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  EntrySigner, generateIdentityKey, peerIdOf, REGISTRATION_TYP, verifyParticipantList, type Ed25519PrivateKey, type Registration
+  EntrySigner,
+  generateIdentityKey,
+  peerIdOf,
+  REGISTRATION_TYP,
+  verifyParticipantList,
+  type Ed25519PrivateKey,
+  type Registration
 } from '../../protocol/src/index.js'
 import type { RunningRegistry } from '../../registry/src/registry.js'
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js'
@@ -12,15 +18,28 @@ import { tally } from '../helpers/tally.js'
 
 const OLPE = '05966024'
 
-async function registration (key: Ed25519PrivateKey, over: Partial<Registration> = {}): Promise<string> {
-  const reg: Registration = { v: 1, kommune: 'Stadt Olpe', ags: OLPE, peerId: peerIdOf(key), addresses: ['/ip4/127.0.0.1/tcp/4001'], issuedAt: new Date().toISOString(), ...over }
+async function registration(key: Ed25519PrivateKey, over: Partial<Registration> = {}): Promise<string> {
+  const reg: Registration = {
+    v: 1,
+    kommune: 'Stadt Olpe',
+    ags: OLPE,
+    peerId: peerIdOf(key),
+    addresses: ['/ip4/127.0.0.1/tcp/4001'],
+    issuedAt: new Date().toISOString(),
+    ...over
+  }
   return (await EntrySigner.create(key)).signDocument(reg, REGISTRATION_TYP)
 }
 
 describe('registry against squatters and floods (default limits)', () => {
   let registry: RunningRegistry
   let token: string
-  const call = async (method: string, path: string, body?: unknown, auth: string | null = token): Promise<{ status: number, body: any }> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    auth: string | null = token
+  ): Promise<{ status: number; body: any }> => {
     const res = await fetch(`${registry.url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(auth === null ? {} : { authorization: `Bearer ${auth}` }) },
@@ -28,7 +47,10 @@ describe('registry against squatters and floods (default limits)', () => {
     })
     return { status: res.status, body: await res.json() }
   }
-  const signedList = async (): Promise<{ serial: number, participants: Array<{ peerId: string, kommune: string, addresses: string[] }> }> => {
+  const signedList = async (): Promise<{
+    serial: number
+    participants: Array<{ peerId: string; kommune: string; addresses: string[] }>
+  }> => {
     const jws = await (await fetch(`${registry.url}/participants`)).text()
     return verifyParticipantList(jws, registry.publicKeyJwk, registry.peerId)
   }
@@ -38,7 +60,9 @@ describe('registry against squatters and floods (default limits)', () => {
     r = await startTestRegistry()
     ;({ registry, token } = r)
   })
-  afterAll(async () => { await r.cleanup() })
+  afterAll(async () => {
+    await r.cleanup()
+  })
 
   it('a pending registration reserves no AGS: the real Kommune registers too, the operator approves it by peer id and deletes the squatter', async () => {
     const squatter = await generateIdentityKey()
@@ -54,7 +78,10 @@ describe('registry against squatters and floods (default limits)', () => {
     const second = await call('POST', `/participants/${peerIdOf(squatter)}/approve`)
     expect(second.status).toBe(409)
     expect(second.body.error.field).toBe('ags')
-    expect((await call('DELETE', `/participants/${peerIdOf(squatter)}`)).body).toMatchObject({ peerId: peerIdOf(squatter), status: 'pending' })
+    expect((await call('DELETE', `/participants/${peerIdOf(squatter)}`)).body).toMatchObject({
+      peerId: peerIdOf(squatter),
+      status: 'pending'
+    })
     expect((await call('GET', '/participants/all')).body.map((p: any) => p.peerId)).toEqual([peerIdOf(olpe)])
     // An active participant is not deleted (revoke first).
     expect((await call('DELETE', `/participants/${OLPE}`)).status).toBe(409)
@@ -65,7 +92,12 @@ describe('registry against squatters and floods (default limits)', () => {
     const statuses = new Map<number, number>()
     for (let i = 0; i < 300; i++) {
       const key = await generateIdentityKey()
-      const r = await call('POST', '/participants', { registration: await registration(key, { ags: String(5_900_000 + i).padStart(8, '0') }) }, null)
+      const r = await call(
+        'POST',
+        '/participants',
+        { registration: await registration(key, { ags: String(5_900_000 + i).padStart(8, '0') }) },
+        null
+      )
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1)
     }
     tally('anonymous registrations refused by the registry rate limit', statuses.get(429) ?? 0)
@@ -85,9 +117,11 @@ describe('registry against squatters and floods (default limits)', () => {
 describe('registry: pending registrations expire; renames wait for the operator', () => {
   let registry: RunningRegistry
   let token: string
-  const call = async (method: string, path: string, body?: unknown, auth = true): Promise<{ status: number, body: any }> => {
+  const call = async (method: string, path: string, body?: unknown, auth = true): Promise<{ status: number; body: any }> => {
     const res = await fetch(`${registry.url}${path}`, {
-      method, headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) }, ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      method,
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
     })
     return { status: res.status, body: await res.json() }
   }
@@ -97,7 +131,9 @@ describe('registry: pending registrations expire; renames wait for the operator'
     r = await startTestRegistry({ pendingTtlMs: 500 })
     ;({ registry, token } = r)
   })
-  afterAll(async () => { await r.cleanup() })
+  afterAll(async () => {
+    await r.cleanup()
+  })
 
   it('a pending registration older than limits.pendingTtlMs is gone', async () => {
     const key = await generateIdentityKey()
@@ -111,17 +147,30 @@ describe('registry: pending registrations expire; renames wait for the operator'
     const key = await generateIdentityKey()
     expect((await call('POST', '/participants', { registration: await registration(key) }, false)).status).toBe(201)
     expect((await call('POST', `/participants/${peerIdOf(key)}/approve`)).body.status).toBe('active')
-    const list = async (): Promise<any> => verifyParticipantList(await (await fetch(`${registry.url}/participants`)).text(), registry.publicKeyJwk, registry.peerId)
+    const list = async (): Promise<any> =>
+      verifyParticipantList(await (await fetch(`${registry.url}/participants`)).text(), registry.publicKeyJwk, registry.peerId)
     const before = await list()
-    const rename = await call('POST', '/participants', { registration: await registration(key, { kommune: 'Stadt Soest', addresses: ['/ip4/203.0.113.66/tcp/22'] }) }, false)
+    const rename = await call(
+      'POST',
+      '/participants',
+      { registration: await registration(key, { kommune: 'Stadt Soest', addresses: ['/ip4/203.0.113.66/tcp/22'] }) },
+      false
+    )
     expect(rename.status).toBe(202)
-    expect(rename.body).toMatchObject({ kommune: 'Stadt Olpe', addresses: ['/ip4/127.0.0.1/tcp/4001'], pendingChange: { kommune: 'Stadt Soest', addresses: ['/ip4/203.0.113.66/tcp/22'] } })
+    expect(rename.body).toMatchObject({
+      kommune: 'Stadt Olpe',
+      addresses: ['/ip4/127.0.0.1/tcp/4001'],
+      pendingChange: { kommune: 'Stadt Soest', addresses: ['/ip4/203.0.113.66/tcp/22'] }
+    })
     const after = await list()
     expect(after.serial).toBe(before.serial)
     expect(after.participants[0]).toMatchObject({ kommune: 'Stadt Olpe', addresses: ['/ip4/127.0.0.1/tcp/4001'] })
     expect(after.participants[0].pendingChange).toBeUndefined()
     // The operator decides.
-    expect((await call('POST', `/participants/${OLPE}/approve`)).body).toMatchObject({ kommune: 'Stadt Soest', addresses: ['/ip4/203.0.113.66/tcp/22'] })
+    expect((await call('POST', `/participants/${OLPE}/approve`)).body).toMatchObject({
+      kommune: 'Stadt Soest',
+      addresses: ['/ip4/203.0.113.66/tcp/22']
+    })
     expect((await list()).participants[0]).toMatchObject({ kommune: 'Stadt Soest' })
   })
 })

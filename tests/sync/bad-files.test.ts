@@ -15,14 +15,16 @@ import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
 /** Files this node holds in its blob store (not tmp/ or quarantine/). */
-function blobFiles (n: RegionNode): string[] {
+function blobFiles(n: RegionNode): string[] {
   const root = join(n.dataDir, 'blobs')
-  return readdirSync(root).filter(d => d.length === 2).flatMap(d => readdirSync(join(root, d)))
+  return readdirSync(root)
+    .filter(d => d.length === 2)
+    .flatMap(d => readdirSync(join(root, d)))
 }
 const tmpBytes = (n: RegionNode): number => readdirSync(join(n.dataDir, 'blobs', 'tmp')).length
 
 /** Mallory's node answers every fetch itself, with `serve` writing the frames after the request. */
-async function rogueFetch (mallory: RegionNode, serve: (io: ReturnType<typeof framedStream>, sha: string) => Promise<void>): Promise<void> {
+async function rogueFetch(mallory: RegionNode, serve: (io: ReturnType<typeof framedStream>, sha: string) => Promise<void>): Promise<void> {
   const host = mallory.node.network!.host
   await host.unhandle(FETCH_PROTOCOL)
   await host.handle(FETCH_PROTOCOL, async stream => {
@@ -30,7 +32,9 @@ async function rogueFetch (mallory: RegionNode, serve: (io: ReturnType<typeof fr
     try {
       await serve(io, decodeFetchRequest(await io.read()).sha256)
       await stream.close()
-    } catch (err) { stream.abort(err as Error) }
+    } catch (err) {
+      stream.abort(err as Error)
+    }
   })
 }
 
@@ -42,13 +46,19 @@ describe('bad files from a registered participant', () => {
 
   const put = async (n: RegionNode, id: string, dist: string, body: Uint8Array): Promise<void> => {
     const res = await fetch(`${n.node.url}/api/v1/datasets/${id}/distributions/${dist}`, {
-      method: 'PUT', headers: { authorization: `Bearer ${n.token}`, 'content-type': 'application/octet-stream' }, body
+      method: 'PUT',
+      headers: { authorization: `Bearer ${n.token}`, 'content-type': 'application/octet-stream' },
+      body
     })
     expect(res.status).toBe(201)
   }
   const holds = (n: RegionNode, publisher: RegionNode, id: string, dist: string): boolean => {
-    const row = n.node.db.$client.prepare('SELECT metadata FROM datasets WHERE publisher = ? AND dataset_id = ?').get(publisher.node.peerId, id) as { metadata: string } | undefined
-    return row !== undefined && (JSON.parse(row.metadata) as { distributions: Array<{ id: string }> }).distributions.some(d => d.id === dist)
+    const row = n.node.db.$client
+      .prepare('SELECT metadata FROM datasets WHERE publisher = ? AND dataset_id = ?')
+      .get(publisher.node.peerId, id) as { metadata: string } | undefined
+    return (
+      row !== undefined && (JSON.parse(row.metadata) as { distributions: Array<{ id: string }> }).distributions.some(d => d.id === dist)
+    )
   }
 
   beforeAll(async () => {
@@ -65,26 +75,47 @@ describe('bad files from a registered participant', () => {
     await region.publish(mallory, sampleDataset({ id: 'echt', title: 'Echt' }))
     await put(mallory, 'echt', 'daten', malloryFile)
     await waitFor(() => blobFiles(olpe).includes(sha256(file)) && blobFiles(olpe).includes(sha256(malloryFile)), 'Olpe mirrors both files')
-    await waitFor(() => holds(arnsberg, soest, 'luftbild', 'kachel') && holds(arnsberg, mallory, 'echt', 'daten'), 'Arnsberg holds the entries')
+    await waitFor(
+      () => holds(arnsberg, soest, 'luftbild', 'kachel') && holds(arnsberg, mallory, 'echt', 'daten'),
+      'Arnsberg holds the entries'
+    )
   }, 120_000)
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('a signed claim above maxUploadBytes is refused with 413 before a byte moves, by readers and mirrors alike', async () => {
     const claimed = 5 * 1024 * 1024 * 1024
-    await region.publish(mallory, sampleDataset({
-      id: 'riesig',
-      title: 'Riesig',
-      distributions: [{ id: 'fuenf-gb', title: '5 GB', format: 'BIN', mediaType: 'application/octet-stream', license: 'dl-by-de/2.0', sha256: 'ab'.repeat(32), byteSize: claimed }]
-    }))
+    await region.publish(
+      mallory,
+      sampleDataset({
+        id: 'riesig',
+        title: 'Riesig',
+        distributions: [
+          {
+            id: 'fuenf-gb',
+            title: '5 GB',
+            format: 'BIN',
+            mediaType: 'application/octet-stream',
+            license: 'dl-by-de/2.0',
+            sha256: 'ab'.repeat(32),
+            byteSize: claimed
+          }
+        ]
+      })
+    )
     // Mallory would serve the claim for ever.
     await rogueFetch(mallory, async io => {
       await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: claimed }))
       for (;;) await io.write(randomBytes(256 * 1024))
     })
-    await waitFor(() => holds(arnsberg, mallory, 'riesig', 'fuenf-gb') && holds(olpe, mallory, 'riesig', 'fuenf-gb'), 'the claim reached Arnsberg and Olpe')
+    await waitFor(
+      () => holds(arnsberg, mallory, 'riesig', 'fuenf-gb') && holds(olpe, mallory, 'riesig', 'fuenf-gb'),
+      'the claim reached Arnsberg and Olpe'
+    )
     const res = await fetch(`${arnsberg.node.url}/api/v1/catalog/${mallory.node.peerId}/riesig/distributions/fuenf-gb/file`)
     expect(res.status).toBe(413)
-    const body = await res.json() as any
+    const body = (await res.json()) as any
     expect(body.error.code).toBe('file_too_large')
     expect(body.error.message).toMatch(/5368709120 bytes/)
     // Olpe's mirror saw the claim too (catch-up runs every second here) and wrote nothing.

@@ -4,7 +4,9 @@ import { TestRegion, waitFor } from '../helpers/region.js'
 
 describe('bulk sync', () => {
   const region = new TestRegion()
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('10,000 entries sync between two fresh nodes to exactly the same set', async () => {
     await region.startRegistry()
@@ -14,11 +16,16 @@ describe('bulk sync', () => {
 
     const b = await region.addNode('Stadt Sundern (Sauerland)', '05958044')
     // While it runs, the pull reports what the peer announced (progress for the CLI).
-    const seen: Array<{ expected: number | null, received: number }> = []
-    await waitFor(() => {
-      seen.push(...b.node.network!.sync!.progress())
-      return region.contentHash(b).count === 10_000
-    }, 'B holds 10,000 entries', 120_000, 50)
+    const seen: Array<{ expected: number | null; received: number }> = []
+    await waitFor(
+      () => {
+        seen.push(...b.node.network!.sync!.progress())
+        return region.contentHash(b).count === 10_000
+      },
+      'B holds 10,000 entries',
+      120_000,
+      50
+    )
     expect(seen.some(p => p.expected === 10_000 && p.received < 10_000)).toBe(true)
     expect(region.contentHash(b)).toEqual(region.contentHash(a))
     expect(region.datasetIds(b)).toHaveLength(10_000)

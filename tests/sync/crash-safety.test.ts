@@ -11,27 +11,33 @@ import { tally } from '../helpers/tally.js'
 
 const KILLS = 12
 const OPERATIONS = ['publish', 'upload', 'import', 'sync'] as const
-type Operation = typeof OPERATIONS[number]
+type Operation = (typeof OPERATIONS)[number]
 
 /** A DCAT-AP.de catalog in Turtle with `n` datasets, as a portal export would be. */
-function catalogTurtle (round: number, n: number): string {
+function catalogTurtle(round: number, n: number): string {
   const lines = ['@prefix dcat: <http://www.w3.org/ns/dcat#> .', '@prefix dct: <http://purl.org/dc/terms/> .', '']
   for (let i = 0; i < n; i++) {
     const iri = `<https://portal.example/dataset/import-${round}-${i}>`
-    lines.push(`${iri} a dcat:Dataset ; dct:identifier "import-${round}-${i}" ; dct:title "Import ${round}/${i}"@de ; dct:description "Aus dem Portal übernommen."@de ;`,
+    lines.push(
+      `${iri} a dcat:Dataset ; dct:identifier "import-${round}-${i}" ; dct:title "Import ${round}/${i}"@de ; dct:description "Aus dem Portal übernommen."@de ;`,
       `  dcat:distribution <https://portal.example/dist/${round}-${i}> .`,
-      `<https://portal.example/dist/${round}-${i}> a dcat:Distribution ; dct:title "CSV" ; dct:license <http://dcat-ap.de/def/licenses/dl-by-de/2.0> ; dcat:accessURL <https://portal.example/files/${round}-${i}.csv> .`)
+      `<https://portal.example/dist/${round}-${i}> a dcat:Distribution ; dct:title "CSV" ; dct:license <http://dcat-ap.de/def/licenses/dl-by-de/2.0> ; dcat:accessURL <https://portal.example/files/${round}-${i}.csv> .`
+    )
   }
   return lines.join('\n')
 }
 
 /** What must hold in a killed node's data directory before it restarts. */
-function checkDataDir (dataDir: string, publisher: string, acknowledged: Set<string>): { entries: number, blobs: number } {
+function checkDataDir(dataDir: string, publisher: string, acknowledged: Set<string>): { entries: number; blobs: number } {
   const db = new Database(join(dataDir, 'node.sqlite'))
   try {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
     // Own entries: seq 1..n without gaps or reuse, each naming its predecessor's hash.
-    const own = db.prepare('SELECT seq, hash, jws FROM entries WHERE publisher = ? ORDER BY seq').all(publisher) as Array<{ seq: number, hash: string, jws: string }>
+    const own = db.prepare('SELECT seq, hash, jws FROM entries WHERE publisher = ? ORDER BY seq').all(publisher) as Array<{
+      seq: number
+      hash: string
+      jws: string
+    }>
     own.forEach((e, i) => {
       expect(e.seq).toBe(i + 1)
       expect(createHash('sha256').update(e.jws).digest('hex')).toBe(e.hash)
@@ -46,7 +52,11 @@ function checkDataDir (dataDir: string, publisher: string, acknowledged: Set<str
     let blobs = 0
     for (const dir of readdirSync(root).filter(d => d !== 'tmp')) {
       for (const name of readdirSync(join(root, dir))) {
-        expect(createHash('sha256').update(readFileSync(join(root, dir, name))).digest('hex')).toBe(name)
+        expect(
+          createHash('sha256')
+            .update(readFileSync(join(root, dir, name)))
+            .digest('hex')
+        ).toBe(name)
         blobs++
       }
     }
@@ -60,7 +70,7 @@ function checkDataDir (dataDir: string, publisher: string, acknowledged: Set<str
 }
 
 /** SIGKILL, and wait until the process is gone; false if it had already died. */
-async function killHard (node: ChildNode): Promise<boolean> {
+async function killHard(node: ChildNode): Promise<boolean> {
   const child = node.child
   if (child.exitCode !== null || child.signalCode !== null) return false
   const gone = new Promise(resolve => child.once('exit', resolve))
@@ -79,7 +89,9 @@ describe('SIGKILL at random moments', () => {
     menden = await region.addNode('Stadt Menden (Sauerland)', '05962040')
     victim = await region.addChildNode('Stadt Olpe', '05966024')
   })
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it(`${KILLS} kills during publishing, uploads, imports and sync: no corruption, nothing acknowledged lost, the region converges`, async () => {
     const random = rng(1122)
@@ -113,22 +125,43 @@ describe('SIGKILL at random moments', () => {
       const work = (async () => {
         for (let i = 0; !killed; i++) {
           if (op === 'publish') {
-            const r = await api('/api/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sampleDataset({ id: `pub-${k}-${i}`, title: `Veröffentlicht ${k}/${i}` })) })
-            if (r.status === 201) { acknowledged.add(((await r.json()) as any).entry.hash); published++ }
+            const r = await api('/api/v1/datasets', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(sampleDataset({ id: `pub-${k}-${i}`, title: `Veröffentlicht ${k}/${i}` }))
+            })
+            if (r.status === 201) {
+              acknowledged.add(((await r.json()) as any).entry.hash)
+              published++
+            }
           } else if (op === 'upload') {
             const id = `datei-${k}-${i}`
-            const r0 = await api('/api/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sampleDataset({ id, title: `Datei ${k}/${i}` })) })
+            const r0 = await api('/api/v1/datasets', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(sampleDataset({ id, title: `Datei ${k}/${i}` }))
+            })
             if (r0.status === 201) acknowledged.add(((await r0.json()) as any).entry.hash)
-            const r = await api(`/api/v1/datasets/${id}/distributions/daten?title=Daten&format=CSV&license=dl-by-de/2.0`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: randomBytes(2 * 1024 * 1024) })
+            const r = await api(`/api/v1/datasets/${id}/distributions/daten?title=Daten&format=CSV&license=dl-by-de/2.0`, {
+              method: 'PUT',
+              headers: { 'content-type': 'text/csv' },
+              body: randomBytes(2 * 1024 * 1024)
+            })
             if (r.status === 201) acknowledged.add(((await r.json()) as any).entry.hash)
           } else if (op === 'import') {
-            const r = await api('/api/v1/import', { method: 'POST', headers: { 'content-type': 'text/turtle' }, body: catalogTurtle(k * 100 + i, 60) })
-            void r
+            const r = await api('/api/v1/import', {
+              method: 'POST',
+              headers: { 'content-type': 'text/turtle' },
+              body: catalogTurtle(k * 100 + i, 60)
+            })
+            r
           } else {
             await new Promise(r => setTimeout(r, 20))
           }
         }
-      })().catch(() => { /* the kill ends it */ })
+      })().catch(() => {
+        /* the kill ends it */
+      })
       await new Promise(r => setTimeout(r, 100 + Math.floor(random() * 600)))
       killed = true
       const alive = await killHard(victim)
@@ -149,7 +182,11 @@ describe('SIGKILL at random moments', () => {
     expect(published).toBeGreaterThan(0)
 
     // After the last restart the sequence continues where it stopped.
-    const next = await api('/api/v1/datasets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sampleDataset({ id: 'nach-den-abstuerzen', title: 'Nach den Abstürzen' })) })
+    const next = await api('/api/v1/datasets', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(sampleDataset({ id: 'nach-den-abstuerzen', title: 'Nach den Abstürzen' }))
+    })
     expect(next.status).toBe(201)
     expect(((await next.json()) as any).entry.seq).toBe(startAt + 1)
 
@@ -157,13 +194,24 @@ describe('SIGKILL at random moments', () => {
     const hashOf = (dataDir: string): string => {
       const db = new Database(join(dataDir, 'node.sqlite'), { readonly: true })
       try {
-        return createHash('sha256').update((db.prepare('SELECT group_concat(hash, \',\') AS h FROM (SELECT hash FROM entries ORDER BY hash)').get() as { h: string }).h).digest('hex')
-      } finally { db.close() }
+        return createHash('sha256')
+          .update(
+            (db.prepare("SELECT group_concat(hash, ',') AS h FROM (SELECT hash FROM entries ORDER BY hash)").get() as { h: string }).h
+          )
+          .digest('hex')
+      } finally {
+        db.close()
+      }
     }
-    await waitFor(() => {
-      const h = hashOf(victim.dataDir)
-      return h === region.contentHash(arnsberg).hash && h === region.contentHash(menden).hash
-    }, 'region converged after the kills', 60_000, 250)
+    await waitFor(
+      () => {
+        const h = hashOf(victim.dataDir)
+        return h === region.contentHash(arnsberg).hash && h === region.contentHash(menden).hash
+      },
+      'region converged after the kills',
+      60_000,
+      250
+    )
     expect(Object.values(kills).every(n => n >= 3)).toBe(true)
   }, 300_000)
 })

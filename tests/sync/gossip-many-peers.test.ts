@@ -7,16 +7,27 @@ import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 // Kommunen hosted in one data centre share an address just like these do.
 describe('16 nodes on one IP address', () => {
   const region = new TestRegion()
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('receive every entry by gossip alone (anti-entropy off)', async () => {
     await region.startRegistry()
     const nodes: RegionNode[] = []
     for (let i = 0; i < 16; i++) {
-      nodes.push(await region.addNode(`Kommune ${i}`, `0597${String(i).padStart(4, '0')}`, { p2p: { targetPeers: 100 }, sync: { antiEntropyMs: 3_600_000 } } as never))
+      nodes.push(
+        await region.addNode(`Kommune ${i}`, `0597${String(i).padStart(4, '0')}`, {
+          p2p: { targetPeers: 100 },
+          sync: { antiEntropyMs: 3_600_000 }
+        })
+      )
     }
     await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length === 15), 'full mesh', 30_000)
-    await waitFor(() => nodes.every(n => n.node.network!.host.services.pubsub.getSubscribers('swf/catalog/1').length === 15), 'all subscribed', 30_000)
+    await waitFor(
+      () => nodes.every(n => n.node.network!.host.services.pubsub.getSubscribers('swf/catalog/1').length === 15),
+      'all subscribed',
+      30_000
+    )
     for (let i = 0; i < 10; i++) await region.publish(nodes[(i * 7) % 16]!, sampleDataset({ id: `gossip-${i}`, title: `Gossip ${i}` }))
     await waitFor(() => nodes.every(n => region.contentHash(n).count === 10), 'every entry everywhere', 20_000)
     const received = nodes.reduce((sum, n) => sum + n.node.network!.gossip!.counters.accepted, 0)

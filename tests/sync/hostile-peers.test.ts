@@ -3,8 +3,18 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  CATALOG_TOPIC, DATA_QUERY_PROTOCOL, FETCH_PROTOCOL, MAX_FRAME_BYTES, SEARCH_PROTOCOL, SYNC_PROTOCOL, canonicalize, decodeFetchHeader,
-  encodeFetchRequest, encodeGossipEntry, encodeSearchRequest, encodeSyncMessage
+  CATALOG_TOPIC,
+  DATA_QUERY_PROTOCOL,
+  FETCH_PROTOCOL,
+  MAX_FRAME_BYTES,
+  SEARCH_PROTOCOL,
+  SYNC_PROTOCOL,
+  canonicalize,
+  decodeFetchHeader,
+  encodeFetchRequest,
+  encodeGossipEntry,
+  encodeSearchRequest,
+  encodeSyncMessage
 } from '../../protocol/src/index.js'
 import { fuzzFrames } from '../helpers/fuzz.js'
 import { sampleDataset } from '../helpers/fixtures.js'
@@ -18,15 +28,21 @@ const scoreOf = (at: RegionNode, peer: RegionNode): number =>
   (at.node.network!.host.services.pubsub as unknown as { getScore: (p: string) => number }).getScore(peer.node.peerId)
 
 /** `n` distinct entries in Mallory's name whose signature does not match (each a different seq). */
-function forgeries (valid: string, n: number): string[] {
+function forgeries(valid: string, n: number): string[] {
   const [header, body, signature] = valid.split('.') as [string, string, string]
   const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>
-  return Array.from({ length: n }, (_, i) => `${header}.${Buffer.from(canonicalize({ ...payload, seq: 100 + i, prevHash: 'f'.repeat(64) })).toString('base64url')}.${signature}`)
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      `${header}.${Buffer.from(canonicalize({ ...payload, seq: 100 + i, prevHash: 'f'.repeat(64) })).toString('base64url')}.${signature}`
+  )
 }
 
 /** Sends one raw frame on a fresh stream; resolves with how the stream ended. */
-async function sendRaw (from: RegionNode, to: RegionNode, protocol: string, frame: Uint8Array): Promise<'answered' | 'closed'> {
-  const stream = await from.node.network!.host.dialProtocol(peerIdFromString(to.node.peerId), protocol, { signal: AbortSignal.timeout(5_000) })
+async function sendRaw(from: RegionNode, to: RegionNode, protocol: string, frame: Uint8Array): Promise<'answered' | 'closed'> {
+  const stream = await from.node.network!.host.dialProtocol(peerIdFromString(to.node.peerId), protocol, {
+    signal: AbortSignal.timeout(5_000)
+  })
   const lp = lpStream(stream, { maxDataLength: 64 * 1024 * 1024 })
   try {
     await lp.write(frame, { signal: AbortSignal.timeout(5_000) })
@@ -46,17 +62,24 @@ describe('hostile peers', () => {
   beforeAll(async () => {
     await region.startRegistry()
     // Limits off on one node, so the fuzzing reaches the decoders every time.
-    lenient = await region.addNode('Stadt Arnsberg', '05958004', { p2p: { limits: { maxStrikes: 1_000_000, requestsPerSecond: 1_000_000, burst: 1_000_000 } } } as never)
-    guarded = await region.addNode('Stadt Soest', '05974040', { p2p: { limits: { requestsPerSecond: 2, burst: 5, maxStrikes: 20 } } } as never)
+    lenient = await region.addNode('Stadt Arnsberg', '05958004', {
+      p2p: { limits: { maxStrikes: 1_000_000, requestsPerSecond: 1_000_000, burst: 1_000_000 } }
+    })
+    guarded = await region.addNode('Stadt Soest', '05974040', { p2p: { limits: { requestsPerSecond: 2, burst: 5, maxStrikes: 20 } } })
     honest = await region.addNode('Stadt Olpe', '05966024')
     mallory = await region.addNode('Gemeinde Mallory', '05999999')
     await waitFor(() => region.nodes.every(n => n.node.network!.host.getPeers().length === 3), 'full mesh')
-    await waitFor(() => region.nodes.every(n => n.node.network!.host.services.pubsub.getSubscribers(CATALOG_TOPIC).length === 3), 'all subscribed')
+    await waitFor(
+      () => region.nodes.every(n => n.node.network!.host.services.pubsub.getSubscribers(CATALOG_TOPIC).length === 3),
+      'all subscribed'
+    )
     await region.publish(honest, sampleDataset({ id: 'haushalt', title: 'Haushaltsplan' }))
     await region.publish(mallory, sampleDataset({ id: 'koeder', title: 'Köder' }))
     await waitFor(() => region.nodes.every(n => region.contentHash(n).count === 2), 'initial sync')
   })
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('every protocol survives fuzzed frames on live streams: streams close, the node keeps serving, memory stays bounded', async () => {
     const protocols: Array<[string, unknown[]]> = [
@@ -71,7 +94,14 @@ describe('hostile peers', () => {
       for (const c of fuzzFrames(valid, 120, 7 + protocol.length, MAX_FRAME_BYTES)) {
         const ended = await sendRaw(mallory, lenient, protocol, c.bytes)
         // Anything that was not a well-formed request must never be answered.
-        if (c.kind === 'oversized' || c.kind === 'huge-array' || c.kind === 'deep-nesting' || c.kind === 'invalid-utf8' || c.kind === 'random-bytes') expect(ended, `${protocol} ${c.kind}`).toBe('closed')
+        if (
+          c.kind === 'oversized' ||
+          c.kind === 'huge-array' ||
+          c.kind === 'deep-nesting' ||
+          c.kind === 'invalid-utf8' ||
+          c.kind === 'random-bytes'
+        )
+          expect(ended, `${protocol} ${c.kind}`).toBe('closed')
         cases++
       }
     }
@@ -91,16 +121,28 @@ describe('hostile peers', () => {
     const file = randomBytes(2 * 1024 * 1024)
     const sha256 = createHash('sha256').update(file).digest('hex')
     await region.publish(lenient, sampleDataset({ id: 'luftbild', title: 'Luftbild' }))
-    const upload = await fetch(`${lenient.node.url}/api/v1/datasets/luftbild/distributions/tif`, { method: 'PUT', headers: { authorization: `Bearer ${lenient.token}`, 'content-type': 'image/tiff' }, body: file })
+    const upload = await fetch(`${lenient.node.url}/api/v1/datasets/luftbild/distributions/tif`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${lenient.token}`, 'content-type': 'image/tiff' },
+      body: file
+    })
     expect(upload.status).toBe(201)
-    const stream = await mallory.node.network!.host.dialProtocol(peerIdFromString(lenient.node.peerId), FETCH_PROTOCOL, { signal: AbortSignal.timeout(5_000) })
+    const stream = await mallory.node.network!.host.dialProtocol(peerIdFromString(lenient.node.peerId), FETCH_PROTOCOL, {
+      signal: AbortSignal.timeout(5_000)
+    })
     const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
     await lp.write(encodeFetchRequest({ type: 'fetch', sha256 }), { signal: AbortSignal.timeout(5_000) })
-    expect(decodeFetchHeader((await lp.read({ signal: AbortSignal.timeout(5_000) })).subarray())).toMatchObject({ status: 'ok', size: file.length })
+    expect(decodeFetchHeader((await lp.read({ signal: AbortSignal.timeout(5_000) })).subarray())).toMatchObject({
+      status: 'ok',
+      size: file.length
+    })
     // Stop reading: no more window updates, so Arnsberg's writes wait for a drain that never comes.
     stream.pause()
-    const servedStreams = (): number => lenient.node.network!.host.getConnections(peerIdFromString(mallory.node.peerId))
-      .flatMap(c => c.streams).filter(s => s.protocol === FETCH_PROTOCOL).length
+    const servedStreams = (): number =>
+      lenient.node
+        .network!.host.getConnections(peerIdFromString(mallory.node.peerId))
+        .flatMap(c => c.streams)
+        .filter(s => s.protocol === FETCH_PROTOCOL).length
     expect(servedStreams()).toBe(1)
     // Arnsberg gives up after its 30 s write deadline and resets the stream; nothing else ends it.
     await waitFor(() => servedStreams() === 0 && stream.status !== 'open', 'the stalled transfer is reset by the server', 60_000, 500)
@@ -110,10 +152,14 @@ describe('hostile peers', () => {
     // …and the same file still comes, verified, to a peer that reads.
     const res = await fetch(`${honest.node.url}/api/v1/catalog/${lenient.node.peerId}/luftbild/distributions/tif/file`)
     expect(res.status).toBe(200)
-    expect(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex')).toBe(sha256)
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(await res.arrayBuffer()))
+        .digest('hex')
+    ).toBe(sha256)
   }, 90_000)
 
-  it('refuses requests over a peer\'s rate and serves it again once the bucket refills', async () => {
+  it("refuses requests over a peer's rate and serves it again once the bucket refills", async () => {
     const request = encodeSearchRequest({ type: 'search', query: { q: 'Haushalt', limit: 5 } })
     const outcomes: string[] = []
     for (let i = 0; i < 40; i++) outcomes.push(await sendRaw(mallory, guarded, SEARCH_PROTOCOL, request))
@@ -130,7 +176,9 @@ describe('hostile peers', () => {
 
   it(`${FORGED.toLocaleString('en')} forged entries in sync pages: nothing stored, the sender banned and disconnected`, async () => {
     const before = region.contentHash(guarded)
-    const valid = (mallory.node.db.$client.prepare('SELECT jws FROM entries WHERE publisher = ?').get(mallory.node.peerId) as { jws: string }).jws
+    const valid = (
+      mallory.node.db.$client.prepare('SELECT jws FROM entries WHERE publisher = ?').get(mallory.node.peerId) as { jws: string }
+    ).jws
     const forged = forgeries(valid, FORGED)
     const host = mallory.node.network!.host
     await host.unhandle(SYNC_PROTOCOL)
@@ -138,7 +186,10 @@ describe('hostile peers', () => {
     // Pages sent per stream: the guarded node's own anti-entropy pull may run beside the test's pull.
     const pagesSent: number[] = []
     await host.handle(SYNC_PROTOCOL, async (stream, connection) => {
-      if (connection.remotePeer.toString() !== guarded.node.peerId) { stream.abort(new Error('not you')); return }
+      if (connection.remotePeer.toString() !== guarded.node.peerId) {
+        stream.abort(new Error('not you'))
+        return
+      }
       const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
       const k = pagesSent.push(0) - 1
       try {
@@ -148,7 +199,9 @@ describe('hostile peers', () => {
           pagesSent[k]!++
           await lp.read({ signal: AbortSignal.timeout(5_000) })
         }
-      } catch { stream.abort(new Error('gone')) }
+      } catch {
+        stream.abort(new Error('gone'))
+      }
     })
     tally('forged entries sent', FORGED)
     expect(await guarded.node.network!.acceptor.check(forged[0]!)).toEqual({ reason: 'bad-signature' })
@@ -168,7 +221,9 @@ describe('hostile peers', () => {
   })
   it(`${FORGED.toLocaleString('en')} forged entries by gossip leave every database unchanged, and every node stops listening to the sender`, async () => {
     const before = region.nodes.map(n => region.contentHash(n))
-    const valid = (mallory.node.db.$client.prepare('SELECT jws FROM entries WHERE publisher = ?').get(mallory.node.peerId) as { jws: string }).jws
+    const valid = (
+      mallory.node.db.$client.prepare('SELECT jws FROM entries WHERE publisher = ?').get(mallory.node.peerId) as { jws: string }
+    ).jws
     const pubsub = mallory.node.network!.host.services.pubsub
     for (const jws of forgeries(valid, FORGED)) await pubsub.publish(CATALOG_TOPIC, encodeGossipEntry(jws)).catch(() => {})
     tally('forged entries sent', FORGED)
@@ -176,7 +231,9 @@ describe('hostile peers', () => {
     const shunned = (n: RegionNode): boolean => n.node.network!.guard.isBanned(mallory.node.peerId) || scoreOf(n, mallory) < -80
     await waitFor(() => [lenient, honest].every(shunned), 'Mallory graylisted or banned everywhere')
     await new Promise(r => setTimeout(r, 500))
-    region.nodes.forEach((n, i) => expect(region.contentHash(n), n.name).toEqual(before[i]))
+    region.nodes.forEach((n, i) => {
+      expect(region.contentHash(n), n.name).toEqual(before[i])
+    })
     for (const n of [lenient, honest]) {
       // Most of the flood is dropped unvalidated: gossipsub's score cache lags
       // the first ~1,500 messages (measured), the guard bans after 20 strikes.
@@ -185,7 +242,12 @@ describe('hostile peers', () => {
     }
     expect(honest.node.network!.guard.isBanned(mallory.node.peerId)).toBe(true)
     expect(honest.node.network!.gossip!.counters.rejected).toBeLessThan(100)
-    tally('forged entries stored', region.nodes.reduce((n, x) => n + Number(x.node.db.$client.prepare("SELECT COUNT(*) AS c FROM entries WHERE seq >= 100").pluck().get()), 0))
+    tally(
+      'forged entries stored',
+      region.nodes.reduce(
+        (n, x) => n + Number(x.node.db.$client.prepare('SELECT COUNT(*) AS c FROM entries WHERE seq >= 100').pluck().get()),
+        0
+      )
+    )
   })
-
 })

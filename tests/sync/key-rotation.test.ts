@@ -5,7 +5,7 @@ import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 import { tally } from '../helpers/tally.js'
 
-async function signed (key: Ed25519PrivateKey, doc: unknown, typ: string): Promise<string> {
+async function signed(key: Ed25519PrivateKey, doc: unknown, typ: string): Promise<string> {
   return (await EntrySigner.create(key)).signDocument(doc, typ)
 }
 
@@ -22,15 +22,22 @@ describe('a Kommune rotates its node key', () => {
     menden = await region.addNode('Stadt Menden (Sauerland)', '05962040')
     await region.publish(soest, sampleDataset({ id: 'strassenschaeden', title: 'Straßenschäden' }))
     await fetch(`${soest.node.url}/api/v1/datasets/strassenschaeden/distributions/punkte?format=CSV&license=dl-by-de/2.0`, {
-      method: 'PUT', headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'text/csv' }, body: csv
+      method: 'PUT',
+      headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'text/csv' },
+      body: csv
     })
     await region.publish(soest, sampleDataset({ id: 'baustellen', title: 'Baustellen' }))
     oldPeerId = soest.node.peerId
-    await waitFor(() => region.datasetIds(arnsberg, oldPeerId).length === 2 && region.datasetIds(menden, oldPeerId).length === 2, 'initial sync')
+    await waitFor(
+      () => region.datasetIds(arnsberg, oldPeerId).length === 2 && region.datasetIds(menden, oldPeerId).length === 2,
+      'initial sync'
+    )
   })
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
-  it('the registry records the new key on the old key\'s word; the old entries stay valid until re-published', async () => {
+  it("the registry records the new key on the old key's word; the old entries stay valid until re-published", async () => {
     await soest.stop()
     const r = await rotateNodeKey(soest.dataDir)
     expect(r.oldPeerId).toBe(oldPeerId)
@@ -46,8 +53,10 @@ describe('a Kommune rotates its node key', () => {
       expect(n.node.directory!.isActive(oldPeerId)).toBe(false)
       expect(n.node.directory!.isPublisher(oldPeerId)).toBe(true)
       expect(region.datasetIds(n, oldPeerId)).toEqual(['baustellen', 'strassenschaeden'])
-      const jws = (n.node.db.$client.prepare('SELECT jws FROM entries WHERE publisher = ? ORDER BY seq LIMIT 1').get(oldPeerId) as { jws: string }).jws
-      expect('payload' in await n.node.network!.acceptor.check(jws)).toBe(true)
+      const jws = (
+        n.node.db.$client.prepare('SELECT jws FROM entries WHERE publisher = ? ORDER BY seq LIMIT 1').get(oldPeerId) as { jws: string }
+      ).jws
+      expect('payload' in (await n.node.network!.acceptor.check(jws))).toBe(true)
     }
   })
 
@@ -56,7 +65,10 @@ describe('a Kommune rotates its node key', () => {
     expect(soest.node.peerId).toBe(newPeerId)
     await waitFor(() => (region.registry.service.get('05974040').retiredKeys ?? []).length === 0, 'old key retired at the registry')
     for (const n of [soest, arnsberg, menden]) {
-      await waitFor(() => region.datasetIds(n, newPeerId).length === 2 && region.datasetIds(n, oldPeerId).length === 0, `${n.name} holds the re-published datasets only`)
+      await waitFor(
+        () => region.datasetIds(n, newPeerId).length === 2 && region.datasetIds(n, oldPeerId).length === 0,
+        `${n.name} holds the re-published datasets only`
+      )
       expect(n.node.directory!.isPublisher(oldPeerId)).toBe(false)
     }
     // The file travelled with the metadata: same hash, downloadable through a neighbour.
@@ -74,17 +86,33 @@ describe('a Kommune rotates its node key', () => {
     const stranger = await generateIdentityKey()
     const next = await generateIdentityKey()
     const now = new Date().toISOString()
-    const registration = await signed(next, { v: 1, kommune: 'Stadt Soest', ags: '05974040', peerId: (await EntrySigner.create(next)).peerId, addresses: [], issuedAt: now }, REGISTRATION_TYP)
+    const registration = await signed(
+      next,
+      { v: 1, kommune: 'Stadt Soest', ags: '05974040', peerId: (await EntrySigner.create(next)).peerId, addresses: [], issuedAt: now },
+      REGISTRATION_TYP
+    )
     const nextPeer = (await EntrySigner.create(next)).peerId
     // The old (retired) key tries again: it is not the current key any more.
     const strangerPeer = (await EntrySigner.create(stranger)).peerId
-    const forged = await signed(stranger, { v: 1, ags: '05974040', oldPeerId: strangerPeer, newPeerId: nextPeer, issuedAt: now }, KEY_ROTATION_TYP)
+    const forged = await signed(
+      stranger,
+      { v: 1, ags: '05974040', oldPeerId: strangerPeer, newPeerId: nextPeer, issuedAt: now },
+      KEY_ROTATION_TYP
+    )
     await expect(region.registry.service.rotate(registration, forged)).rejects.toMatchObject({ status: 409 })
-    const wrongSigner = await signed(stranger, { v: 1, ags: '05974040', oldPeerId: newPeerId, newPeerId: nextPeer, issuedAt: now }, KEY_ROTATION_TYP)
+    const wrongSigner = await signed(
+      stranger,
+      { v: 1, ags: '05974040', oldPeerId: newPeerId, newPeerId: nextPeer, issuedAt: now },
+      KEY_ROTATION_TYP
+    )
     await expect(region.registry.service.rotate(registration, wrongSigner)).rejects.toMatchObject({ status: 400, code: 'invalid_rotation' })
-    const res = await fetch(`${region.registry.url}/participants/rotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ registration, rotation: 'x.y.z' }) })
+    const res = await fetch(`${region.registry.url}/participants/rotate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ registration, rotation: 'x.y.z' })
+    })
     expect(res.status).toBe(400)
-    expect((await res.json() as any).error.field).toBe('rotation')
+    expect(((await res.json()) as any).error.field).toBe('rotation')
     expect(region.registry.service.get('05974040').peerId).toBe(newPeerId)
   })
 })

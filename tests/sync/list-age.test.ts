@@ -10,20 +10,27 @@ describe('participant list age while the registry is silent', () => {
 
   beforeAll(async () => {
     await region.startRegistry()
-    soest = await region.addNode('Stadt Soest', '05974040', { sync: { maxListAgeMs: 1_000 } } as never)
+    soest = await region.addNode('Stadt Soest', '05974040', { sync: { maxListAgeMs: 1_000 } })
     await waitFor(async () => (await soest.api('/api/v1/status')).registry.lastFetchAt !== null, 'first list fetched')
   })
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
-  it('status, metrics and the region page show the list\'s age and call it stale past sync.maxListAgeMs', async () => {
+  it("status, metrics and the region page show the list's age and call it stale past sync.maxListAgeMs", async () => {
     const fresh = (await soest.api('/api/v1/status')).registry
     expect(fresh.stale).toBe(false)
     expect(fresh.listAgeSeconds).toBeLessThanOrEqual(1)
     await region.registry.stop()
-    const stale = await waitFor(async () => {
-      const r = (await soest.api('/api/v1/status')).registry
-      return r.stale === true ? r : undefined
-    }, 'list stale', 10_000, 100)
+    const stale = await waitFor(
+      async () => {
+        const r = (await soest.api('/api/v1/status')).registry
+        return r.stale === true ? r : undefined
+      },
+      'list stale',
+      10_000,
+      100
+    )
     expect(stale.listAgeSeconds).toBeGreaterThanOrEqual(1)
     expect(stale.lastFetchError).toMatch(/fetch failed|ECONNREFUSED|answered/)
     const metrics = await (await fetch(`${soest.node.url}/metrics`)).text()

@@ -1,8 +1,15 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  EntrySigner, MAX_FRAME_BYTES, SEARCH_PROTOCOL, SYNC_PROTOCOL, decodeSearchRequest, encodeSearchResponse, encodeSyncMessage,
-  type EntryPayload, type SignedEntry
+  EntrySigner,
+  MAX_FRAME_BYTES,
+  SEARCH_PROTOCOL,
+  SYNC_PROTOCOL,
+  decodeSearchRequest,
+  encodeSearchResponse,
+  encodeSyncMessage,
+  type EntryPayload,
+  type SignedEntry
 } from '../../protocol/src/index.js'
 import { keyPath } from '../../node/src/config.js'
 import { loadIdentityKey } from '../../node/src/identity-store.js'
@@ -21,7 +28,7 @@ describe('one bad participant', () => {
   const region = new TestRegion()
   let soest: RegionNode, olpe: RegionNode, arnsberg: RegionNode, mallory: RegionNode
   let signer: EntrySigner
-  let head: { seq: number, hash: string | null }
+  let head: { seq: number; hash: string | null }
 
   /** Mallory signs its next entry (or one for a chosen seq and predecessor). */
   const sign = async (datasetId: string, over: Partial<EntryPayload> = {}, dataset: Record<string, unknown> = {}): Promise<SignedEntry> =>
@@ -36,16 +43,22 @@ describe('one bad participant', () => {
       dataset: sampleDataset({ id: datasetId, title: `Mallory ${datasetId}`, ...dataset }) as never,
       ...over
     })
-  const advance = (e: SignedEntry): SignedEntry => { head = { seq: e.payload.seq, hash: e.hash }; return e }
+  const advance = (e: SignedEntry): SignedEntry => {
+    head = { seq: e.payload.seq, hash: e.hash }
+    return e
+  }
   const honest = (): RegionNode[] => [soest, olpe, arnsberg]
   const entryAt = (n: RegionNode, seq: number): string | undefined =>
-    (n.node.db.$client.prepare('SELECT hash FROM entries WHERE publisher = ? AND seq = ?').get(mallory.node.peerId, seq) as { hash: string } | undefined)?.hash
+    (
+      n.node.db.$client.prepare('SELECT hash FROM entries WHERE publisher = ? AND seq = ?').get(mallory.node.peerId, seq) as
+        { hash: string } | undefined
+    )?.hash
 
   beforeAll(async () => {
     await region.startRegistry()
     soest = await region.addNode('Stadt Soest', '05974040')
     olpe = await region.addNode('Stadt Olpe', '05966024')
-    arnsberg = await region.addNode('Stadt Arnsberg', '05958004', { quota: { maxBytesPerHour: 2 * 1024 * 1024 } } as never)
+    arnsberg = await region.addNode('Stadt Arnsberg', '05958004', { quota: { maxBytesPerHour: 2 * 1024 * 1024 } })
     mallory = await region.addNode('Gemeinde Mallory', '05999999')
     await waitFor(() => region.nodes.every(n => n.node.network!.host.getPeers().length === 3), 'full mesh')
     signer = await EntrySigner.create(await loadIdentityKey(keyPath(mallory.dataDir)))
@@ -53,7 +66,9 @@ describe('one bad participant', () => {
     head = mallory.node.catalog.head()
     await waitFor(() => honest().every(n => entryAt(n, 1) !== undefined), 'first entry everywhere')
   }, 120_000)
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('a permanent gap costs nothing after the first pull: only what is missing is asked for, never the held entries again', async () => {
     // seq head+1 is signed but never given to anyone; 300 entries follow it.
@@ -61,7 +76,10 @@ describe('one bad participant', () => {
     const after: SignedEntry[] = []
     for (let i = 0; i < 300; i++) after.push(advance(await sign(`nach-${i}`)))
     expect(mallory.node.store.store(after).every(o => o === 'stored')).toBe(true)
-    await waitFor(() => honest().every(n => n.node.store.usageOf(mallory.node.peerId).entries >= 301), 'the 300 entries after the gap everywhere')
+    await waitFor(
+      () => honest().every(n => n.node.store.usageOf(mallory.node.peerId).entries >= 301),
+      'the 300 entries after the gap everywhere'
+    )
     for (const n of honest()) expect(entryAt(n, skipped.payload.seq)).toBeUndefined()
     const before = honest().map(n => n.node.network!.acceptor.counters.duplicates)
     const pulls = honest().map(n => n.node.network!.tracker.all().reduce((k, p) => k + (p.lastSyncAt === null ? 0 : 1), 0))
@@ -77,15 +95,31 @@ describe('one bad participant', () => {
     await waitFor(() => honest().every(n => n.node.store.versionVector()[mallory.node.peerId] === head.seq), 'gap closed everywhere')
   })
 
-  it('per-publisher quota: entries beyond a node\'s byte rate are refused there, without striking the honest peers that relay them', async () => {
+  it("per-publisher quota: entries beyond a node's byte rate are refused there, without striking the honest peers that relay them", async () => {
     const description = 'x'.repeat(20_000)
     const big: SignedEntry[] = []
     for (let i = 0; i < 32; i++) {
-      big.push(advance(await sign(`gross-${i}`, {}, {
-        description,
-        keywords: Array.from({ length: 50 }, (_, k) => `schlagwort-${k}-${'y'.repeat(80)}`),
-        distributions: Array.from({ length: 20 }, (_, k) => ({ id: `d${k}`, title: `Teil ${k}`, description: 'z'.repeat(4_000), format: 'CSV', mediaType: 'text/csv', license: 'dl-by-de/2.0', accessURL: 'https://example.org/x.csv' }))
-      })))
+      big.push(
+        advance(
+          await sign(
+            `gross-${i}`,
+            {},
+            {
+              description,
+              keywords: Array.from({ length: 50 }, (_, k) => `schlagwort-${k}-${'y'.repeat(80)}`),
+              distributions: Array.from({ length: 20 }, (_, k) => ({
+                id: `d${k}`,
+                title: `Teil ${k}`,
+                description: 'z'.repeat(4_000),
+                format: 'CSV',
+                mediaType: 'text/csv',
+                license: 'dl-by-de/2.0',
+                accessURL: 'https://example.org/x.csv'
+              }))
+            }
+          )
+        )
+      )
     }
     const bytes = big.reduce((n, e) => n + e.jws.length, 0)
     expect(bytes).toBeGreaterThan(4 * 1024 * 1024)
@@ -93,7 +127,10 @@ describe('one bad participant', () => {
     const usage0 = arnsberg.node.store.usageOf(mallory.node.peerId).bytes
     expect(mallory.node.store.store(big).every(o => o === 'stored')).toBe(true)
     // Soest and Olpe (default quota) take all of it; Arnsberg (2 MiB per hour) stops at its limit.
-    await waitFor(() => [soest, olpe].every(n => n.node.store.versionVector()[mallory.node.peerId] === head.seq), 'Soest and Olpe hold everything')
+    await waitFor(
+      () => [soest, olpe].every(n => n.node.store.versionVector()[mallory.node.peerId] === head.seq),
+      'Soest and Olpe hold everything'
+    )
     await waitFor(() => arnsberg.node.network!.acceptor.counters.overQuota > 0, 'Arnsberg refused entries over its quota')
     await new Promise(r => setTimeout(r, 2_000))
     const added = arnsberg.node.store.usageOf(mallory.node.peerId).bytes - usage0
@@ -128,7 +165,11 @@ describe('one bad participant', () => {
     expect((await olpe.node.network!.acceptor.accept([low.jws], 'test')).stored).toHaveLength(1)
     // Anti-entropy carries the proof (and gossip the winner) until every node agrees.
     await waitFor(() => [soest, olpe].every(n => entryAt(n, seq) === low.hash), 'Soest and Olpe keep the lower hash', 30_000)
-    await waitFor(() => honest().every(n => n.node.store.equivocatingPublishers().some(e => e.publisher === mallory.node.peerId)), 'proof on every honest node', 30_000)
+    await waitFor(
+      () => honest().every(n => n.node.store.equivocatingPublishers().some(e => e.publisher === mallory.node.peerId)),
+      'proof on every honest node',
+      30_000
+    )
     for (const n of honest()) {
       const proof = n.node.store.equivocations().find(p => p.publisher === mallory.node.peerId && p.seq === seq && p.kind === 'same-seq')
       expect(proof, n.name).toBeDefined()
@@ -137,7 +178,9 @@ describe('one bad participant', () => {
     }
     tally('nodes holding a spread proof of equivocation', honest().length)
     // The dataset reads as the kept version on Soest, which first held the other.
-    const row = soest.node.db.$client.prepare('SELECT title FROM datasets WHERE publisher = ? AND dataset_id = ?').get(mallory.node.peerId, 'zwei') as { title: string }
+    const row = soest.node.db.$client
+      .prepare('SELECT title FROM datasets WHERE publisher = ? AND dataset_id = ?')
+      .get(mallory.node.peerId, 'zwei') as { title: string }
     expect(row.title).toBe(low === a ? 'Version A' : 'Version B')
     // Flagged for the operator: status, metrics and the region page.
     const status = await soest.api('/api/v1/status')
@@ -153,23 +196,43 @@ describe('one bad participant', () => {
     const old = soest.node.catalog.getOwnEntry('haushalt-alt')
     await soest.api('/api/v1/datasets/haushalt-alt', { method: 'DELETE' })
     await region.publish(olpe, sampleDataset({ id: 'haushalt', title: 'Haushaltsplan Olpe', description: 'Haushaltsplan der Stadt Olpe.' }))
-    await waitFor(() => region.datasetIds(arnsberg, olpe.node.peerId).includes('haushalt') && !region.datasetIds(arnsberg, soest.node.peerId).includes('haushalt-alt') &&
-      region.datasetIds(soest, olpe.node.peerId).includes('haushalt'), 'deletion and Olpe\'s dataset everywhere')
+    await waitFor(
+      () =>
+        region.datasetIds(arnsberg, olpe.node.peerId).includes('haushalt') &&
+        !region.datasetIds(arnsberg, soest.node.peerId).includes('haushalt-alt') &&
+        region.datasetIds(soest, olpe.node.peerId).includes('haushalt'),
+      "deletion and Olpe's dataset everywhere"
+    )
     // Mallory answers every search with Soest's deleted dataset and a bait of its own, scored 1e300.
-    const bait = (mallory.node.db.$client.prepare('SELECT jws FROM entries WHERE publisher = ? AND dataset_id = ?').get(mallory.node.peerId, 'start') as { jws: string }).jws
+    const bait = (
+      mallory.node.db.$client
+        .prepare('SELECT jws FROM entries WHERE publisher = ? AND dataset_id = ?')
+        .get(mallory.node.peerId, 'start') as { jws: string }
+    ).jws
     const host = mallory.node.network!.host
     await host.unhandle(SEARCH_PROTOCOL)
     await host.handle(SEARCH_PROTOCOL, async stream => {
       const io = framedStream(stream, MAX_FRAME_BYTES, 5_000)
       try {
         decodeSearchRequest(await io.read())
-        await io.write(encodeSearchResponse({ type: 'search-result', total: 2, hits: [{ jws: bait, score: 1e300 }, { jws: old.jws, score: 1e300 }] }))
+        await io.write(
+          encodeSearchResponse({
+            type: 'search-result',
+            total: 2,
+            hits: [
+              { jws: bait, score: 1e300 },
+              { jws: old.jws, score: 1e300 }
+            ]
+          })
+        )
         await stream.close()
-      } catch (err) { stream.abort(err as Error) }
+      } catch (err) {
+        stream.abort(err as Error)
+      }
     })
     const res = await fetch(`${arnsberg.node.url}/api/v1/search?q=Haushaltsplan&scope=federated`)
     expect(res.status).toBe(200)
-    const body = await res.json() as any
+    const body = (await res.json()) as any
     expect(body.nodes.find((n: any) => n.peerId === mallory.node.peerId).status).toBe('answered')
     const ids = body.items.map((i: any) => `${i.provenance.publisher}/${i.dataset.id}`)
     expect(ids).not.toContain(`${soest.node.peerId}/haushalt-alt`)
@@ -183,11 +246,15 @@ describe('one bad participant', () => {
     let refused = 0
     for (let i = 0; i < 40; i++) {
       try {
-        const s = await mallory.node.network!.host.dialProtocol(peerIdFromString(soest.node.peerId), SYNC_PROTOCOL, { signal: AbortSignal.timeout(5_000) })
+        const s = await mallory.node.network!.host.dialProtocol(peerIdFromString(soest.node.peerId), SYNC_PROTOCOL, {
+          signal: AbortSignal.timeout(5_000)
+        })
         const io = framedStream(s, MAX_FRAME_BYTES, 5_000)
         await io.write(encodeSyncMessage({ type: 'sync-request', have: {} }))
         streams.push(s)
-      } catch { refused++ }
+      } catch {
+        refused++
+      }
     }
     await new Promise(r => setTimeout(r, 1_000))
     const open = streams.filter(s => s.status === 'open' && s.readStatus !== 'closed' && s.remoteWriteStatus === 'writable').length

@@ -6,18 +6,20 @@ import { tally } from '../helpers/tally.js'
 const HOUR = 3_600_000
 
 /** Splits the region: every node refuses (bans) the nodes of the other side. */
-function partition (left: RegionNode[], right: RegionNode[]): void {
+function partition(left: RegionNode[], right: RegionNode[]): void {
   for (const a of left) for (const b of right) a.node.network!.guard.ban(b.node.peerId, HOUR, 'test partition')
   for (const b of right) for (const a of left) b.node.network!.guard.ban(a.node.peerId, HOUR, 'test partition')
 }
 
-function heal (nodes: RegionNode[]): void {
+function heal(nodes: RegionNode[]): void {
   for (const a of nodes) for (const b of nodes) a.node.network!.guard.unban(b.node.peerId)
 }
 
 describe('partitions', () => {
   const region = new TestRegion()
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('a 7-node region split 3 | 4 keeps working on both sides and converges after healing', async () => {
     await region.startRegistry()
@@ -33,14 +35,24 @@ describe('partitions', () => {
     // Both sides publish, update and delete while apart.
     for (let i = 0; i < 5; i++) await region.publish(left[i % 3]!, sampleDataset({ id: `links-${i}`, title: `Links ${i}` }))
     for (let i = 0; i < 5; i++) await region.publish(right[i % 4]!, sampleDataset({ id: `rechts-${i}`, title: `Rechts ${i}` }))
-    await left[0]!.api('/api/v1/datasets/vor-der-teilung', { method: 'PUT', body: JSON.stringify(sampleDataset({ id: 'vor-der-teilung', title: 'Geändert links' })) })
+    await left[0]!.api('/api/v1/datasets/vor-der-teilung', {
+      method: 'PUT',
+      body: JSON.stringify(sampleDataset({ id: 'vor-der-teilung', title: 'Geändert links' }))
+    })
     await right[0]!.api('/api/v1/datasets/rechts-0', { method: 'DELETE' })
-    await waitFor(() => left.every(n => region.contentHash(n).count === 1 + 5 + 1) && right.every(n => region.contentHash(n).count === 1 + 5 + 1), 'each side converged on its own')
+    await waitFor(
+      () => left.every(n => region.contentHash(n).count === 1 + 5 + 1) && right.every(n => region.contentHash(n).count === 1 + 5 + 1),
+      'each side converged on its own'
+    )
     for (const n of left) expect(region.datasetIds(n).filter(id => id.startsWith('rechts'))).toEqual([])
     for (const n of right) expect(region.datasetIds(n).filter(id => id.startsWith('links'))).toEqual([])
 
     heal(nodes)
-    await waitFor(() => new Set(nodes.map(n => region.contentHash(n).hash)).size === 1 && region.contentHash(nodes[0]!).count === 13, 'converged after healing', 30_000)
+    await waitFor(
+      () => new Set(nodes.map(n => region.contentHash(n).hash)).size === 1 && region.contentHash(nodes[0]!).count === 13,
+      'converged after healing',
+      30_000
+    )
     for (const n of nodes) {
       expect(region.datasetIds(n)).toHaveLength(10) // 1 + 5 + 5 − 1 deleted
       expect((await n.api(`/api/v1/catalog/${left[0]!.node.peerId}/vor-der-teilung`)).dataset.title).toBe('Geändert links')
@@ -51,7 +63,9 @@ describe('partitions', () => {
 
 describe('churn', () => {
   const region = new TestRegion()
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('nodes that restart again and again while others publish converge with nothing lost', async () => {
     await region.startRegistry()

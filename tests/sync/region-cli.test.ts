@@ -10,7 +10,9 @@ import { waitFor } from '../helpers/region.js'
 describe('a region set up with swf-registry and swf-node', () => {
   const dir = tempDir('swf-region-cli-')
   const children: ChildProcess[] = []
-  afterAll(async () => { for (const c of children) await stopChild(c) })
+  afterAll(async () => {
+    for (const c of children) await stopChild(c)
+  })
   const reg = async (args: string[]) => runCli(args, { bin: REGISTRY_BIN })
 
   it('init, join, approve, start, publish, sync, revoke', async () => {
@@ -22,11 +24,30 @@ describe('a region set up with swf-registry and swf-node', () => {
     children.push((await spawnCli(['start', '--data-dir', registryDir], /Registry running/, { bin: REGISTRY_BIN })).child)
     const registryUrl = `http://127.0.0.1:${registryPort}`
 
-    const nodes: Array<{ dir: string, http: number, ags: string }> = []
-    for (const [name, ags] of [['Stadt Soest', '05974040'], ['Stadt Olpe', '05966024']] as const) {
+    const nodes: Array<{ dir: string; http: number; ags: string }> = []
+    for (const [name, ags] of [
+      ['Stadt Soest', '05974040'],
+      ['Stadt Olpe', '05966024']
+    ] as const) {
       const nodeDir = join(dir, ags)
       const http = await freePort()
-      expect((await runCli(['init', '--kommune', name, '--ags', ags, '--data-dir', nodeDir, '--http-port', String(http), '--p2p-port', String(await freePort())])).code).toBe(0)
+      expect(
+        (
+          await runCli([
+            'init',
+            '--kommune',
+            name,
+            '--ags',
+            ags,
+            '--data-dir',
+            nodeDir,
+            '--http-port',
+            String(http),
+            '--p2p-port',
+            String(await freePort())
+          ])
+        ).code
+      ).toBe(0)
       nodes.push({ dir: nodeDir, http, ags })
     }
     // One pins the key it was given, the other fetches it (trust on first use).
@@ -42,16 +63,31 @@ describe('a region set up with swf-registry and swf-node', () => {
     for (const n of nodes) expect((await reg(['approve', n.ags, '--data-dir', registryDir])).stdout).toMatch(/is now active/)
 
     for (const n of nodes) {
-      children.push((await spawnCli(['start', '--data-dir', n.dir], /is running at/, { env: { SWF_HTTP_PORT: String(n.http), SWF_REGISTRY_REFRESH_MS: '500', SWF_REDIAL_MS: '500', SWF_ANTI_ENTROPY_MS: '1000' } })).child)
+      children.push(
+        (
+          await spawnCli(['start', '--data-dir', n.dir], /is running at/, {
+            env: { SWF_HTTP_PORT: String(n.http), SWF_REGISTRY_REFRESH_MS: '500', SWF_REDIAL_MS: '500', SWF_ANTI_ENTROPY_MS: '1000' }
+          })
+        ).child
+      )
     }
     const csv = join(dir, 'schaeden.csv')
     writeFileSync(csv, 'id;lat;lon;art\n1;51.57;8.10;Schlagloch\n')
-    expect((await runCli(['publish', csv, '--title', 'Straßenschäden Soest', '--license', 'dl-by-de/2.0', '--data-dir', nodes[0]!.dir])).code).toBe(0)
+    expect(
+      (await runCli(['publish', csv, '--title', 'Straßenschäden Soest', '--license', 'dl-by-de/2.0', '--data-dir', nodes[0]!.dir])).code
+    ).toBe(0)
     const olpe = `http://127.0.0.1:${nodes[1]!.http}`
-    const found = await waitFor(async () => {
-      const page = await (await fetch(`${olpe}/api/v1/catalog`)).json() as { items: Array<{ dataset: { title: string }, publisher: { kommune: string } }> }
-      return page.items.find(i => i.dataset.title === 'Straßenschäden Soest')
-    }, 'Soest\'s dataset at Olpe', 30_000, 200)
+    const found = await waitFor(
+      async () => {
+        const page = (await (await fetch(`${olpe}/api/v1/catalog`)).json()) as {
+          items: Array<{ dataset: { title: string }; publisher: { kommune: string } }>
+        }
+        return page.items.find(i => i.dataset.title === 'Straßenschäden Soest')
+      },
+      "Soest's dataset at Olpe",
+      30_000,
+      200
+    )
     expect(found.publisher.kommune).toBe('Stadt Soest')
 
     // Find and use it from Olpe's node, through the CLI.
@@ -63,16 +99,25 @@ describe('a region set up with swf-registry and swf-node', () => {
     expect(found2.code).toBe(0)
     expect(found2.stdout).toMatch(/Stadt Soest\s+strassenschaeden-soest\s+Straßenschäden Soest/)
     const fed = await runCli(['search', 'strasse', '--federated', '--json', '--data-dir', olpeDir])
-    expect(JSON.parse(fed.stdout).nodes.map((n: any) => n.status).sort()).toEqual(['answered', 'local'])
+    expect(
+      JSON.parse(fed.stdout)
+        .nodes.map((n: any) => n.status)
+        .sort()
+    ).toEqual(['answered', 'local'])
     // Without --json the answer streams: each Kommune's status as it answers, then the merged hits.
     const fedText = await runCli(['search', 'strasse', '--federated', '--data-dir', olpeDir])
     expect(fedText.code).toBe(0)
-    expect(fedText.stdout).toMatch(/^Stadt Olpe: local, 1 hit\(s\)\nStadt Soest: answered \(\d+ ms\), 1 hit\(s\)\nStadt Soest\s+strassenschaeden-soest\s+Straßenschäden Soest\n/)
+    expect(fedText.stdout).toMatch(
+      /^Stadt Olpe: local, 1 hit\(s\)\nStadt Soest: answered \(\d+ ms\), 1 hit\(s\)\nStadt Soest\s+strassenschaeden-soest\s+Straßenschäden Soest\n/
+    )
     const q = await runCli(['query', '--where', 'art=Schlagloch', '--bbox', '8,51.5,8.2,51.6', '--data-dir', olpeDir])
     expect(q.code).toBe(0)
     expect(q.stdout).toMatch(/Stadt Soest\s+strassenschaeden-soest\/schaeden-csv\s+\{"id":"1".*"art":"Schlagloch"\}/)
     // Each Kommune's line as it answers (Olpe's own files and Soest's in either order), then the matches.
-    expect(q.stdout.split('\n').slice(0, 2).sort()).toEqual([expect.stringMatching(/^Stadt Olpe: local, 0 hit\(s\)$/), expect.stringMatching(/^Stadt Soest: answered \(\d+ ms\), 1 hit\(s\)$/)])
+    expect(q.stdout.split('\n').slice(0, 2).sort()).toEqual([
+      expect.stringMatching(/^Stadt Olpe: local, 0 hit\(s\)$/),
+      expect.stringMatching(/^Stadt Soest: answered \(\d+ ms\), 1 hit\(s\)$/)
+    ])
     const out = join(dir, 'heruntergeladen.csv')
     const fetched = await runCli(['fetch', 'strassenschaeden-soest', '-o', out, '--data-dir', olpeDir])
     expect(fetched.stderr).toBe('')
@@ -83,10 +128,15 @@ describe('a region set up with swf-registry and swf-node', () => {
     expect(missing.stderr).toMatch(/no dataset "gibt-es-nicht"/)
 
     expect((await reg(['revoke', '05974040', '--data-dir', registryDir])).code).toBe(0)
-    await waitFor(async () => {
-      const page = await (await fetch(`${olpe}/api/v1/catalog`)).json() as { items: unknown[] }
-      return page.items.length === 0
-    }, 'revoked entries gone at Olpe', 30_000, 200)
+    await waitFor(
+      async () => {
+        const page = (await (await fetch(`${olpe}/api/v1/catalog`)).json()) as { items: unknown[] }
+        return page.items.length === 0
+      },
+      'revoked entries gone at Olpe',
+      30_000,
+      200
+    )
   })
 
   it('fails clearly on bad input', async () => {

@@ -6,8 +6,22 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { CompactSign, base64url, importJWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  canonicalBytes, canonicalize, CATALOG_TOPIC, datasetMetadataSchema, decodeSyncPage, encodeGossipEntry, encodeSyncMessage, EntrySigner,
-  generateIdentityKey, MAX_SYNC_FRAME_BYTES, peerIdOf, privateKeyFromJwk, privateKeyToJwk, SYNC_PROTOCOL, type Ed25519PrivateKey, type EntryPayload
+  canonicalBytes,
+  canonicalize,
+  CATALOG_TOPIC,
+  datasetMetadataSchema,
+  decodeSyncPage,
+  encodeGossipEntry,
+  encodeSyncMessage,
+  EntrySigner,
+  generateIdentityKey,
+  MAX_SYNC_FRAME_BYTES,
+  peerIdOf,
+  privateKeyFromJwk,
+  privateKeyToJwk,
+  SYNC_PROTOCOL,
+  type Ed25519PrivateKey,
+  type EntryPayload
 } from '../../protocol/src/index.js'
 import { createHost, type Host } from '../../node/src/p2p/host.js'
 import { sampleDataset } from '../helpers/fixtures.js'
@@ -25,7 +39,10 @@ describe('hostile and departing participants', () => {
     menden = await region.addNode('Stadt Menden (Sauerland)', '05962040')
     mallory = await region.addNode('Gemeinde Mallory', '05999999')
     await waitFor(() => region.nodes.every(n => n.node.network!.host.getPeers().length === 3), 'full mesh')
-    await waitFor(() => region.nodes.every(n => n.node.network!.host.services.pubsub.getSubscribers(CATALOG_TOPIC).length === 3), 'all subscribed')
+    await waitFor(
+      () => region.nodes.every(n => n.node.network!.host.services.pubsub.getSubscribers(CATALOG_TOPIC).length === 3),
+      'all subscribed'
+    )
   })
   afterAll(async () => {
     await outsider?.stop()
@@ -34,7 +51,10 @@ describe('hostile and departing participants', () => {
 
   it('rejects forged entries on every node and stores none of them', async () => {
     await region.publish(soest, sampleDataset({ id: 'baustellen', title: 'Baustellen' }))
-    const update = await soest.api('/api/v1/datasets/baustellen', { method: 'PUT', body: JSON.stringify(sampleDataset({ id: 'baustellen', title: 'Baustellen 2027' })) })
+    const update = await soest.api('/api/v1/datasets/baustellen', {
+      method: 'PUT',
+      body: JSON.stringify(sampleDataset({ id: 'baustellen', title: 'Baustellen 2027' }))
+    })
     for (const n of region.nodes) await waitFor(() => region.contentHash(n).count === 2, `sync to ${n.name}`)
     const before = region.nodes.map(n => region.contentHash(n).hash)
     const rejectedBefore = region.nodes.map(n => n.node.network!.gossip!.counters.rejected)
@@ -43,12 +63,19 @@ describe('hostile and departing participants', () => {
     const stranger = await generateIdentityKey()
     const soestId = soest.node.peerId
     const payload = (publisher: string, seq: number, title: string): EntryPayload => ({
-      v: 1, publisher, datasetId: 'baustellen', seq, prevHash: seq === 1 ? null : 'a'.repeat(64),
-      issuedAt: new Date().toISOString(), tombstone: false,
+      v: 1,
+      publisher,
+      datasetId: 'baustellen',
+      seq,
+      prevHash: seq === 1 ? null : 'a'.repeat(64),
+      issuedAt: new Date().toISOString(),
+      tombstone: false,
       dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'baustellen', title }))
     })
     const sign = async (key: Ed25519PrivateKey, kid: string, p: unknown): Promise<string> =>
-      new CompactSign(canonicalBytes(p)).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'swf-entry+jws' }).sign(await importJWK(privateKeyToJwk(key), 'EdDSA'))
+      new CompactSign(canonicalBytes(p))
+        .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'swf-entry+jws' })
+        .sign(await importJWK(privateKeyToJwk(key), 'EdDSA'))
     const original = (soest.node.db.$client.prepare('SELECT jws FROM entries WHERE seq = 2').get() as { jws: string }).jws
     const [h, , sig] = original.split('.')
     const forged = {
@@ -62,7 +89,13 @@ describe('hostile and departing participants', () => {
       await mallory.node.network!.host.services.pubsub.publish(CATALOG_TOPIC, encodeGossipEntry(jws))
     }
     const others = region.nodes.filter(n => n !== mallory)
-    await waitFor(() => others.every(n => n.node.network!.gossip!.counters.rejected - rejectedBefore[region.nodes.indexOf(n)]! >= Object.keys(forged).length), 'every node rejected every forgery')
+    await waitFor(
+      () =>
+        others.every(
+          n => n.node.network!.gossip!.counters.rejected - rejectedBefore[region.nodes.indexOf(n)]! >= Object.keys(forged).length
+        ),
+      'every node rejected every forgery'
+    )
     // A replayed old entry (Soest's seq 1, superseded by seq 2), through the acceptor that gossip and pull share.
     const first = (soest.node.db.$client.prepare('SELECT jws FROM entries WHERE seq = 1').get() as { jws: string }).jws
     for (const n of others) {
@@ -71,10 +104,14 @@ describe('hostile and departing participants', () => {
       expect(r.duplicates).toBe(1)
     }
 
-    region.nodes.forEach((n, i) => expect(region.contentHash(n).hash, n.name).toBe(before[i]))
+    region.nodes.forEach((n, i) => {
+      expect(region.contentHash(n).hash, n.name).toBe(before[i])
+    })
     for (const n of region.nodes) {
       expect((await n.api(`/api/v1/catalog/${soestId}/baustellen`)).entry.hash).toBe(update.entry.hash)
-      expect(n.node.db.$client.prepare("SELECT COUNT(*) AS c FROM entries WHERE jws LIKE '%' || ? || '%'").get(forged['wrong key'].slice(-20))).toEqual({ c: 0 })
+      expect(
+        n.node.db.$client.prepare("SELECT COUNT(*) AS c FROM entries WHERE jws LIKE '%' || ? || '%'").get(forged['wrong key'].slice(-20))
+      ).toEqual({ c: 0 })
     }
   })
 
@@ -84,7 +121,7 @@ describe('hostile and departing participants', () => {
       p2p: { listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], inboundConnectionThreshold: 1000, maxConnections: 10 },
       isAllowed: () => true
     })
-    const target = multiaddr(arnsberg.node.network!.addresses()[0]!)
+    const target = multiaddr(arnsberg.node.network!.addresses()[0])
     // Positive control: a registered peer gets an answer over the same protocol.
     expect(await syncAnswered(soest.node.network!.host, target)).toBe(true)
     expect(await syncAnswered(outsider, target)).toBe(false)
@@ -95,7 +132,8 @@ describe('hostile and departing participants', () => {
 
   it('disconnects a revoked participant everywhere and its entries vanish', async () => {
     await region.publish(menden, sampleDataset({ id: 'verkehrszaehlung', title: 'Verkehrszählung Menden' }))
-    for (const n of region.nodes) await waitFor(() => region.datasetIds(n, menden.node.peerId).includes('verkehrszaehlung'), `Menden's dataset on ${n.name}`)
+    for (const n of region.nodes)
+      await waitFor(() => region.datasetIds(n, menden.node.peerId).includes('verkehrszaehlung'), `Menden's dataset on ${n.name}`)
 
     await region.registry.service.revoke(menden.node.peerId)
     const others = region.nodes.filter(n => n !== menden)
@@ -114,7 +152,7 @@ describe('hostile and departing participants', () => {
 })
 
 /** Opens a sync stream and sends a request: true only if a page comes back. */
-async function syncAnswered (host: Host, target: Multiaddr): Promise<boolean> {
+async function syncAnswered(host: Host, target: Multiaddr): Promise<boolean> {
   try {
     // A gated peer's dial may resolve and then abort: only an answer counts as accepted.
     const stream = await host.dialProtocol(target, SYNC_PROTOCOL, { signal: AbortSignal.timeout(5000) })

@@ -5,8 +5,11 @@ import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 
 const KOMMUNEN: Array<[string, string]> = [
-  ['Stadt Arnsberg', '05958004'], ['Stadt Bad Berleburg', '05970004'], ['Stadt Menden (Sauerland)', '05962040'],
-  ['Stadt Olpe', '05966024'], ['Stadt Soest', '05974040']
+  ['Stadt Arnsberg', '05958004'],
+  ['Stadt Bad Berleburg', '05970004'],
+  ['Stadt Menden (Sauerland)', '05962040'],
+  ['Stadt Olpe', '05966024'],
+  ['Stadt Soest', '05974040']
 ]
 
 describe('registry + 5 nodes', () => {
@@ -21,13 +24,21 @@ describe('registry + 5 nodes', () => {
     await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length === nodes.length - 1), 'full mesh')
     // Connected is not yet subscribed: until the subscriptions are exchanged a
     // publish reaches a peer only by relay or pull, not by direct gossip.
-    await waitFor(() => nodes.every(n => n.node.network!.host.services.pubsub.getSubscribers(CATALOG_TOPIC).length === nodes.length - 1), 'all subscribed')
+    await waitFor(
+      () => nodes.every(n => n.node.network!.host.services.pubsub.getSubscribers(CATALOG_TOPIC).length === nodes.length - 1),
+      'all subscribed'
+    )
   })
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('a dataset published on one node appears, signature-verified, on all others', async () => {
     const soest = nodes[4]!
-    const { entry } = await region.publish(soest, sampleDataset({ id: 'strassenschaeden-2026', title: 'Straßenschäden 2026', spatial: { ags: '05974040' } }))
+    const { entry } = await region.publish(
+      soest,
+      sampleDataset({ id: 'strassenschaeden-2026', title: 'Straßenschäden 2026', spatial: { ags: '05974040' } })
+    )
     for (const n of nodes) {
       await waitFor(() => region.datasetIds(n, soest.node.peerId).includes('strassenschaeden-2026'), `dataset on ${n.name}`)
       const view = await n.api(`/api/v1/catalog/${soest.node.peerId}/strassenschaeden-2026`)
@@ -39,7 +50,11 @@ describe('registry + 5 nodes', () => {
     }
     const peers = await nodes[0]!.api('/api/v1/peers')
     expect(peers.peers.filter((p: any) => p.connected)).toHaveLength(4)
-    expect(peers.peers.map((p: any) => p.kommune).sort()).toEqual(KOMMUNEN.slice(1).map(k => k[0]).sort())
+    expect(peers.peers.map((p: any) => p.kommune).sort()).toEqual(
+      KOMMUNEN.slice(1)
+        .map(k => k[0])
+        .sort()
+    )
     const status = await nodes[0]!.api('/api/v1/status')
     expect(status.regionalEntries).toBe(1)
     expect(status.registry.listSerial).toBeGreaterThanOrEqual(5)
@@ -67,7 +82,9 @@ describe('registry + 5 nodes', () => {
 
 describe('a node offline while others publish and delete', () => {
   const region = new TestRegion()
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('catches up completely after restart', async () => {
     await region.startRegistry()
@@ -78,9 +95,13 @@ describe('a node offline while others publish and delete', () => {
     await waitFor(() => region.datasetIds(c).includes('vorher'), 'initial sync to Olpe')
 
     await c.stop()
-    for (let i = 0; i < 20; i++) await region.publish(i % 2 === 0 ? a : b, sampleDataset({ id: `offline-${i}`, title: `Während Olpe offline war ${i}` }))
+    for (let i = 0; i < 20; i++)
+      await region.publish(i % 2 === 0 ? a : b, sampleDataset({ id: `offline-${i}`, title: `Während Olpe offline war ${i}` }))
     await a.api('/api/v1/datasets/vorher', { method: 'DELETE' })
-    await b.api('/api/v1/datasets/offline-1', { method: 'PUT', body: JSON.stringify(sampleDataset({ id: 'offline-1', title: 'Geändert' })) })
+    await b.api('/api/v1/datasets/offline-1', {
+      method: 'PUT',
+      body: JSON.stringify(sampleDataset({ id: 'offline-1', title: 'Geändert' }))
+    })
 
     await c.start()
     await waitFor(() => region.contentHash(c).hash === region.contentHash(a).hash, 'Olpe caught up')
@@ -95,15 +116,17 @@ describe('a node offline while others publish and delete', () => {
 
 describe('line topology A–B–C', () => {
   const region = new TestRegion()
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
-  it('C receives A\'s entries relayed by B, never connecting to A', async () => {
+  it("C receives A's entries relayed by B, never connecting to A", async () => {
     await region.startRegistry()
     const line = { dialRegistered: false }
-    const a = await region.addNode('Stadt Arnsberg', '05958004', { p2p: line } as never)
-    const c = await region.addNode('Stadt Soest', '05974040', { p2p: line } as never)
+    const a = await region.addNode('Stadt Arnsberg', '05958004', { p2p: line })
+    const c = await region.addNode('Stadt Soest', '05974040', { p2p: line })
     const bootstrap = [...a.node.network!.addresses(), ...c.node.network!.addresses()]
-    const b = await region.addNode('Stadt Menden (Sauerland)', '05962040', { p2p: { ...line, bootstrap } } as never)
+    const b = await region.addNode('Stadt Menden (Sauerland)', '05962040', { p2p: { ...line, bootstrap } })
     await waitFor(() => b.node.network!.host.getPeers().length === 2, 'B connected to A and C')
 
     // Published before and while the line exists: pull and gossip both relay through B.
@@ -125,13 +148,15 @@ describe('line topology A–B–C', () => {
 
 describe('bounded peer set', () => {
   const region = new TestRegion()
-  afterAll(async () => { await region.close() })
+  afterAll(async () => {
+    await region.close()
+  })
 
   it('with targetPeers 2 no node dials more than 5 peers (2 + at most 3 ring successors), and 7 nodes still converge', async () => {
     await region.startRegistry()
     const ags = ['05958004', '05970004', '05962040', '05966024', '05974040', '05962024', '05962052']
     const nodes: RegionNode[] = []
-    for (const [i, a] of ags.entries()) nodes.push(await region.addNode(`Kommune ${i}`, a, { p2p: { targetPeers: 2 } } as never))
+    for (const [i, a] of ags.entries()) nodes.push(await region.addNode(`Kommune ${i}`, a, { p2p: { targetPeers: 2 } }))
     await waitFor(() => nodes.every(n => n.node.network!.host.getPeers().length >= 2), 'every node has 2 peers')
     for (const n of nodes) {
       const outbound = n.node.network!.host.getConnections().filter(c => c.direction === 'outbound' && c.status === 'open')

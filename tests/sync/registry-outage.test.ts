@@ -62,7 +62,11 @@ describe('registry outage', () => {
     const cacheFile = join(b.dataDir, 'participants.jws')
     const [h, p, s] = readFileSync(cacheFile, 'utf8').trim().split('.')
     const payload = JSON.parse(Buffer.from(p!, 'base64url').toString())
-    payload.participants.push({ ...payload.participants[0], id: '05999999', peerId: '12D3KooWQK1wnefoLrcVHbbnf5tLzbopUd3K3bFAoJpA7YJgL5pV' })
+    payload.participants.push({
+      ...payload.participants[0],
+      id: '05999999',
+      peerId: '12D3KooWQK1wnefoLrcVHbbnf5tLzbopUd3K3bFAoJpA7YJgL5pV'
+    })
     writeFileSync(cacheFile, `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}\n`)
     await b.start()
     expect(b.node.directory!.serial).toBe(0)
@@ -79,8 +83,10 @@ describe('registry outage', () => {
     await region.registry.service.revoke('05962052')
     await region.registry.service.approve('05962052')
     const dir = new ParticipantDirectory({
-      registryUrl: region.registry.url, registryKey: region.registry.publicKeyJwk,
-      cacheFile: join(region.root, 'rollback.jws'), log: pino({ level: 'silent' })
+      registryUrl: region.registry.url,
+      registryKey: region.registry.publicKeyJwk,
+      cacheFile: join(region.root, 'rollback.jws'),
+      log: pino({ level: 'silent' })
     })
     expect(await dir.refresh()).toBe(true)
     const newer = dir.serial

@@ -8,7 +8,16 @@ import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 
 // Debian's chromium (.ci/run installs it); flags as the workplace's probe uses them.
 const CHROMIUM = process.env.SWF_CHROMIUM ?? '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+]
 
 // Generous timeouts: CI runs this next to the load tests on 2 cores, and a
 // starved browser is slow, not wrong (speed is measured by the benchmark).
@@ -24,11 +33,23 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     await region.startRegistry()
     soest = await region.addNode('Stadt Soest', '05974040')
     olpe = await region.addNode('Stadt Olpe', '05966024')
-    await region.publish(soest, sampleDataset({ id: 'strassenschaeden', title: 'Straßenschäden Soest', description: 'Schlaglöcher und Risse aus der Befahrung 2026.', spatial: { bbox: [8.05, 51.54, 8.17, 51.6] } }))
-    const upload = await fetch(`${soest.node.url}/api/v1/datasets/strassenschaeden/distributions/schaeden-csv?title=Schadstellen`, { method: 'PUT', headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'text/csv' }, body: csv })
+    await region.publish(
+      soest,
+      sampleDataset({
+        id: 'strassenschaeden',
+        title: 'Straßenschäden Soest',
+        description: 'Schlaglöcher und Risse aus der Befahrung 2026.',
+        spatial: { bbox: [8.05, 51.54, 8.17, 51.6] }
+      })
+    )
+    const upload = await fetch(`${soest.node.url}/api/v1/datasets/strassenschaeden/distributions/schaeden-csv?title=Schadstellen`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'text/csv' },
+      body: csv
+    })
     expect(upload.status).toBe(201)
     // Both entries (the dataset, then its file): with only the first, the page has no download link.
-    await waitFor(() => region.contentHash(olpe).hash === region.contentHash(soest).hash, 'Soest\'s dataset and its file at Olpe')
+    await waitFor(() => region.contentHash(olpe).hash === region.contentHash(soest).hash, "Soest's dataset and its file at Olpe")
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
     page = await browser.newPage({ acceptDownloads: true, locale: 'de-DE' })
     page.setDefaultTimeout(120_000)
@@ -38,7 +59,7 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     await region.close()
   })
 
-  it('searches the regional catalog, opens a neighbour\'s dataset and downloads its file', async () => {
+  it("searches the regional catalog, opens a neighbour's dataset and downloads its file", async () => {
     await page.goto(`${olpe.node.url}/`)
     expect(await page.locator('h1').textContent()).toBe('Offene Daten der Region')
     await page.fill('input[name=q]', 'Schlaglöcher')
@@ -61,12 +82,13 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
       const res = await fetch(`${olpe.node.url}${href}`, { signal: AbortSignal.timeout(10_000) }).catch((err: Error) => err)
       return res instanceof Error ? `node: ${res.message}` : `node: ${res.status} ${(await res.text()).slice(0, 300)}`
     }
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Herunterladen')])
-      .catch(async (err: Error) => { throw new Error(`${err.message}\n${await nodeSays()}`) })
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Herunterladen')]).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await nodeSays()}`)
+    })
     const failure = await download.failure()
     if (failure !== null) throw new Error(`download failed: ${failure}\n${await nodeSays()}`)
     expect(download.suggestedFilename()).toBe('schaeden-csv.csv')
-    expect(readFileSync((await download.path())!, 'utf8')).toBe(csv)
+    expect(readFileSync(await download.path(), 'utf8')).toBe(csv)
   })
 
   it('shows the region and the map', async () => {
@@ -94,7 +116,9 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     await page.fill('input[name=ags]', '123')
     await page.fill('input[name=bbox]', '51.0, 7.8, 51.1, 7.9')
     await page.fill('textarea[name=description]', '')
-    await page.evaluate(() => { for (const e of (globalThis as any).document.querySelectorAll('[required]')) e.removeAttribute('required') }) // as a browser without validation sends it
+    await page.evaluate(() => {
+      for (const e of (globalThis as any).document.querySelectorAll('[required]')) e.removeAttribute('required')
+    }) // as a browser without validation sends it
     await page.click('button:has-text("Veröffentlichen")')
     // Every mistake at once, each next to its field.
     const errors = await page.locator('.fehler').allTextContents()
@@ -113,8 +137,13 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     const main = await page.locator('main').textContent()
     expect(main).toContain('Kita-Plätze Olpe')
     expect(main).toContain('kita.csv')
-    const stored = (await (await fetch(`${olpe.node.url}/api/v1/datasets/kita-plaetze-olpe`)).json() as any).dataset
-    expect(stored).toMatchObject({ themes: ['SOCI'], keywords: ['Kita', 'Betreuung'], license: 'dl-zero-de/2.0', spatial: { ags: '05966024' } })
+    const stored = ((await (await fetch(`${olpe.node.url}/api/v1/datasets/kita-plaetze-olpe`)).json()) as any).dataset
+    expect(stored).toMatchObject({
+      themes: ['SOCI'],
+      keywords: ['Kita', 'Betreuung'],
+      license: 'dl-zero-de/2.0',
+      spatial: { ags: '05966024' }
+    })
     expect(stored.distributions[0]).toMatchObject({ format: 'CSV', byteSize: 25 })
     // …and the neighbour sees it.
     await waitFor(() => region.datasetIds(soest).includes('kita-plaetze-olpe'), 'published dataset reaches Soest')
@@ -125,7 +154,13 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
       const res = await fetch(`${olpe.node.url}/api/v1/datasets`, {
         method: 'POST',
         headers: { authorization: `Bearer ${olpe.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ id: `messreihe-${i}`, title: `Messreihe ${i}`, description: 'Pegel an der Bigge', license: 'cc-zero', spatial: { bbox: [7.8, 51.0, 7.9, 51.06] } })
+        body: JSON.stringify({
+          id: `messreihe-${i}`,
+          title: `Messreihe ${i}`,
+          description: 'Pegel an der Bigge',
+          license: 'cc-zero',
+          spatial: { bbox: [7.8, 51.0, 7.9, 51.06] }
+        })
       })
       expect(res.status).toBe(201)
     }
@@ -135,8 +170,18 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     expect(towns).toEqual(expect.arrayContaining(['Attendorn', 'Meschede', 'Siegen', 'Lippstadt']))
     expect(await page.locator('svg.karte rect.gruppe').count()).toBe(1)
     expect(await page.locator('svg.karte .beschriftung text').allTextContents()).toContain('50 Datensätze')
-    const boxes = await page.locator('svg.karte text').evaluateAll(ts => ts.map(t => { const b = (t as unknown as { getBBox: () => { x: number, y: number, width: number, height: number } }).getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height] }))
-    const overlapping = boxes.flatMap((a, i) => boxes.slice(i + 1).filter(b => a[0]! < b[2]! - 1 && a[2]! > b[0]! + 1 && a[1]! < b[3]! - 1 && a[3]! > b[1]! + 1).map(b => [a, b]))
+    const boxes = await page.locator('svg.karte text').evaluateAll(ts =>
+      ts.map(t => {
+        const b = (t as unknown as { getBBox: () => { x: number; y: number; width: number; height: number } }).getBBox()
+        return [b.x, b.y, b.x + b.width, b.y + b.height]
+      })
+    )
+    const overlapping = boxes.flatMap((a, i) =>
+      boxes
+        .slice(i + 1)
+        .filter(b => a[0]! < b[2]! - 1 && a[2]! > b[0]! + 1 && a[1]! < b[3]! - 1 && a[3]! > b[1]! + 1)
+        .map(b => [a, b])
+    )
     expect(overlapping).toEqual([])
     // The cluster opens a catalog search of its area.
     await page.click('svg.karte rect.gruppe')
@@ -171,7 +216,11 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
   it('sends a CSP without scripts and keeps the admin area behind the token', async () => {
     const res = await fetch(`${olpe.node.url}/`)
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'none'/)
-    const form = await fetch(`${olpe.node.url}/verwaltung/neu`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ title: 'x' }) })
+    const form = await fetch(`${olpe.node.url}/verwaltung/neu`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ title: 'x' })
+    })
     expect(form.status).toBe(303)
     expect(region.datasetIds(olpe)).not.toContain('x')
   })

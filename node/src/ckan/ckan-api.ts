@@ -9,7 +9,14 @@ import { OPEN_LICENSES, organizationDict, organizationName, packageDict, package
 /** CKAN caps rows at ckan.search.rows_max (default 1000) instead of refusing more. */
 export const MAX_ROWS = 1000
 
-const ORDER_KEYS = { score: 'score', metadata_modified: 'received', metadata_created: 'created', title_string: 'title', name: 'name', id: 'id' } as const
+const ORDER_KEYS = {
+  score: 'score',
+  metadata_modified: 'received',
+  metadata_created: 'created',
+  title_string: 'title',
+  name: 'name',
+  id: 'id'
+} as const
 
 const FACET_FIELDS = { organization: 'publisher', tags: 'keyword', res_format: 'format', license_id: 'license', groups: 'theme' } as const
 
@@ -29,30 +36,40 @@ export interface PackageSearchParams {
  * package_list, organization_list, organization_show, status_show.
  */
 export class CkanApi {
-  constructor (
+  constructor(
     private readonly search: SearchService,
     private readonly regional: RegionalCatalog,
     private readonly organizations: () => Organization[],
     private readonly downloadUrl: (publisher: string, datasetId: string, distId: string) => string
   ) {}
 
-  packageSearch (p: PackageSearchParams): Record<string, unknown> {
+  packageSearch(p: PackageSearchParams): Record<string, unknown> {
     const rows = Math.min(intParam(p.rows, 'rows', 10, 0, Number.MAX_SAFE_INTEGER), MAX_ROWS)
     const start = intParam(p.start, 'start', 0, 0, 10_000_000)
     const sort = parseSort(p.sort)
     const filter = this.#filter(p.q, p.fq)
     const orgs = this.#orgsByPeer()
-    const { rows: hits, total } = this.search.list(filter, start, rows, sort.map(s => ({ key: ORDER_KEYS[s.field], dir: s.dir })), (publisher, datasetId) => ({
-      id: uuidOf(`pkg:${publisher}/${datasetId}`),
-      name: packageName(orgs.get(publisher)?.ags ?? null, datasetId)
-    }))
+    const { rows: hits, total } = this.search.list(
+      filter,
+      start,
+      rows,
+      sort.map(s => ({ key: ORDER_KEYS[s.field], dir: s.dir })),
+      (publisher, datasetId) => ({
+        id: uuidOf(`pkg:${publisher}/${datasetId}`),
+        name: packageName(orgs.get(publisher)?.ags ?? null, datasetId)
+      })
+    )
     const facetFields = parseFacetFields(p['facet.field'])
     const facetLimit = intParam(p['facet.limit'], 'facet.limit', 50, -1, 1000)
     const facets: Record<string, Record<string, number>> = {}
     const searchFacets: Record<string, unknown> = {}
     for (const field of facetFields) {
       const counts = this.search.facet(filter, FACET_FIELDS[field], facetLimit < 0 ? 1000 : facetLimit)
-      const named = counts.map(c => ({ name: field === 'organization' ? orgs.get(c.value)?.name ?? c.value : field === 'groups' ? c.value.toLowerCase() : c.value, count: c.count, label: field === 'organization' ? orgs.get(c.value)?.title : undefined }))
+      const named = counts.map(c => ({
+        name: field === 'organization' ? (orgs.get(c.value)?.name ?? c.value) : field === 'groups' ? c.value.toLowerCase() : c.value,
+        count: c.count,
+        label: field === 'organization' ? orgs.get(c.value)?.title : undefined
+      }))
       facets[field] = Object.fromEntries(named.map(n => [n.name, n.count]))
       searchFacets[field] = { title: field, items: named.map(n => ({ name: n.name, display_name: n.label ?? n.name, count: n.count })) }
     }
@@ -65,7 +82,7 @@ export class CkanApi {
     }
   }
 
-  packageShow (id: string | undefined): Record<string, unknown> {
+  packageShow(id: string | undefined): Record<string, unknown> {
     if (id === undefined || id === '') throw new CkanError(409, 'Validation Error', 'Missing value', 'id')
     const key = this.#resolvePackage(id)
     const hit = this.search.hit(key.publisher, key.datasetId)
@@ -73,51 +90,61 @@ export class CkanApi {
     return this.#package(hit, this.#orgsByPeer())
   }
 
-  packageList (limit?: string, offset?: string): string[] {
+  packageList(limit?: string, offset?: string): string[] {
     const n = intParam(limit, 'limit', 100_000, 1, 100_000)
     const o = intParam(offset, 'offset', 0, 0, 10_000_000)
     const agsOf = new Map(this.organizations().map(org => [org.peerId, org.ags]))
-    return this.regional.liveKeys(n, o).map(k => packageName(agsOf.get(k.publisher) ?? null, k.datasetId)).sort()
+    return this.regional
+      .liveKeys(n, o)
+      .map(k => packageName(agsOf.get(k.publisher) ?? null, k.datasetId))
+      .sort()
   }
 
-  organizationList (allFields: boolean): unknown[] {
+  organizationList(allFields: boolean): unknown[] {
     const counts = new Map(this.search.facet(emptyFilter(), 'publisher', 10_000).map(c => [c.value, c.count]))
     const orgs = this.organizations().sort((a, b) => a.name.localeCompare(b.name))
     return allFields ? orgs.map(o => organizationDict(o, counts.get(o.peerId) ?? 0)) : orgs.map(o => o.name)
   }
 
-  organizationShow (id: string | undefined): Record<string, unknown> {
+  organizationShow(id: string | undefined): Record<string, unknown> {
     if (id === undefined || id === '') throw new CkanError(409, 'Validation Error', 'Missing value', 'id')
     const org = this.organizations().find(o => o.name === id || o.peerId === id || o.ags === id || uuidOf(`org:${o.peerId}`) === id)
     if (org === undefined) throw new CkanError(404, 'Not Found Error', 'Not found')
-    const count = this.search.facet({ ...emptyFilter(), include: [{ kind: 'publisher', values: [org.peerId] }] }, 'publisher').at(0)?.count ?? 0
+    const count =
+      this.search.facet({ ...emptyFilter(), include: [{ kind: 'publisher', values: [org.peerId] }] }, 'publisher').at(0)?.count ?? 0
     return organizationDict(org, count)
   }
 
   /** The data themes (DCAT-AP's data-theme vocabulary) are CKAN groups, as in GovData. */
-  groupList (allFields: boolean): unknown[] {
+  groupList(allFields: boolean): unknown[] {
     const counts = new Map(this.search.facet(emptyFilter(), 'theme', 100).map(c => [c.value, c.count]))
-    return DATA_THEMES.map(t => allFields ? groupDict(t, counts.get(t) ?? 0) : t.toLowerCase())
+    return DATA_THEMES.map(t => (allFields ? groupDict(t, counts.get(t) ?? 0) : t.toLowerCase()))
   }
 
-  groupShow (id: string | undefined): Record<string, unknown> {
+  groupShow(id: string | undefined): Record<string, unknown> {
     if (id === undefined || id === '') throw new CkanError(409, 'Validation Error', 'Missing value', 'id')
     const theme = DATA_THEMES.find(t => t.toLowerCase() === id.toLowerCase() || uuidOf(`group:${t}`) === id)
     if (theme === undefined) throw new CkanError(404, 'Not Found Error', 'Group not found')
-    return groupDict(theme, this.search.facet({ ...emptyFilter(), include: [{ kind: 'theme', values: [theme] }] }, 'theme').at(0)?.count ?? 0)
+    return groupDict(
+      theme,
+      this.search.facet({ ...emptyFilter(), include: [{ kind: 'theme', values: [theme] }] }, 'theme').at(0)?.count ?? 0
+    )
   }
 
   /** Keywords as published, most used first; `query` keeps those containing it (case-insensitive). */
-  tagList (query: string | undefined, allFields: boolean): unknown[] {
+  tagList(query: string | undefined, allFields: boolean): unknown[] {
     const needle = query?.toLowerCase()
-    const tags = this.search.facet(emptyFilter(), 'keyword', 100_000)
+    const tags = this.search
+      .facet(emptyFilter(), 'keyword', 100_000)
       .filter(t => needle === undefined || t.value.toLowerCase().includes(needle))
       .sort((a, b) => a.value.localeCompare(b.value, 'de'))
-    return allFields ? tags.map(t => ({ id: uuidOf(`tag:${t.value}`), name: t.value, display_name: t.value, vocabulary_id: null })) : tags.map(t => t.value)
+    return allFields
+      ? tags.map(t => ({ id: uuidOf(`tag:${t.value}`), name: t.value, display_name: t.value, vocabulary_id: null }))
+      : tags.map(t => t.value)
   }
 
   /** The dcat-ap.de licence vocabulary in CKAN's licence register shape. */
-  licenseList (): unknown[] {
+  licenseList(): unknown[] {
     return LICENSES.map(id => ({
       id,
       title: LICENSE_LABELS[id] ?? id,
@@ -136,16 +163,21 @@ export class CkanApi {
     }))
   }
 
-  #package (hit: Parameters<typeof packageDict>[0], orgs: Map<string, Organization>): Record<string, unknown> {
-    const org = orgs.get(hit.provenance.publisher) ?? { peerId: hit.provenance.publisher, name: hit.provenance.publisher.toLowerCase(), title: hit.provenance.kommune ?? hit.provenance.publisher, ags: null }
+  #package(hit: Parameters<typeof packageDict>[0], orgs: Map<string, Organization>): Record<string, unknown> {
+    const org = orgs.get(hit.provenance.publisher) ?? {
+      peerId: hit.provenance.publisher,
+      name: hit.provenance.publisher.toLowerCase(),
+      title: hit.provenance.kommune ?? hit.provenance.publisher,
+      ags: null
+    }
     return packageDict(hit, org, dist => this.downloadUrl(hit.provenance.publisher, hit.dataset.id, dist))
   }
 
-  #orgsByPeer (): Map<string, Organization> {
+  #orgsByPeer(): Map<string, Organization> {
     return new Map(this.organizations().map(o => [o.peerId, o]))
   }
 
-  #resolvePackage (id: string): { publisher: string, datasetId: string } {
+  #resolvePackage(id: string): { publisher: string; datasetId: string } {
     const m = /^(\d{8})-(.+)$/.exec(id)
     if (m !== null) {
       const org = this.organizations().find(o => o.ags === m[1])
@@ -157,17 +189,30 @@ export class CkanApi {
   }
 
   /** CKAN q and fq (Solr syntax) → a list filter. */
-  #filter (q: string | undefined, fq: string | undefined): ListFilter {
+  #filter(q: string | undefined, fq: string | undefined): ListFilter {
     const solr = parseFilter(fq, q?.slice(0, 500))
     const orgs = this.organizations()
-    const filter: ListFilter = { ...emptyFilter(), ...(solr.fts === undefined ? {} : { fts: solr.fts }), ...(solr.none ? { none: true } : {}) }
+    const filter: ListFilter = {
+      ...emptyFilter(),
+      ...(solr.fts === undefined ? {} : { fts: solr.fts }),
+      ...(solr.none ? { none: true } : {})
+    }
     for (const t of solr.terms) {
-      const entry = t.field === 'organization'
-        ? { kind: 'publisher' as const, values: t.values.map(v => orgs.find(o => o.name === v || uuidOf(`org:${o.peerId}`) === v || o.peerId === v)?.peerId).filter(v => v !== undefined) }
-        : t.field === 'tags' ? { kind: 'keyword' as const, values: t.values }
-          : t.field === 'res_format' ? { kind: 'format' as const, values: t.values.map(v => v.toUpperCase()) }
-            : t.field === 'license_id' ? { kind: 'license' as const, values: t.values }
-              : { kind: 'theme' as const, values: t.values.map(v => v.toUpperCase()) }
+      const entry =
+        t.field === 'organization'
+          ? {
+              kind: 'publisher' as const,
+              values: t.values
+                .map(v => orgs.find(o => o.name === v || uuidOf(`org:${o.peerId}`) === v || o.peerId === v)?.peerId)
+                .filter(v => v !== undefined)
+            }
+          : t.field === 'tags'
+            ? { kind: 'keyword' as const, values: t.values }
+            : t.field === 'res_format'
+              ? { kind: 'format' as const, values: t.values.map(v => v.toUpperCase()) }
+              : t.field === 'license_id'
+                ? { kind: 'license' as const, values: t.values }
+                : { kind: 'theme' as const, values: t.values.map(v => v.toUpperCase()) }
       ;(t.negate ? filter.exclude : filter.include).push(entry)
     }
     for (const r of solr.ranges) {
@@ -181,7 +226,7 @@ export class CkanApi {
 
 const emptyFilter = (): ListFilter => ({ include: [], exclude: [] })
 
-function groupDict (theme: string, packageCount: number): Record<string, unknown> {
+function groupDict(theme: string, packageCount: number): Record<string, unknown> {
   return {
     id: uuidOf(`group:${theme}`),
     name: theme.toLowerCase(),
@@ -199,13 +244,14 @@ function groupDict (theme: string, packageCount: number): Record<string, unknown
   }
 }
 
-function intParam (v: string | undefined, name: string, dflt: number, min: number, max: number): number {
+function intParam(v: string | undefined, name: string, dflt: number, min: number, max: number): number {
   if (v === undefined || v === '') return dflt
-  if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new CkanError(409, 'Validation Error', `${name} must be an integer from ${min} to ${max}`, name)
+  if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new CkanError(409, 'Validation Error', `${name} must be an integer from ${min} to ${max}`, name)
   return Number(v)
 }
 
-function parseFacetFields (v: string | undefined): Array<keyof typeof FACET_FIELDS> {
+function parseFacetFields(v: string | undefined): Array<keyof typeof FACET_FIELDS> {
   if (v === undefined || v === '') return []
   let list: unknown
   try {

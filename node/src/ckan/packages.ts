@@ -7,7 +7,7 @@ import type { SearchHit } from '../services/search-service.js'
 // organization, each dataset a package, each distribution a resource.
 
 /** A stable UUID-shaped id from a name (CKAN clients expect UUIDs). */
-export function uuidOf (name: string): string {
+export function uuidOf(name: string): string {
   const h = createHash('sha256').update(name).digest('hex')
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
@@ -23,9 +23,31 @@ export const organizationName = (kommune: string): string => slugify(kommune)
 /** Package names are unique in a CKAN: prefix the dataset id with the publisher's AGS. */
 export const packageName = (ags: string | null, datasetId: string): string => `${ags ?? 'x'}-${datasetId}`.slice(0, 100)
 
-export const OPEN_LICENSES = new Set<string>(['dl-by-de/2.0', 'dl-zero-de/2.0', 'cc-by/4.0', 'cc-by', 'cc-by-sa/4.0', 'cc-by-sa', 'cc-zero', 'odbl', 'odby', 'odcpddl', 'officialWork', 'other-open', 'dl-by-de/1.0', 'cc-by-de/3.0', 'cc-by-sa-de/3.0', 'apache', 'bsd', 'gpl/3.0', 'mozilla', 'gfdl', 'other-opensource'])
+export const OPEN_LICENSES = new Set<string>([
+  'dl-by-de/2.0',
+  'dl-zero-de/2.0',
+  'cc-by/4.0',
+  'cc-by',
+  'cc-by-sa/4.0',
+  'cc-by-sa',
+  'cc-zero',
+  'odbl',
+  'odby',
+  'odcpddl',
+  'officialWork',
+  'other-open',
+  'dl-by-de/1.0',
+  'cc-by-de/3.0',
+  'cc-by-sa-de/3.0',
+  'apache',
+  'bsd',
+  'gpl/3.0',
+  'mozilla',
+  'gfdl',
+  'other-opensource'
+])
 
-export function organizationDict (org: Organization, packageCount?: number): Record<string, unknown> {
+export function organizationDict(org: Organization, packageCount?: number): Record<string, unknown> {
   return {
     id: uuidOf(`org:${org.peerId}`),
     name: org.name,
@@ -46,7 +68,7 @@ export function organizationDict (org: Organization, packageCount?: number): Rec
 
 const ckanTime = (iso: string): string => iso.replace('Z', '').replace(/(\.\d{3})$/, '$1000')
 
-export function packageDict (hit: SearchHit, org: Organization, downloadUrl: (distId: string) => string): Record<string, unknown> {
+export function packageDict(hit: SearchHit, org: Organization, downloadUrl: (distId: string) => string): Record<string, unknown> {
   const d: DatasetMetadata = hit.dataset
   const id = uuidOf(`pkg:${hit.provenance.publisher}/${d.id}`)
   // When this node stored the current version: what fq=metadata_modified:[T TO *] filters on,
@@ -73,7 +95,7 @@ export function packageDict (hit: SearchHit, org: Organization, downloadUrl: (di
     cache_url: null,
     mimetype_inner: null
   }))
-  const extras: Array<{ key: string, value: string }> = [
+  const extras: Array<{ key: string; value: string }> = [
     { key: 'publisher_peer_id', value: hit.provenance.publisher },
     { key: 'entry_seq', value: String(hit.provenance.seq) },
     { key: 'entry_hash', value: hit.provenance.entryHash },
@@ -81,9 +103,24 @@ export function packageDict (hit: SearchHit, org: Organization, downloadUrl: (di
   ]
   if (d.spatial?.bbox !== undefined) {
     const [w, s, e, n] = d.spatial.bbox
-    extras.push({ key: 'spatial', value: JSON.stringify({ type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] }) })
+    extras.push({
+      key: 'spatial',
+      value: JSON.stringify({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [w, s],
+            [e, s],
+            [e, n],
+            [w, n],
+            [w, s]
+          ]
+        ]
+      })
+    })
   }
-  if (d.spatial?.ags !== undefined) extras.push({ key: 'politicalGeocodingURI', value: `http://dcat-ap.de/def/politicalGeocoding/municipalityKey/${d.spatial.ags}` })
+  if (d.spatial?.ags !== undefined)
+    extras.push({ key: 'politicalGeocodingURI', value: `http://dcat-ap.de/def/politicalGeocoding/municipalityKey/${d.spatial.ags}` })
   if (d.temporal?.start !== undefined) extras.push({ key: 'temporal_start', value: d.temporal.start })
   if (d.temporal?.end !== undefined) extras.push({ key: 'temporal_end', value: d.temporal.end })
   if (d.accrualPeriodicity !== undefined) extras.push({ key: 'frequency', value: d.accrualPeriodicity })
@@ -112,7 +149,14 @@ export function packageDict (hit: SearchHit, org: Organization, downloadUrl: (di
     organization: organizationDict(org),
     tags: d.keywords.map(k => ({ id: uuidOf(`tag:${k}`), name: k, display_name: k, state: 'active', vocabulary_id: null })),
     num_tags: d.keywords.length,
-    groups: d.themes.map(t => ({ id: uuidOf(`group:${t}`), name: t.toLowerCase(), title: t, display_name: t, description: '', image_display_url: '' })),
+    groups: d.themes.map(t => ({
+      id: uuidOf(`group:${t}`),
+      name: t.toLowerCase(),
+      title: t,
+      display_name: t,
+      description: '',
+      image_display_url: ''
+    })),
     resources,
     num_resources: resources.length,
     extras,

@@ -5,7 +5,10 @@ import { CkanError } from './ckan-error.js'
 // q, fq and sort: field clauses, OR lists, negation, ranges with date math.
 
 export type SortField = 'score' | 'metadata_modified' | 'metadata_created' | 'title_string' | 'name' | 'id'
-export interface SortClause { field: SortField, dir: 'asc' | 'desc' }
+export interface SortClause {
+  field: SortField
+  dir: 'asc' | 'desc'
+}
 
 const SORT_FIELDS: Record<string, SortField> = {
   score: 'score',
@@ -18,13 +21,18 @@ const SORT_FIELDS: Record<string, SortField> = {
 }
 
 /** `score desc, metadata_modified desc` → clauses; an unknown field is a 409 naming `sort`. */
-export function parseSort (sort: string | undefined): SortClause[] {
+export function parseSort(sort: string | undefined): SortClause[] {
   const text = sort === undefined || sort.trim() === '' ? 'score desc, metadata_modified desc' : sort
   return text.split(',').map(part => {
     const [name = '', dir = 'asc', ...rest] = part.trim().split(/\s+/)
     const field = SORT_FIELDS[name]
     if (field === undefined || rest.length > 0 || !['asc', 'desc'].includes(dir.toLowerCase())) {
-      throw new CkanError(409, 'Validation Error', `sort "${part.trim()}" is not "<field> asc|desc" with field one of ${Object.keys(SORT_FIELDS).join(', ')}`, 'sort')
+      throw new CkanError(
+        409,
+        'Validation Error',
+        `sort "${part.trim()}" is not "<field> asc|desc" with field one of ${Object.keys(SORT_FIELDS).join(', ')}`,
+        'sort'
+      )
     }
     return { field, dir: dir.toLowerCase() as 'asc' | 'desc' }
   })
@@ -37,14 +45,25 @@ const TERM_FIELDS = new Set<string>(['organization', 'owner_org', 'tags', 'res_f
 const DATE_FIELDS = new Set<string>(['metadata_modified', 'metadata_created'])
 // Every package here is an active public dataset: clauses on these match all.
 const ALWAYS_TRUE = new Map<string, Set<string>>([
-  ['dataset_type', new Set(['dataset'])], ['type', new Set(['dataset'])], ['state', new Set(['active'])],
-  ['capacity', new Set(['public'])], ['private', new Set(['false'])]
+  ['dataset_type', new Set(['dataset'])],
+  ['type', new Set(['dataset'])],
+  ['state', new Set(['active'])],
+  ['capacity', new Set(['public'])],
+  ['private', new Set(['false'])]
 ])
 /** Fielded text in q: the FTS5 column it searches. */
 const TEXT_FIELDS: Record<string, string> = { title: 'title', notes: 'description', tags: 'keywords', text: '' }
 
-export interface TermFilter { field: TermField, values: string[], negate: boolean }
-export interface DateRange { field: DateField, from?: string, to?: string }
+export interface TermFilter {
+  field: TermField
+  values: string[]
+  negate: boolean
+}
+export interface DateRange {
+  field: DateField
+  from?: string
+  to?: string
+}
 
 export interface SolrFilter {
   terms: TermFilter[]
@@ -58,11 +77,17 @@ export interface SolrFilter {
 const emptyFilter = (): SolrFilter => ({ terms: [], ranges: [], none: false })
 
 // field:value, field:"a b", field:[a TO b], field:{a TO b}, field:(a OR b), with +/- in front.
-const CLAUSE = /([+-]?)([A-Za-z_][\w.]*):("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|[^\s()]+)|(\bOR\b|\bAND\b|&&|\|\|)|([+-]?"(?:[^"\\]|\\.)*"|[^\s]+)/g
+const CLAUSE =
+  /([+-]?)([A-Za-z_][\w.]*):("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|[^\s()]+)|(\bOR\b|\bAND\b|&&|\|\|)|([+-]?"(?:[^"\\]|\\.)*"|[^\s]+)/g
 
-interface Clause { negate: boolean, field?: string, value: string, op?: 'OR' | 'AND' }
+interface Clause {
+  negate: boolean
+  field?: string
+  value: string
+  op?: 'OR' | 'AND'
+}
 
-function clauses (text: string): Clause[] {
+function clauses(text: string): Clause[] {
   const out: Clause[] = []
   for (const m of text.matchAll(CLAUSE)) {
     if (m[4] !== undefined) out.push({ negate: false, value: '', op: m[4] === 'OR' || m[4] === '||' ? 'OR' : 'AND' })
@@ -72,19 +97,23 @@ function clauses (text: string): Clause[] {
   return out
 }
 
-const unquote = (v: string): string => v.startsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v.replace(/\\(.)/g, '$1')
+const unquote = (v: string): string => (v.startsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v.replace(/\\(.)/g, '$1'))
 
 /** `(a OR b)` → [a, b]; anything else → [value]. */
-function values (v: string): string[] {
+function values(v: string): string[] {
   if (!v.startsWith('(')) return [unquote(v)]
-  return v.slice(1, -1).split(/\s+OR\s+|\s+/).filter(x => x !== '' && x !== 'OR').map(unquote)
+  return v
+    .slice(1, -1)
+    .split(/\s+OR\s+|\s+/)
+    .filter(x => x !== '' && x !== 'OR')
+    .map(unquote)
 }
 
 /**
  * fq (and the fielded parts of q): AND of clauses; `a:x OR a:y` on one field
  * is one clause with two values; `-field:value` excludes.
  */
-export function parseFilter (fq: string | undefined, q: string | undefined, now = new Date()): SolrFilter {
+export function parseFilter(fq: string | undefined, q: string | undefined, now = new Date()): SolrFilter {
   const out = emptyFilter()
   const add = (c: Clause, vals: string[], orWithPrevious: boolean, param: 'fq' | 'q'): void => {
     const field = c.field!
@@ -99,7 +128,12 @@ export function parseFilter (fq: string | undefined, q: string | undefined, now 
       return
     }
     if (!TERM_FIELDS.has(field)) {
-      throw new CkanError(409, 'Validation Error', `field "${field}" is not supported in ${param} (organization, tags, res_format, license_id, groups, metadata_modified, metadata_created)`, param)
+      throw new CkanError(
+        409,
+        'Validation Error',
+        `field "${field}" is not supported in ${param} (organization, tags, res_format, license_id, groups, metadata_modified, metadata_created)`,
+        param
+      )
     }
     const f = (field === 'owner_org' ? 'organization' : field) as TermField
     const last = out.terms.at(-1)
@@ -118,7 +152,7 @@ export function parseFilter (fq: string | undefined, q: string | undefined, now 
   const words: string[] = []
   const columns: string[] = []
   if (q !== undefined && q.trim() !== '' && q.trim() !== '*:*') {
-    walk(q, 'q', (c) => {
+    walk(q, 'q', c => {
       if (c.field === undefined) {
         if (c.negate) throw new CkanError(409, 'Validation Error', 'negated words are not supported in q; use fq=-field:value', 'q')
         words.push(c.value)
@@ -138,10 +172,13 @@ export function parseFilter (fq: string | undefined, q: string | undefined, now 
   if (parts.length > 0) out.fts = parts.join(' AND ')
   return out
 
-  function walk (text: string, param: 'fq' | 'q', onText?: (c: Clause) => boolean): void {
+  function walk(text: string, param: 'fq' | 'q', onText?: (c: Clause) => boolean): void {
     let or = false
     for (const c of clauses(text)) {
-      if (c.op !== undefined) { or = c.op === 'OR'; continue }
+      if (c.op !== undefined) {
+        or = c.op === 'OR'
+        continue
+      }
       const orWithPrevious = or
       or = false
       if (onText?.(c) === true) continue
@@ -154,21 +191,39 @@ export function parseFilter (fq: string | undefined, q: string | undefined, now 
   }
 }
 
-function dateRange (field: DateField, value: string, now: Date, param: 'fq' | 'q'): DateRange {
+function dateRange(field: DateField, value: string, now: Date, param: 'fq' | 'q'): DateRange {
   const m = /^[[{]\s*(\S+)\s+TO\s+(\S+)\s*[\]}]$/.exec(value)
-  if (m === null) throw new CkanError(409, 'Validation Error', `${field} takes a range like [2026-01-01T00:00:00Z TO *] or [NOW-1DAY TO NOW]`, param)
-  const bound = (v: string): string | undefined => v === '*' ? undefined : solrDate(v, now, param)
+  if (m === null)
+    throw new CkanError(409, 'Validation Error', `${field} takes a range like [2026-01-01T00:00:00Z TO *] or [NOW-1DAY TO NOW]`, param)
+  const bound = (v: string): string | undefined => (v === '*' ? undefined : solrDate(v, now, param))
   return { field, from: bound(m[1]!), to: bound(m[2]!) }
 }
 
 const UNITS: Record<string, 'y' | 'mo' | 'd' | 'h' | 'mi' | 's' | 'ms'> = {
-  YEAR: 'y', YEARS: 'y', MONTH: 'mo', MONTHS: 'mo', DAY: 'd', DAYS: 'd', DATE: 'd', HOUR: 'h', HOURS: 'h',
-  MINUTE: 'mi', MINUTES: 'mi', SECOND: 's', SECONDS: 's', MILLI: 'ms', MILLIS: 'ms', MILLISECOND: 'ms', MILLISECONDS: 'ms'
+  YEAR: 'y',
+  YEARS: 'y',
+  MONTH: 'mo',
+  MONTHS: 'mo',
+  DAY: 'd',
+  DAYS: 'd',
+  DATE: 'd',
+  HOUR: 'h',
+  HOURS: 'h',
+  MINUTE: 'mi',
+  MINUTES: 'mi',
+  SECOND: 's',
+  SECONDS: 's',
+  MILLI: 'ms',
+  MILLIS: 'ms',
+  MILLISECOND: 'ms',
+  MILLISECONDS: 'ms'
 }
 
 /** A Solr date (`2026-01-01T00:00:00Z`, `NOW`, with math `-1DAY` and rounding `/DAY`) as ISO 8601 UTC. */
-export function solrDate (text: string, now: Date, param: 'fq' | 'q' = 'fq'): string {
-  const bad = (): never => { throw new CkanError(409, 'Validation Error', `"${text}" is not a Solr date (2026-01-01T00:00:00Z, NOW, NOW-1DAY, NOW/DAY)`, param) }
+export function solrDate(text: string, now: Date, param: 'fq' | 'q' = 'fq'): string {
+  const bad = (): never => {
+    throw new CkanError(409, 'Validation Error', `"${text}" is not a Solr date (2026-01-01T00:00:00Z, NOW, NOW-1DAY, NOW/DAY)`, param)
+  }
   const m = /^(NOW|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)((?:[+-/]\d*[A-Z]+)*)$/.exec(text)
   if (m === null) return bad()
   const d = m[1] === 'NOW' ? new Date(now) : new Date(m[1]!)
@@ -190,7 +245,7 @@ export function solrDate (text: string, now: Date, param: 'fq' | 'q' = 'fq'): st
   return d.toISOString()
 }
 
-function roundDown (d: Date, unit: string): void {
+function roundDown(d: Date, unit: string): void {
   const order = ['y', 'mo', 'd', 'h', 'mi', 's', 'ms']
   const keep = order.indexOf(unit)
   if (keep < 1) d.setUTCMonth(0)

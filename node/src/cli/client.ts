@@ -18,7 +18,7 @@ export class NodeClient {
   readonly url: string
   readonly #token: string | undefined
 
-  constructor (opts: ClientOptions, env: NodeJS.ProcessEnv = process.env) {
+  constructor(opts: ClientOptions, env: NodeJS.ProcessEnv = process.env) {
     const dataDir = resolve(opts.dataDir)
     if (opts.url !== undefined) {
       this.url = opts.url.replace(/\/+$/, '')
@@ -31,10 +31,10 @@ export class NodeClient {
   }
 
   /** A request whose response is read by the caller (streams); errors are thrown as for request(). */
-  async raw (path: string, init: RequestInit & { admin?: boolean } = {}): Promise<Response> {
+  async raw(path: string, init: RequestInit & { admin?: boolean } = {}): Promise<Response> {
     const headers = new Headers(init.headers)
     if (init.admin === true) {
-      if (this.#token === undefined) throw new CliError('no admin token: set SWF_ADMIN_TOKEN or use the node\'s --data-dir')
+      if (this.#token === undefined) throw new CliError("no admin token: set SWF_ADMIN_TOKEN or use the node's --data-dir")
       headers.set('authorization', `Bearer ${this.#token}`)
     }
     let res: Response
@@ -56,8 +56,8 @@ export class NodeClient {
   }
 
   /** Asks for a stream of JSON lines and yields each as it arrives; an error line is thrown. */
-  async * lines (path: string, init: RequestInit & { admin?: boolean } = {}): AsyncGenerator<any> {
-    const headers = { ...init.headers as Record<string, string>, accept: 'application/x-ndjson' }
+  async *lines(path: string, init: RequestInit & { admin?: boolean } = {}): AsyncGenerator<any> {
+    const headers = { ...(init.headers as Record<string, string>), accept: 'application/x-ndjson' }
     const res = await this.raw(path, { ...init, headers })
     const decoder = new TextDecoder()
     let buffer = ''
@@ -75,7 +75,7 @@ export class NodeClient {
     }
   }
 
-  async request (path: string, init: RequestInit & { admin?: boolean } = {}): Promise<any> {
+  async request(path: string, init: RequestInit & { admin?: boolean } = {}): Promise<any> {
     const res = await this.raw(path, init)
     const text = await res.text()
     try {
@@ -85,7 +85,7 @@ export class NodeClient {
     }
   }
 
-  async #fail (res: Response): Promise<never> {
+  async #fail(res: Response): Promise<never> {
     const text = await res.text()
     let body: any
     try {
@@ -104,7 +104,7 @@ export class NodeClient {
 
 const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim().slice(0, 300)
 
-function readToken (dataDir: string): string | undefined {
+function readToken(dataDir: string): string | undefined {
   try {
     return readFileSync(tokenPath(dataDir), 'utf8').trim()
   } catch {

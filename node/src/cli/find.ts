@@ -15,7 +15,7 @@ export interface SearchCliOptions {
   json?: boolean
 }
 
-export async function searchCommand (client: NodeClient, text: string, o: SearchCliOptions): Promise<void> {
+export async function searchCommand(client: NodeClient, text: string, o: SearchCliOptions): Promise<void> {
   const params = new URLSearchParams()
   if (text !== '') params.set('q', text)
   for (const t of o.theme) params.append('theme', t)
@@ -23,7 +23,10 @@ export async function searchCommand (client: NodeClient, text: string, o: Search
   if (o.bbox !== undefined) params.set('bbox', o.bbox)
   if (o.limit !== undefined) params.set('limit', o.limit)
   if (o.federated === true) params.set('scope', 'federated')
-  if (o.json === true) { console.log(JSON.stringify(await client.request(`/api/v1/search?${params}`), null, 2)); return }
+  if (o.json === true) {
+    console.log(JSON.stringify(await client.request(`/api/v1/search?${params}`), null, 2))
+    return
+  }
   const r = o.federated === true ? await followNodes(client, `/api/v1/search?${params}`) : await client.request(`/api/v1/search?${params}`)
   if (o.federated !== true) console.log(`${r.total} hit(s)`)
   for (const hit of r.items) {
@@ -37,12 +40,14 @@ export async function searchCommand (client: NodeClient, text: string, o: Search
  * moment it answers (a slow Kommune does not hide the others), returns the
  * merged result.
  */
-async function followNodes (client: NodeClient, path: string): Promise<any> {
+async function followNodes(client: NodeClient, path: string): Promise<any> {
   let result: any
   for await (const msg of client.lines(path)) {
     if (msg.type === 'node') {
       const n = msg.node
-      console.log(`${n.kommune ?? n.peerId.slice(-8)}: ${n.status}${n.status === 'answered' ? ` (${n.latencyMs} ms)` : ''}, ${n.hits} hit(s)${n.error === undefined ? '' : ` — ${n.error}`}`)
+      console.log(
+        `${n.kommune ?? n.peerId.slice(-8)}: ${n.status}${n.status === 'answered' ? ` (${n.latencyMs} ms)` : ''}, ${n.hits} hit(s)${n.error === undefined ? '' : ` — ${n.error}`}`
+      )
     } else if (msg.type === 'result') {
       result = msg
     }
@@ -60,14 +65,17 @@ export interface QueryCliOptions {
   json?: boolean
 }
 
-export async function queryCommand (client: NodeClient, o: QueryCliOptions): Promise<void> {
+export async function queryCommand(client: NodeClient, o: QueryCliOptions): Promise<void> {
   const params = new URLSearchParams()
   if (o.bbox !== undefined) params.set('bbox', o.bbox)
   for (const w of o.where) params.append('where', w)
   if (o.dataset !== undefined) params.set('datasetId', o.dataset)
   if (o.theme !== undefined) params.set('theme', o.theme)
   if (o.limit !== undefined) params.set('limit', o.limit)
-  if (o.json === true) { console.log(JSON.stringify(await client.request(`/api/v1/query?${params}`), null, 2)); return }
+  if (o.json === true) {
+    console.log(JSON.stringify(await client.request(`/api/v1/query?${params}`), null, 2))
+    return
+  }
   const r = await followNodes(client, `/api/v1/query?${params}`)
   for (const m of r.matches) {
     const what = m.row !== undefined ? JSON.stringify(m.row) : JSON.stringify(m.feature.properties ?? {})
@@ -81,24 +89,41 @@ export async function queryCommand (client: NodeClient, o: QueryCliOptions): Pro
  * progress bar on stderr for large files. `target` is <publisher>/<dataset>
  * or a dataset id that is unique in the regional catalog.
  */
-export async function fetchCommand (client: NodeClient, target: string, distId: string | undefined, o: { output?: string, quiet?: boolean, force?: boolean }): Promise<string> {
+export async function fetchCommand(
+  client: NodeClient,
+  target: string,
+  distId: string | undefined,
+  o: { output?: string; quiet?: boolean; force?: boolean }
+): Promise<string> {
   const view = await resolveDataset(client, target)
   const files = view.dataset.distributions.filter((d: any) => d.sha256 !== undefined)
   const dist = distId === undefined ? files[0] : files.find((d: any) => d.id === distId)
   if (dist === undefined) {
-    throw new CliError(distId === undefined ? `dataset ${view.dataset.id} has no files` : `dataset ${view.dataset.id} has no file "${distId}" (files: ${files.map((d: any) => d.id).join(', ')})`)
+    throw new CliError(
+      distId === undefined
+        ? `dataset ${view.dataset.id} has no files`
+        : `dataset ${view.dataset.id} has no file "${distId}" (files: ${files.map((d: any) => d.id).join(', ')})`
+    )
   }
   const out = o.output ?? fileNameOf(dist)
-  const refuse = (): void => { if (o.force !== true && existsSync(out)) throw new CliError(`${out} exists; -o <file> writes elsewhere, --force overwrites it`) }
+  const refuse = (): void => {
+    if (o.force !== true && existsSync(out)) throw new CliError(`${out} exists; -o <file> writes elsewhere, --force overwrites it`)
+  }
   refuse()
   const res = await client.raw(`/api/v1/catalog/${view.entry.publisher}/${view.dataset.id}/distributions/${dist.id}/file`)
   if (res.body === null) throw new CliError('the node sent no file')
   const total = Number(res.headers.get('content-length') ?? dist.byteSize)
-  const bar = o.quiet === true || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ stream: process.stderr, format: `${out} [{bar}] {percentage}% | {value}/{total} bytes` }, cliProgress.Presets.shades_classic)
+  const bar =
+    o.quiet === true || !process.stderr.isTTY
+      ? undefined
+      : new cliProgress.SingleBar(
+          { stream: process.stderr, format: `${out} [{bar}] {percentage}% | {value}/{total} bytes` },
+          cliProgress.Presets.shades_classic
+        )
   bar?.start(total, 0)
   let done = 0
   const progress = new Transform({
-    transform (chunk: Buffer, _enc, cb) {
+    transform(chunk: Buffer, _enc, cb) {
       done += chunk.length
       bar?.update(done)
       cb(null, chunk)
@@ -119,7 +144,7 @@ export async function fetchCommand (client: NodeClient, target: string, distId: 
   return out
 }
 
-async function resolveDataset (client: NodeClient, target: string): Promise<any> {
+async function resolveDataset(client: NodeClient, target: string): Promise<any> {
   const slash = target.indexOf('/')
   if (slash > 0) return client.request(`/api/v1/catalog/${target.slice(0, slash)}/${target.slice(slash + 1)}`)
   const hits: any[] = []
@@ -130,7 +155,10 @@ async function resolveDataset (client: NodeClient, target: string): Promise<any>
     cursor = page.nextCursor
   } while (cursor !== null)
   if (hits.length === 0) throw new CliError(`no dataset "${target}" in the regional catalog`)
-  if (hits.length > 1) throw new CliError(`"${target}" exists at several Kommunen; use <publisher>/${target}: ${hits.map(h => h.publisher.kommune ?? h.entry.publisher).join(', ')}`)
+  if (hits.length > 1)
+    throw new CliError(
+      `"${target}" exists at several Kommunen; use <publisher>/${target}: ${hits.map(h => h.publisher.kommune ?? h.entry.publisher).join(', ')}`
+    )
   return hits[0]
 }
 
@@ -138,8 +166,13 @@ async function resolveDataset (client: NodeClient, target: string): Promise<any>
  * Polls the node until it is connected, no pull is running and no publisher
  * lags: the initial sync is done. Shows the entries announced and received.
  */
-export async function waitForSync (client: NodeClient, timeoutMs = 600_000): Promise<void> {
-  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, format: 'Abgleich {bar} {value}/{total} Einträge' }, cliProgress.Presets.shades_classic) : undefined
+export async function waitForSync(client: NodeClient, timeoutMs = 600_000): Promise<void> {
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'Abgleich {bar} {value}/{total} Einträge' },
+        cliProgress.Presets.shades_classic
+      )
+    : undefined
   bar?.start(1, 0)
   const deadline = Date.now() + timeoutMs
   try {
@@ -148,7 +181,10 @@ export async function waitForSync (client: NodeClient, timeoutMs = 600_000): Pro
       if (s.registry === null) throw new CliError('this node is not in a region (no registry): nothing to sync')
       const expected = s.pulls.reduce((n: number, p: any) => n + (p.expected ?? 0), 0)
       const received = s.pulls.reduce((n: number, p: any) => n + p.received, 0)
-      if (expected > 0) { bar?.setTotal(expected); bar?.update(received) }
+      if (expected > 0) {
+        bar?.setTotal(expected)
+        bar?.update(received)
+      }
       if (s.connectedPeers > 0 && s.pulls.length === 0 && s.sync.every((p: any) => p.lag === 0)) return
       if (Date.now() > deadline) throw new CliError(`sync not complete after ${Math.round(timeoutMs / 1000)} s`)
       await new Promise(resolve => setTimeout(resolve, 300))

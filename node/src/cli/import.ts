@@ -3,13 +3,19 @@ import { basename } from 'node:path'
 import cliProgress from 'cli-progress'
 import { CliError, type NodeClient } from './client.js'
 
-const TYPES: Record<string, string> = { ttl: 'text/turtle', rdf: 'application/rdf+xml', xml: 'application/rdf+xml', jsonld: 'application/ld+json', json: 'application/ld+json' }
+const TYPES: Record<string, string> = {
+  ttl: 'text/turtle',
+  rdf: 'application/rdf+xml',
+  xml: 'application/rdf+xml',
+  jsonld: 'application/ld+json',
+  json: 'application/ld+json'
+}
 
 /**
  * Sends a catalog (URL, or a file's content) to the node's admin import
  * endpoint and shows its progress per page on stderr.
  */
-export async function importCatalog (client: NodeClient, src: string, prune: boolean, quiet = !process.stderr.isTTY): Promise<any> {
+export async function importCatalog(client: NodeClient, src: string, prune: boolean, quiet = !process.stderr.isTTY): Promise<any> {
   const params = new URLSearchParams({ prune: String(prune) })
   let init: RequestInit
   if (/^https?:\/\//.test(src)) {
@@ -21,9 +27,17 @@ export async function importCatalog (client: NodeClient, src: string, prune: boo
       throw new CliError(`cannot read ${src} (give a file or an http(s) URL)`)
     }
     params.set('source', basename(src))
-    init = { headers: { 'content-type': TYPES[src.split('.').pop()?.toLowerCase() ?? ''] ?? 'text/turtle' }, body: await readFile(src, 'utf8') }
+    init = {
+      headers: { 'content-type': TYPES[src.split('.').pop()?.toLowerCase() ?? ''] ?? 'text/turtle' },
+      body: await readFile(src, 'utf8')
+    }
   }
-  const bar = quiet ? undefined : new cliProgress.SingleBar({ stream: process.stderr, format: 'Import {bar} Seite {page} · {value} Datensätze gelesen', barsize: 20 }, cliProgress.Presets.shades_classic)
+  const bar = quiet
+    ? undefined
+    : new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'Import {bar} Seite {page} · {value} Datensätze gelesen', barsize: 20 },
+        cliProgress.Presets.shades_classic
+      )
   bar?.start(1, 0, { page: 0 })
   let report: any
   let records = 0

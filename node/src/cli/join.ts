@@ -26,7 +26,7 @@ export interface JoinResult {
  * sends the node's signed registration. The operator then approves it; the
  * node (re)registers its live addresses at every start.
  */
-export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<JoinResult> {
+export async function joinRegion(registryUrl: string, o: JoinOptions): Promise<JoinResult> {
   const dataDir = resolve(o.dataDir)
   const config = loadConfig(dataDir, {})
   let url: URL
@@ -40,7 +40,9 @@ export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<
   const { jwk, source } = given !== undefined ? { jwk: given, source: 'given' as const } : { jwk: served, source: 'fetched' as const }
   // A wrong pinned key would leave the node at 0 peers for ever (every list refused): say so now, register nothing.
   if (jwk.x !== served.x) {
-    throw new CliError(`--registry-key is not the key of the registry at ${url}: it signs with ${peerIdOfPublicJwk(served)}, the key given is ${peerIdOfPublicJwk(jwk)}; ask your region operator for the current key (nothing was registered)`)
+    throw new CliError(
+      `--registry-key is not the key of the registry at ${url}: it signs with ${peerIdOfPublicJwk(served)}, the key given is ${peerIdOfPublicJwk(jwk)}; ask your region operator for the current key (nothing was registered)`
+    )
   }
 
   const named = o.announce ?? [] // --announce, repeatable
@@ -53,7 +55,8 @@ export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<
     } catch {
       throw new CliError(`not a multiaddr: ${a}`)
     }
-    if (parts.some(c => c.name === 'tcp' && c.value === '0')) throw new CliError(`address ${a} has port 0: set a fixed p2p port (init --p2p-port) or --announce`)
+    if (parts.some(c => c.name === 'tcp' && c.value === '0'))
+      throw new CliError(`address ${a} has port 0: set a fixed p2p port (init --p2p-port) or --announce`)
     if (parts.some(c => (c.name === 'ip4' && c.value === '0.0.0.0') || (c.name === 'ip6' && c.value === '::'))) {
       throw new CliError(`address ${a} listens on all interfaces; pass --announce /ip4/<public address>/tcp/<port> so others can dial it`)
     }
@@ -71,12 +74,12 @@ export async function joinRegion (registryUrl: string, o: JoinOptions): Promise<
   return { answer, registryPeerId: peerIdOfPublicJwk(jwk), keySource: source, addresses }
 }
 
-function parseKey (value: string): Ed25519PublicJwk {
+function parseKey(value: string): Ed25519PublicJwk {
   let raw: unknown
   try {
     raw = JSON.parse(existsSync(value) ? readFileSync(value, 'utf8') : value)
   } catch {
-    throw new CliError('--registry-key must be the registry\'s public JWK (JSON) or a file holding it')
+    throw new CliError("--registry-key must be the registry's public JWK (JSON) or a file holding it")
   }
   const maybe = (raw as { publicKeyJwk?: unknown })?.publicKeyJwk ?? raw
   const r = publicJwkSchema.safeParse(maybe)
@@ -84,14 +87,16 @@ function parseKey (value: string): Ed25519PublicJwk {
   return r.data
 }
 
-async function fetchKey (url: URL): Promise<Ed25519PublicJwk> {
+async function fetchKey(url: URL): Promise<Ed25519PublicJwk> {
   let res: Response
   try {
-    res = await fetch(new URL('registry', url.toString().endsWith('/') ? url : `${url.toString()}/`), { signal: AbortSignal.timeout(10_000) })
+    res = await fetch(new URL('registry', url.toString().endsWith('/') ? url : `${url.toString()}/`), {
+      signal: AbortSignal.timeout(10_000)
+    })
   } catch {
     throw new CliError(`no registry answers at ${url}`)
   }
-  const body = await res.json().catch(() => null) as { publicKeyJwk?: unknown } | null
+  const body = (await res.json().catch(() => null)) as { publicKeyJwk?: unknown } | null
   const r = publicJwkSchema.safeParse(body?.publicKeyJwk)
   if (!res.ok || !r.success) throw new CliError(`${url} did not answer with a registry key`)
   return r.data

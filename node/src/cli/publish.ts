@@ -24,10 +24,20 @@ export interface PublishOptions {
 }
 
 const MEDIA_TYPES: Record<string, string> = {
-  '.csv': 'text/csv', '.geojson': 'application/geo+json', '.json': 'application/json', '.pdf': 'application/pdf',
-  '.zip': 'application/zip', '.xml': 'application/xml', '.txt': 'text/plain', '.kml': 'application/vnd.google-earth.kml+xml',
-  '.gml': 'application/gml+xml', '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  '.ods': 'application/vnd.oasis.opendocument.spreadsheet', '.png': 'image/png', '.jpg': 'image/jpeg', '.glb': 'model/gltf-binary'
+  '.csv': 'text/csv',
+  '.geojson': 'application/geo+json',
+  '.json': 'application/json',
+  '.pdf': 'application/pdf',
+  '.zip': 'application/zip',
+  '.xml': 'application/xml',
+  '.txt': 'text/plain',
+  '.kml': 'application/vnd.google-earth.kml+xml',
+  '.gml': 'application/gml+xml',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.ods': 'application/vnd.oasis.opendocument.spreadsheet',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.glb': 'model/gltf-binary'
 }
 
 /** Fields the node sets itself; an update sends the rest back unchanged. */
@@ -39,7 +49,7 @@ const SERVER_FIELDS = ['distributions', 'modified'] as const
  * in place of the distribution of the same name. A file of another name is
  * added or replaces one only when asked (--add, --replace).
  */
-export async function publishFile (client: NodeClient, file: string, o: PublishOptions): Promise<any> {
+export async function publishFile(client: NodeClient, file: string, o: PublishOptions): Promise<any> {
   const size = fileSize(file)
   if (size === 0) throw new CliError(`${file} is empty (0 bytes): nothing to publish`)
   if (o.title === undefined && o.id === undefined) throw new CliError('--title is required (or --id of an existing dataset)')
@@ -47,25 +57,36 @@ export async function publishFile (client: NodeClient, file: string, o: PublishO
   const ext = extname(file).toLowerCase()
   const explicitBbox = o.bbox === undefined ? undefined : parseBbox(o.bbox)
 
-  const current: any = await client.request(`/api/v1/datasets/${encodeURIComponent(id)}`).then(v => v.dataset, (err: Error) => {
-    if (/^404 /.test(err.message)) return undefined
-    throw err
-  })
+  const current: any = await client.request(`/api/v1/datasets/${encodeURIComponent(id)}`).then(
+    v => v.dataset,
+    (err: Error) => {
+      if (/^404 /.test(err.message)) return undefined
+      throw err
+    }
+  )
   const files: any[] = current?.distributions.filter((d: any) => d.sha256 !== undefined) ?? []
   const distId = o.replace ?? slugify(basename(file, ext)) + (ext === '' ? '' : `-${ext.slice(1)}`)
   if (o.replace !== undefined && !files.some(d => d.id === o.replace)) {
     throw new CliError(`--replace ${o.replace}: dataset ${id} has no such file (its files: ${files.map(d => d.id).join(', ') || 'none'})`)
   }
   if (current !== undefined && o.replace === undefined && o.add !== true && files.length > 0 && !files.some(d => d.id === distId)) {
-    throw new CliError(`dataset ${id} already has ${files.map(d => `${d.id} (${d.title})`).join(', ')}; --replace ${files[0].id} puts this file in its place, --add adds it as another file`)
+    throw new CliError(
+      `dataset ${id} already has ${files.map(d => `${d.id} (${d.title})`).join(', ')}; --replace ${files[0].id} puts this file in its place, --add adds it as another file`
+    )
   }
   // The file's own extent, when the command names none and the file is (or becomes) the dataset's only file.
   const onlyFile = files.every(d => d.id === distId)
-  const derived = explicitBbox === undefined && (current?.spatial?.bbox === undefined || onlyFile) && (ext === '.csv' || ext === '.geojson' || ext === '.json')
-    ? await extentOfFile(file, ext === '.csv' ? 'CSV' : 'GEOJSON').catch(() => undefined)
-    : undefined
+  const derived =
+    explicitBbox === undefined &&
+    (current?.spatial?.bbox === undefined || onlyFile) &&
+    (ext === '.csv' || ext === '.geojson' || ext === '.json')
+      ? await extentOfFile(file, ext === '.csv' ? 'CSV' : 'GEOJSON').catch(() => undefined)
+      : undefined
   const bbox = explicitBbox ?? derived
-  const spatial = bbox === undefined && o.ags === undefined ? undefined : { ...current?.spatial, ...(bbox === undefined ? {} : { bbox }), ...(o.ags === undefined ? {} : { ags: o.ags }) }
+  const spatial =
+    bbox === undefined && o.ags === undefined
+      ? undefined
+      : { ...current?.spatial, ...(bbox === undefined ? {} : { bbox }), ...(o.ags === undefined ? {} : { ags: o.ags }) }
 
   if (current === undefined) {
     if (o.title === undefined) throw new CliError(`no dataset ${id} yet: --title is required to create it`)
@@ -75,7 +96,12 @@ export async function publishFile (client: NodeClient, file: string, o: PublishO
       admin: true,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        id, title: o.title, description: o.description ?? o.title, license: o.license, themes: o.theme, keywords: o.keyword,
+        id,
+        title: o.title,
+        description: o.description ?? o.title,
+        license: o.license,
+        themes: o.theme,
+        keywords: o.keyword,
         ...(spatial === undefined ? {} : { spatial })
       })
     })
@@ -106,10 +132,10 @@ export async function publishFile (client: NodeClient, file: string, o: PublishO
     headers: { 'content-type': o.mediaType ?? MEDIA_TYPES[ext] ?? 'application/octet-stream', 'content-length': String(size) },
     body: Readable.toWeb(createReadStream(file)) as ReadableStream,
     duplex: 'half'
-  } as RequestInit & { admin: boolean })
+  })
 }
 
-function fileSize (file: string): number {
+function fileSize(file: string): number {
   try {
     const st = statSync(file)
     if (st.isFile()) return st.size
@@ -118,8 +144,9 @@ function fileSize (file: string): number {
 }
 
 /** "minLon,minLat,maxLon,maxLat" (the node checks the ranges and the order). */
-function parseBbox (value: string): BBox {
+function parseBbox(value: string): BBox {
   const bbox = bboxFromText(value)
-  if (bbox === undefined) throw new CliError(`--bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees, e.g. 7.5,51.2,8.3,51.7 (got "${value}")`)
+  if (bbox === undefined)
+    throw new CliError(`--bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees, e.g. 7.5,51.2,8.3,51.7 (got "${value}")`)
   return bbox
 }

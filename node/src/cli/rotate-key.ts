@@ -9,7 +9,10 @@ import { writeFileAtomic } from '../write-file-atomic.js'
 import { CliError } from './client.js'
 import { dataDirHolder } from '../data-dir-lock.js'
 
-export interface RotationResult { oldPeerId: string, newPeerId: string }
+export interface RotationResult {
+  oldPeerId: string
+  newPeerId: string
+}
 
 /**
  * `swf-node rotate-key` (node stopped): a new Ed25519 key; the registry
@@ -17,13 +20,15 @@ export interface RotationResult { oldPeerId: string, newPeerId: string }
  * node-key.previous.json until the next start has re-published every dataset
  * under the new key and the registry has retired the old one.
  */
-export async function rotateNodeKey (dataDirArg: string): Promise<RotationResult> {
+export async function rotateNodeKey(dataDirArg: string): Promise<RotationResult> {
   const dataDir = resolve(dataDirArg)
   const config = loadConfig(dataDir, {})
   if (config.registry === undefined) throw new CliError('this node has not joined a region (swf-node join); there is no registry to tell')
-  if (existsSync(previousKeyPath(dataDir))) throw new CliError('the last rotation is not finished: start the node once so it re-publishes under the new key')
+  if (existsSync(previousKeyPath(dataDir)))
+    throw new CliError('the last rotation is not finished: start the node once so it re-publishes under the new key')
   const holder = dataDirHolder(dataDir)
-  if (holder !== undefined) throw new CliError(`the node is running (pid ${holder}): stop it first (its libp2p identity is the key being replaced)`)
+  if (holder !== undefined)
+    throw new CliError(`the node is running (pid ${holder}): stop it first (its libp2p identity is the key being replaced)`)
   if (await answers(`http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}/health`)) {
     throw new CliError('the node is running: stop it first (its libp2p identity is the key being replaced)')
   }
@@ -37,7 +42,7 @@ export async function rotateNodeKey (dataDirArg: string): Promise<RotationResult
   return { oldPeerId: peerIdOf(oldKey), newPeerId: peerIdOf(newKey) }
 }
 
-async function answers (url: string): Promise<boolean> {
+async function answers(url: string): Promise<boolean> {
   try {
     await fetch(url, { signal: AbortSignal.timeout(1_000) })
     return true

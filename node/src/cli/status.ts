@@ -9,7 +9,7 @@ const MEMBERSHIP: Record<string, string> = {
   'not-listed': 'not in the participant list'
 }
 
-export function statusLines (s: any, url: string): string[] {
+export function statusLines(s: any, url: string): string[] {
   const lines = [
     `${s.kommune.name} (AGS ${s.kommune.ags}) at ${url}`,
     `  peer id:   ${s.peerId}`,
@@ -19,11 +19,17 @@ export function statusLines (s: any, url: string): string[] {
     lines.push('  region:    none (runs alone; join one with "swf-node join <registry-url>")')
   } else {
     const m = s.registry.membership
-    lines.push(`  region:    ${m === null ? 'unknown' : MEMBERSHIP[m.status] ?? m.status}${m?.reason === undefined ? '' : ` — ${m.reason}`}`)
-    lines.push(`  peers:     ${s.connectedPeers} connected of ${Math.max(0, s.registry.participants - (m?.status === 'active' ? 1 : 0))} other participant(s); list serial ${s.registry.listSerial}${s.registry.stale === true ? ' (STALE: the registry has not confirmed it)' : ''}`)
+    lines.push(
+      `  region:    ${m === null ? 'unknown' : (MEMBERSHIP[m.status] ?? m.status)}${m?.reason === undefined ? '' : ` — ${m.reason}`}`
+    )
+    lines.push(
+      `  peers:     ${s.connectedPeers} connected of ${Math.max(0, s.registry.participants - (m?.status === 'active' ? 1 : 0))} other participant(s); list serial ${s.registry.listSerial}${s.registry.stale === true ? ' (STALE: the registry has not confirmed it)' : ''}`
+    )
     const lagging = s.sync.filter((p: any) => p.lag > 0)
-    if (lagging.length > 0) lines.push(`  syncing:   ${lagging.map((p: any) => `${p.kommune ?? p.publisher} (${p.lag} behind)`).join(', ')}`)
-    for (const e of s.equivocations ?? []) lines.push(`  WARNING:   ${e.kommune ?? e.publisher} signed two histories (${e.proofs} proof(s))`)
+    if (lagging.length > 0)
+      lines.push(`  syncing:   ${lagging.map((p: any) => `${p.kommune ?? p.publisher} (${p.lag} behind)`).join(', ')}`)
+    for (const e of s.equivocations ?? [])
+      lines.push(`  WARNING:   ${e.kommune ?? e.publisher} signed two histories (${e.proofs} proof(s))`)
   }
   lines.push(`  up since:  ${s.startedAt}`)
   return lines

@@ -11,7 +11,7 @@ export type NodeDb = BetterSQLite3Database<typeof schema> & { $client: Database.
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url))
 
 /** Opens (creating if needed) the node database and applies pending migrations. */
-export function openDatabase (file: string): NodeDb {
+export function openDatabase(file: string): NodeDb {
   mkdirSync(dirname(file), { recursive: true })
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')

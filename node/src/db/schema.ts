@@ -4,39 +4,49 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from
 // node/drizzle/ are generated from this file (`npm run db:generate`).
 
 /** Every signed catalog entry the node knows: its own and, later, synced ones. */
-export const entries = sqliteTable('entries', {
-  /** SHA-256 (hex) of the compact JWS. */
-  hash: text('hash').primaryKey(),
-  publisher: text('publisher').notNull(),
-  seq: integer('seq').notNull(),
-  datasetId: text('dataset_id').notNull(),
-  tombstone: integer('tombstone', { mode: 'boolean' }).notNull(),
-  issuedAt: text('issued_at').notNull(),
-  receivedAt: text('received_at').notNull(),
-  jws: text('jws').notNull()
-}, t => [
-  // One entry per (publisher, seq): a second one would be equivocation.
-  uniqueIndex('entries_publisher_seq').on(t.publisher, t.seq),
-  index('entries_publisher_dataset').on(t.publisher, t.datasetId)
-])
+export const entries = sqliteTable(
+  'entries',
+  {
+    /** SHA-256 (hex) of the compact JWS. */
+    hash: text('hash').primaryKey(),
+    publisher: text('publisher').notNull(),
+    seq: integer('seq').notNull(),
+    datasetId: text('dataset_id').notNull(),
+    tombstone: integer('tombstone', { mode: 'boolean' }).notNull(),
+    issuedAt: text('issued_at').notNull(),
+    receivedAt: text('received_at').notNull(),
+    jws: text('jws').notNull()
+  },
+  t => [
+    // One entry per (publisher, seq): a second one would be equivocation.
+    uniqueIndex('entries_publisher_seq').on(t.publisher, t.seq),
+    index('entries_publisher_dataset').on(t.publisher, t.datasetId)
+  ]
+)
 
 /** The current state of each dataset: the newest entry per (publisher, dataset id). */
-export const datasets = sqliteTable('datasets', {
-  publisher: text('publisher').notNull(),
-  datasetId: text('dataset_id').notNull(),
-  entryHash: text('entry_hash').notNull().references(() => entries.hash),
-  seq: integer('seq').notNull(),
-  /** Deleted datasets stay as rows, so an older entry cannot bring them back. */
-  tombstone: integer('tombstone', { mode: 'boolean' }).notNull(),
-  title: text('title'),
-  /** The DCAT-AP.de metadata as signed (JSON), null for tombstones. */
-  metadata: text('metadata', { mode: 'json' }),
-  issuedAt: text('issued_at').notNull()
-}, t => [
-  primaryKey({ columns: [t.publisher, t.datasetId] }),
-  // Newest-first listing of the live catalog without a sort (search without filters).
-  index('datasets_live_issued').on(t.tombstone, t.issuedAt, t.publisher, t.datasetId)
-])
+export const datasets = sqliteTable(
+  'datasets',
+  {
+    publisher: text('publisher').notNull(),
+    datasetId: text('dataset_id').notNull(),
+    entryHash: text('entry_hash')
+      .notNull()
+      .references(() => entries.hash),
+    seq: integer('seq').notNull(),
+    /** Deleted datasets stay as rows, so an older entry cannot bring them back. */
+    tombstone: integer('tombstone', { mode: 'boolean' }).notNull(),
+    title: text('title'),
+    /** The DCAT-AP.de metadata as signed (JSON), null for tombstones. */
+    metadata: text('metadata', { mode: 'json' }),
+    issuedAt: text('issued_at').notNull()
+  },
+  t => [
+    primaryKey({ columns: [t.publisher, t.datasetId] }),
+    // Newest-first listing of the live catalog without a sort (search without filters).
+    index('datasets_live_issued').on(t.tombstone, t.issuedAt, t.publisher, t.datasetId)
+  ]
+)
 
 /** Files held in the content-addressed blob store. */
 export const blobs = sqliteTable('blobs', {
@@ -68,15 +78,19 @@ export const publishers = sqliteTable('publishers', {
  * one whose prevHash names another predecessor than the one held (`fork`).
  * Any node can check the proof with the publisher's key alone.
  */
-export const equivocations = sqliteTable('equivocations', {
-  publisher: text('publisher').notNull(),
-  seq: integer('seq').notNull(),
-  kind: text('kind', { enum: ['same-seq', 'fork'] }).notNull(),
-  /** The entry kept (for same-seq: the lower hash) and the other one. */
-  jwsA: text('jws_a').notNull(),
-  jwsB: text('jws_b').notNull(),
-  detectedAt: text('detected_at').notNull()
-}, t => [primaryKey({ columns: [t.publisher, t.seq, t.kind] })])
+export const equivocations = sqliteTable(
+  'equivocations',
+  {
+    publisher: text('publisher').notNull(),
+    seq: integer('seq').notNull(),
+    kind: text('kind', { enum: ['same-seq', 'fork'] }).notNull(),
+    /** The entry kept (for same-seq: the lower hash) and the other one. */
+    jwsA: text('jws_a').notNull(),
+    jwsB: text('jws_b').notNull(),
+    detectedAt: text('detected_at').notNull()
+  },
+  t => [primaryKey({ columns: [t.publisher, t.seq, t.kind] })]
+)
 
 export type EquivocationRow = typeof equivocations.$inferSelect
 
@@ -87,38 +101,47 @@ export type PublisherRow = typeof publishers.$inferSelect
 // so every write path keeps them in step inside its own transaction.
 
 /** Filterable columns of each live dataset. */
-export const datasetIndex = sqliteTable('dataset_index', {
-  publisher: text('publisher').notNull(),
-  datasetId: text('dataset_id').notNull(),
-  ags: text('ags'),
-  license: text('license'),
-  modified: text('modified'),
-  minLon: real('min_lon'),
-  minLat: real('min_lat'),
-  maxLon: real('max_lon'),
-  maxLat: real('max_lat')
-}, t => [
-  primaryKey({ columns: [t.publisher, t.datasetId] }),
-  index('dataset_index_bbox').on(t.minLon, t.maxLon)
-])
+export const datasetIndex = sqliteTable(
+  'dataset_index',
+  {
+    publisher: text('publisher').notNull(),
+    datasetId: text('dataset_id').notNull(),
+    ags: text('ags'),
+    license: text('license'),
+    modified: text('modified'),
+    minLon: real('min_lon'),
+    minLat: real('min_lat'),
+    maxLon: real('max_lon'),
+    maxLat: real('max_lat')
+  },
+  t => [primaryKey({ columns: [t.publisher, t.datasetId] }), index('dataset_index_bbox').on(t.minLon, t.maxLon)]
+)
 
 /** Multi-valued facets of each live dataset: theme, keyword (folded), license, format. */
-export const datasetTerms = sqliteTable('dataset_terms', {
-  publisher: text('publisher').notNull(),
-  datasetId: text('dataset_id').notNull(),
-  kind: text('kind', { enum: ['theme', 'keyword', 'license', 'format'] }).notNull(),
-  value: text('value').notNull()
-}, t => [
-  index('dataset_terms_kind_value').on(t.kind, t.value, t.publisher, t.datasetId),
-  index('dataset_terms_dataset').on(t.publisher, t.datasetId)
-])
+export const datasetTerms = sqliteTable(
+  'dataset_terms',
+  {
+    publisher: text('publisher').notNull(),
+    datasetId: text('dataset_id').notNull(),
+    kind: text('kind', { enum: ['theme', 'keyword', 'license', 'format'] }).notNull(),
+    value: text('value').notNull()
+  },
+  t => [
+    index('dataset_terms_kind_value').on(t.kind, t.value, t.publisher, t.datasetId),
+    index('dataset_terms_dataset').on(t.publisher, t.datasetId)
+  ]
+)
 
 /** Own datasets that came from an import, and from which source: what --prune may delete. */
-export const importedDatasets = sqliteTable('imported_datasets', {
-  datasetId: text('dataset_id').primaryKey(),
-  /** The catalog the dataset came from (URL, or "file:<name>"). */
-  source: text('source').notNull(),
-  /** The dataset's IRI in that catalog. */
-  sourceIri: text('source_iri').notNull(),
-  importedAt: text('imported_at').notNull()
-}, t => [index('imported_datasets_source').on(t.source)])
+export const importedDatasets = sqliteTable(
+  'imported_datasets',
+  {
+    datasetId: text('dataset_id').primaryKey(),
+    /** The catalog the dataset came from (URL, or "file:<name>"). */
+    source: text('source').notNull(),
+    /** The dataset's IRI in that catalog. */
+    sourceIri: text('source_iri').notNull(),
+    importedAt: text('imported_at').notNull()
+  },
+  t => [index('imported_datasets_source').on(t.source)]
+)

@@ -6,17 +6,17 @@ export const EXPORT_PAGE_SIZE = 100
 
 export interface ExportContext {
   baseUrl: string
-  self: { peerId: string, kommune: string, ags: string }
+  self: { peerId: string; kommune: string; ags: string }
   contributorId: string
   agsOf: (peerId: string) => string | undefined
 }
 
 /** IRIs and URLs a node gives the datasets it exports. */
-export function datasetIri (base: string, self: string, v: RegionalDatasetView): string {
+export function datasetIri(base: string, self: string, v: RegionalDatasetView): string {
   return v.entry.publisher === self ? `${base}/dataset/${v.dataset.id}` : `${base}/catalog/${v.entry.publisher}/${v.dataset.id}`
 }
 
-export function datasetViewQuads (v: RegionalDatasetView, ctx: ExportContext): Quad[] {
+export function datasetViewQuads(v: RegionalDatasetView, ctx: ExportContext): Quad[] {
   const own = v.entry.publisher === ctx.self.peerId
   return datasetQuads(v.dataset, {
     iri: datasetIri(ctx.baseUrl, ctx.self.peerId, v),
@@ -25,18 +25,19 @@ export function datasetViewQuads (v: RegionalDatasetView, ctx: ExportContext): Q
     publisherAgs: own ? ctx.self.ags : ctx.agsOf(v.entry.publisher),
     contributorId: ctx.contributorId,
     // Other Kommunen's files are fetched and verified through this node.
-    downloadUrl: dist => own
-      ? `${ctx.baseUrl}/api/v1/datasets/${v.dataset.id}/distributions/${dist}/file`
-      : `${ctx.baseUrl}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}/distributions/${dist}/file`,
+    downloadUrl: dist =>
+      own
+        ? `${ctx.baseUrl}/api/v1/datasets/${v.dataset.id}/distributions/${dist}/file`
+        : `${ctx.baseUrl}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}/distributions/${dist}/file`,
     pageUrl: `${ctx.baseUrl}/datensatz/${v.entry.publisher}/${v.dataset.id}`
   })
 }
 
 /** A catalog page: the node's own datasets, or with scope 'region' everything it holds. */
-export function catalogPageQuads (
+export function catalogPageQuads(
   regional: RegionalCatalog,
   ctx: ExportContext,
-  opts: { scope: 'own' | 'region', page: number, modifiedSince?: string, pageUrl: (page: number) => string }
+  opts: { scope: 'own' | 'region'; page: number; modifiedSince?: string; pageUrl: (page: number) => string }
 ): Quad[] {
   const { items, total } = regional.exportPage({
     publisher: opts.scope === 'own' ? ctx.self.peerId : undefined,
@@ -49,9 +50,10 @@ export function catalogPageQuads (
     ...catalogQuads({
       iri: `${ctx.baseUrl}/catalog`,
       title: opts.scope === 'own' ? `Offene Daten: ${ctx.self.kommune}` : `Offene Daten der Region Südwestfalen (über ${ctx.self.kommune})`,
-      description: opts.scope === 'own'
-        ? `Datenkatalog des Knotens von ${ctx.self.kommune} im Datenraum Südwestfalen.`
-        : 'Regionaler Datenkatalog aller Kommunen des Datenraums Südwestfalen, signiert und synchronisiert.',
+      description:
+        opts.scope === 'own'
+          ? `Datenkatalog des Knotens von ${ctx.self.kommune} im Datenraum Südwestfalen.`
+          : 'Regionaler Datenkatalog aller Kommunen des Datenraums Südwestfalen, signiert und synchronisiert.',
       publisherName: ctx.self.kommune,
       publisherIri: `${ctx.baseUrl}/organization/${ctx.self.peerId}`,
       datasetIris: items.map(v => datasetIri(ctx.baseUrl, ctx.self.peerId, v)),

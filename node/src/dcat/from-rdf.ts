@@ -1,7 +1,12 @@
 import { Store, type Quad, type Term } from 'n3'
 import {
-  DATA_THEMES, datasetMetadataSchema, FORMAT_BY_MEDIA_TYPE, FREQUENCIES, slugify,
-  type DatasetMetadata, type DatasetMetadataInput
+  DATA_THEMES,
+  datasetMetadataSchema,
+  FORMAT_BY_MEDIA_TYPE,
+  FREQUENCIES,
+  slugify,
+  type DatasetMetadata,
+  type DatasetMetadataInput
 } from '../../../protocol/src/index.js'
 import { ValidationError } from '../errors.js'
 import { geometryBbox } from '../spatial/extent.js'
@@ -41,7 +46,10 @@ type Bbox = [number, number, number, number]
  * unusable; a bad optional field is repaired or left out and reported as a
  * warning. Distributions keep their URLs (external links).
  */
-export function datasetsFromRdf (quads: Quad[], bases: string[] = []): { records: ImportedRecord[], skipped: SkippedRecord[], warnings: ImportWarning[], nextPage?: string } {
+export function datasetsFromRdf(
+  quads: Quad[],
+  bases: string[] = []
+): { records: ImportedRecord[]; skipped: SkippedRecord[]; warnings: ImportWarning[]; nextPage?: string } {
   const store = new Store(quads)
   const objects = (s: Term, pred: string): Term[] => store.getObjects(s, pred, null)
   const one = (s: Term, pred: string): Term | undefined => objects(s, pred)[0]
@@ -62,10 +70,20 @@ export function datasetsFromRdf (quads: Quad[], bases: string[] = []): { records
   for (const s of store.getSubjects(p('rdf', 'type'), p('dcat', 'Dataset'), null)) {
     const iri = s.value
     const notes: ImportWarning[] = []
-    const warn = (field: string, message: string): void => { notes.push({ iri, field, message }) }
+    const warn = (field: string, message: string): void => {
+      notes.push({ iri, field, message })
+    }
     try {
       const identifier = text(s, p('dct', 'identifier'))
-      const id = slugify(identifier ?? (s.termType === 'NamedNode' ? iri.replace(/[/#]+$/, '').split(/[/#]/).pop() ?? iri : iri))
+      const id = slugify(
+        identifier ??
+          (s.termType === 'NamedNode'
+            ? (iri
+                .replace(/[/#]+$/, '')
+                .split(/[/#]/)
+                .pop() ?? iri)
+            : iri)
+      )
       if (usedIds.has(id)) throw new ValidationError('id', `id "${id}" occurs twice in the source`)
       const title = text(s, p('dct', 'title'))
       if (title === undefined) throw new ValidationError('title', 'no dct:title')
@@ -76,7 +94,8 @@ export function datasetsFromRdf (quads: Quad[], bases: string[] = []): { records
         if (r.note !== undefined) warn(field, r.note)
         return r.license
       }
-      const datasetLicense = licenseOf(one(s, p('dct', 'license')), 'license') ??
+      const datasetLicense =
+        licenseOf(one(s, p('dct', 'license')), 'license') ??
         dists.map((d, i) => licenseOf(one(d, p('dct', 'license')), `distributions[${i}].license`)).find(l => l !== undefined)
       if (datasetLicense === undefined) throw new ValidationError('license', 'no usable dct:license on the dataset or its distributions')
 
@@ -85,23 +104,47 @@ export function datasetsFromRdf (quads: Quad[], bases: string[] = []): { records
         title,
         description: text(s, p('dct', 'description')) ?? title,
         // RDF has no order: sort, so that every parser and every re-import gives the same metadata.
-        keywords: [...new Set(objects(s, p('dcat', 'keyword')).map(k => k.value.trim()).filter(k => k !== ''))].sort((x, y) => x.localeCompare(y, 'de')),
-        themes: [...new Set(objects(s, p('dcat', 'theme')).map(t => t.value.replace(DATA_THEME, '')).filter(t => (DATA_THEMES as readonly string[]).includes(t)))].sort() as DatasetMetadataInput['themes'],
-        license: datasetLicense as DatasetMetadata['license']
+        keywords: [
+          ...new Set(
+            objects(s, p('dcat', 'keyword'))
+              .map(k => k.value.trim())
+              .filter(k => k !== '')
+          )
+        ].sort((x, y) => x.localeCompare(y, 'de')),
+        themes: [
+          ...new Set(
+            objects(s, p('dcat', 'theme'))
+              .map(t => t.value.replace(DATA_THEME, ''))
+              .filter(t => (DATA_THEMES as readonly string[]).includes(t))
+          )
+        ].sort() as DatasetMetadataInput['themes'],
+        license: datasetLicense
       }
-      if (input.keywords!.length > 50) { warn('keywords', `${input.keywords!.length} keywords: the first 50 kept`); input.keywords = input.keywords!.slice(0, 50) }
+      if (input.keywords!.length > 50) {
+        warn('keywords', `${input.keywords!.length} keywords: the first 50 kept`)
+        input.keywords = input.keywords!.slice(0, 50)
+      }
       const publisherName = (() => {
         const pub = one(s, p('dct', 'publisher'))
         return pub === undefined ? undefined : text(pub, p('foaf', 'name'))
       })()
       if (publisherName !== undefined) input.publisher = { name: publisherName }
 
-      const geocoding = objects(s, p('dcatde', 'politicalGeocodingURI')).map(t => t.value).filter(v => v.startsWith(POLITICAL_GEOCODING))
-      const level = objects(s, p('dcatde', 'politicalGeocodingLevelURI')).map(t => t.value).find(v => v.startsWith(POLITICAL_GEOCODING))
+      const geocoding = objects(s, p('dcatde', 'politicalGeocodingURI'))
+        .map(t => t.value)
+        .filter(v => v.startsWith(POLITICAL_GEOCODING))
+      const level = objects(s, p('dcatde', 'politicalGeocodingLevelURI'))
+        .map(t => t.value)
+        .find(v => v.startsWith(POLITICAL_GEOCODING))
       const ags = geocoding.map(agsOfGeocoding).find(a => a !== undefined)
-      const bbox = objects(s, p('dct', 'spatial')).map(loc => spatialBbox(store, loc)).find(b => b !== undefined)
+      const bbox = objects(s, p('dct', 'spatial'))
+        .map(loc => spatialBbox(store, loc))
+        .find(b => b !== undefined)
       // Only the municipality's own key (what this node's export writes anyway) needs no copy.
-      const onlyOwnKey = ags !== undefined && geocoding.length === 1 && geocoding[0] === `${POLITICAL_GEOCODING}municipalityKey/${ags}` &&
+      const onlyOwnKey =
+        ags !== undefined &&
+        geocoding.length === 1 &&
+        geocoding[0] === `${POLITICAL_GEOCODING}municipalityKey/${ags}` &&
         (level === undefined || level === `${POLITICAL_GEOCODING}Level/municipality`)
       if (onlyOwnKey) geocoding.length = 0
       if (ags !== undefined || bbox !== undefined || geocoding.length > 0) {
@@ -122,7 +165,8 @@ export function datasetsFromRdf (quads: Quad[], bases: string[] = []): { records
       if (temporal !== undefined) {
         const start = dateOf(one(temporal, p('dcat', 'startDate')) ?? one(temporal, 'http://schema.org/startDate'), 'temporal.start')
         const end = dateOf(one(temporal, p('dcat', 'endDate')) ?? one(temporal, 'http://schema.org/endDate'), 'temporal.end')
-        if (start !== undefined || end !== undefined) input.temporal = { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }) }
+        if (start !== undefined || end !== undefined)
+          input.temporal = { ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }) }
       }
       const issued = dateOf(one(s, p('dct', 'issued')), 'issued')
       const modified = dateOf(one(s, p('dct', 'modified')), 'modified')
@@ -137,7 +181,12 @@ export function datasetsFromRdf (quads: Quad[], bases: string[] = []): { records
           input.contactPoint = { name, email }
           if (given !== `mailto:${email}`) warn('contactPoint.email', `"${given ?? ''}" read as ${email}`)
         } else {
-          warn('contactPoint', given === undefined ? 'contact point without vcard:hasEmail: left out' : `no e-mail address in "${given}": contact point left out`)
+          warn(
+            'contactPoint',
+            given === undefined
+              ? 'contact point without vcard:hasEmail: left out'
+              : `no e-mail address in "${given}": contact point left out`
+          )
         }
       }
       const landing = link(one(s, p('dcat', 'landingPage')))
@@ -155,14 +204,23 @@ export function datasetsFromRdf (quads: Quad[], bases: string[] = []): { records
         let distId = slugify(text(d, p('dct', 'identifier')) ?? dTitle ?? `distribution-${i + 1}`)
         while (distIds.has(distId)) distId = `${distId}-${i + 1}`
         distIds.add(distId)
-        const mediaTypeTerm = one(d, p('dcat', 'mediaType'))?.value.replace(IANA_MEDIA_TYPES, '').replace(/^https?:\/\/www\.iana\.org\/assignments\/media-types\//, '')
+        const mediaTypeTerm = one(d, p('dcat', 'mediaType'))
+          ?.value.replace(IANA_MEDIA_TYPES, '')
+          .replace(/^https?:\/\/www\.iana\.org\/assignments\/media-types\//, '')
         const formatTerm = one(d, p('dct', 'format'))?.value
-        const format = formatTerm === undefined
-          ? FORMAT_BY_MEDIA_TYPE[mediaTypeTerm ?? ''] ?? 'BIN'
-          : formatTerm.replace(FILE_TYPE, '').replace(/^.*[/#]/, '').toUpperCase().replace(/[^A-Z0-9_]/g, '_').slice(0, 30) || 'BIN'
-        const mediaType = mediaTypeTerm !== undefined && /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i.test(mediaTypeTerm)
-          ? mediaTypeTerm
-          : Object.entries(FORMAT_BY_MEDIA_TYPE).find(([, f]) => f === format)?.[0] ?? 'application/octet-stream'
+        const format =
+          formatTerm === undefined
+            ? (FORMAT_BY_MEDIA_TYPE[mediaTypeTerm ?? ''] ?? 'BIN')
+            : formatTerm
+                .replace(FILE_TYPE, '')
+                .replace(/^.*[/#]/, '')
+                .toUpperCase()
+                .replace(/[^A-Z0-9_]/g, '_')
+                .slice(0, 30) || 'BIN'
+        const mediaType =
+          mediaTypeTerm !== undefined && /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i.test(mediaTypeTerm)
+            ? mediaTypeTerm
+            : (Object.entries(FORMAT_BY_MEDIA_TYPE).find(([, f]) => f === format)?.[0] ?? 'application/octet-stream')
         const accessTerm = one(d, p('dcat', 'accessURL'))
         const accessURL = link(accessTerm)
         if (accessTerm !== undefined && accessURL === undefined) warn(`distributions[${i}].accessURL`, 'empty accessURL: left out')
@@ -175,7 +233,7 @@ export function datasetsFromRdf (quads: Quad[], bases: string[] = []): { records
           ...(distDescription === undefined ? {} : { description: distDescription }),
           format,
           mediaType,
-          license: distributionLicense(licenseOf(one(d, p('dct', 'license')), `distributions[${i}].license`), datasetLicense) as DatasetMetadata['license'],
+          license: distributionLicense(licenseOf(one(d, p('dct', 'license')), `distributions[${i}].license`), datasetLicense),
           ...(accessURL === undefined ? {} : { accessURL }),
           ...(downloadURL === undefined ? {} : { downloadURL }),
           ...(distModified === undefined ? {} : { modified: distModified })
@@ -195,14 +253,19 @@ export function datasetsFromRdf (quads: Quad[], bases: string[] = []): { records
 }
 
 /** A distribution's licence; our own export's stand-in for a dataset licence outside the vocabulary reads back as that licence. */
-function distributionLicense (given: string | undefined, datasetLicense: string): string {
+function distributionLicense(given: string | undefined, datasetLicense: string): string {
   if (given === undefined) return datasetLicense
   return given === UNLISTED_LICENSE && /^https?:/.test(datasetLicense) ? datasetLicense : given
 }
 
-function dedupe (notes: ImportWarning[]): ImportWarning[] {
+function dedupe(notes: ImportWarning[]): ImportWarning[] {
   const seen = new Set<string>()
-  return notes.filter(n => { const k = `${n.field}\n${n.message}`; if (seen.has(k)) return false; seen.add(k); return true })
+  return notes.filter(n => {
+    const k = `${n.field}\n${n.message}`
+    if (seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
 }
 
 /**
@@ -210,7 +273,7 @@ function dedupe (notes: ImportWarning[]): ImportWarning[] {
  * (a keyword, a distribution's URL, the contact point …) and is reported. A
  * problem in a required field skips the record (ValidationError).
  */
-function repairOptionalFields (input: Input, warn: (field: string, message: string) => void): DatasetMetadata {
+function repairOptionalFields(input: Input, warn: (field: string, message: string) => void): DatasetMetadata {
   for (let round = 0; round < MAX_REPAIR_ROUNDS; round++) {
     const parsed = datasetMetadataSchema.safeParse(input)
     if (parsed.success) return parsed.data
@@ -233,7 +296,7 @@ function repairOptionalFields (input: Input, warn: (field: string, message: stri
         }
         continue
       }
-      if (!(top as string in input)) continue
+      if (!((top as string) in input)) continue
       const holder = input[top as string]
       if (Array.isArray(holder) && typeof index === 'number') {
         warn(`${String(top)}[${index}]`, `${JSON.stringify(holder[index])}: ${issue.message}; left out`)
@@ -254,7 +317,7 @@ function repairOptionalFields (input: Input, warn: (field: string, message: stri
   throw new ValidationError('dataset', 'could not be repaired')
 }
 
-function comparePaths (a: PropertyKey[], b: PropertyKey[]): number {
+function comparePaths(a: PropertyKey[], b: PropertyKey[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i]
     const y = b[i]
@@ -265,14 +328,15 @@ function comparePaths (a: PropertyKey[], b: PropertyKey[]): number {
   return a.length - b.length
 }
 
-const pathText = (path: PropertyKey[]): string => path.map((k, i) => typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`).join('')
+const pathText = (path: PropertyKey[]): string =>
+  path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('')
 
 /**
  * The bounding box of a dct:spatial location: dcat:bbox or locn:geometry, as
  * WKT (GeoSPARQL: CRS84 lon/lat; with an EPSG:4326 IRI in front, lat/lon) or
  * as GeoJSON.
  */
-function spatialBbox (store: Store, location: Term): Bbox | undefined {
+function spatialBbox(store: Store, location: Term): Bbox | undefined {
   const literals = [...store.getObjects(location, p('dcat', 'bbox'), null), ...store.getObjects(location, p('locn', 'geometry'), null)]
   for (const lit of literals) {
     const box = geometryTextBbox(lit.value)
@@ -281,18 +345,20 @@ function spatialBbox (store: Store, location: Term): Bbox | undefined {
   return undefined
 }
 
-export function geometryTextBbox (value: string): Bbox | undefined {
+export function geometryTextBbox(value: string): Bbox | undefined {
   const v = value.trim()
   if (v.startsWith('{')) {
     try {
-      const geo = JSON.parse(v) as { coordinates?: unknown, geometries?: Array<{ coordinates?: unknown }>, bbox?: unknown }
+      const geo = JSON.parse(v) as { coordinates?: unknown; geometries?: Array<{ coordinates?: unknown }>; bbox?: unknown }
       return geometryBbox(geo.coordinates ?? geo.geometries?.map(g => g.coordinates))
     } catch {
       return undefined
     }
   }
   const latFirst = /^<[^>]*EPSG\/0\/4326>/i.test(v)
-  const pairs = [...v.replace(/^<[^>]*>\s*/, '').matchAll(/(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)/g)].map(m => latFirst ? [Number(m[2]), Number(m[1])] : [Number(m[1]), Number(m[2])])
+  const pairs = [...v.replace(/^<[^>]*>\s*/, '').matchAll(/(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)/g)].map(m =>
+    latFirst ? [Number(m[2]), Number(m[1])] : [Number(m[1]), Number(m[2])]
+  )
   if (pairs.length === 0) return undefined
   const xs = pairs.map(n => n[0]!)
   const ys = pairs.map(n => n[1]!)

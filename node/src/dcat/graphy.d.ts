@@ -4,7 +4,9 @@ declare module '@graphy/content.xml.scribe' {
   interface XmlScriber {
     write: (quad: Quad) => boolean
     end: () => void
-    on: ((event: 'data', listener: (chunk: string) => void) => XmlScriber) & ((event: 'end', listener: () => void) => XmlScriber) & ((event: 'error', listener: (err: Error) => void) => XmlScriber)
+    on: ((event: 'data', listener: (chunk: string) => void) => XmlScriber) &
+      ((event: 'end', listener: () => void) => XmlScriber) &
+      ((event: 'error', listener: (err: Error) => void) => XmlScriber)
   }
-  export default function xmlScribe (config?: { prefixes?: Record<string, string> }): XmlScriber
+  export default function xmlScribe(config?: { prefixes?: Record<string, string> }): XmlScriber
 }

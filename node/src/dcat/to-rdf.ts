@@ -1,8 +1,6 @@
 import { DataFactory, type Quad, type Quad_Object, type Quad_Subject } from 'n3'
 import { LICENSES, licenseUri, type DatasetMetadata } from '../../../protocol/src/index.js'
-import {
-  DATA_THEME, FILE_TYPE, FREQUENCY, IANA_MEDIA_TYPES, NS, POLITICAL_GEOCODING
-} from './vocab.js'
+import { DATA_THEME, FILE_TYPE, FREQUENCY, IANA_MEDIA_TYPES, NS, POLITICAL_GEOCODING } from './vocab.js'
 
 const { namedNode, literal, blankNode, quad } = DataFactory
 const iri = (prefix: keyof typeof NS, local: string) => namedNode(NS[prefix] + local)
@@ -10,7 +8,7 @@ const a = iri('rdf', 'type')
 const de = (text: string) => literal(text, 'de')
 
 /** A date "2026-01-15" as xsd:date, anything else as xsd:dateTime. */
-function dateLiteral (value: string) {
+function dateLiteral(value: string) {
   return literal(value, iri('xsd', /^\d{4}-\d{2}-\d{2}$/.test(value) ? 'date' : 'dateTime'))
 }
 
@@ -38,13 +36,15 @@ export const SHA256_ALGORITHM = 'http://dcat-ap.de/def/hashAlgorithms/sha/256'
  * as "other-closed": it grants nothing the source did not; the dataset carries the given IRI.
  */
 export const UNLISTED_LICENSE = 'other-closed'
-const distributionLicense = (license: string): string => (LICENSES as readonly string[]).includes(license) ? license : UNLISTED_LICENSE
+const distributionLicense = (license: string): string => ((LICENSES as readonly string[]).includes(license) ? license : UNLISTED_LICENSE)
 
 /** DCAT-AP.de 2.0 triples of one dataset (RDF/JS quads, no hand-built strings). */
-export function datasetQuads (d: DatasetMetadata, ctx: DatasetRdfContext): Quad[] {
+export function datasetQuads(d: DatasetMetadata, ctx: DatasetRdfContext): Quad[] {
   const out: Quad[] = []
   const s = namedNode(ctx.iri)
-  const add = (subject: Quad_Subject, p: ReturnType<typeof iri>, o: Quad_Object): void => { out.push(quad(subject, p, o)) }
+  const add = (subject: Quad_Subject, p: ReturnType<typeof iri>, o: Quad_Object): void => {
+    out.push(quad(subject, p, o))
+  }
 
   add(s, a, iri('dcat', 'Dataset'))
   add(s, iri('dct', 'identifier'), literal(d.id))
@@ -66,7 +66,8 @@ export function datasetQuads (d: DatasetMetadata, ctx: DatasetRdfContext): Quad[
   const ags = d.spatial?.ags ?? ctx.publisherAgs
   if (given !== undefined) {
     for (const uri of given) add(s, iri('dcatde', 'politicalGeocodingURI'), namedNode(uri))
-    if (d.spatial?.politicalGeocodingLevelURI !== undefined) add(s, iri('dcatde', 'politicalGeocodingLevelURI'), namedNode(d.spatial.politicalGeocodingLevelURI))
+    if (d.spatial?.politicalGeocodingLevelURI !== undefined)
+      add(s, iri('dcatde', 'politicalGeocodingLevelURI'), namedNode(d.spatial.politicalGeocodingLevelURI))
   } else if (ags !== undefined) {
     add(s, iri('dcatde', 'politicalGeocodingURI'), namedNode(`${POLITICAL_GEOCODING}municipalityKey/${ags}`))
     add(s, iri('dcatde', 'politicalGeocodingLevelURI'), namedNode(`${POLITICAL_GEOCODING}Level/municipality`))
@@ -131,10 +132,10 @@ export interface CatalogRdfContext {
   publisherIri: string
   datasetIris: string[]
   /** ckanext-dcat style paging (hydra:PagedCollection) when the catalog spans pages. */
-  paging?: { pageUrl: (page: number) => string, page: number, lastPage: number, totalItems: number, itemsPerPage: number }
+  paging?: { pageUrl: (page: number) => string; page: number; lastPage: number; totalItems: number; itemsPerPage: number }
 }
 
-export function catalogQuads (ctx: CatalogRdfContext): Quad[] {
+export function catalogQuads(ctx: CatalogRdfContext): Quad[] {
   const out: Quad[] = []
   const c = namedNode(ctx.iri)
   out.push(quad(c, a, iri('dcat', 'Catalog')))

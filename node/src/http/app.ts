@@ -61,7 +61,16 @@ export interface AppDeps {
   /** config `import.allowPrivateNetworks` */
   allowPrivateImports?: boolean
   /** Limits of the HTTP surface (config `http`). */
-  http: Pick<NodeConfig['http'], 'writesPerMinute' | 'writeBurst' | 'maxAuthFailures' | 'queriesPerMinute' | 'queryBurst' | 'maxConcurrentQueriesPerClient' | 'maxConcurrentQueries'>
+  http: Pick<
+    NodeConfig['http'],
+    | 'writesPerMinute'
+    | 'writeBurst'
+    | 'maxAuthFailures'
+    | 'queriesPerMinute'
+    | 'queryBurst'
+    | 'maxConcurrentQueriesPerClient'
+    | 'maxConcurrentQueries'
+  >
   info: NodeInfo
   log: Logger
   startedAt: Date
@@ -70,23 +79,27 @@ export interface AppDeps {
 const cors = readOnlyCors()
 
 /** The node's HTTP surface; routes stay thin, services do the work. */
-export function createApp (deps: AppDeps): Hono {
+export function createApp(deps: AppDeps): Hono {
   const authFailures = new AuthFailures(deps.http.maxAuthFailures)
   const admin = requireAdminToken(deps.adminToken, authFailures)
   // Built once, not per request.
-  const importer = new ImportService(new ImportedDatasets(deps.db), deps.catalog, { allowPrivateNetworks: deps.allowPrivateImports ?? false })
+  const importer = new ImportService(new ImportedDatasets(deps.db), deps.catalog, {
+    allowPrivateNetworks: deps.allowPrivateImports ?? false
+  })
   const app = new Hono()
   app.use(secureHeaders())
   app.use(writeRateLimit(deps.http.writesPerMinute, deps.http.writeBurst))
-  app.use(queryLimit({
-    perMinute: deps.http.queriesPerMinute,
-    burst: deps.http.queryBurst,
-    maxConcurrentPerClient: deps.http.maxConcurrentQueriesPerClient,
-    maxConcurrent: deps.http.maxConcurrentQueries,
-    // Local search is one indexed read; these fan out to every node of the region.
-    applies: c => c.req.path === '/api/v1/query' || (c.req.path === '/api/v1/search' && c.req.query('scope') === 'federated')
-  }))
-  app.use(async (c, next) => c.req.path.startsWith('/verwaltung') ? next() : cors(c, next))
+  app.use(
+    queryLimit({
+      perMinute: deps.http.queriesPerMinute,
+      burst: deps.http.queryBurst,
+      maxConcurrentPerClient: deps.http.maxConcurrentQueriesPerClient,
+      maxConcurrent: deps.http.maxConcurrentQueries,
+      // Local search is one indexed read; these fan out to every node of the region.
+      applies: c => c.req.path === '/api/v1/query' || (c.req.path === '/api/v1/search' && c.req.query('scope') === 'federated')
+    })
+  )
+  app.use(async (c, next) => (c.req.path.startsWith('/verwaltung') ? next() : cors(c, next)))
   app.use(deps.metrics.httpTiming)
   app.get('/metrics', async c => c.body(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType }))
   app.route('/', healthRoutes())
@@ -98,43 +111,77 @@ export function createApp (deps: AppDeps): Hono {
   app.route('/api/v1', regionRoutes(deps))
   app.route('/api/v1', searchRoutes(deps))
   app.route('/api/v1', dataRoutes({ ...deps, peerId: deps.info.peerId }))
-  app.route('/', dcatRoutes({
-    regional: deps.regional,
-    context: c => ({
-      baseUrl: deps.publicUrl ?? new URL(c.req.url).origin,
-      self: { peerId: deps.info.peerId, kommune: deps.info.kommune.name, ags: deps.info.kommune.ags },
-      contributorId: deps.contributorId,
-      agsOf: peer => deps.whoIs(peer).ags ?? undefined
+  app.route(
+    '/',
+    dcatRoutes({
+      regional: deps.regional,
+      context: c => ({
+        baseUrl: deps.publicUrl ?? new URL(c.req.url).origin,
+        self: { peerId: deps.info.peerId, kommune: deps.info.kommune.name, ags: deps.info.kommune.ags },
+        contributorId: deps.contributorId,
+        agsOf: peer => deps.whoIs(peer).ags ?? undefined
+      })
     })
-  }))
-  app.route('/', ckanRoutes({
-    siteTitle: `Datenraum Südwestfalen: ${deps.info.kommune.name}`,
-    publicUrl: deps.publicUrl,
-    ckanFor: base => new CkanApi(deps.search, deps.regional, () => organizations(deps), (publisher, id, dist) => publisher === deps.info.peerId
-      ? `${base}/api/v1/datasets/${id}/distributions/${dist}/file`
-      : `${base}/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`)
-  }))
-  app.route('/', dspRoutes({
-    regional: deps.regional,
-    participantId: deps.info.peerId,
-    agsOf: peer => deps.whoIs(peer).ags,
-    publisherOfAgs: ags => organizations(deps).find(o => o.ags === ags)?.peerId,
-    publicUrl: deps.publicUrl
-  }))
-  app.route('/', webRoutes({
-    kommune: deps.info.kommune, peerId: deps.info.peerId, adminToken: deps.adminToken, authFailures, maxUploadBytes: deps.maxUploadBytes,
-    catalog: deps.catalog, search: deps.search, regional: deps.regional, store: deps.store, region: deps.region, directory: deps.directory,
-    publicUrl: deps.publicUrl
-  }))
+  )
+  app.route(
+    '/',
+    ckanRoutes({
+      siteTitle: `Datenraum Südwestfalen: ${deps.info.kommune.name}`,
+      publicUrl: deps.publicUrl,
+      ckanFor: base =>
+        new CkanApi(
+          deps.search,
+          deps.regional,
+          () => organizations(deps),
+          (publisher, id, dist) =>
+            publisher === deps.info.peerId
+              ? `${base}/api/v1/datasets/${id}/distributions/${dist}/file`
+              : `${base}/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`
+        )
+    })
+  )
+  app.route(
+    '/',
+    dspRoutes({
+      regional: deps.regional,
+      participantId: deps.info.peerId,
+      agsOf: peer => deps.whoIs(peer).ags,
+      publisherOfAgs: ags => organizations(deps).find(o => o.ags === ags)?.peerId,
+      publicUrl: deps.publicUrl
+    })
+  )
+  app.route(
+    '/',
+    webRoutes({
+      kommune: deps.info.kommune,
+      peerId: deps.info.peerId,
+      adminToken: deps.adminToken,
+      authFailures,
+      maxUploadBytes: deps.maxUploadBytes,
+      catalog: deps.catalog,
+      search: deps.search,
+      regional: deps.regional,
+      store: deps.store,
+      region: deps.region,
+      directory: deps.directory,
+      publicUrl: deps.publicUrl
+    })
+  )
   app.notFound(onNotFound)
   app.onError(onError(deps.log))
   return app
 }
 
 /** Every Kommune of the region as a CKAN organization: this node and the active participants. */
-function organizations (deps: AppDeps): Organization[] {
-  const self: Organization = { peerId: deps.info.peerId, name: organizationName(deps.info.kommune.name), title: deps.info.kommune.name, ags: deps.info.kommune.ags }
-  const others = (deps.directory?.participants() ?? []).filter(p => p.peerId !== deps.info.peerId)
+function organizations(deps: AppDeps): Organization[] {
+  const self: Organization = {
+    peerId: deps.info.peerId,
+    name: organizationName(deps.info.kommune.name),
+    title: deps.info.kommune.name,
+    ags: deps.info.kommune.ags
+  }
+  const others = (deps.directory?.participants() ?? [])
+    .filter(p => p.peerId !== deps.info.peerId)
     .map(p => ({ peerId: p.peerId, name: organizationName(p.kommune), title: p.kommune, ags: p.ags }))
   return [self, ...others]
 }

@@ -7,7 +7,7 @@ import type { AuthFailures } from './rate-limit.js'
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest()
 
 /** Constant-time token check (both sides hashed, so lengths leak nothing). */
-export function tokenChecker (token: string): (candidate: string) => boolean {
+export function tokenChecker(token: string): (candidate: string) => boolean {
   const expected = digest(token)
   return candidate => timingSafeEqual(digest(candidate), expected)
 }
@@ -16,7 +16,7 @@ export function tokenChecker (token: string): (candidate: string) => boolean {
  * Requires `Authorization: Bearer <admin token>`. Both sides are hashed first
  * so the comparison is constant-time whatever the length of the guess.
  */
-export function requireAdminToken (token: string, failures: AuthFailures): MiddlewareHandler {
+export function requireAdminToken(token: string, failures: AuthFailures): MiddlewareHandler {
   const matches = tokenChecker(token)
   return async (c, next) => {
     const who = clientAddress(c)

@@ -14,25 +14,45 @@ import { ImportSourceError } from '../services/import-service.js'
 
 export interface ErrorBody {
   /** `errors` lists every problem when there is more than one (validation). */
-  error: { code: string, message: string, field?: string, errors?: FieldProblem[] }
+  error: { code: string; message: string; field?: string; errors?: FieldProblem[] }
 }
 
 export class ApiError extends Error {
   override readonly name = 'ApiError'
-  constructor (readonly status: ContentfulStatusCode, readonly code: string, message: string, readonly field?: string, readonly problems?: FieldProblem[]) {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly problems?: FieldProblem[]
+  ) {
     super(message)
   }
 }
 
-export function errorResponse (c: Context, status: ContentfulStatusCode, code: string, message: string, field?: string, problems?: FieldProblem[]): Response {
-  const body: ErrorBody = { error: { code, message, ...(field === undefined ? {} : { field }), ...(problems !== undefined && problems.length > 1 ? { errors: problems } : {}) } }
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  field?: string,
+  problems?: FieldProblem[]
+): Response {
+  const body: ErrorBody = {
+    error: {
+      code,
+      message,
+      ...(field === undefined ? {} : { field }),
+      ...(problems !== undefined && problems.length > 1 ? { errors: problems } : {})
+    }
+  }
   // After a 413 the rest of the request body is still on the socket; close it
   // so the client does not reuse a connection the server will not read.
   if (status === 413) c.header('Connection', 'close')
   return c.json(body, status)
 }
 
-function classify (err: Error): ApiError | undefined {
+function classify(err: Error): ApiError | undefined {
   if (err instanceof ApiError) return err
   if (err instanceof ValidationError) return new ApiError(400, 'validation_failed', err.message, err.field, err.problems)
   if (err instanceof NotFoundError) return new ApiError(404, 'not_found', err.message)
@@ -45,26 +65,26 @@ function classify (err: Error): ApiError | undefined {
   if (err instanceof FileTooLargeError) return new ApiError(413, 'file_too_large', err.message, 'byteSize')
   if (err instanceof FileUnavailableError) return new ApiError(503, 'unavailable', err.message)
   if (err instanceof HTTPException && err.status < 500) {
-    return new ApiError(err.status as ContentfulStatusCode, err.status === 413 ? 'payload_too_large' : 'bad_request', err.message || 'bad request')
+    return new ApiError(err.status, err.status === 413 ? 'payload_too_large' : 'bad_request', err.message || 'bad request')
   }
   return undefined
 }
 
 /** What the client is told of an error; our own faults are logged and told without internals. */
-export function toApiError (err: Error, log: Logger, where: Record<string, unknown>): ApiError {
+export function toApiError(err: Error, log: Logger, where: Record<string, unknown>): ApiError {
   const api = classify(err)
   if (api !== undefined) return api
   log.error({ err, ...where }, 'unhandled error in request')
   return new ApiError(500, 'internal_error', 'internal error; see the node log')
 }
 
-export function onError (log: Logger) {
+export function onError(log: Logger) {
   return (err: Error, c: Context): Response => {
     const api = toApiError(err, log, { method: c.req.method, path: c.req.path })
     return errorResponse(c, api.status, api.code, api.message, api.field, api.problems)
   }
 }
 
-export function onNotFound (c: Context): Response {
+export function onNotFound(c: Context): Response {
   return errorResponse(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)
 }

@@ -12,10 +12,15 @@ import { contentDisposition } from '../file-names.js'
  * hashes a file once per change on disk): a corrupt file is quarantined and
  * logged by the store, never served under the signed hash.
  */
-export async function fileResponse (c: Context, store: BlobStore, file: ResolvedFile, immutable = false): Promise<Response> {
+export async function fileResponse(c: Context, store: BlobStore, file: ResolvedFile, immutable = false): Promise<Response> {
   const check = await store.verify(file.sha256)
   if (check === 'corrupt') {
-    return errorResponse(c, 503, 'file_corrupt', `the stored copy of file ${file.sha256} is corrupt and was quarantined; it is fetched again from another node when one holds it`)
+    return errorResponse(
+      c,
+      503,
+      'file_corrupt',
+      `the stored copy of file ${file.sha256} is corrupt and was quarantined; it is fetched again from another node when one holds it`
+    )
   }
   if (check === 'missing') return errorResponse(c, 404, 'not_found', `file ${file.sha256} is not stored on this node`)
   const size = await store.size(file.sha256)
@@ -27,13 +32,20 @@ export async function fileResponse (c: Context, store: BlobStore, file: Resolved
     'Content-Disposition': contentDisposition(file.fileName),
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache'
   }
-  if (c.req.header('if-none-match')?.split(',').some(t => t.trim() === etag) === true) {
+  if (
+    c.req
+      .header('if-none-match')
+      ?.split(',')
+      .some(t => t.trim() === etag) === true
+  ) {
     return c.body(null, 304, headers)
   }
   const ifRange = c.req.header('if-range')
   const range = ifRange === undefined || ifRange === etag ? parseRange(c.req.header('range'), size) : null
   if (range === 'unsatisfiable') {
-    return c.json({ error: { code: 'range_not_satisfiable', message: `file has ${size} bytes`, field: 'Range' } }, 416, { 'Content-Range': `bytes */${size}` })
+    return c.json({ error: { code: 'range_not_satisfiable', message: `file has ${size} bytes`, field: 'Range' } }, 416, {
+      'Content-Range': `bytes */${size}`
+    })
   }
   const isHead = c.req.method === 'HEAD'
   if (range === null) {

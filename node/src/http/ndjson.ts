@@ -9,7 +9,7 @@ import { toApiError } from './errors.js'
 
 export const NDJSON = 'application/x-ndjson'
 
-export function wantsNdjson (c: Context): boolean {
+export function wantsNdjson(c: Context): boolean {
   return (c.req.header('accept') ?? '').includes(NDJSON)
 }
 
@@ -18,11 +18,13 @@ export function wantsNdjson (c: Context): boolean {
  * first byte, so a later failure becomes a last line
  * `{"type":"error","error":{code,message}}` instead of an error status.
  */
-export function ndjsonResponse (c: Context, log: Logger, produce: (line: (value: unknown) => void) => Promise<void>): Response {
+export function ndjsonResponse(c: Context, log: Logger, produce: (line: (value: unknown) => void) => Promise<void>): Response {
   c.header('Content-Type', NDJSON)
   return stream(c, async out => {
     // Writes are queued in order by the stream; nothing here waits for the client.
-    const line = (value: unknown): void => { void out.writeln(JSON.stringify(value)) }
+    const line = (value: unknown): void => {
+      void out.writeln(JSON.stringify(value))
+    }
     try {
       await produce(line)
     } catch (err) {

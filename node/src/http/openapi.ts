@@ -9,16 +9,30 @@ import { catalogQuerySchema } from './routes/region.js'
 import { federationQuerySchema } from './routes/search.js'
 import { VERSION } from '../version.js'
 import {
-  ckanErrorSchema, ckanSuccessSchema, dataQueryResultSchema, dspVersionSchema, healthSchema, importReportSchema, nodeInfoSchema,
-  ownDatasetSchema, ownPageSchema, peersSchema, publishResultSchema, regionalDatasetSchema, regionalPageSchema, searchResultSchema,
-  signedEntrySchema, statusSchema, uploadResultSchema
+  ckanErrorSchema,
+  ckanSuccessSchema,
+  dataQueryResultSchema,
+  dspVersionSchema,
+  healthSchema,
+  importReportSchema,
+  nodeInfoSchema,
+  ownDatasetSchema,
+  ownPageSchema,
+  peersSchema,
+  publishResultSchema,
+  regionalDatasetSchema,
+  regionalPageSchema,
+  searchResultSchema,
+  signedEntrySchema,
+  statusSchema,
+  uploadResultSchema
 } from './response-schemas.js'
 
 // OpenAPI 3.1 for every HTTP endpoint, generated from the zod schemas that
 // validate the requests (zod 4 writes JSON Schema 2020-12, OpenAPI 3.1's dialect).
 
 type Schema = Record<string, unknown>
-const json = (s: z.ZodType): Schema => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Schema
+const json = (s: z.ZodType): Schema => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' })
 /** An answer's schema: what the node sends (zod's output side), without the dialect line (the document's is 3.1's). */
 const answer = (s: z.ZodType): Schema => {
   const { $schema: _dialect, ...schema } = z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' }) as Schema
@@ -33,7 +47,7 @@ interface Op {
   tag: string
   admin?: boolean
   query?: z.ZodObject
-  body?: { schema?: z.ZodType | Schema, mediaTypes: string[] }
+  body?: { schema?: z.ZodType | Schema; mediaTypes: string[] }
   responses?: Record<string, string>
   /** Media types of the 200 answer (default JSON); several where the client chooses by Accept. */
   produces?: string | string[]
@@ -48,15 +62,33 @@ interface Op {
 const errorSchema: Schema = {
   type: 'object',
   required: ['error'],
-  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' }, errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } } } } }
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        field: { type: 'string' },
+        errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } }
+      }
+    }
+  }
 }
 
 const WITH_STREAM = ['application/json', NDJSON]
 
-const CKAN_SUMMARY = 'CKAN 2.10 action API (GET with query, POST with JSON or form): package_search, package_show, package_list, organization_list, organization_show, group_list, group_show, tag_list, license_list, status_show'
+const CKAN_SUMMARY =
+  'CKAN 2.10 action API (GET with query, POST with JSON or form): package_search, package_show, package_list, organization_list, organization_show, group_list, group_show, tag_list, license_list, status_show'
 const CKAN_ACTION: Record<string, Op> = {
   get: { summary: CKAN_SUMMARY, tag: 'CKAN', ok: ckanSuccessSchema, errors: 'ckan' },
-  post: { summary: CKAN_SUMMARY, tag: 'CKAN', body: { mediaTypes: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'] }, ok: ckanSuccessSchema, errors: 'ckan' }
+  post: {
+    summary: CKAN_SUMMARY,
+    tag: 'CKAN',
+    body: { mediaTypes: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'] },
+    ok: ckanSuccessSchema,
+    errors: 'ckan'
+  }
 }
 
 const OPS: Record<string, Record<string, Op>> = {
@@ -70,35 +102,134 @@ const OPS: Record<string, Record<string, Op>> = {
   '/api/v1/peers': { get: { summary: 'Peers with Kommune, last sync, entries received', tag: 'Region', ok: peersSchema } },
   '/api/v1/datasets': {
     get: { summary: 'Own datasets, paged', tag: 'Eigene Datensätze', query: pageQuerySchema, ok: ownPageSchema },
-    post: { summary: 'Create a dataset (signed entry)', tag: 'Eigene Datensätze', admin: true, body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] }, created: true, ok: publishResultSchema, responses: { 409: 'Id exists' } }
+    post: {
+      summary: 'Create a dataset (signed entry)',
+      tag: 'Eigene Datensätze',
+      admin: true,
+      body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] },
+      created: true,
+      ok: publishResultSchema,
+      responses: { 409: 'Id exists' }
+    }
   },
   '/api/v1/datasets/{id}': {
     get: { summary: 'One own dataset', tag: 'Eigene Datensätze', ok: ownDatasetSchema },
-    put: { summary: 'Replace the metadata (distributions kept if left out)', tag: 'Eigene Datensätze', admin: true, body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] }, ok: publishResultSchema },
+    put: {
+      summary: 'Replace the metadata (distributions kept if left out)',
+      tag: 'Eigene Datensätze',
+      admin: true,
+      body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] },
+      ok: publishResultSchema
+    },
     delete: { summary: 'Delete: publishes a signed tombstone', tag: 'Eigene Datensätze', admin: true, ok: publishResultSchema }
   },
-  '/api/v1/datasets/{id}/entry': { get: { summary: 'The raw signed entry (compact JWS)', tag: 'Eigene Datensätze', ok: signedEntrySchema } },
+  '/api/v1/datasets/{id}/entry': {
+    get: { summary: 'The raw signed entry (compact JWS)', tag: 'Eigene Datensätze', ok: signedEntrySchema }
+  },
   '/api/v1/datasets/{id}/distributions/{distId}': {
-    put: { summary: 'Upload a file (raw body, streamed, sha256 computed)', tag: 'Eigene Datensätze', admin: true, query: uploadQuerySchema, body: { mediaTypes: ['application/octet-stream', '*/*'] }, created: true, ok: uploadResultSchema, responses: { 413: 'Too large' } },
+    put: {
+      summary: 'Upload a file (raw body, streamed, sha256 computed)',
+      tag: 'Eigene Datensätze',
+      admin: true,
+      query: uploadQuerySchema,
+      body: { mediaTypes: ['application/octet-stream', '*/*'] },
+      created: true,
+      ok: uploadResultSchema,
+      responses: { 413: 'Too large' }
+    },
     delete: { summary: 'Remove a distribution', tag: 'Eigene Datensätze', admin: true, ok: publishResultSchema }
   },
-  '/api/v1/datasets/{id}/distributions/{distId}/file': { get: { summary: 'Download (ETag, Range)', tag: 'Eigene Datensätze', produces: 'application/octet-stream' } },
+  '/api/v1/datasets/{id}/distributions/{distId}/file': {
+    get: { summary: 'Download (ETag, Range)', tag: 'Eigene Datensätze', produces: 'application/octet-stream' }
+  },
   '/api/v1/files/{sha256}': { get: { summary: 'Any held file by content hash', tag: 'Daten', produces: 'application/octet-stream' } },
-  '/api/v1/catalog': { get: { summary: 'The regional catalog held by this node', tag: 'Region', query: catalogQuerySchema, ok: regionalPageSchema } },
+  '/api/v1/catalog': {
+    get: { summary: 'The regional catalog held by this node', tag: 'Region', query: catalogQuerySchema, ok: regionalPageSchema }
+  },
   '/api/v1/catalog/{publisher}/{id}': { get: { summary: 'One dataset of the regional catalog', tag: 'Region', ok: regionalDatasetSchema } },
-  '/api/v1/catalog/{publisher}/{id}/distributions/{distId}/file': { get: { summary: 'Download any file of the region through this node (sha256-verified)', tag: 'Daten', produces: 'application/octet-stream', responses: { 502: 'A peer served wrong bytes', 503: 'No node holding it is reachable' } } },
-  '/api/v1/search': { get: { summary: 'Catalog search; scope=federated asks every node (Accept: application/x-ndjson streams a line per node)', tag: 'Suche', produces: WITH_STREAM, query: searchQuerySchema.extend(federationQuerySchema.shape), ok: searchResultSchema } },
-  '/api/v1/query': { get: { summary: 'Federated data query over CSV and GeoJSON (where=field=value | field~value, repeatable; Accept: application/x-ndjson streams a line per node)', tag: 'Daten', produces: WITH_STREAM, ok: dataQueryResultSchema, query: z.object({ bbox: z.string().optional(), where: z.array(z.string()).optional(), datasetId: z.string().optional(), theme: z.string().optional(), keyword: z.string().optional(), limit: z.number().optional(), timeoutMs: z.number().optional() }) } },
-  '/api/v1/import': { post: { summary: 'Import a DCAT-AP.de catalog: JSON {url} or RDF in the body (Accept: application/x-ndjson streams progress per page)', tag: 'Eigene Datensätze', admin: true, produces: WITH_STREAM, query: importQuerySchema, ok: importReportSchema, body: { mediaTypes: ['application/json', 'text/turtle', 'application/rdf+xml', 'application/ld+json'] } } },
-  '/catalog.ttl': { get: { summary: 'DCAT-AP.de catalog, Turtle (scope=region for everything held)', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'text/turtle' } },
-  '/catalog.rdf': { get: { summary: 'DCAT-AP.de catalog, RDF/XML', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/rdf+xml' } },
-  '/catalog.jsonld': { get: { summary: 'DCAT-AP.de catalog, JSON-LD', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/ld+json' } },
-  '/dataset/{file}': { get: { summary: 'One own dataset as DCAT-AP.de ({id}.ttl, .rdf, .jsonld)', tag: 'DCAT-AP.de', produces: 'text/turtle' } },
+  '/api/v1/catalog/{publisher}/{id}/distributions/{distId}/file': {
+    get: {
+      summary: 'Download any file of the region through this node (sha256-verified)',
+      tag: 'Daten',
+      produces: 'application/octet-stream',
+      responses: { 502: 'A peer served wrong bytes', 503: 'No node holding it is reachable' }
+    }
+  },
+  '/api/v1/search': {
+    get: {
+      summary: 'Catalog search; scope=federated asks every node (Accept: application/x-ndjson streams a line per node)',
+      tag: 'Suche',
+      produces: WITH_STREAM,
+      query: searchQuerySchema.extend(federationQuerySchema.shape),
+      ok: searchResultSchema
+    }
+  },
+  '/api/v1/query': {
+    get: {
+      summary:
+        'Federated data query over CSV and GeoJSON (where=field=value | field~value, repeatable; Accept: application/x-ndjson streams a line per node)',
+      tag: 'Daten',
+      produces: WITH_STREAM,
+      ok: dataQueryResultSchema,
+      query: z.object({
+        bbox: z.string().optional(),
+        where: z.array(z.string()).optional(),
+        datasetId: z.string().optional(),
+        theme: z.string().optional(),
+        keyword: z.string().optional(),
+        limit: z.number().optional(),
+        timeoutMs: z.number().optional()
+      })
+    }
+  },
+  '/api/v1/import': {
+    post: {
+      summary: 'Import a DCAT-AP.de catalog: JSON {url} or RDF in the body (Accept: application/x-ndjson streams progress per page)',
+      tag: 'Eigene Datensätze',
+      admin: true,
+      produces: WITH_STREAM,
+      query: importQuerySchema,
+      ok: importReportSchema,
+      body: { mediaTypes: ['application/json', 'text/turtle', 'application/rdf+xml', 'application/ld+json'] }
+    }
+  },
+  '/catalog.ttl': {
+    get: {
+      summary: 'DCAT-AP.de catalog, Turtle (scope=region for everything held)',
+      tag: 'DCAT-AP.de',
+      query: rdfCatalogQuerySchema,
+      produces: 'text/turtle'
+    }
+  },
+  '/catalog.rdf': {
+    get: { summary: 'DCAT-AP.de catalog, RDF/XML', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/rdf+xml' }
+  },
+  '/catalog.jsonld': {
+    get: { summary: 'DCAT-AP.de catalog, JSON-LD', tag: 'DCAT-AP.de', query: rdfCatalogQuerySchema, produces: 'application/ld+json' }
+  },
+  '/dataset/{file}': {
+    get: { summary: 'One own dataset as DCAT-AP.de ({id}.ttl, .rdf, .jsonld)', tag: 'DCAT-AP.de', produces: 'text/turtle' }
+  },
   '/api/3/action/{action}': CKAN_ACTION,
   '/api/action/{action}': CKAN_ACTION,
   '/.well-known/dspace-version': { get: { summary: 'Dataspace Protocol versions', tag: 'Dataspace Protocol', ok: dspVersionSchema } },
-  '/dsp/catalog/request': { post: { summary: 'DSP 2025-1 catalog request (CatalogRequestMessage)', tag: 'Dataspace Protocol', body: { schema: dspSchema('catalog-request-message-schema.json', 'CatalogRequestMessage'), mediaTypes: ['application/json'] }, ok: dspSchema('catalog-schema.json', 'Catalog'), errors: 'dsp' } },
-  '/dsp/catalog/datasets/{id}': { get: { summary: 'One dataset as DSP Dataset', tag: 'Dataspace Protocol', ok: dspSchema('dataset-schema.json', 'Dataset'), errors: 'dsp' } },
+  '/dsp/catalog/request': {
+    post: {
+      summary: 'DSP 2025-1 catalog request (CatalogRequestMessage)',
+      tag: 'Dataspace Protocol',
+      body: { schema: dspSchema('catalog-request-message-schema.json', 'CatalogRequestMessage'), mediaTypes: ['application/json'] },
+      ok: dspSchema('catalog-schema.json', 'Catalog'),
+      errors: 'dsp'
+    }
+  },
+  '/dsp/catalog/datasets/{id}': {
+    get: {
+      summary: 'One dataset as DSP Dataset',
+      tag: 'Dataspace Protocol',
+      ok: dspSchema('dataset-schema.json', 'Dataset'),
+      errors: 'dsp'
+    }
+  },
   '/assets/app.css': { get: { summary: 'Web UI stylesheet', tag: 'Web', produces: 'text/css' } },
   '/': { get: { summary: 'Web UI: regional catalog', tag: 'Web', produces: 'text/html' } },
   '/datensatz/{publisher}/{id}': { get: { summary: 'Web UI: dataset page', tag: 'Web', produces: 'text/html' } },
@@ -107,14 +238,20 @@ const OPS: Record<string, Record<string, Op>> = {
   '/verwaltung': { get: { summary: 'Web UI: admin area (login)', tag: 'Web', produces: 'text/html' } },
   '/verwaltung/anmelden': { post: { summary: 'Web UI: log in with the admin token', tag: 'Web', produces: 'text/html' } },
   '/verwaltung/abmelden': { post: { summary: 'Web UI: log out', tag: 'Web', produces: 'text/html' } },
-  '/verwaltung/neu': { get: { summary: 'Web UI: publish form', tag: 'Web', produces: 'text/html' }, post: { summary: 'Web UI: publish', tag: 'Web', produces: 'text/html' } },
-  '/verwaltung/bearbeiten/{id}': { get: { summary: 'Web UI: edit form', tag: 'Web', produces: 'text/html' }, post: { summary: 'Web UI: save', tag: 'Web', produces: 'text/html' } }
+  '/verwaltung/neu': {
+    get: { summary: 'Web UI: publish form', tag: 'Web', produces: 'text/html' },
+    post: { summary: 'Web UI: publish', tag: 'Web', produces: 'text/html' }
+  },
+  '/verwaltung/bearbeiten/{id}': {
+    get: { summary: 'Web UI: edit form', tag: 'Web', produces: 'text/html' },
+    post: { summary: 'Web UI: save', tag: 'Web', produces: 'text/html' }
+  }
 }
 
-const bodySchema = (s: z.ZodType | Schema): Schema => s instanceof z.ZodType ? json(s) : s
+const bodySchema = (s: z.ZodType | Schema): Schema => (s instanceof z.ZodType ? json(s) : s)
 const ERROR_REFS = { api: '#/components/schemas/Error', ckan: '#/components/schemas/CkanError', dsp: `${DSP}catalog-error-schema.json` }
 
-function responsesOf (op: Op): Schema {
+function responsesOf(op: Op): Schema {
   const ok = op.ok === undefined ? {} : { schema: op.ok instanceof z.ZodType ? answer(op.ok) : op.ok }
   const error = { content: { 'application/json': { schema: { $ref: ERROR_REFS[op.errors ?? 'api'] } } } }
   return {
@@ -127,31 +264,70 @@ function responsesOf (op: Op): Schema {
   }
 }
 
-export function openApiDocument (): Schema {
+export function openApiDocument(): Schema {
   const paths: Record<string, Schema> = {}
   for (const [path, methods] of Object.entries(OPS)) {
     const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(m => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }))
-    paths[path] = Object.fromEntries(Object.entries(methods).map(([method, op]) => {
-      const queryParams = op.query === undefined
-        ? []
-        : Object.entries(op.query.shape).map(([name, s]) => ({ name, in: 'query', required: false, schema: json(s as z.ZodType), ...(s instanceof z.ZodArray || (json(s as z.ZodType) as { type?: string }).type === 'array' ? { style: 'form', explode: true } : {}) }))
-      return [method, {
-        summary: op.summary,
-        tags: [op.tag],
-        ...(op.admin === true ? { security: [{ adminToken: [] }] } : {}),
-        parameters: [...pathParams, ...queryParams],
-        ...(op.body === undefined ? {} : { requestBody: { required: true, content: Object.fromEntries(op.body.mediaTypes.map(mt => [mt, op.body!.schema !== undefined && mt === 'application/json' ? { schema: bodySchema(op.body!.schema) } : {}])) } }),
-        responses: responsesOf(op)
-      }]
-    }))
+    paths[path] = Object.fromEntries(
+      Object.entries(methods).map(([method, op]) => {
+        const queryParams =
+          op.query === undefined
+            ? []
+            : Object.entries(op.query.shape).map(([name, s]) => ({
+                name,
+                in: 'query',
+                required: false,
+                schema: json(s as z.ZodType),
+                ...(s instanceof z.ZodArray || (json(s as z.ZodType) as { type?: string }).type === 'array'
+                  ? { style: 'form', explode: true }
+                  : {})
+              }))
+        return [
+          method,
+          {
+            summary: op.summary,
+            tags: [op.tag],
+            ...(op.admin === true ? { security: [{ adminToken: [] }] } : {}),
+            parameters: [...pathParams, ...queryParams],
+            ...(op.body === undefined
+              ? {}
+              : {
+                  requestBody: {
+                    required: true,
+                    content: Object.fromEntries(
+                      op.body.mediaTypes.map(mt => [
+                        mt,
+                        op.body!.schema !== undefined && mt === 'application/json' ? { schema: bodySchema(op.body!.schema) } : {}
+                      ])
+                    )
+                  }
+                }),
+            responses: responsesOf(op)
+          }
+        ]
+      })
+    )
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Südwestfalen data space node', version: VERSION, description: 'HTTP API of a Kommune\'s node: own datasets, the regional catalog, search, federated data queries, DCAT-AP.de, CKAN and Dataspace Protocol endpoints.' },
+    info: {
+      title: 'Südwestfalen data space node',
+      version: VERSION,
+      description:
+        "HTTP API of a Kommune's node: own datasets, the regional catalog, search, federated data queries, DCAT-AP.de, CKAN and Dataspace Protocol endpoints."
+    },
     paths,
     components: {
-      schemas: { Error: errorSchema, CkanError: answer(ckanErrorSchema), DatasetMetadata: json(datasetMetadataSchema), SearchQuery: json(searchQuerySchema), DataQuery: json(dataQuerySchema) },
-      securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The node\'s admin token (admin-token in the data directory)' } }
+      schemas: {
+        Error: errorSchema,
+        CkanError: answer(ckanErrorSchema),
+        DatasetMetadata: json(datasetMetadataSchema),
+        SearchQuery: json(searchQuerySchema),
+        DataQuery: json(dataQuerySchema)
+      },
+      securitySchemes: {
+        adminToken: { type: 'http', scheme: 'bearer', description: "The node's admin token (admin-token in the data directory)" }
+      }
     }
   }
 }

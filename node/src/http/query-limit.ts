@@ -23,7 +23,7 @@ export interface QueryLimitOptions {
  * a token bucket and a concurrency cap, per node a concurrency cap; past
  * any of them 429 (client) or 503 (node busy) with Retry-After.
  */
-export function queryLimit (opts: QueryLimitOptions): MiddlewareHandler {
+export function queryLimit(opts: QueryLimitOptions): MiddlewareHandler {
   const buckets = new TokenBuckets(opts.perMinute / 60, opts.burst)
   const perClient = new KeyedSlots(opts.maxConcurrentPerClient)
   let total = 0
@@ -32,7 +32,12 @@ export function queryLimit (opts: QueryLimitOptions): MiddlewareHandler {
     const who = clientAddress(c)
     if (perClient.count(who) >= perClient.max) {
       c.header('Retry-After', '1')
-      return errorResponse(c, 429, 'rate_limited', `at most ${opts.maxConcurrentPerClient} queries at once from ${who}; wait for the running ones`)
+      return errorResponse(
+        c,
+        429,
+        'rate_limited',
+        `at most ${opts.maxConcurrentPerClient} queries at once from ${who}; wait for the running ones`
+      )
     }
     if (total >= opts.maxConcurrent) {
       c.header('Retry-After', '1')

@@ -10,7 +10,7 @@ export interface ByteRange {
  * multi-range request: the whole file is served) and 'unsatisfiable' when
  * the range lies outside the file (416).
  */
-export function parseRange (header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
   if (header === undefined) return null
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
   if (m === null) return null

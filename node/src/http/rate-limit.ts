@@ -6,7 +6,7 @@ import { errorResponse } from './errors.js'
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /** Limits write requests (anything but GET, HEAD, OPTIONS) per client address; 429 with Retry-After past it. */
-export function writeRateLimit (perMinute: number, burst: number): MiddlewareHandler {
+export function writeRateLimit(perMinute: number, burst: number): MiddlewareHandler {
   const buckets = new TokenBuckets(perMinute / 60, burst)
   return async (c, next) => {
     if (SAFE.has(c.req.method)) return next()
@@ -27,16 +27,16 @@ export function writeRateLimit (perMinute: number, burst: number): MiddlewareHan
 export class AuthFailures {
   readonly #buckets: TokenBuckets
 
-  constructor (max: number) {
+  constructor(max: number) {
     this.#buckets = new TokenBuckets(max / 600, max)
   }
 
   /** Seconds to wait before `who` may try again, or 0. */
-  blockedFor (who: string): number {
+  blockedFor(who: string): number {
     return this.#buckets.secondsUntilToken(who)
   }
 
-  failed (who: string): void {
+  failed(who: string): void {
     this.#buckets.take(who)
   }
 }

@@ -7,7 +7,7 @@ const READ = new Set(['GET', 'HEAD'])
  * (open data), but no browser script on another origin may write — writes get
  * no CORS headers, and preflights for them are answered without permission.
  */
-export function readOnlyCors (): MiddlewareHandler {
+export function readOnlyCors(): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === 'OPTIONS' && c.req.header('origin') !== undefined && c.req.header('access-control-request-method') !== undefined) {
       const wanted = c.req.header('access-control-request-method')!.toUpperCase()

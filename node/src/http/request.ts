@@ -4,7 +4,7 @@ import { ValidationError } from '../errors.js'
 import { ApiError } from './errors.js'
 
 /** The JSON body, or a 400 naming what is wrong with it. */
-export async function readJson (c: Context): Promise<unknown> {
+export async function readJson(c: Context): Promise<unknown> {
   const text = await c.req.text()
   if (text.trim() === '') throw new ApiError(400, 'invalid_json', 'request body must be a JSON object')
   try {
@@ -15,7 +15,7 @@ export async function readJson (c: Context): Promise<unknown> {
 }
 
 /** Parses query parameters with a schema; the first problem names its parameter. */
-export function readQuery<S extends z.ZodType> (c: Context, schema: S): z.infer<S> {
+export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
   const r = schema.safeParse(c.req.query())
   if (!r.success) throw ValidationError.fromZod(r.error)
   return r.data

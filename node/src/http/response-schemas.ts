@@ -8,13 +8,23 @@ import { dataMatchSchema, datasetMetadataSchema, distributionSchema, entryPayloa
 const iso = z.string().describe('ISO 8601 date-time')
 const peerId = z.string().describe('libp2p peer id of a participant (its Ed25519 key)')
 
-export const entryInfoSchema = z.object({ publisher: peerId, seq: z.number().int(), hash: z.string(), issuedAt: iso, tombstone: z.boolean() })
+export const entryInfoSchema = z.object({
+  publisher: peerId,
+  seq: z.number().int(),
+  hash: z.string(),
+  issuedAt: iso,
+  tombstone: z.boolean()
+})
 export const ownDatasetSchema = z.object({ dataset: datasetMetadataSchema, entry: entryInfoSchema })
 export const publishResultSchema = z.object({ dataset: datasetMetadataSchema.nullable(), entry: entryInfoSchema })
 /** An uploaded file: the new signed version and the distribution that describes the file. */
 export const uploadResultSchema = publishResultSchema.extend({ distribution: distributionSchema })
 export const ownPageSchema = z.object({ items: z.array(ownDatasetSchema), nextCursor: z.string().nullable() })
-export const signedEntrySchema = z.object({ jws: z.string().describe('compact JWS (EdDSA) of the entry'), hash: z.string(), payload: entryPayloadSchema })
+export const signedEntrySchema = z.object({
+  jws: z.string().describe('compact JWS (EdDSA) of the entry'),
+  hash: z.string(),
+  payload: entryPayloadSchema
+})
 
 export const regionalDatasetSchema = z.object({
   dataset: datasetMetadataSchema,
@@ -43,23 +53,29 @@ const nodeStatusSchema = z.object({
   error: z.string().optional()
 })
 export const searchResultSchema = z.union([
-  z.object({
-    items: z.array(searchHitSchema),
-    total: z.number().int(),
-    facets: z.object({ publisher: facetSchema, theme: facetSchema, license: facetSchema, format: facetSchema }),
-    nextCursor: z.string().nullable()
-  }).describe('scope=local'),
-  z.object({
-    scope: z.literal('federated'),
-    items: z.array(searchHitSchema.extend({ foundAt: z.array(peerId) })),
-    total: z.number().int(),
-    nodes: z.array(nodeStatusSchema)
-  }).describe('scope=federated')
+  z
+    .object({
+      items: z.array(searchHitSchema),
+      total: z.number().int(),
+      facets: z.object({ publisher: facetSchema, theme: facetSchema, license: facetSchema, format: facetSchema }),
+      nextCursor: z.string().nullable()
+    })
+    .describe('scope=local'),
+  z
+    .object({
+      scope: z.literal('federated'),
+      items: z.array(searchHitSchema.extend({ foundAt: z.array(peerId) })),
+      total: z.number().int(),
+      nodes: z.array(nodeStatusSchema)
+    })
+    .describe('scope=federated')
 ])
 export const dataQueryResultSchema = z.object({
-  matches: z.array(dataMatchSchema.omit({ datasetId: true, distributionId: true }).extend({
-    origin: z.object({ publisher: peerId, kommune: z.string().nullable(), datasetId: z.string(), distributionId: z.string() })
-  })),
+  matches: z.array(
+    dataMatchSchema.omit({ datasetId: true, distributionId: true }).extend({
+      origin: z.object({ publisher: peerId, kommune: z.string().nullable(), datasetId: z.string(), distributionId: z.string() })
+    })
+  ),
   truncated: z.boolean(),
   nodes: z.array(nodeStatusSchema)
 })
@@ -84,7 +100,15 @@ export const statusSchema = z.object({
   regionalDatasets: z.number().int(),
   registry: z.looseObject({ listSerial: z.number().nullable(), participants: z.number().int(), membership: z.unknown() }).nullable(),
   connectedPeers: z.number().int(),
-  sync: z.array(z.object({ publisher: peerId, kommune: z.string().nullable(), contiguousSeq: z.number().int(), maxSeq: z.number().int(), lag: z.number().int() })),
+  sync: z.array(
+    z.object({
+      publisher: peerId,
+      kommune: z.string().nullable(),
+      contiguousSeq: z.number().int(),
+      maxSeq: z.number().int(),
+      lag: z.number().int()
+    })
+  ),
   pulls: z.array(z.record(z.string(), z.unknown())),
   equivocations: z.array(z.object({ publisher: peerId, kommune: z.string().nullable(), proofs: z.unknown() })),
   gossip: counters,
@@ -93,16 +117,18 @@ export const statusSchema = z.object({
   uptimeSeconds: z.number()
 })
 export const peersSchema = z.object({
-  peers: z.array(z.object({
-    peerId,
-    connected: z.boolean(),
-    connectedAt: iso.nullable(),
-    lastSyncAt: iso.nullable(),
-    entriesReceived: z.number().int(),
-    rejected: z.number().int(),
-    kommune: z.string().nullable(),
-    ags: z.string().nullable()
-  }))
+  peers: z.array(
+    z.object({
+      peerId,
+      connected: z.boolean(),
+      connectedAt: iso.nullable(),
+      lastSyncAt: iso.nullable(),
+      entriesReceived: z.number().int(),
+      rejected: z.number().int(),
+      kommune: z.string().nullable(),
+      ags: z.string().nullable()
+    })
+  )
 })
 export const importReportSchema = z.object({
   source: z.string(),
@@ -122,6 +148,10 @@ export const ckanSuccessSchema = z.object({ help: z.string(), success: z.literal
 export const ckanErrorSchema = z.object({
   help: z.string().optional(),
   success: z.literal(false),
-  error: z.looseObject({ __type: z.string(), message: z.string().optional() }).describe('a Validation Error names each bad parameter as a key with a list of messages')
+  error: z
+    .looseObject({ __type: z.string(), message: z.string().optional() })
+    .describe('a Validation Error names each bad parameter as a key with a list of messages')
 })
-export const dspVersionSchema = z.object({ protocolVersions: z.array(z.object({ version: z.string(), path: z.string(), binding: z.string() })) })
+export const dspVersionSchema = z.object({
+  protocolVersions: z.array(z.object({ version: z.string(), path: z.string(), binding: z.string() }))
+})

@@ -11,7 +11,7 @@ const LIST_PARAMS = ['publisher', 'theme', 'keyword', 'license', 'format'] as co
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g
 
 /** Reads a bbox "minLon,minLat,maxLon,maxLat". */
-export function parseBbox (raw: string | undefined): number[] | undefined {
+export function parseBbox(raw: string | undefined): number[] | undefined {
   if (raw === undefined) return undefined
   const bbox = bboxFromText(raw)
   if (bbox === undefined) throw new ValidationError('bbox', 'bbox is minLon,minLat,maxLon,maxLat in decimal degrees')
@@ -22,10 +22,13 @@ export function parseBbox (raw: string | undefined): number[] | undefined {
  * Query string → SearchQuery. Repeated parameters (or comma lists) are OR
  * within one filter; different filters are ANDed.
  */
-export function readSearchQuery (c: Context): SearchQuery {
+export function readSearchQuery(c: Context): SearchQuery {
   const raw: Record<string, unknown> = {}
   for (const name of LIST_PARAMS) {
-    const values = (c.req.queries(name) ?? []).flatMap(v => v.split(',')).map(v => v.trim()).filter(v => v !== '')
+    const values = (c.req.queries(name) ?? [])
+      .flatMap(v => v.split(','))
+      .map(v => v.trim())
+      .filter(v => v !== '')
     if (values.length > 0) raw[name] = values
   }
   const q = c.req.query('q')

@@ -20,7 +20,7 @@ export interface GossipCounters {
 export class CatalogGossip {
   readonly counters: GossipCounters = { published: 0, accepted: 0, ignored: 0, rejected: 0 }
 
-  constructor (
+  constructor(
     private readonly pubsub: GossipSub,
     private readonly acceptor: EntryAcceptor,
     private readonly tracker: PeerTracker,
@@ -30,7 +30,7 @@ export class CatalogGossip {
     private readonly guard: PeerGuard
   ) {}
 
-  start (): void {
+  start(): void {
     this.pubsub.topicValidators.set(CATALOG_TOPIC, async (peerId, msg) => {
       const from = peerId.toString()
       let jws: string
@@ -56,11 +56,11 @@ export class CatalogGossip {
     this.pubsub.subscribe(CATALOG_TOPIC)
   }
 
-  stop (): void {
+  stop(): void {
     this.pubsub.topicValidators.delete(CATALOG_TOPIC)
   }
 
-  async publish (entry: SignedEntry): Promise<void> {
+  async publish(entry: SignedEntry): Promise<void> {
     try {
       await this.pubsub.publish(CATALOG_TOPIC, encodeGossipEntry(entry.jws))
       this.counters.published++
@@ -70,7 +70,7 @@ export class CatalogGossip {
     }
   }
 
-  #count (from: string, result: TopicValidatorResult, stored: number, refused = false): TopicValidatorResult {
+  #count(from: string, result: TopicValidatorResult, stored: number, refused = false): TopicValidatorResult {
     const rejected = refused || result === TopicValidatorResult.Reject
     if (result === TopicValidatorResult.Accept) this.counters.accepted++
     else if (rejected) this.counters.rejected++

@@ -2,8 +2,19 @@ import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import {
-  decodeSyncNext, decodeSyncPage, decodeSyncRequest, encodeSyncMessage, MAX_HELD_PUBLISHERS, MAX_HELD_RANGES, MAX_SYNC_FRAME_BYTES,
-  MAX_SYNC_PAGE_ENTRIES, MAX_SYNC_PROOFS, SYNC_PAGE_BYTES, SYNC_PROTOCOL, type HeldRanges, type SyncPage
+  decodeSyncNext,
+  decodeSyncPage,
+  decodeSyncRequest,
+  encodeSyncMessage,
+  MAX_HELD_PUBLISHERS,
+  MAX_HELD_RANGES,
+  MAX_SYNC_FRAME_BYTES,
+  MAX_SYNC_PAGE_ENTRIES,
+  MAX_SYNC_PROOFS,
+  SYNC_PAGE_BYTES,
+  SYNC_PROTOCOL,
+  type HeldRanges,
+  type SyncPage
 } from '../../../protocol/src/index.js'
 import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -50,28 +61,39 @@ export interface PullProgress {
 export class CatalogSync {
   readonly #progress = new Map<string, PullProgress>()
 
-  constructor (
+  constructor(
     private readonly host: Host,
     private readonly store: EntryStore,
     private readonly acceptor: EntryAcceptor,
     private readonly tracker: PeerTracker,
-    private readonly members: { isAllowed: (peerId: string) => boolean, isPublisher: (peerId: string) => boolean },
+    private readonly members: { isAllowed: (peerId: string) => boolean; isPublisher: (peerId: string) => boolean },
     private readonly log: Logger,
     private readonly guard: PeerGuard
   ) {}
 
-  async start (): Promise<void> {
-    await handleGuarded(this.host, SYNC_PROTOCOL, {
-      guard: this.guard, log: this.log, name: 'sync', maxInboundStreams: MAX_SYNC_STREAMS_PER_PEER, maxPerPeer: MAX_SYNC_STREAMS_PER_PEER
-    }, async (stream, _peer, connection) => { await this.#serve(stream, connection.remotePeer) })
+  async start(): Promise<void> {
+    await handleGuarded(
+      this.host,
+      SYNC_PROTOCOL,
+      {
+        guard: this.guard,
+        log: this.log,
+        name: 'sync',
+        maxInboundStreams: MAX_SYNC_STREAMS_PER_PEER,
+        maxPerPeer: MAX_SYNC_STREAMS_PER_PEER
+      },
+      async (stream, _peer, connection) => {
+        await this.#serve(stream, connection.remotePeer)
+      }
+    )
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     await this.host.unhandle(SYNC_PROTOCOL)
   }
 
   /** Pulls everything `peer` holds that this node lacks. */
-  async pull (peer: string | PeerId): Promise<PullResult> {
+  async pull(peer: string | PeerId): Promise<PullResult> {
     const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
     const from = peerId.toString()
     const result: PullResult = { received: 0, stored: 0, rejected: 0 }
@@ -81,7 +103,14 @@ export class CatalogSync {
     try {
       const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
       const states = this.store.publisherStates()
-      await io.write(encodeSyncMessage({ type: 'sync-request', have: this.store.versionVector(states), held: this.#heldAboveWatermarks(states), tips: this.#tips(states) }))
+      await io.write(
+        encodeSyncMessage({
+          type: 'sync-request',
+          have: this.store.versionVector(states),
+          held: this.#heldAboveWatermarks(states),
+          tips: this.#tips(states)
+        })
+      )
       for (;;) {
         const page = decodeSyncPage(await io.read())
         if (page.remaining !== undefined) progress.expected = page.remaining
@@ -112,12 +141,12 @@ export class CatalogSync {
   }
 
   /** Pulls under way now. */
-  progress (): PullProgress[] {
+  progress(): PullProgress[] {
     return [...this.#progress.values()].map(p => ({ ...p }))
   }
 
   /** Per publisher with a gap: the ranges held above the watermark, so a pull asks only for what is missing. */
-  #heldAboveWatermarks (states: PublisherRow[]): HeldRanges | undefined {
+  #heldAboveWatermarks(states: PublisherRow[]): HeldRanges | undefined {
     const held: HeldRanges = {}
     const gapped = states.filter(s => s.maxSeq > s.contiguousSeq).slice(0, MAX_HELD_PUBLISHERS)
     for (const s of gapped) held[s.peerId] = this.store.heldRanges(s.peerId, s.contiguousSeq, MAX_HELD_RANGES)
@@ -125,7 +154,7 @@ export class CatalogSync {
   }
 
   /** Per publisher: the highest entry held, so a responder with another entry at that seq can say so. */
-  #tips (states: PublisherRow[]): Record<string, [number, string]> {
+  #tips(states: PublisherRow[]): Record<string, [number, string]> {
     const tips: Record<string, [number, string]> = {}
     for (const s of states) {
       const tip = s.maxSeq > 0 ? this.store.entryAt(s.peerId, s.maxSeq) : undefined
@@ -135,7 +164,7 @@ export class CatalogSync {
   }
 
   /** Proofs of equivocation against publishers that still belong, up to PROOF_BYTES. */
-  #proofsToShare (): Array<[string, string]> {
+  #proofsToShare(): Array<[string, string]> {
     const out: Array<[string, string]> = []
     let bytes = 0
     for (const p of this.store.equivocations(MAX_SYNC_PROOFS)) {
@@ -147,7 +176,7 @@ export class CatalogSync {
     return out
   }
 
-  async #serve (stream: Stream, remote: PeerId): Promise<void> {
+  async #serve(stream: Stream, remote: PeerId): Promise<void> {
     if (!this.members.isAllowed(remote.toString())) throw new P2pError(P2pErrorCode.NOT_A_PARTICIPANT, 'peer is not an active participant')
     const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
     const request = decodeSyncRequest(await io.read(REQUEST_TIMEOUT_MS))
@@ -193,11 +222,17 @@ export class CatalogSync {
       while (after < state.maxSeq) {
         // Skip what the asker holds already; read only up to the next range it holds.
         const inside = held.find(([a, b]) => a <= after + 1 && after + 1 <= b)
-        if (inside !== undefined) { after = inside[1]; continue }
+        if (inside !== undefined) {
+          after = inside[1]
+          continue
+        }
         const upTo = Math.min(state.maxSeq, (held.find(([a]) => a > after)?.[0] ?? Infinity) - 1)
         // Loaded by bytes, not by count: at most one page of JWS in memory per stream.
         const rows = this.store.entriesAfterBounded(state.peerId, after, upTo, MAX_SYNC_PAGE_ENTRIES, SYNC_PAGE_BYTES)
-        if (rows.length === 0) { after = upTo; continue }
+        if (rows.length === 0) {
+          after = upTo
+          continue
+        }
         for (const row of rows) {
           if (page.length >= MAX_SYNC_PAGE_ENTRIES || (page.length > 0 && bytes + row.jws.length > SYNC_PAGE_BYTES)) await flush(false)
           page.push(row.jws)

@@ -10,7 +10,10 @@ import type { Network } from './network.js'
 
 export class FileUnavailableError extends Error {
   override readonly name = 'FileUnavailableError'
-  constructor (message: string, readonly tried: Array<{ peerId: string, error: string }>) {
+  constructor(
+    message: string,
+    readonly tried: Array<{ peerId: string; error: string }>
+  ) {
     super(message)
   }
 }
@@ -22,7 +25,10 @@ export class FileCorruptError extends Error {
 /** A signed distribution claims a file larger than this node accepts (`maxUploadBytes`). */
 export class FileTooLargeError extends Error {
   override readonly name = 'FileTooLargeError'
-  constructor (readonly byteSize: number, readonly limit: number) {
+  constructor(
+    readonly byteSize: number,
+    readonly limit: number
+  ) {
     super(`the signed entry claims ${byteSize} bytes, more than this node's limit of ${limit} bytes (maxUploadBytes); not fetched`)
   }
 }
@@ -44,7 +50,7 @@ export interface RegionalFile {
 export class DataAccess {
   readonly #inflight = new Map<string, Promise<void>>()
 
-  constructor (
+  constructor(
     private readonly blobIndex: BlobIndex,
     private readonly blobStore: BlobStore,
     private readonly regional: RegionalCatalog,
@@ -55,12 +61,19 @@ export class DataAccess {
     private readonly maxBytes: number
   ) {}
 
-  async resolve (publisher: string, datasetId: string, distId: string, onProgress?: (bytes: number, total: number) => void): Promise<RegionalFile> {
+  async resolve(
+    publisher: string,
+    datasetId: string,
+    distId: string,
+    onProgress?: (bytes: number, total: number) => void
+  ): Promise<RegionalFile> {
     const view = this.regional.get(publisher, datasetId)
     const dist = view.dataset.distributions.find(d => d.id === distId)
     if (dist === undefined) throw new NotFoundError(`dataset "${datasetId}" has no distribution "${distId}"`)
     if (dist.sha256 === undefined || dist.byteSize === undefined) {
-      throw new NotFoundError(`distribution "${distId}" is an external link (${dist.accessURL ?? dist.downloadURL ?? 'no URL'}), not a file in the data space`)
+      throw new NotFoundError(
+        `distribution "${distId}" is an external link (${dist.accessURL ?? dist.downloadURL ?? 'no URL'}), not a file in the data space`
+      )
     }
     const file = { sha256: dist.sha256, byteSize: dist.byteSize, mediaType: dist.mediaType, fileName: fileNameOf(dist) }
     const source = await this.verifiedLocal(publisher, dist.sha256, dist.byteSize, onProgress)
@@ -72,19 +85,29 @@ export class DataAccess {
    * hash (once per change on disk); a corrupt one is quarantined, logged and
    * fetched again from a node that holds it. Returns where the bytes came from.
    */
-  async verifiedLocal (publisher: string, sha256: string, byteSize: number, onProgress?: (bytes: number, total: number) => void): Promise<string> {
-    if (await this.blobStore.verify(sha256) === 'ok') return 'local'
+  async verifiedLocal(
+    publisher: string,
+    sha256: string,
+    byteSize: number,
+    onProgress?: (bytes: number, total: number) => void
+  ): Promise<string> {
+    if ((await this.blobStore.verify(sha256)) === 'ok') return 'local'
     return this.ensure(publisher, sha256, byteSize, onProgress)
   }
 
   /** Makes sure the blob is held, fetching it once even when asked concurrently. Returns the source peer. */
-  async ensure (publisher: string, sha256: string, byteSize: number, onProgress?: (bytes: number, total: number) => void): Promise<string> {
+  async ensure(publisher: string, sha256: string, byteSize: number, onProgress?: (bytes: number, total: number) => void): Promise<string> {
     // A claim beyond the limit is refused before a byte moves (a 5 GB claim once made nodes write 139 MB unasked).
     if (byteSize > this.maxBytes) throw new FileTooLargeError(byteSize, this.maxBytes)
     let source = 'local'
     const running = this.#inflight.get(sha256)
-    if (running !== undefined) { await running; return 'local' }
-    const p = (async () => { source = await this.#fetchFromRegion(publisher, sha256, byteSize, onProgress) })()
+    if (running !== undefined) {
+      await running
+      return 'local'
+    }
+    const p = (async () => {
+      source = await this.#fetchFromRegion(publisher, sha256, byteSize, onProgress)
+    })()
     this.#inflight.set(sha256, p)
     try {
       await p
@@ -94,10 +117,15 @@ export class DataAccess {
     return source
   }
 
-  async #fetchFromRegion (publisher: string, sha256: string, byteSize: number, onProgress?: (bytes: number, total: number) => void): Promise<string> {
+  async #fetchFromRegion(
+    publisher: string,
+    sha256: string,
+    byteSize: number,
+    onProgress?: (bytes: number, total: number) => void
+  ): Promise<string> {
     const connected = this.network.host.getPeers().map(p => p.toString())
     const candidates = [publisher, ...connected.filter(p => p !== publisher)].filter(p => p !== this.network.peerId)
-    const tried: Array<{ peerId: string, error: string }> = []
+    const tried: Array<{ peerId: string; error: string }> = []
     let corrupt = 0
     for (const peer of candidates) {
       try {
@@ -111,13 +139,18 @@ export class DataAccess {
           // peer, and ask the next holder — one wrong answer must not cost the reader the file.
           corrupt++
           this.network.guard.strike(peer, 'served a file that does not match the signed entry')
-          this.log.warn({ sha256, peer, err: err.message }, 'peer served a file that does not match the signed entry; discarded, trying the next holder')
+          this.log.warn(
+            { sha256, peer, err: err.message },
+            'peer served a file that does not match the signed entry; discarded, trying the next holder'
+          )
         }
         tried.push({ peerId: peer, error: (err as Error).message })
       }
     }
     if (corrupt > 0 && corrupt === tried.length) {
-      throw new FileCorruptError(`every node that answered (${corrupt}) served bytes that do not match the signed sha256; nothing was stored`)
+      throw new FileCorruptError(
+        `every node that answered (${corrupt}) served bytes that do not match the signed sha256; nothing was stored`
+      )
     }
     const why = tried.length === 0 ? 'publisher offline and no mirror connected' : tried.map(t => `${t.peerId}: ${t.error}`).join('; ')
     throw new FileUnavailableError(`no reachable node served file ${sha256} (${why})`, tried)

@@ -23,14 +23,14 @@ export class Dialer {
   readonly #pending = new Set<string>()
   readonly #failed = new Set<string>()
 
-  constructor (host: Host, targetPeers: number, log: Logger) {
+  constructor(host: Host, targetPeers: number, log: Logger) {
     this.#host = host
     this.#targetPeers = targetPeers
     this.#log = log
   }
 
   /** Starts dials so that connected + pending reaches the target; never two dials to one peer. */
-  tick (targets: DialTarget[]): void {
+  tick(targets: DialTarget[]): void {
     const connected = new Set(this.#host.getPeers().map(p => p.toString()))
     const open = targets.filter(t => !connected.has(t.peerId.toString()) && !this.#pending.has(t.peerId.toString()) && t.addrs.length > 0)
     let budget = this.#targetPeers - connected.size - this.#pending.size
@@ -42,16 +42,19 @@ export class Dialer {
   }
 
   /** Whether the last dial to the peer failed (it is probably offline). */
-  lastDialFailed (peer: string): boolean {
+  lastDialFailed(peer: string): boolean {
     return this.#failed.has(peer)
   }
 
-  #dial ({ peerId, addrs }: DialTarget): void {
+  #dial({ peerId, addrs }: DialTarget): void {
     const peer = peerId.toString()
     const targets = addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`))
     this.#pending.add(peer)
-    this.#host.dial(targets, { signal: AbortSignal.timeout(5_000) })
-      .then(() => { this.#failed.delete(peer) })
+    this.#host
+      .dial(targets, { signal: AbortSignal.timeout(5_000) })
+      .then(() => {
+        this.#failed.delete(peer)
+      })
       .catch(err => {
         this.#failed.add(peer)
         this.#log.debug({ peer, err: (err as Error).message }, 'dial failed')
@@ -70,7 +73,7 @@ export class Dialer {
  */
 const MAX_RING_SUCCESSORS = 3
 
-export function markRingSuccessors (self: string, targets: DialTarget[], isReachable: (peer: string) => boolean): void {
+export function markRingSuccessors(self: string, targets: DialTarget[], isReachable: (peer: string) => boolean): void {
   // Code-unit order, never localeCompare: peer ids are case-sensitive base58, and every node
   // must see the same ring whatever its locale (localeCompare folds case and disagreed with sort()).
   const ring = [...targets].sort((a, b) => compareIds(a.peerId.toString(), b.peerId.toString()))
@@ -82,9 +85,9 @@ export function markRingSuccessors (self: string, targets: DialTarget[], isReach
   }
 }
 
-const compareIds = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
-function shuffle<T> (items: T[]): T[] {
+function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1))
     const t = items[i]!

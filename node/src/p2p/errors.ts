@@ -14,7 +14,10 @@ export enum P2pErrorCode {
 
 export class P2pError extends Error {
   override readonly name = 'P2pError'
-  constructor (readonly code: P2pErrorCode, message: string) {
+  constructor(
+    readonly code: P2pErrorCode,
+    message: string
+  ) {
     super(message)
   }
 }

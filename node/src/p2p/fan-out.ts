@@ -35,9 +35,9 @@ type DialTarget = Parameters<Host['dialProtocol']>[0]
  * and collects one answer frame from each, in parallel with bounded
  * concurrency. Never throws: every peer gets a status.
  */
-export async function fanOut<T> (
+export async function fanOut<T>(
   host: Host,
-  targets: Array<{ peerId: string, dial: DialTarget }>,
+  targets: Array<{ peerId: string; dial: DialTarget }>,
   protocol: string,
   request: Uint8Array,
   decode: (frame: Uint8Array) => T,
@@ -53,7 +53,10 @@ export async function fanOut<T> (
     const done = (status: NodeAnswerStatus, extra: Partial<NodeAnswer<T>> = {}): void => {
       answers[i] = { peerId, status, latencyMs: Math.round(performance.now() - (status === 'timeout' ? started : t0)), ...extra }
     }
-    if (deadline.aborted) { done('timeout'); return }
+    if (deadline.aborted) {
+      done('timeout')
+      return
+    }
     try {
       const stream = await host.dialProtocol(dial, protocol, { signal: deadline })
       try {
@@ -89,27 +92,38 @@ export async function fanOut<T> (
  * The handler's signal aborts when the asker goes away (its deadline passed)
  * or the timeout ends: work for nobody stops.
  */
-export async function serveRequestResponse (
+export async function serveRequestResponse(
   host: Host,
   protocol: string,
   handle: (frame: Uint8Array, signal: AbortSignal) => Promise<Uint8Array>,
   log: Logger,
-  opts: { maxInboundStreams: number, maxPerPeer?: number, timeoutMs?: number, guard: PeerGuard }
+  opts: { maxInboundStreams: number; maxPerPeer?: number; timeoutMs?: number; guard: PeerGuard }
 ): Promise<void> {
-  await handleGuarded(host, protocol, {
-    guard: opts.guard, log, name: 'request', maxInboundStreams: opts.maxInboundStreams, maxPerPeer: opts.maxPerPeer ?? opts.maxInboundStreams
-  }, async stream => {
-    const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS
-    const gone = new AbortController()
-    const onClose = (): void => gone.abort(new P2pError(P2pErrorCode.ASKER_GONE, 'asker gone'))
-    stream.addEventListener('close', onClose)
-    try {
-      const io = framedStream(stream, MAX_FRAME_BYTES, timeoutMs)
-      const request = await io.read()
-      await io.write(await handle(request, AbortSignal.any([gone.signal, AbortSignal.timeout(timeoutMs)])))
-      await closeStream(stream)
-    } finally {
-      stream.removeEventListener('close', onClose)
+  await handleGuarded(
+    host,
+    protocol,
+    {
+      guard: opts.guard,
+      log,
+      name: 'request',
+      maxInboundStreams: opts.maxInboundStreams,
+      maxPerPeer: opts.maxPerPeer ?? opts.maxInboundStreams
+    },
+    async stream => {
+      const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS
+      const gone = new AbortController()
+      const onClose = (): void => {
+        gone.abort(new P2pError(P2pErrorCode.ASKER_GONE, 'asker gone'))
+      }
+      stream.addEventListener('close', onClose)
+      try {
+        const io = framedStream(stream, MAX_FRAME_BYTES, timeoutMs)
+        const request = await io.read()
+        await io.write(await handle(request, AbortSignal.any([gone.signal, AbortSignal.timeout(timeoutMs)])))
+        await closeStream(stream)
+      } finally {
+        stream.removeEventListener('close', onClose)
+      }
     }
-  })
+  )
 }

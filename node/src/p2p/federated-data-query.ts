@@ -1,7 +1,14 @@
 import type { Logger } from 'pino'
 import {
-  CodecError, DATA_QUERY_PROTOCOL, decodeDataQueryRequest, decodeDataQueryResponse, encodeDataQueryRequest, encodeDataQueryResponse,
-  type DataMatch, type DataQuery, type DataQueryResponse
+  CodecError,
+  DATA_QUERY_PROTOCOL,
+  decodeDataQueryRequest,
+  decodeDataQueryResponse,
+  encodeDataQueryRequest,
+  encodeDataQueryResponse,
+  type DataMatch,
+  type DataQuery,
+  type DataQueryResponse
 } from '../../../protocol/src/index.js'
 import type { DataQueryService } from '../services/data-query.js'
 import { fanOut, serveRequestResponse } from './fan-out.js'
@@ -32,26 +39,36 @@ export interface FederatedDataResult {
  * origin. Nothing is copied centrally.
  */
 export class FederatedDataQuery {
-  constructor (
+  constructor(
     private readonly network: Network,
     private readonly local: DataQueryService,
     private readonly log: Logger
   ) {}
 
-  async start (): Promise<void> {
-    await serveRequestResponse(this.network.host, DATA_QUERY_PROTOCOL, async (frame, signal) => {
-      const { query } = decodeDataQueryRequest(frame)
-      // Stops when the asker's deadline passed (it closed the stream) or the CPU budget is spent.
-      const r = await this.local.run(query, { signal })
-      return encodeFitting({ type: 'data-result', matches: r.matches, truncated: r.truncated })
-    }, this.log, { maxInboundStreams: 4, maxPerPeer: MAX_DATA_QUERIES_PER_PEER, guard: this.network.guard })
+  async start(): Promise<void> {
+    await serveRequestResponse(
+      this.network.host,
+      DATA_QUERY_PROTOCOL,
+      async (frame, signal) => {
+        const { query } = decodeDataQueryRequest(frame)
+        // Stops when the asker's deadline passed (it closed the stream) or the CPU budget is spent.
+        const r = await this.local.run(query, { signal })
+        return encodeFitting({ type: 'data-result', matches: r.matches, truncated: r.truncated })
+      },
+      this.log,
+      { maxInboundStreams: 4, maxPerPeer: MAX_DATA_QUERIES_PER_PEER, guard: this.network.guard }
+    )
   }
 
   /** `onNode` sees each node's status and matches as soon as that node has answered. */
-  async query (query: DataQuery, deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS, onNode?: OnNodeAnswer<OriginMatch>): Promise<FederatedDataResult> {
+  async query(
+    query: DataQuery,
+    deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS,
+    onNode?: OnNodeAnswer<OriginMatch>
+  ): Promise<FederatedDataResult> {
     const self = this.network.peerId
     const t0 = performance.now()
-    const answered: Array<{ node: NodeStatus, matches: OriginMatch[] }> = []
+    const answered: Array<{ node: NodeStatus; matches: OriginMatch[] }> = []
     let truncated = false
     const add = (node: Omit<NodeStatus, 'hits'>, got: DataMatch[], cut: boolean): void => {
       const matches = withOrigin(node, got)
@@ -62,17 +79,36 @@ export class FederatedDataQuery {
     }
     await Promise.all([
       this.local.run(query, { signal: AbortSignal.timeout(deadlineMs) }).then(local => {
-        add({ peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0) }, local.matches, local.truncated)
+        add(
+          { peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0) },
+          local.matches,
+          local.truncated
+        )
       }),
-      fanOut(this.network.host, this.network.remoteTargets(), DATA_QUERY_PROTOCOL, encodeDataQueryRequest({ type: 'data-query', query }),
-        decodeDataQueryResponse, {
+      fanOut(
+        this.network.host,
+        this.network.remoteTargets(),
+        DATA_QUERY_PROTOCOL,
+        encodeDataQueryRequest({ type: 'data-query', query }),
+        decodeDataQueryResponse,
+        {
           deadlineMs,
           concurrency: 32,
           onAnswer: a => {
-            add({ peerId: a.peerId, kommune: this.network.kommuneOf(a.peerId), status: a.status, latencyMs: a.latencyMs, ...(a.error === undefined ? {} : { error: a.error }) },
-              a.result?.matches ?? [], a.result?.truncated ?? false)
+            add(
+              {
+                peerId: a.peerId,
+                kommune: this.network.kommuneOf(a.peerId),
+                status: a.status,
+                latencyMs: a.latencyMs,
+                ...(a.error === undefined ? {} : { error: a.error })
+              },
+              a.result?.matches ?? [],
+              a.result?.truncated ?? false
+            )
           }
-        })
+        }
+      )
     ])
     // The merged answer lists this node first, then the others in the order they answered.
     answered.sort((a, b) => Number(b.node.status === 'local') - Number(a.node.status === 'local'))
@@ -81,13 +117,15 @@ export class FederatedDataQuery {
 }
 
 /** One node's matches, each annotated with where it comes from. */
-export function withOrigin (node: Pick<NodeStatus, 'peerId' | 'kommune'>, matches: DataMatch[]): OriginMatch[] {
-  return matches.map(({ datasetId, distributionId, ...rest }) =>
-    ({ ...rest, origin: { publisher: node.peerId, kommune: node.kommune, datasetId, distributionId } }))
+export function withOrigin(node: Pick<NodeStatus, 'peerId' | 'kommune'>, matches: DataMatch[]): OriginMatch[] {
+  return matches.map(({ datasetId, distributionId, ...rest }) => ({
+    ...rest,
+    origin: { publisher: node.peerId, kommune: node.kommune, datasetId, distributionId }
+  }))
 }
 
 /** Drops matches from the end until the answer fits one frame. */
-function encodeFitting (msg: DataQueryResponse): Uint8Array {
+function encodeFitting(msg: DataQueryResponse): Uint8Array {
   let m = msg
   for (;;) {
     try {

@@ -1,7 +1,11 @@
 import type { Logger } from 'pino'
 import {
-  decodeSearchRequest, decodeSearchResponse, encodeSearchRequest, encodeSearchResponse,
-  SEARCH_PROTOCOL, type SearchQuery
+  decodeSearchRequest,
+  decodeSearchResponse,
+  encodeSearchRequest,
+  encodeSearchResponse,
+  SEARCH_PROTOCOL,
+  type SearchQuery
 } from '../../../protocol/src/index.js'
 import { jwsKeyId, jwsPayloadOf, sha256Hex } from '../../../protocol/src/index.js'
 import type { EntryStore } from '../services/entry-store.js'
@@ -45,25 +49,35 @@ export interface FederatedSearchResult {
  * hits and deduplicates by entry (and by dataset, newest entry wins).
  */
 export class FederatedSearch {
-  constructor (
+  constructor(
     private readonly network: Network,
     private readonly search: SearchService,
     private readonly log: Logger,
     private readonly store: EntryStore
   ) {}
 
-  async start (): Promise<void> {
-    await serveRequestResponse(this.network.host, SEARCH_PROTOCOL, async frame => {
-      const { query } = decodeSearchRequest(frame)
-      return encodeSearchResponse({ type: 'search-result', total: 0, hits: this.search.rawHits({ ...query, cursor: undefined }) })
-    }, this.log, { maxInboundStreams: 8, maxPerPeer: 4, guard: this.network.guard })
+  async start(): Promise<void> {
+    await serveRequestResponse(
+      this.network.host,
+      SEARCH_PROTOCOL,
+      async frame => {
+        const { query } = decodeSearchRequest(frame)
+        return encodeSearchResponse({ type: 'search-result', total: 0, hits: this.search.rawHits({ ...query, cursor: undefined }) })
+      },
+      this.log,
+      { maxInboundStreams: 8, maxPerPeer: 4, guard: this.network.guard }
+    )
   }
 
   /**
    * `onNode` sees each node's status and its verified hits as soon as that
    * node has answered (local first), before the merged result is complete.
    */
-  async query (query: SearchQuery, deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS, onNode?: OnNodeAnswer<SearchHit>): Promise<FederatedSearchResult> {
+  async query(
+    query: SearchQuery,
+    deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS,
+    onNode?: OnNodeAnswer<SearchHit>
+  ): Promise<FederatedSearchResult> {
     const t0 = performance.now()
     const local = this.search.search({ ...query, cursor: undefined }, false)
     const merged = new Map<string, FederatedHit>()
@@ -82,10 +96,18 @@ export class FederatedSearch {
       onNode?.(status, hits)
     }
     const self = this.network.peerId
-    add({ peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0) }, local.items)
+    add(
+      { peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0) },
+      local.items
+    )
 
-    await fanOut(this.network.host, this.network.remoteTargets(), SEARCH_PROTOCOL,
-      encodeSearchRequest({ type: 'search', query: { ...query, cursor: undefined } as never }), decodeSearchResponse, {
+    await fanOut(
+      this.network.host,
+      this.network.remoteTargets(),
+      SEARCH_PROTOCOL,
+      encodeSearchRequest({ type: 'search', query: { ...query, cursor: undefined } as never }),
+      decodeSearchResponse,
+      {
         deadlineMs,
         concurrency: 32,
         onAnswer: async a => {
@@ -94,9 +116,19 @@ export class FederatedSearch {
             const hit = await this.#verify(raw.jws, raw.score)
             if (hit !== undefined) hits.push(hit)
           }
-          add({ peerId: a.peerId, kommune: this.network.kommuneOf(a.peerId), status: a.status, latencyMs: a.latencyMs, ...(a.error === undefined ? {} : { error: a.error }) }, hits)
+          add(
+            {
+              peerId: a.peerId,
+              kommune: this.network.kommuneOf(a.peerId),
+              status: a.status,
+              latencyMs: a.latencyMs,
+              ...(a.error === undefined ? {} : { error: a.error })
+            },
+            hits
+          )
         }
-      })
+      }
+    )
     // Several nodes may hold different versions of one dataset: the newest signed entry wins.
     const newest = new Map<string, FederatedHit>()
     for (const hit of merged.values()) {
@@ -105,7 +137,10 @@ export class FederatedSearch {
       if (other === undefined || other.provenance.seq < hit.provenance.seq) newest.set(key, hit)
     }
     const items = [...newest.values()]
-      .map(hit => ({ ...hit, score: query.q === undefined || query.q.trim() === '' ? hit.score : fused.get(hit.provenance.entryHash) ?? 0 }))
+      .map(hit => ({
+        ...hit,
+        score: query.q === undefined || query.q.trim() === '' ? hit.score : (fused.get(hit.provenance.entryHash) ?? 0)
+      }))
       .sort((a, b) => (b.score ?? 0) - (a.score ?? 0) || b.provenance.signedAt.localeCompare(a.provenance.signedAt))
       .slice(0, query.limit)
     return { scope: 'federated', items, total: newest.size, nodes }
@@ -117,7 +152,7 @@ export class FederatedSearch {
    * dataset its publisher changed or deleted since. Entries this node holds
    * already (same hash) need no second signature check.
    */
-  async #verify (jws: string, score: number): Promise<SearchHit | undefined> {
+  async #verify(jws: string, score: number): Promise<SearchHit | undefined> {
     const hash = sha256Hex(jws)
     const kid = jwsKeyId(jws)
     const idOf = claimedDatasetId(jws)
@@ -143,7 +178,7 @@ export class FederatedSearch {
 }
 
 /** The datasetId an entry claims, read before any check (the size is bounded by the response schema). */
-function claimedDatasetId (jws: string): string | undefined {
+function claimedDatasetId(jws: string): string | undefined {
   const id = (jwsPayloadOf(jws) as { datasetId?: unknown } | undefined)?.datasetId
   return typeof id === 'string' ? id : undefined
 }

@@ -1,7 +1,12 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import {
-  decodeFetchHeader, decodeFetchRequest, encodeFetchHeader, encodeFetchRequest, FETCH_CHUNK_BYTES, FETCH_PROTOCOL,
+  decodeFetchHeader,
+  decodeFetchRequest,
+  encodeFetchHeader,
+  encodeFetchRequest,
+  FETCH_CHUNK_BYTES,
+  FETCH_PROTOCOL,
   MAX_FRAME_BYTES
 } from '../../../protocol/src/index.js'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
@@ -41,28 +46,33 @@ export const MAX_INBOUND_FETCH_STREAMS = 8
  * aborts and nothing is stored.
  */
 export class FileFetch {
-  constructor (
+  constructor(
     private readonly host: Host,
     private readonly blobs: BlobStore,
     private readonly log: Logger,
     private readonly guard: PeerGuard
   ) {}
 
-  async start (): Promise<void> {
-    await handleGuarded(this.host, FETCH_PROTOCOL, { guard: this.guard, log: this.log, name: 'fetch', maxInboundStreams: MAX_INBOUND_FETCH_STREAMS }, async stream => {
-      const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
-      const { sha256 } = decodeFetchRequest(await io.read())
-      // A corrupt copy is quarantined (and logged) by the store: "not found", the asker tries another holder.
-      if (await this.blobs.verify(sha256) !== 'ok') {
-        await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
-      } else {
-        await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
-        for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
-          await io.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
+  async start(): Promise<void> {
+    await handleGuarded(
+      this.host,
+      FETCH_PROTOCOL,
+      { guard: this.guard, log: this.log, name: 'fetch', maxInboundStreams: MAX_INBOUND_FETCH_STREAMS },
+      async stream => {
+        const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
+        const { sha256 } = decodeFetchRequest(await io.read())
+        // A corrupt copy is quarantined (and logged) by the store: "not found", the asker tries another holder.
+        if ((await this.blobs.verify(sha256)) !== 'ok') {
+          await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
+        } else {
+          await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
+          for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
+            await io.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
+          }
         }
+        await closeStream(stream)
       }
-      await closeStream(stream)
-    })
+    )
   }
 
   /**
@@ -71,27 +81,33 @@ export class FileFetch {
    * for FETCH_FRAME_TIMEOUT_MS) and on a trickle (less than
    * MIN_FETCH_WINDOW_BYTES in any FETCH_PROGRESS_WINDOW_MS).
    */
-  async fetch (peer: PeerId, sha256: string, byteSize: number, onProgress?: (bytes: number) => void): Promise<StoredBlob> {
+  async fetch(peer: PeerId, sha256: string, byteSize: number, onProgress?: (bytes: number) => void): Promise<StoredBlob> {
     const stream = await this.host.dialProtocol(peer, FETCH_PROTOCOL, { signal: AbortSignal.timeout(FETCH_FRAME_TIMEOUT_MS) })
     let received = 0
     let windowStart = 0
     const slow = new AbortController()
     let watchdog: NodeJS.Timeout | undefined
-    const watch = (): NodeJS.Timeout => setInterval(() => {
-      if (received - windowStart < Math.min(MIN_FETCH_WINDOW_BYTES, byteSize - windowStart)) {
-        slow.abort(new FetchTooSlowError(`${peer.toString()} sent ${received - windowStart} bytes in ${FETCH_PROGRESS_WINDOW_MS} ms (at least ${MIN_FETCH_WINDOW_BYTES} required)`))
-        stream.abort(slow.signal.reason as Error)
-      }
-      windowStart = received
-    }, FETCH_PROGRESS_WINDOW_MS)
+    const watch = (): NodeJS.Timeout =>
+      setInterval(() => {
+        if (received - windowStart < Math.min(MIN_FETCH_WINDOW_BYTES, byteSize - windowStart)) {
+          slow.abort(
+            new FetchTooSlowError(
+              `${peer.toString()} sent ${received - windowStart} bytes in ${FETCH_PROGRESS_WINDOW_MS} ms (at least ${MIN_FETCH_WINDOW_BYTES} required)`
+            )
+          )
+          stream.abort(slow.signal.reason as Error)
+        }
+        windowStart = received
+      }, FETCH_PROGRESS_WINDOW_MS)
     try {
       const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
       await io.write(encodeFetchRequest({ type: 'fetch', sha256 }))
       const header = decodeFetchHeader(await io.read())
       if (header.status !== 'ok') throw new FileNotHeldError(`${peer.toString()} does not hold ${sha256}`)
-      if (header.size !== byteSize) throw new FetchSizeMismatchError(`${peer.toString()} announced ${header.size ?? 'no'} bytes, the signed entry ${byteSize}`)
+      if (header.size !== byteSize)
+        throw new FetchSizeMismatchError(`${peer.toString()} announced ${header.size ?? 'no'} bytes, the signed entry ${byteSize}`)
       watchdog = watch()
-      async function * chunks (): AsyncIterable<Uint8Array> {
+      async function* chunks(): AsyncIterable<Uint8Array> {
         while (received < byteSize) {
           const frame = await io.read()
           received += frame.byteLength
@@ -105,7 +121,7 @@ export class FileFetch {
       return stored
     } catch (err) {
       stream.abort(err as Error)
-      throw slow.signal.aborted ? slow.signal.reason as Error : err
+      throw slow.signal.aborted ? (slow.signal.reason as Error) : err
     } finally {
       clearInterval(watchdog)
     }

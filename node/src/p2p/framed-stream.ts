@@ -33,8 +33,9 @@ export class StreamEndedError extends Error {
  * never pauses, so a file arriving faster than it is stored overflowed its
  * 4 MiB buffer and aborted every fetch of 10 MB and more).
  */
-export function framedStream (stream: Stream, maxDataLength: number, deadline: number | AbortSignal): FramedStream {
-  const signalFor = (ms?: number): AbortSignal => ms !== undefined ? AbortSignal.timeout(ms) : typeof deadline === 'number' ? AbortSignal.timeout(deadline) : deadline
+export function framedStream(stream: Stream, maxDataLength: number, deadline: number | AbortSignal): FramedStream {
+  const signalFor = (ms?: number): AbortSignal =>
+    ms !== undefined ? AbortSignal.timeout(ms) : typeof deadline === 'number' ? AbortSignal.timeout(deadline) : deadline
   const buffer = new Uint8ArrayList()
   let ended = false
   let failure: Error | undefined
@@ -42,8 +43,12 @@ export function framedStream (stream: Stream, maxDataLength: number, deadline: n
   let reading = false
 
   const paused = (): boolean => stream.readStatus === 'paused'
-  const pause = (): void => { if (stream.readStatus === 'readable') stream.pause() }
-  const resume = (): void => { if (paused()) stream.resume() }
+  const pause = (): void => {
+    if (stream.readStatus === 'readable') stream.pause()
+  }
+  const resume = (): void => {
+    if (paused()) stream.resume()
+  }
 
   stream.addEventListener('message', (evt: StreamMessageEvent) => {
     buffer.append(evt.data)
@@ -51,7 +56,10 @@ export function framedStream (stream: Stream, maxDataLength: number, deadline: n
     if (!reading && buffer.byteLength >= READ_HIGH_WATER_BYTES) pause()
     wake?.()
   })
-  stream.addEventListener('remoteCloseWrite', () => { ended = true; wake?.() })
+  stream.addEventListener('remoteCloseWrite', () => {
+    ended = true
+    wake?.()
+  })
   stream.addEventListener('close', evt => {
     ended = true
     if (evt.error !== undefined) failure = evt.error
@@ -93,8 +101,15 @@ export function framedStream (stream: Stream, maxDataLength: number, deadline: n
         signal.throwIfAborted()
         resume()
         await new Promise<void>((resolve, reject) => {
-          const onAbort = (): void => { wake = undefined; reject(signal.reason as Error) }
-          wake = () => { wake = undefined; signal.removeEventListener('abort', onAbort); resolve() }
+          const onAbort = (): void => {
+            wake = undefined
+            reject(signal.reason as Error)
+          }
+          wake = () => {
+            wake = undefined
+            signal.removeEventListener('abort', onAbort)
+            resolve()
+          }
           signal.addEventListener('abort', onAbort, { once: true })
         })
       }
@@ -117,10 +132,19 @@ export function framedStream (stream: Stream, maxDataLength: number, deadline: n
         if (err === undefined) resolve()
         else reject(err)
       }
-      const onDrain = (): void => done()
-      const onClose = (): void => done(new StreamEndedError('stream closed while writing'))
-      const onAbort = (): void => done(signal.reason as Error)
-      if (signal.aborted) { onAbort(); return }
+      const onDrain = (): void => {
+        done()
+      }
+      const onClose = (): void => {
+        done(new StreamEndedError('stream closed while writing'))
+      }
+      const onAbort = (): void => {
+        done(signal.reason as Error)
+      }
+      if (signal.aborted) {
+        onAbort()
+        return
+      }
       stream.addEventListener('drain', onDrain)
       stream.addEventListener('close', onClose)
       signal.addEventListener('abort', onAbort, { once: true })

@@ -22,30 +22,40 @@ export interface GuardedHandlerOptions {
  * undecodable frame is a strike against the peer (and a warning); any failure
  * aborts the stream and is logged with the peer.
  */
-export async function handleGuarded (
+export async function handleGuarded(
   host: Host,
   protocol: string,
   opts: GuardedHandlerOptions,
   serve: (stream: Stream, peer: string, connection: Connection) => Promise<void>
 ): Promise<void> {
   const slots = opts.maxPerPeer === undefined ? undefined : new KeyedSlots(opts.maxPerPeer)
-  await host.handle(protocol, async (stream, connection) => {
-    const peer = connection.remotePeer.toString()
-    if ((slots !== undefined && slots.count(peer) >= slots.max) || !opts.guard.allowRequest(peer)) {
-      opts.log.debug({ peer, protocol, running: slots?.count(peer) }, `${opts.name} request refused: peer over its request rate or concurrency`)
-      stream.abort(rateLimited())
-      return
-    }
-    slots?.take(peer)
-    try {
-      await serve(stream, peer, connection)
-    } catch (err) {
-      // A malformed request is the peer's fault and worth an operator's eye; aborts are routine.
-      if (err instanceof CodecError) opts.guard.strike(peer, 'undecodable frame')
-      opts.log[err instanceof CodecError ? 'warn' : 'debug']({ err: (err as Error).message, peer, protocol }, `${opts.name} request dropped`)
-      stream.abort(err as Error)
-    } finally {
-      slots?.release(peer)
-    }
-  }, { maxInboundStreams: opts.maxInboundStreams })
+  await host.handle(
+    protocol,
+    async (stream, connection) => {
+      const peer = connection.remotePeer.toString()
+      if ((slots !== undefined && slots.count(peer) >= slots.max) || !opts.guard.allowRequest(peer)) {
+        opts.log.debug(
+          { peer, protocol, running: slots?.count(peer) },
+          `${opts.name} request refused: peer over its request rate or concurrency`
+        )
+        stream.abort(rateLimited())
+        return
+      }
+      slots?.take(peer)
+      try {
+        await serve(stream, peer, connection)
+      } catch (err) {
+        // A malformed request is the peer's fault and worth an operator's eye; aborts are routine.
+        if (err instanceof CodecError) opts.guard.strike(peer, 'undecodable frame')
+        opts.log[err instanceof CodecError ? 'warn' : 'debug'](
+          { err: (err as Error).message, peer, protocol },
+          `${opts.name} request dropped`
+        )
+        stream.abort(err as Error)
+      } finally {
+        slots?.release(peer)
+      }
+    },
+    { maxInboundStreams: opts.maxInboundStreams }
+  )
 }

@@ -18,7 +18,7 @@ import type { NodeConfig } from '../config.js'
  */
 export const MAX_STREAM_WINDOW_BYTES = 2 * 1024 * 1024
 
-export type Host = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
+export type Host = Libp2p<{ identify: Identify; ping: Ping; pubsub: GossipSub }>
 
 export interface HostOptions {
   key: Ed25519PrivateKey
@@ -32,7 +32,7 @@ export interface HostOptions {
  * The connection gater admits only peers the registry lists as active, in
  * both directions, before any protocol stream can be opened.
  */
-export async function createHost ({ key, p2p, isAllowed }: HostOptions): Promise<Host> {
+export async function createHost({ key, p2p, isAllowed }: HostOptions): Promise<Host> {
   const deny = (peerId: PeerId): boolean => !isAllowed(peerId.toString())
   return createLibp2p({
     privateKey: key,

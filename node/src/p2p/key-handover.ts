@@ -14,7 +14,13 @@ import { retireAtRegistry } from './registration.js'
  * disappear from every node) and deletes the old private key. Until the
  * registry confirms, it retries; nothing is lost if the node stops midway.
  */
-export async function completeKeyRotation (dataDir: string, key: Ed25519PrivateKey, config: NodeConfig, catalog: CatalogService, log: Logger): Promise<'none' | 'done' | 'pending'> {
+export async function completeKeyRotation(
+  dataDir: string,
+  key: Ed25519PrivateKey,
+  config: NodeConfig,
+  catalog: CatalogService,
+  log: Logger
+): Promise<'none' | 'done' | 'pending'> {
   const file = previousKeyPath(dataDir)
   if (!existsSync(file) || config.registry === undefined) return 'none'
   const oldPeerId = peerIdOf(await loadIdentityKey(file))

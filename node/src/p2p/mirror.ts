@@ -10,10 +10,10 @@ import type { DataAccess } from './data-access.js'
  * the files while a publisher's node is offline.
  */
 export class Mirror {
-  readonly #queue: Array<{ publisher: string, sha256: string, byteSize: number }> = []
+  readonly #queue: Array<{ publisher: string; sha256: string; byteSize: number }> = []
   #running = false
 
-  constructor (
+  constructor(
     /** Mirrored publishers: config entries are peer ids or AGS, resolved on each call. */
     private readonly mirrored: () => Set<string>,
     private readonly regional: RegionalCatalog,
@@ -22,25 +22,25 @@ export class Mirror {
     private readonly log: Logger
   ) {}
 
-  get enabled (): boolean {
+  get enabled(): boolean {
     return this.mirrored().size > 0
   }
 
   /** Called with entries just stored from the network. */
-  onEntries (entries: SignedEntry[]): void {
+  onEntries(entries: SignedEntry[]): void {
     for (const e of entries) {
       if (this.mirrored().has(e.payload.publisher) && e.payload.dataset !== undefined) this.#enqueue(e.payload.publisher, e.payload.dataset)
     }
   }
 
   /** Queues every file of the mirrored publishers that is not held yet. */
-  catchUp (): void {
+  catchUp(): void {
     const publishers = [...this.mirrored()]
     if (publishers.length === 0) return
     for (const r of this.regional.liveDatasetsOf(publishers)) this.#enqueue(r.publisher, r.dataset)
   }
 
-  #enqueue (publisher: string, dataset: DatasetMetadata): void {
+  #enqueue(publisher: string, dataset: DatasetMetadata): void {
     for (const d of dataset.distributions) {
       if (d.sha256 !== undefined && d.byteSize !== undefined && !this.#queue.some(q => q.sha256 === d.sha256)) {
         this.#queue.push({ publisher, sha256: d.sha256, byteSize: d.byteSize })
@@ -49,7 +49,7 @@ export class Mirror {
     void this.#drain()
   }
 
-  async #drain (): Promise<void> {
+  async #drain(): Promise<void> {
     if (this.#running) return
     this.#running = true
     try {

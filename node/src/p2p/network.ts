@@ -54,33 +54,40 @@ export class Network {
   readonly #signatures = new SignaturePool()
   #stopped = false
   readonly #log: Logger
-  registration: { status: string, at: string, error?: string, code?: string } | undefined
+  registration: { status: string; at: string; error?: string; code?: string } | undefined
 
-  constructor (opts: NetworkOptions) {
+  constructor(opts: NetworkOptions) {
     this.#opts = opts
     this.#self = peerIdOf(opts.key)
     this.#whoIs = whoIsFrom({ peerId: this.#self, kommune: opts.config.kommune }, opts.directory)
     // Own messages under part=p2p; each component gets its own part from the root logger (pino repeats a re-bound key).
     this.#log = opts.log.child({ part: 'p2p' })
     this.guard = new PeerGuard(opts.config.p2p.limits, opts.log.child({ part: 'guard' }))
-    this.acceptor = new EntryAcceptor(opts.store, opts.directory, new EntryVerifier(), this.#self, opts.log.child({ part: 'acceptor' }), this.#signatures,
-      { ...opts.config.quota, maxClockSkewMs: opts.config.sync.maxClockSkewMs })
+    this.acceptor = new EntryAcceptor(
+      opts.store,
+      opts.directory,
+      new EntryVerifier(),
+      this.#self,
+      opts.log.child({ part: 'acceptor' }),
+      this.#signatures,
+      { ...opts.config.quota, maxClockSkewMs: opts.config.sync.maxClockSkewMs }
+    )
   }
 
-  get host (): Host {
+  get host(): Host {
     if (this.#host === undefined) throw new Error('network not started')
     return this.#host
   }
 
-  get gossip (): CatalogGossip | undefined {
+  get gossip(): CatalogGossip | undefined {
     return this.#gossip
   }
 
-  get sync (): CatalogSync | undefined {
+  get sync(): CatalogSync | undefined {
     return this.#sync
   }
 
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     const { directory, config } = this.#opts
     const root = this.#opts.log // each component names its own part
     await directory.loadCache()
@@ -88,12 +95,31 @@ export class Network {
     this.#purgeNonMembers()
 
     const isAllowed = (peerId: string): boolean => directory.isActive(peerId) && !this.guard.isBanned(peerId)
-    const host = this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed }).catch(async (err: Error) => {
+    const host = (this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed }).catch(async (err: Error) => {
       throw err.name === 'UnsupportedListenAddressesError' ? new StartError(await listenProblem(config.p2p.listen)) : err
+    }))
+    this.#gossip = new CatalogGossip(
+      host.services.pubsub,
+      this.acceptor,
+      this.tracker,
+      root.child({ part: 'gossip' }),
+      peer => {
+        this.#schedulePull(peer)
+      },
+      this.guard
+    )
+    this.#sync = new CatalogSync(
+      host,
+      this.#opts.store,
+      this.acceptor,
+      this.tracker,
+      { isAllowed, isPublisher: p => directory.isPublisher(p) },
+      root.child({ part: 'sync' }),
+      this.guard
+    )
+    this.guard.on('ban', peer => {
+      void host.hangUp(peerIdFromString(peer)).catch(() => {})
     })
-    this.#gossip = new CatalogGossip(host.services.pubsub, this.acceptor, this.tracker, root.child({ part: 'gossip' }), peer => this.#schedulePull(peer), this.guard)
-    this.#sync = new CatalogSync(host, this.#opts.store, this.acceptor, this.tracker, { isAllowed, isPublisher: p => directory.isPublisher(p) }, root.child({ part: 'sync' }), this.guard)
-    this.guard.on('ban', peer => { void host.hangUp(peerIdFromString(peer)).catch(() => {}) })
     this.#dialer = new Dialer(host, config.p2p.targetPeers, root.child({ part: 'dialer' }))
     this.#gossip.start()
     await this.#sync.start()
@@ -103,14 +129,22 @@ export class Network {
       this.tracker.connected(peer)
       this.#schedulePull(peer)
     })
-    host.addEventListener('peer:disconnect', evt => this.tracker.disconnected(evt.detail.toString()))
-    directory.on('change', ({ removed }) => { this.#onMembershipChange(removed) })
+    host.addEventListener('peer:disconnect', evt => {
+      this.tracker.disconnected(evt.detail.toString())
+    })
+    directory.on('change', ({ removed }) => {
+      this.#onMembershipChange(removed)
+    })
 
     this.#log.info({ addresses: host.getMultiaddrs().map(String) }, 'libp2p listening')
     void this.register()
     this.#dialAll()
-    this.every(config.sync.registryRefreshMs, () => { void directory.refresh() })
-    this.every(config.sync.redialMs, () => this.#dialAll())
+    this.every(config.sync.registryRefreshMs, () => {
+      void directory.refresh()
+    })
+    this.every(config.sync.redialMs, () => {
+      this.#dialAll()
+    })
     // One peer per round, the one synced longest ago: pulling from every peer
     // every round costs O(N²) across the region and saturated 20 nodes on 2 cores.
     this.every(config.sync.antiEntropyMs, () => {
@@ -121,7 +155,7 @@ export class Network {
     })
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.#stopped = true
     for (const t of this.#timers) clearInterval(t)
     this.#gossip?.stop()
@@ -130,63 +164,82 @@ export class Network {
     await this.#signatures.close()
   }
 
-  get peerId (): string {
+  get peerId(): string {
     return this.#self
   }
 
-  kommuneOf (peer: string): string | null {
+  kommuneOf(peer: string): string | null {
     return this.#whoIs(peer).kommune
   }
 
-  receivedAt (entryHash: string): string | null {
+  receivedAt(entryHash: string): string | null {
     return this.#opts.store.receivedAt(entryHash)
   }
 
   /** Every other active participant, dialled by peer id when connected, else by its registered addresses. */
-  remoteTargets (): Array<{ peerId: string, dial: PeerId | Multiaddr[] }> {
-    return this.#opts.directory.participants()
+  remoteTargets(): Array<{ peerId: string; dial: PeerId | Multiaddr[] }> {
+    return this.#opts.directory
+      .participants()
       .filter(p => p.peerId !== this.#self)
       .map(p => ({
         peerId: p.peerId,
-        dial: this.isConnected(p.peerId) || p.addresses.length === 0
-          ? peerIdFromString(p.peerId)
-          : p.addresses.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`))
+        dial:
+          this.isConnected(p.peerId) || p.addresses.length === 0
+            ? peerIdFromString(p.peerId)
+            : p.addresses.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${p.peerId}`))
       }))
   }
 
-  isConnected (peer: string): boolean {
+  isConnected(peer: string): boolean {
     return this.#host?.getPeers().some(p => p.toString() === peer) ?? false
   }
 
   /** Gossips an own entry right after it is committed. */
-  publish (entry: SignedEntry): void {
+  publish(entry: SignedEntry): void {
     void this.#gossip?.publish(entry)
   }
 
   /** Addresses others should dial: the announce list, or what libp2p listens on. */
-  addresses (): string[] {
+  addresses(): string[] {
     const announce = this.#opts.config.p2p.announce
     if (announce.length > 0) return announce
     return this.host.getMultiaddrs().map(a => a.toString())
   }
 
   /** Sends this node's signed registration (address update) to the registry. */
-  async register (): Promise<void> {
+  async register(): Promise<void> {
     const { config } = this.#opts
     if (config.registry === undefined) return
     try {
-      const r = await registerWithRegistry(config.registry.url, this.#opts.key, { kommune: config.kommune.name, ags: config.kommune.ags }, this.addresses())
-      this.registration = { status: r.pendingChange === undefined ? r.status : `${r.status}, change awaits the operator`, at: new Date().toISOString() }
-      if (r.pendingChange !== undefined) this.#log.warn({ change: r.pendingChange }, 'the registry holds the new name or addresses until the region operator approves them (swf-registry approve)')
+      const r = await registerWithRegistry(
+        config.registry.url,
+        this.#opts.key,
+        { kommune: config.kommune.name, ags: config.kommune.ags },
+        this.addresses()
+      )
+      this.registration = {
+        status: r.pendingChange === undefined ? r.status : `${r.status}, change awaits the operator`,
+        at: new Date().toISOString()
+      }
+      if (r.pendingChange !== undefined)
+        this.#log.warn(
+          { change: r.pendingChange },
+          'the registry holds the new name or addresses until the region operator approves them (swf-registry approve)'
+        )
       else this.#log.info({ status: r.status }, 'registered with the registry')
     } catch (err) {
-      this.registration = { status: 'failed', at: new Date().toISOString(), error: (err as Error).message, ...(err instanceof RegistrationError && err.code !== undefined ? { code: err.code } : {}) }
+      this.registration = {
+        status: 'failed',
+        at: new Date().toISOString(),
+        error: (err as Error).message,
+        ...(err instanceof RegistrationError && err.code !== undefined ? { code: err.code } : {})
+      }
       this.#log.warn({ err: (err as Error).message }, 'registration with the registry failed; will retry at next start')
     }
   }
 
   /** Pulls from a peer now; coalesces concurrent requests for the same peer. */
-  async pullFrom (peer: string): Promise<void> {
+  async pullFrom(peer: string): Promise<void> {
     const running = this.#pulling.get(peer)
     if (running !== undefined) {
       this.#pullAgain.add(peer)
@@ -212,12 +265,12 @@ export class Network {
     return p
   }
 
-  #schedulePull (peer: string): void {
+  #schedulePull(peer: string): void {
     if (this.#stopped || !this.#opts.directory.isActive(peer)) return
     void this.pullFrom(peer)
   }
 
-  #dialTargets (): DialTarget[] {
+  #dialTargets(): DialTarget[] {
     const { directory, config } = this.#opts
     const targets = new Map<string, DialTarget>()
     if (config.p2p.dialRegistered) {
@@ -226,7 +279,9 @@ export class Network {
       }
     }
     for (const addr of config.p2p.bootstrap) {
-      const peer = multiaddr(addr).getComponents().find(c => c.name === 'p2p')?.value
+      const peer = multiaddr(addr)
+        .getComponents()
+        .find(c => c.name === 'p2p')?.value
       if (peer === undefined || peer === this.#self) continue
       targets.set(peer, { peerId: peerIdFromString(peer), addrs: [...(targets.get(peer)?.addrs ?? []), addr], always: true })
     }
@@ -236,7 +291,7 @@ export class Network {
     return active
   }
 
-  #dialAll (): void {
+  #dialAll(): void {
     if (this.#stopped || this.#dialer === undefined) return
     this.#dialer.tick(this.#dialTargets())
   }
@@ -245,20 +300,25 @@ export class Network {
    * Whether this node is in the region, and if not, why: what an operator
    * needs to see (a wrong pinned key, waiting for approval, revoked).
    */
-  membership (): Membership {
+  membership(): Membership {
     const { directory } = this.#opts
     const reg = this.registration
     if (directory.isActive(this.#self)) return { status: 'active' }
-    if (reg?.code === 'revoked') return { status: 'revoked', reason: 'the region operator revoked this node; ask them (swf-registry list shows it)' }
+    if (reg?.code === 'revoked')
+      return { status: 'revoked', reason: 'the region operator revoked this node; ask them (swf-registry list shows it)' }
     if (directory.serial === 0) {
-      return { status: 'cut-off', reason: directory.lastFetchError === undefined ? 'no participant list yet' : `no participant list: ${directory.lastFetchError}` }
+      return {
+        status: 'cut-off',
+        reason: directory.lastFetchError === undefined ? 'no participant list yet' : `no participant list: ${directory.lastFetchError}`
+      }
     }
-    if (reg?.status === 'pending') return { status: 'pending', reason: `waiting for the region operator: swf-registry approve ${this.#self}` }
+    if (reg?.status === 'pending')
+      return { status: 'pending', reason: `waiting for the region operator: swf-registry approve ${this.#self}` }
     if (reg?.status === 'active') return { status: 'pending', reason: 'approved; waiting for the next participant list' }
     return { status: 'not-listed', reason: reg?.error ?? 'not in the participant list' }
   }
 
-  #onMembershipChange (removed: string[]): void {
+  #onMembershipChange(removed: string[]): void {
     // Dropped from the list: ask the registry why (revoked or deleted), for status.
     if (removed.includes(this.#self)) void this.register()
     this.#purgeNonMembers()
@@ -270,21 +330,24 @@ export class Network {
   }
 
   /** Entries of publishers that are not (or no longer) active participants disappear. */
-  #purgeNonMembers (): void {
+  #purgeNonMembers(): void {
     const { directory, store } = this.#opts
     if (directory.serial === 0) return // no list at all yet: keep everything until one arrives
-    const gone = store.publisherStates().map(s => s.peerId).filter(p => p !== this.#self && !directory.isPublisher(p))
+    const gone = store
+      .publisherStates()
+      .map(s => s.peerId)
+      .filter(p => p !== this.#self && !directory.isPublisher(p))
     const removed = store.purgePublishers(gone)
     if (removed > 0) this.#log.info({ publishers: gone.length, entries: removed }, 'removed entries of publishers that no longer belong')
   }
 
   /** Active participants of the region (from the registry's list). */
-  participants (): Participant[] {
+  participants(): Participant[] {
     return this.#opts.directory.participants()
   }
 
   /** Runs fn every ms until the network stops. */
-  every (ms: number, fn: () => void): void {
+  every(ms: number, fn: () => void): void {
     const t = setInterval(fn, ms)
     t.unref()
     this.#timers.push(t)

@@ -4,8 +4,15 @@ import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import { writeFileAtomic } from '../write-file-atomic.js'
 import {
-  InvalidEntryError, jwsKeyId, peerIdOfPublicJwk, publicJwkSchema, verifyParticipantList, verifyRegistryHandover,
-  type Ed25519PublicJwk, type Participant, type ParticipantList
+  InvalidEntryError,
+  jwsKeyId,
+  peerIdOfPublicJwk,
+  publicJwkSchema,
+  verifyParticipantList,
+  verifyRegistryHandover,
+  type Ed25519PublicJwk,
+  type Participant,
+  type ParticipantList
 } from '../../../protocol/src/index.js'
 
 export interface DirectoryOptions {
@@ -23,7 +30,7 @@ export interface DirectoryOptions {
 
 export interface DirectoryEvents {
   /** A newer list was accepted: who joined and who left. */
-  change: [{ serial: number, added: string[], removed: string[] }]
+  change: [{ serial: number; added: string[]; removed: string[] }]
 }
 
 /**
@@ -47,12 +54,13 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
   /** The registry's ETag of the list held: the next fetch is conditional (304 when unchanged). */
   #etag: string | undefined
 
-  constructor (opts: DirectoryOptions) {
+  constructor(opts: DirectoryOptions) {
     super()
     this.#opts = opts
-    this.#registryKey = opts.pinnedKeyFile !== undefined && existsSync(opts.pinnedKeyFile)
-      ? publicJwkSchema.parse(JSON.parse(readFileSync(opts.pinnedKeyFile, 'utf8')))
-      : opts.registryKey
+    this.#registryKey =
+      opts.pinnedKeyFile !== undefined && existsSync(opts.pinnedKeyFile)
+        ? publicJwkSchema.parse(JSON.parse(readFileSync(opts.pinnedKeyFile, 'utf8')))
+        : opts.registryKey
     this.#registryPeerId = peerIdOfPublicJwk(this.#registryKey)
   }
 
@@ -60,45 +68,45 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
    * How old the list is: time since the registry last confirmed it. A
    * registry that answers 503 freezes the list, and a revocation with it.
    */
-  listAgeMs (now = Date.now()): number | null {
+  listAgeMs(now = Date.now()): number | null {
     return this.#confirmedAt === undefined ? null : now - this.#confirmedAt
   }
 
   /** Older than `maxListAgeMs` (config `sync.maxListAgeMs`). */
-  isStale (now = Date.now()): boolean {
+  isStale(now = Date.now()): boolean {
     const age = this.listAgeMs(now)
     return age !== null && age > (this.#opts.maxListAgeMs ?? 600_000)
   }
 
-  get serial (): number {
+  get serial(): number {
     return this.#list?.serial ?? 0
   }
 
-  get registryPeerId (): string {
+  get registryPeerId(): string {
     return this.#registryPeerId
   }
 
   /** May connect: an active participant's current key. */
-  isActive (peerId: string): boolean {
+  isActive(peerId: string): boolean {
     return this.#byPeer.has(peerId)
   }
 
   /** May have entries: an active participant's current key or one of its retired keys. */
-  isPublisher (peerId: string): boolean {
+  isPublisher(peerId: string): boolean {
     return this.#byPeer.has(peerId) || this.#retired.has(peerId)
   }
 
   /** The participant a key belongs to; for a retired key, with that key as `peerId`/`publicKeyJwk`. */
-  get (peerId: string): Participant | undefined {
+  get(peerId: string): Participant | undefined {
     return this.#byPeer.get(peerId) ?? this.#retired.get(peerId)
   }
 
-  participants (): Participant[] {
+  participants(): Participant[] {
     return [...this.#byPeer.values()]
   }
 
   /** Loads the cached list; a tampered cache or one signed by another key is refused (and logged). */
-  async loadCache (): Promise<boolean> {
+  async loadCache(): Promise<boolean> {
     let jws: string
     try {
       jws = (await readFile(this.#opts.cacheFile, 'utf8')).trim()
@@ -115,7 +123,7 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
   }
 
   /** Fetches the list once. Never throws: a registry outage leaves the current list in force. */
-  async refresh (): Promise<boolean> {
+  async refresh(): Promise<boolean> {
     try {
       const res = await fetch(`${this.#opts.registryUrl.replace(/\/+$/, '')}/participants`, {
         headers: this.#etag !== undefined && this.#list !== undefined ? { 'if-none-match': this.#etag } : {},
@@ -135,19 +143,23 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
     } catch (err) {
       this.lastFetchError = (err as Error).message
       const ageMs = this.listAgeMs()
-      this.#opts.log.warn({ err: this.lastFetchError, listAgeSeconds: ageMs === null ? null : Math.round(ageMs / 1000), stale: this.isStale() },
-        this.isStale() ? 'participant list is stale: the registry has not confirmed it for too long (revocations may be withheld)' : 'participant list not refreshed; keeping the one held')
+      this.#opts.log.warn(
+        { err: this.lastFetchError, listAgeSeconds: ageMs === null ? null : Math.round(ageMs / 1000), stale: this.isStale() },
+        this.isStale()
+          ? 'participant list is stale: the registry has not confirmed it for too long (revocations may be withheld)'
+          : 'participant list not refreshed; keeping the one held'
+      )
       return false
     }
   }
 
-  #confirmed (): void {
+  #confirmed(): void {
     this.lastFetchAt = new Date().toISOString()
     this.#confirmedAt = Date.now()
     this.lastFetchError = undefined
   }
 
-  async #accept (jws: string, source: 'cache' | 'registry'): Promise<boolean> {
+  async #accept(jws: string, source: 'cache' | 'registry'): Promise<boolean> {
     const signer = jwsKeyId(jws)
     if (source === 'registry' && signer !== undefined && signer !== this.#registryPeerId) await this.#followHandovers(signer)
     let list: ParticipantList
@@ -166,7 +178,9 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
     this.#list = list
     const active = list.participants.filter(p => p.status === 'active')
     this.#byPeer = new Map(active.map(p => [p.peerId, p]))
-    this.#retired = new Map(active.flatMap(p => (p.retiredKeys ?? []).map(k => [k.peerId, { ...p, peerId: k.peerId, publicKeyJwk: k.publicKeyJwk }] as const)))
+    this.#retired = new Map(
+      active.flatMap(p => (p.retiredKeys ?? []).map(k => [k.peerId, { ...p, peerId: k.peerId, publicKeyJwk: k.publicKeyJwk }] as const))
+    )
     const added = [...this.#byPeer.keys()].filter(p => !before.has(p))
     const removed = [...before].filter(p => !this.#byPeer.has(p))
     this.#opts.log.info({ serial: list.serial, participants: this.#byPeer.size, source }, 'participant list accepted')
@@ -179,9 +193,11 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
    * the pinned key, each signed by the key before it, to `target`. Only then
    * is the new key pinned (and kept on disk); any break in the chain refuses.
    */
-  async #followHandovers (target: string): Promise<void> {
-    const res = await fetch(`${this.#opts.registryUrl.replace(/\/+$/, '')}/registry/handovers`, { signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000) })
-    const body = res.ok ? await res.json().catch(() => null) as { handovers?: unknown } | null : null
+  async #followHandovers(target: string): Promise<void> {
+    const res = await fetch(`${this.#opts.registryUrl.replace(/\/+$/, '')}/registry/handovers`, {
+      signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000)
+    })
+    const body = res.ok ? ((await res.json().catch(() => null)) as { handovers?: unknown } | null) : null
     const chain = Array.isArray(body?.handovers) ? body.handovers.filter((h): h is string => typeof h === 'string') : []
     let key = this.#registryKey
     for (const jws of chain) {
@@ -192,7 +208,10 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
         // Not from the key held now (an earlier link, or a forgery): skip it.
       }
     }
-    if (peerIdOfPublicJwk(key) !== target) throw new Error(`participant list from registry refused: signed by ${target}, not the pinned registry key, and no signed hand-over leads there`)
+    if (peerIdOfPublicJwk(key) !== target)
+      throw new Error(
+        `participant list from registry refused: signed by ${target}, not the pinned registry key, and no signed hand-over leads there`
+      )
     const { kid: _, ...jwk } = key
     if (this.#opts.pinnedKeyFile !== undefined) await writeFileAtomic(this.#opts.pinnedKeyFile, JSON.stringify(jwk) + '\n')
     this.#opts.log.warn({ from: this.#registryPeerId, to: target }, 'registry key changed by a signed hand-over; new key pinned')
@@ -200,7 +219,7 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
     this.#registryPeerId = target
   }
 
-  async #saveCache (jws: string): Promise<void> {
+  async #saveCache(jws: string): Promise<void> {
     await writeFileAtomic(this.#opts.cacheFile, jws + '\n')
   }
 }

@@ -13,7 +13,10 @@ export interface PeerGuardOptions {
   banMs: number
 }
 
-interface Strikes { count: number, since: number }
+interface Strikes {
+  count: number
+  since: number
+}
 
 /**
  * Per-peer limits on top of the registry's gate: a token bucket for inbound
@@ -29,7 +32,7 @@ export class PeerGuard extends EventEmitter<{ ban: [peer: string, reason: string
   readonly #strikes = new Map<string, Strikes>()
   readonly #banned = new Map<string, number>()
 
-  constructor (opts: PeerGuardOptions, log: Logger) {
+  constructor(opts: PeerGuardOptions, log: Logger) {
     super()
     this.#opts = opts
     this.#log = log
@@ -37,7 +40,7 @@ export class PeerGuard extends EventEmitter<{ ban: [peer: string, reason: string
   }
 
   /** Takes one request token; false means: refuse this request. */
-  allowRequest (peer: string, now = Date.now()): boolean {
+  allowRequest(peer: string, now = Date.now()): boolean {
     if (this.isBanned(peer, now)) return false
     if (this.#requests.take(peer, 1, now)) return true
     this.counters.refusedRequests++
@@ -45,7 +48,7 @@ export class PeerGuard extends EventEmitter<{ ban: [peer: string, reason: string
   }
 
   /** Records provable misbehaviour; bans the peer when it has too many strikes in the window. */
-  strike (peer: string, reason: string, n = 1, now = Date.now()): void {
+  strike(peer: string, reason: string, n = 1, now = Date.now()): void {
     if (this.isBanned(peer, now)) return
     const s = this.#strikes.get(peer)
     const current = s === undefined || now - s.since > this.#opts.strikeWindowMs ? { count: 0, since: now } : s
@@ -60,18 +63,18 @@ export class PeerGuard extends EventEmitter<{ ban: [peer: string, reason: string
   }
 
   /** Disconnects and refuses `peer` for `ms` (misbehaviour, or an operator's decision). */
-  ban (peer: string, ms: number, reason: string, now = Date.now()): void {
+  ban(peer: string, ms: number, reason: string, now = Date.now()): void {
     this.#banned.set(peer, now + ms)
     this.counters.bans++
     this.emit('ban', peer, reason)
   }
 
   /** Lifts a ban; the peer is dialled again at the next round. */
-  unban (peer: string): void {
+  unban(peer: string): void {
     this.#banned.delete(peer)
   }
 
-  isBanned (peer: string, now = Date.now()): boolean {
+  isBanned(peer: string, now = Date.now()): boolean {
     const until = this.#banned.get(peer)
     if (until === undefined) return false
     if (now < until) return true
@@ -80,7 +83,7 @@ export class PeerGuard extends EventEmitter<{ ban: [peer: string, reason: string
   }
 
   /** Peers banned now, with the time the ban ends. */
-  bans (now = Date.now()): Array<{ peerId: string, until: string }> {
+  bans(now = Date.now()): Array<{ peerId: string; until: string }> {
     return [...this.#banned].filter(([, until]) => until > now).map(([peerId, until]) => ({ peerId, until: new Date(until).toISOString() }))
   }
 }

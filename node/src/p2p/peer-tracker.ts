@@ -11,7 +11,7 @@ export interface PeerStats {
 export class PeerTracker {
   readonly #peers = new Map<string, PeerStats>()
 
-  #get (peerId: string): PeerStats {
+  #get(peerId: string): PeerStats {
     let s = this.#peers.get(peerId)
     if (s === undefined) {
       s = { peerId, connected: false, connectedAt: null, lastSyncAt: null, entriesReceived: 0, rejected: 0 }
@@ -20,27 +20,27 @@ export class PeerTracker {
     return s
   }
 
-  connected (peerId: string): void {
+  connected(peerId: string): void {
     const s = this.#get(peerId)
     s.connected = true
     s.connectedAt = new Date().toISOString()
   }
 
-  disconnected (peerId: string): void {
+  disconnected(peerId: string): void {
     this.#get(peerId).connected = false
   }
 
-  received (peerId: string, stored: number, rejected: number): void {
+  received(peerId: string, stored: number, rejected: number): void {
     const s = this.#get(peerId)
     s.entriesReceived += stored
     s.rejected += rejected
   }
 
-  synced (peerId: string): void {
+  synced(peerId: string): void {
     this.#get(peerId).lastSyncAt = new Date().toISOString()
   }
 
-  all (): PeerStats[] {
+  all(): PeerStats[] {
     return [...this.#peers.values()]
   }
 }

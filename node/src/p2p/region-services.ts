@@ -22,7 +22,7 @@ export interface RegionServices {
 }
 
 /** The protocols on top of catalog sync: federated search, data queries, file fetch and mirroring. */
-export async function startRegionServices (deps: {
+export async function startRegionServices(deps: {
   network: Network
   config: NodeConfig
   db: NodeDb
@@ -40,14 +40,27 @@ export async function startRegionServices (deps: {
   const access = new DataAccess(new BlobIndex(db), blobs, regional, fetcher, network, log.child({ part: 'access' }), config.maxUploadBytes)
   const wanted = new Set(config.mirror.publishers)
   const mirror = new Mirror(
-    () => new Set(network.participants().filter(p => wanted.has(p.peerId) || wanted.has(p.ags)).map(p => p.peerId)),
-    regional, blobs, access, log.child({ part: 'mirror' })
+    () =>
+      new Set(
+        network
+          .participants()
+          .filter(p => wanted.has(p.peerId) || wanted.has(p.ags))
+          .map(p => p.peerId)
+      ),
+    regional,
+    blobs,
+    access,
+    log.child({ part: 'mirror' })
   )
   await fetcher.start()
   await federatedSearch.start()
   await federatedData.start()
-  network.acceptor.events.on('entry:stored', entries => { mirror.onEntries(entries) })
-  network.every(config.sync.antiEntropyMs, () => mirror.catchUp())
+  network.acceptor.events.on('entry:stored', entries => {
+    mirror.onEntries(entries)
+  })
+  network.every(config.sync.antiEntropyMs, () => {
+    mirror.catchUp()
+  })
   mirror.catchUp()
   return { federatedSearch, federatedData, access, mirror }
 }

@@ -24,7 +24,7 @@ export interface RegionStatus {
   membership: () => Membership
 }
 
-export function regionStatusOf (network: Network): RegionStatus {
+export function regionStatusOf(network: Network): RegionStatus {
   const connected = (): string[] => network.host.getPeers().map(p => p.toString())
   return {
     addresses: () => network.addresses(),

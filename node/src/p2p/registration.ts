@@ -1,12 +1,22 @@
 import {
-  EntrySigner, KEY_RETIREMENT_TYP, KEY_ROTATION_TYP, REGISTRATION_TYP, peerIdOf,
-  type Ed25519PrivateKey, type KeyRetirement, type KeyRotation, type Registration
+  EntrySigner,
+  KEY_RETIREMENT_TYP,
+  KEY_ROTATION_TYP,
+  REGISTRATION_TYP,
+  peerIdOf,
+  type Ed25519PrivateKey,
+  type KeyRetirement,
+  type KeyRotation,
+  type Registration
 } from '../../../protocol/src/index.js'
 
 export class RegistrationError extends Error {
   override readonly name = 'RegistrationError'
   /** The registry's error code (e.g. `revoked`), when it answered with one. */
-  constructor (message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string
+  ) {
     super(message)
   }
 }
@@ -18,7 +28,7 @@ export interface RegistrationAnswer {
   status: 'pending' | 'active' | 'revoked'
   peerId: string
   /** A rename or address change of an active participant, waiting for the operator. */
-  pendingChange?: { kommune: string, addresses: string[], requestedAt: string }
+  pendingChange?: { kommune: string; addresses: string[]; requestedAt: string }
 }
 
 /**
@@ -26,10 +36,10 @@ export interface RegistrationAnswer {
  * key) to the registry. New nodes become pending; known ones update their
  * addresses.
  */
-export async function registerWithRegistry (
+export async function registerWithRegistry(
   registryUrl: string,
   key: Ed25519PrivateKey,
-  who: { kommune: string, ags: string },
+  who: { kommune: string; ags: string },
   addresses: string[]
 ): Promise<RegistrationAnswer> {
   const registration = await signRegistration(key, who, addresses)
@@ -40,31 +50,59 @@ export async function registerWithRegistry (
  * Moves this Kommune to a new key: the rotation is signed by the old key
  * (it vouches for the new one), the registration by the new key.
  */
-export async function rotateAtRegistry (
+export async function rotateAtRegistry(
   registryUrl: string,
   oldKey: Ed25519PrivateKey,
   newKey: Ed25519PrivateKey,
-  who: { kommune: string, ags: string },
+  who: { kommune: string; ags: string },
   addresses: string[]
 ): Promise<RegistrationAnswer> {
   const registration = await signRegistration(newKey, who, addresses)
-  const rotation: KeyRotation = { v: 1, ags: who.ags, oldPeerId: peerIdOf(oldKey), newPeerId: peerIdOf(newKey), issuedAt: new Date().toISOString() }
-  return postToRegistry(registryUrl, '/participants/rotate', { registration, rotation: await (await EntrySigner.create(oldKey)).signDocument(rotation, KEY_ROTATION_TYP) }, 'key rotation')
+  const rotation: KeyRotation = {
+    v: 1,
+    ags: who.ags,
+    oldPeerId: peerIdOf(oldKey),
+    newPeerId: peerIdOf(newKey),
+    issuedAt: new Date().toISOString()
+  }
+  return postToRegistry(
+    registryUrl,
+    '/participants/rotate',
+    { registration, rotation: await (await EntrySigner.create(oldKey)).signDocument(rotation, KEY_ROTATION_TYP) },
+    'key rotation'
+  )
 }
 
 /** Tells the registry that the entries of `retire` (former keys) have been re-published under `key`. */
-export async function retireAtRegistry (registryUrl: string, key: Ed25519PrivateKey, ags: string, retire: string[]): Promise<RegistrationAnswer> {
+export async function retireAtRegistry(
+  registryUrl: string,
+  key: Ed25519PrivateKey,
+  ags: string,
+  retire: string[]
+): Promise<RegistrationAnswer> {
   const doc: KeyRetirement = { v: 1, ags, peerId: peerIdOf(key), retire, issuedAt: new Date().toISOString() }
-  return postToRegistry(registryUrl, '/participants/retire', { retirement: await (await EntrySigner.create(key)).signDocument(doc, KEY_RETIREMENT_TYP) }, 'key retirement')
+  return postToRegistry(
+    registryUrl,
+    '/participants/retire',
+    { retirement: await (await EntrySigner.create(key)).signDocument(doc, KEY_RETIREMENT_TYP) },
+    'key retirement'
+  )
 }
 
-async function signRegistration (key: Ed25519PrivateKey, who: { kommune: string, ags: string }, addresses: string[]): Promise<string> {
+async function signRegistration(key: Ed25519PrivateKey, who: { kommune: string; ags: string }, addresses: string[]): Promise<string> {
   const signer = await EntrySigner.create(key)
-  const reg: Registration = { v: 1, kommune: who.kommune, ags: who.ags, peerId: signer.peerId, addresses, issuedAt: new Date().toISOString() }
+  const reg: Registration = {
+    v: 1,
+    kommune: who.kommune,
+    ags: who.ags,
+    peerId: signer.peerId,
+    addresses,
+    issuedAt: new Date().toISOString()
+  }
   return signer.signDocument(reg, REGISTRATION_TYP)
 }
 
-async function postToRegistry (registryUrl: string, path: string, body: unknown, what: string): Promise<RegistrationAnswer> {
+async function postToRegistry(registryUrl: string, path: string, body: unknown, what: string): Promise<RegistrationAnswer> {
   let res: Response
   try {
     res = await fetch(`${registryUrl.replace(/\/+$/, '')}${path}`, {
@@ -76,8 +114,12 @@ async function postToRegistry (registryUrl: string, path: string, body: unknown,
   } catch (err) {
     throw new RegistrationError(`registry at ${registryUrl} not reachable: ${(err as Error).message}`)
   }
-  const answer = await res.json().catch(() => null) as (RegistrationAnswer & { error?: { code?: string, message?: string } }) | null
-  if (!res.ok) throw new RegistrationError(`registry refused the ${what} (${res.status}): ${answer?.error?.message ?? res.statusText}`, answer?.error?.code)
+  const answer = (await res.json().catch(() => null)) as (RegistrationAnswer & { error?: { code?: string; message?: string } }) | null
+  if (!res.ok)
+    throw new RegistrationError(
+      `registry refused the ${what} (${res.status}): ${answer?.error?.message ?? res.statusText}`,
+      answer?.error?.code
+    )
   if (answer === null) throw new RegistrationError('registry answered without a body')
   return answer
 }

@@ -1,7 +1,16 @@
 import { EventEmitter } from 'node:events'
 import {
-  datasetMetadataSchema, distributionSchema, FORMAT_BY_MEDIA_TYPE, jwsPayloadOf, slugify, slugSchema,
-  type DatasetMetadata, type Distribution, type EntryPayload, type EntrySigner, type SignedEntry
+  datasetMetadataSchema,
+  distributionSchema,
+  FORMAT_BY_MEDIA_TYPE,
+  jwsPayloadOf,
+  slugify,
+  slugSchema,
+  type DatasetMetadata,
+  type Distribution,
+  type EntryPayload,
+  type EntrySigner,
+  type SignedEntry
 } from '../../../protocol/src/index.js'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
 import type { NodeDb } from '../db/open.js'
@@ -72,7 +81,7 @@ export class CatalogService {
   /** `entry:published` after each own entry is committed (the node gossips it); any number of listeners. */
   readonly events = new EventEmitter<CatalogEvents>()
 
-  constructor (db: NodeDb, signer: EntrySigner, blobStore: BlobStore, entryStore: EntryStore, publisherName: string) {
+  constructor(db: NodeDb, signer: EntrySigner, blobStore: BlobStore, entryStore: EntryStore, publisherName: string) {
     this.#signer = signer
     this.#blobs = blobStore
     this.#blobIndex = new BlobIndex(db)
@@ -80,28 +89,27 @@ export class CatalogService {
     this.#publisherName = publisherName
   }
 
-
-  get publisher (): string {
+  get publisher(): string {
     return this.#signer.peerId
   }
 
-  listOwn (limit = 50, cursor?: string): Page<DatasetView> {
+  listOwn(limit = 50, cursor?: string): Page<DatasetView> {
     const n = Math.min(Math.max(1, limit), MAX_PAGE_SIZE)
     const rows = this.#entries.liveDatasetRows(this.publisher, n + 1, cursor)
     const items = rows.slice(0, n).map(toView)
     return { items, nextCursor: rows.length > n ? items[items.length - 1]!.dataset.id : null }
   }
 
-  countOwn (): number {
+  countOwn(): number {
     return this.#entries.countLiveDatasets(this.publisher)
   }
 
-  getOwn (id: string): DatasetView {
+  getOwn(id: string): DatasetView {
     return toView(this.#liveRow(id))
   }
 
   /** The raw signed entry behind the current state of an own dataset (also for tombstones). */
-  getOwnEntry (id: string): SignedEntry {
+  getOwnEntry(id: string): SignedEntry {
     const row = this.#row(id)
     if (row === undefined) throw new NotFoundError(`no dataset "${id}"`)
     const entry = this.#entries.entryByHash(row.entryHash)
@@ -110,7 +118,7 @@ export class CatalogService {
   }
 
   /** The newest own entry: sequence number and hash, or seq 0 before the first. */
-  head (): { seq: number, hash: string | null } {
+  head(): { seq: number; hash: string | null } {
     return this.#entries.headOf(this.publisher)
   }
 
@@ -119,7 +127,7 @@ export class CatalogService {
    * live dataset the old key published that this key has not, with its
    * metadata and files as they are. Returns how many.
    */
-  async adoptFrom (oldPublisher: string): Promise<number> {
+  async adoptFrom(oldPublisher: string): Promise<number> {
     return this.#lock.run(async () => {
       const rows = this.#entries.liveDatasetRows(oldPublisher)
       let adopted = 0
@@ -133,11 +141,12 @@ export class CatalogService {
     })
   }
 
-  async create (input: unknown): Promise<PublishResult> {
+  async create(input: unknown): Promise<PublishResult> {
     // The id is derived from the title; without a title a stand-in id lets the schema name what is missing (the title) with every other problem.
-    const withId = isRecord(input) && input.id === undefined
-      ? { ...input, id: typeof input.title === 'string' ? slugify(input.title) : 'untitled' }
-      : input
+    const withId =
+      isRecord(input) && input.id === undefined
+        ? { ...input, id: typeof input.title === 'string' ? slugify(input.title) : 'untitled' }
+        : input
     const metadata = this.#validate(withId)
     return this.#lock.run(async () => {
       const existing = this.#row(metadata.id)
@@ -149,7 +158,7 @@ export class CatalogService {
   }
 
   /** Replaces the metadata; distributions are kept when the input leaves them out. */
-  async update (id: string, input: unknown): Promise<PublishResult> {
+  async update(id: string, input: unknown): Promise<PublishResult> {
     checkId(id)
     if (isRecord(input) && input.id !== undefined && input.id !== id) {
       throw new ValidationError('id', `must be "${id}" (the id in the path) or left out`)
@@ -163,7 +172,7 @@ export class CatalogService {
     })
   }
 
-  async remove (id: string): Promise<PublishResult> {
+  async remove(id: string): Promise<PublishResult> {
     return this.#lock.run(async () => {
       this.#liveRow(id)
       return this.#publish(id, null)
@@ -174,7 +183,12 @@ export class CatalogService {
    * Stores a file and adds (or replaces) the distribution that points to it.
    * The dataset is checked before the body is read and again under the lock.
    */
-  async putDistributionFile (id: string, distId: string, body: AsyncIterable<Uint8Array>, opts: UploadOptions): Promise<PublishResult & { distribution: Distribution }> {
+  async putDistributionFile(
+    id: string,
+    distId: string,
+    body: AsyncIterable<Uint8Array>,
+    opts: UploadOptions
+  ): Promise<PublishResult & { distribution: Distribution }> {
     const current = toView(this.#liveRow(id)).dataset
     checkSlug(distId, 'distributionId')
     const previous = current.distributions.find(d => d.id === distId)
@@ -182,17 +196,31 @@ export class CatalogService {
     const format = opts.format ?? FORMAT_BY_MEDIA_TYPE[mediaType] ?? previous?.format
     if (format === undefined) throw new ValidationError('format', `no EU file-type code known for ${mediaType}; pass format`)
     // Validate everything but size and hash before reading a single byte.
-    const draft = { ...previous, id: distId, title: opts.title ?? previous?.title ?? distId, format, mediaType, license: opts.license ?? previous?.license ?? current.license, byteSize: 0, sha256: '0'.repeat(64) }
+    const draft = {
+      ...previous,
+      id: distId,
+      title: opts.title ?? previous?.title ?? distId,
+      format,
+      mediaType,
+      license: opts.license ?? previous?.license ?? current.license,
+      byteSize: 0,
+      sha256: '0'.repeat(64)
+    }
     const checked = distributionSchema.safeParse(draft)
     if (!checked.success) throw ValidationError.fromZod(checked.error)
 
     const stored = await this.#blobs.write(body, opts.maxBytes)
     if (stored.byteSize === 0) throw new ValidationError('file', 'the file is empty (0 bytes): nothing to publish')
-    const distribution: Distribution = { ...checked.data, byteSize: stored.byteSize, sha256: stored.sha256, modified: new Date().toISOString() }
+    const distribution: Distribution = {
+      ...checked.data,
+      byteSize: stored.byteSize,
+      sha256: stored.sha256,
+      modified: new Date().toISOString()
+    }
     return this.#lock.run(async () => {
       const latest = toView(this.#liveRow(id)).dataset
       const distributions = latest.distributions.some(d => d.id === distId)
-        ? latest.distributions.map(d => d.id === distId ? distribution : d)
+        ? latest.distributions.map(d => (d.id === distId ? distribution : d))
         : [...latest.distributions, distribution]
       const next = this.#validate({ ...latest, distributions, modified: undefined })
       const result = await this.#publish(id, this.#withDefaults(next, latest), stored)
@@ -200,7 +228,7 @@ export class CatalogService {
     })
   }
 
-  async removeDistribution (id: string, distId: string): Promise<PublishResult> {
+  async removeDistribution(id: string, distId: string): Promise<PublishResult> {
     return this.#lock.run(async () => {
       const current = toView(this.#liveRow(id)).dataset
       if (!current.distributions.some(d => d.id === distId)) throw new NotFoundError(`dataset "${id}" has no distribution "${distId}"`)
@@ -210,29 +238,34 @@ export class CatalogService {
   }
 
   /** Where the bytes of an own distribution are. */
-  resolveFile (id: string, distId: string): ResolvedFile {
+  resolveFile(id: string, distId: string): ResolvedFile {
     const dataset = toView(this.#liveRow(id)).dataset
     const dist = dataset.distributions.find(d => d.id === distId)
     if (dist === undefined) throw new NotFoundError(`dataset "${id}" has no distribution "${distId}"`)
     if (dist.sha256 === undefined || dist.byteSize === undefined) {
-      throw new NotFoundError(`distribution "${distId}" is an external link (${dist.accessURL ?? dist.downloadURL ?? 'no URL'}), not a file on this node`)
+      throw new NotFoundError(
+        `distribution "${distId}" is an external link (${dist.accessURL ?? dist.downloadURL ?? 'no URL'}), not a file on this node`
+      )
     }
     return { sha256: dist.sha256, byteSize: dist.byteSize, mediaType: dist.mediaType, fileName: fileNameOf(dist) }
   }
 
   /** A stored file by content hash, if this node holds it. */
-  resolveBlob (sha256: string): ResolvedFile {
+  resolveBlob(sha256: string): ResolvedFile {
     const row = this.#blobIndex.get(sha256)
     if (row === undefined) throw new NotFoundError(`no file with sha256 ${sha256}`)
     return { sha256, byteSize: row.byteSize, mediaType: 'application/octet-stream', fileName: sha256 }
   }
 
   /** The schema, then what a schema cannot know: a German extent, a Südwestfalen AGS that exists. Every problem at once. */
-  #validate (input: unknown): DatasetMetadata {
+  #validate(input: unknown): DatasetMetadata {
     const r = datasetMetadataSchema.safeParse(input)
     const problems = r.success ? [] : ValidationError.fromZod(r.error).problems
-    const spatial = (isRecord(input) && isRecord(input.spatial) ? input.spatial : {}) as { bbox?: unknown, ags?: unknown }
-    const bbox = Array.isArray(spatial.bbox) && spatial.bbox.length === 4 && spatial.bbox.every(n => typeof n === 'number') ? bboxProblem(spatial.bbox) : undefined
+    const spatial = (isRecord(input) && isRecord(input.spatial) ? input.spatial : {}) as { bbox?: unknown; ags?: unknown }
+    const bbox =
+      Array.isArray(spatial.bbox) && spatial.bbox.length === 4 && spatial.bbox.every(n => typeof n === 'number')
+        ? bboxProblem(spatial.bbox)
+        : undefined
     if (bbox !== undefined) problems.push({ field: 'spatial.bbox', message: bbox })
     const ags = typeof spatial.ags === 'string' ? regionalAgsProblem(spatial.ags) : undefined
     if (ags !== undefined) problems.push({ field: 'spatial.ags', message: ags })
@@ -241,7 +274,7 @@ export class CatalogService {
     return r.data
   }
 
-  #withDefaults (metadata: DatasetMetadata, previous: DatasetMetadata | undefined): DatasetMetadata {
+  #withDefaults(metadata: DatasetMetadata, previous: DatasetMetadata | undefined): DatasetMetadata {
     const now = new Date().toISOString()
     return {
       ...metadata,
@@ -251,18 +284,18 @@ export class CatalogService {
     }
   }
 
-  #row (id: string): DatasetRow | undefined {
+  #row(id: string): DatasetRow | undefined {
     return this.#entries.datasetRow(this.publisher, checkId(id))
   }
 
-  #liveRow (id: string): DatasetRow {
+  #liveRow(id: string): DatasetRow {
     const row = this.#row(id)
     if (row === undefined || row.tombstone) throw new NotFoundError(`no dataset "${id}"`)
     return row
   }
 
   /** Must run under #lock: reads the head, signs the next entry, commits. */
-  async #publish (datasetId: string, dataset: DatasetMetadata | null, blob?: StoredBlob): Promise<PublishResult> {
+  async #publish(datasetId: string, dataset: DatasetMetadata | null, blob?: StoredBlob): Promise<PublishResult> {
     const head = this.head()
     const payload: EntryPayload = {
       v: 1,
@@ -291,7 +324,7 @@ export class CatalogService {
   }
 }
 
-function toView (row: DatasetRow): DatasetView {
+function toView(row: DatasetRow): DatasetView {
   return {
     dataset: row.metadata as DatasetMetadata,
     entry: { publisher: row.publisher, seq: row.seq, hash: row.entryHash, issuedAt: row.issuedAt, tombstone: row.tombstone }
@@ -301,7 +334,7 @@ function toView (row: DatasetRow): DatasetView {
 /** The payload of an entry held (verified when it was stored). */
 const payloadOf = (jws: string): EntryPayload => jwsPayloadOf(jws) as EntryPayload
 
-function checkSlug (value: string, field: string): string {
+function checkSlug(value: string, field: string): string {
   const r = slugSchema.safeParse(value)
   if (!r.success) throw ValidationError.fromZod(r.error, field)
   return value

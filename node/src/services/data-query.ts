@@ -1,5 +1,12 @@
 import { readFile, stat } from 'node:fs/promises'
-import { foldGerman, type BBox, type DataMatch, type DataQuery, type DatasetMetadata, type WhereClause } from '../../../protocol/src/index.js'
+import {
+  foldGerman,
+  type BBox,
+  type DataMatch,
+  type DataQuery,
+  type DatasetMetadata,
+  type WhereClause
+} from '../../../protocol/src/index.js'
 import type { BlobStore } from '../blob-store.js'
 import type { SearchService } from './search-service.js'
 import { csvDelimiter, csvParser, featuresOf, geometryBbox, MAX_GEOJSON_BYTES, rowPoint, unionBbox } from '../spatial/extent.js'
@@ -14,7 +21,6 @@ export const DATA_INDEX_MAX_BYTES = 64 * 1024 * 1024
 export const DATA_INDEX_MAX_FILE_BYTES = 16 * 1024 * 1024
 /** Records between checks of the budget and the abort signal. */
 const CHECK_EVERY = 256
-
 
 export interface DataQueryResult {
   matches: DataMatch[]
@@ -52,14 +58,14 @@ export class DataQueryService {
   readonly #index = new Map<string, FileIndex>()
   #indexBytes = 0
 
-  constructor (
+  constructor(
     /** Which of this node's datasets a query reaches (the search index owns those tables). */
     private readonly index: SearchService,
     private readonly blobs: BlobStore,
     private readonly self: string
   ) {}
 
-  async run (query: DataQuery, opts: DataQueryOptions = {}): Promise<DataQueryResult> {
+  async run(query: DataQuery, opts: DataQueryOptions = {}): Promise<DataQueryResult> {
     const matches: DataMatch[] = []
     let truncated = false
     const t0 = performance.now()
@@ -67,14 +73,21 @@ export class DataQueryService {
     let seen = 0
     /** False once the answer is full, the budget spent or the asker gone. */
     const goOn = (): boolean => {
-      if (matches.length >= query.limit) { truncated = true; return false }
-      if (++seen % CHECK_EVERY === 0 && (opts.signal?.aborted === true || performance.now() - t0 > maxMs)) { truncated = true; return false }
+      if (matches.length >= query.limit) {
+        truncated = true
+        return false
+      }
+      if (++seen % CHECK_EVERY === 0 && (opts.signal?.aborted === true || performance.now() - t0 > maxMs)) {
+        truncated = true
+        return false
+      }
       return true
     }
     for (const dataset of this.#datasets(query)) {
       for (const dist of dataset.distributions) {
         if (opts.signal?.aborted === true || matches.length >= query.limit) return { matches, truncated: true }
-        if ((dist.format !== 'CSV' && dist.format !== 'GEOJSON') || dist.sha256 === undefined || !await this.blobs.has(dist.sha256)) continue
+        if ((dist.format !== 'CSV' && dist.format !== 'GEOJSON') || dist.sha256 === undefined || !(await this.blobs.has(dist.sha256)))
+          continue
         const base = { datasetId: dataset.id, distributionId: dist.id }
         const size = await this.blobs.size(dist.sha256)
         // Small files through their index (skipped unread when they cannot match), large ones streamed.
@@ -101,7 +114,7 @@ export class DataQueryService {
   }
 
   /** The file's index, built once (parsing the whole file) and kept while it fits DATA_INDEX_MAX_BYTES. */
-  async #indexOf (sha256: string, format: 'CSV' | 'GEOJSON', size: number): Promise<FileIndex> {
+  async #indexOf(sha256: string, format: 'CSV' | 'GEOJSON', size: number): Promise<FileIndex> {
     const cached = this.#index.get(sha256)
     if (cached !== undefined) {
       this.#index.delete(sha256)
@@ -111,7 +124,9 @@ export class DataQueryService {
     const records: Array<Record<string, unknown>> = []
     const fields = new Set<string>()
     let bbox: BBox | undefined
-    const extend = (b: BBox | undefined): void => { bbox = unionBbox(bbox, b) }
+    const extend = (b: BBox | undefined): void => {
+      bbox = unionBbox(bbox, b)
+    }
     if (format === 'CSV') {
       for await (const row of this.#csvRows(sha256)) {
         records.push(row)
@@ -137,16 +152,20 @@ export class DataQueryService {
     return index
   }
 
-  #datasets (query: DataQuery): DatasetMetadata[] {
+  #datasets(query: DataQuery): DatasetMetadata[] {
     return this.index.ownDatasetsFor(this.self, query)
   }
 
-  async * #csvRows (sha256: string): AsyncIterable<Record<string, string>> {
+  async *#csvRows(sha256: string): AsyncIterable<Record<string, string>> {
     const head = await new Promise<string>((resolve, reject) => {
       let text = ''
       const s = this.blobs.read(sha256, { start: 0, end: 4095 })
-      s.on('data', d => { text += String(d) })
-      s.on('end', () => resolve(text))
+      s.on('data', d => {
+        text += String(d)
+      })
+      s.on('end', () => {
+        resolve(text)
+      })
       s.on('error', reject)
     })
     const firstLine = head.split(/\r?\n/)[0] ?? ''
@@ -154,7 +173,7 @@ export class DataQueryService {
     for await (const record of parser) yield record as Record<string, string>
   }
 
-  async #features (sha256: string): Promise<Array<Record<string, unknown>>> {
+  async #features(sha256: string): Promise<Array<Record<string, unknown>>> {
     const path = this.blobs.pathOf(sha256)
     if ((await stat(path)).size > MAX_GEOJSON_BYTES) return []
     let doc: unknown
@@ -169,37 +188,35 @@ export class DataQueryService {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-function attribute (record: Record<string, unknown>, field: string): unknown {
+function attribute(record: Record<string, unknown>, field: string): unknown {
   if (field in record) return record[field]
   const lower = field.toLowerCase()
   const key = Object.keys(record).find(k => k.toLowerCase() === lower)
   return key === undefined ? undefined : record[key]
 }
 
-function holds (record: Record<string, unknown>, clause: WhereClause): boolean {
+function holds(record: Record<string, unknown>, clause: WhereClause): boolean {
   const v = attribute(record, clause.field)
   if (v === undefined || v === null || typeof v === 'object') return false
   const text = String(v).trim()
-  return clause.op === 'eq'
-    ? text === clause.value.trim()
-    : foldGerman(text).toLowerCase().includes(foldGerman(clause.value).toLowerCase())
+  return clause.op === 'eq' ? text === clause.value.trim() : foldGerman(text).toLowerCase().includes(foldGerman(clause.value).toLowerCase())
 }
 
 /** Whether a file can hold a match at all: every field named exists, the bbox meets its extent. */
-function mayMatch (index: FileIndex, q: DataQuery): boolean {
+function mayMatch(index: FileIndex, q: DataQuery): boolean {
   if (!q.where.every(c => index.fields.has(c.field.toLowerCase()))) return false
   if (q.bbox === undefined) return true
   return index.bbox !== undefined && intersects(q.bbox, index.bbox)
 }
 
-function matchesRow (row: Record<string, string>, q: DataQuery): boolean {
+function matchesRow(row: Record<string, string>, q: DataQuery): boolean {
   if (!q.where.every(c => holds(row, c))) return false
   if (q.bbox === undefined) return true
   const p = rowPoint(row)
   return p !== undefined && inside(q.bbox, p[0], p[1])
 }
 
-function matchesFeature (feature: Record<string, unknown>, q: DataQuery): boolean {
+function matchesFeature(feature: Record<string, unknown>, q: DataQuery): boolean {
   const props = isObject(feature.properties) ? feature.properties : {}
   if (!q.where.every(c => holds(props, c))) return false
   if (q.bbox === undefined) return true

@@ -4,7 +4,7 @@
 import { createPublicKey, verify } from 'node:crypto'
 
 /** A function that checks [x (JWK public key), JWS signing input, base64url signature] → boolean. */
-export function createVerifier (maxKeys = 10000) {
+export function createVerifier(maxKeys = 10000) {
   const keys = new Map()
   return ([x, input, signature]) => {
     try {

@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import { InvalidEntryError, jwsKeyId, jwsPayloadOf, signatureInputOf, type EntryVerifier, type SignedEntry } from '../../../protocol/src/index.js'
+import {
+  InvalidEntryError,
+  jwsKeyId,
+  jwsPayloadOf,
+  signatureInputOf,
+  type EntryVerifier,
+  type SignedEntry
+} from '../../../protocol/src/index.js'
 import type { Participant } from '../../../protocol/src/index.js'
 import type { EntryStore } from './entry-store.js'
 import type { SignaturePool } from './signature-pool.js'
@@ -58,11 +65,11 @@ export interface AcceptorCounters {
 export class EntryAcceptor {
   readonly counters: AcceptorCounters = { stored: 0, duplicates: 0, conflicts: 0, rejected: 0, overQuota: 0, fromTheFuture: 0 }
   /** Per publisher: (issuedAt, bytes) of entries accepted that were signed within the last hour. */
-  readonly #recent = new Map<string, Array<{ at: number, bytes: number }>>()
+  readonly #recent = new Map<string, Array<{ at: number; bytes: number }>>()
   /** `entry:stored` with the entries each accept() stored (mirroring listens here); any number of listeners. */
   readonly events = new EventEmitter<AcceptorEvents>()
 
-  constructor (
+  constructor(
     private readonly store: EntryStore,
     private readonly members: Membership,
     private readonly verifier: EntryVerifier,
@@ -73,9 +80,10 @@ export class EntryAcceptor {
     private readonly limits: AcceptorLimits = DEFAULT_ACCEPTOR_LIMITS
   ) {}
 
-  async accept (jwsList: string[], source: string): Promise<AcceptResult> {
+  async accept(jwsList: string[], source: string): Promise<AcceptResult> {
     const result: AcceptResult = { stored: [], duplicates: 0, conflicts: 0, rejected: [], gaps: [] }
-    const checked = this.pool === undefined ? await Promise.all(jwsList.map(async jws => this.check(jws))) : await this.#checkBatch(jwsList, this.pool)
+    const checked =
+      this.pool === undefined ? await Promise.all(jwsList.map(async jws => this.check(jws))) : await this.#checkBatch(jwsList, this.pool)
     const valid: SignedEntry[] = []
     for (const c of checked) {
       if ('reason' in c) result.rejected.push(c)
@@ -90,8 +98,16 @@ export class EntryAcceptor {
         else if (o === 'duplicate') result.duplicates++
         if (o === 'conflict' || o === 'replaced') {
           result.conflicts++
-          this.log.warn({ source, publisher: e.payload.publisher, seq: e.payload.seq, hash: e.hash, kept: o === 'replaced' ? 'this entry (lower hash)' : 'the held entry (lower hash)' },
-            'publisher signed two entries for one sequence number (equivocation); proof kept')
+          this.log.warn(
+            {
+              source,
+              publisher: e.payload.publisher,
+              seq: e.payload.seq,
+              hash: e.hash,
+              kept: o === 'replaced' ? 'this entry (lower hash)' : 'the held entry (lower hash)'
+            },
+            'publisher signed two entries for one sequence number (equivocation); proof kept'
+          )
         }
       })
       const vv = this.store.versionVector()
@@ -109,7 +125,7 @@ export class EntryAcceptor {
   }
 
   /** An entry this node already holds (its hash matched a stored one): decoded, its signature was checked on arrival. */
-  decodeHeld (jws: string, hash: string): SignedEntry {
+  decodeHeld(jws: string, hash: string): SignedEntry {
     return { jws, hash, payload: jwsPayloadOf(jws) as SignedEntry['payload'] }
   }
 
@@ -118,7 +134,7 @@ export class EntryAcceptor {
    * cannot both stand): both must verify; then storing them lets the store
    * keep the proof and apply the same rule as on first sight.
    */
-  async acceptProofs (pairs: Array<[string, string]>, source: string): Promise<void> {
+  async acceptProofs(pairs: Array<[string, string]>, source: string): Promise<void> {
     for (const [a, b] of pairs) {
       const [ea, eb] = [await this.check(a), await this.check(b)]
       if ('reason' in ea || 'reason' in eb || ea.payload.publisher !== eb.payload.publisher || ea.hash === eb.hash) {
@@ -139,9 +155,9 @@ export class EntryAcceptor {
    * beyond what one publisher may make every node hold, are refused — not
    * stored and not relayed; never a strike against the relaying peer.
    */
-  #withinLimits (valid: SignedEntry[], result: AcceptResult): SignedEntry[] {
+  #withinLimits(valid: SignedEntry[], result: AcceptResult): SignedEntry[] {
     const now = Date.now()
-    const usage = new Map<string, { entries: number, bytes: number, hour: number }>()
+    const usage = new Map<string, { entries: number; bytes: number; hour: number }>()
     const out: SignedEntry[] = []
     for (const e of valid) {
       const p = e.payload
@@ -151,7 +167,10 @@ export class EntryAcceptor {
         this.counters.fromTheFuture++
         continue
       }
-      if (p.publisher === this.self) { out.push(e); continue }
+      if (p.publisher === this.self) {
+        out.push(e)
+        continue
+      }
       let u = usage.get(p.publisher)
       if (u === undefined) {
         const held = this.store.usageOf(p.publisher)
@@ -159,8 +178,11 @@ export class EntryAcceptor {
         usage.set(p.publisher, u)
       }
       const recent = issued > now - HOUR_MS
-      if (u.entries + 1 > this.limits.maxEntriesPerPublisher || u.bytes + e.jws.length > this.limits.maxBytesPerPublisher ||
-        (recent && u.hour + e.jws.length > this.limits.maxBytesPerHour)) {
+      if (
+        u.entries + 1 > this.limits.maxEntriesPerPublisher ||
+        u.bytes + e.jws.length > this.limits.maxBytesPerPublisher ||
+        (recent && u.hour + e.jws.length > this.limits.maxBytesPerHour)
+      ) {
         result.rejected.push({ reason: 'over-quota' })
         this.counters.overQuota++
         continue
@@ -179,7 +201,7 @@ export class EntryAcceptor {
   }
 
   /** Bytes of a publisher's entries signed within the last hour that this node accepted. */
-  #recentBytes (publisher: string, now: number): number {
+  #recentBytes(publisher: string, now: number): number {
     const list = (this.#recent.get(publisher) ?? []).filter(r => r.at > now - HOUR_MS)
     this.#recent.set(publisher, list)
     return list.reduce((n, r) => n + r.bytes, 0)
@@ -190,7 +212,7 @@ export class EntryAcceptor {
    * first) is an active member, and the entry verifies under its registered
    * key. Federated search uses it for the hits other nodes send.
    */
-  async check (jws: string): Promise<SignedEntry | { reason: string }> {
+  async check(jws: string): Promise<SignedEntry | { reason: string }> {
     const member = this.#member(jws)
     if ('reason' in member) return member
     try {
@@ -202,7 +224,7 @@ export class EntryAcceptor {
   }
 
   /** The same checks as check(), with every signature of the batch verified by the pool. */
-  async #checkBatch (jwsList: string[], pool: SignaturePool): Promise<Array<SignedEntry | { reason: string }>> {
+  async #checkBatch(jwsList: string[], pool: SignaturePool): Promise<Array<SignedEntry | { reason: string }>> {
     const formed = jwsList.map(jws => {
       const member = this.#member(jws)
       if ('reason' in member) return member
@@ -213,18 +235,22 @@ export class EntryAcceptor {
         throw err
       }
     })
-    const pending = formed.flatMap((f, i) => 'reason' in f ? [] : [{ i, entry: f.entry, x: f.publisherJwk.x }])
-    const ok = await pool.verify(pending.map(p => {
-      const { input, signature } = signatureInputOf(p.entry.jws)
-      return [p.x, input, signature]
-    }))
-    const out: Array<SignedEntry | { reason: string }> = formed.map(f => 'reason' in f ? f : { reason: 'bad-signature' })
-    pending.forEach((p, k) => { if (ok[k] === true) out[p.i] = p.entry })
+    const pending = formed.flatMap((f, i) => ('reason' in f ? [] : [{ i, entry: f.entry, x: f.publisherJwk.x }]))
+    const ok = await pool.verify(
+      pending.map(p => {
+        const { input, signature } = signatureInputOf(p.entry.jws)
+        return [p.x, input, signature]
+      })
+    )
+    const out: Array<SignedEntry | { reason: string }> = formed.map(f => ('reason' in f ? f : { reason: 'bad-signature' }))
+    pending.forEach((p, k) => {
+      if (ok[k] === true) out[p.i] = p.entry
+    })
     return out
   }
 
   /** The publisher (header kid, read first) must be an active member, or this node. */
-  #member (jws: string): { options: { registeredKey?: Participant['publicKeyJwk'] } } | { reason: string } {
+  #member(jws: string): { options: { registeredKey?: Participant['publicKeyJwk'] } } | { reason: string } {
     const publisher = jwsKeyId(jws)
     if (publisher === undefined) return { reason: 'malformed' }
     const member = this.members.get(publisher)
@@ -239,10 +265,16 @@ export class EntryAcceptor {
  * change comes with new protocol ids and topic. An unregistered publisher is
  * not among them — participant lists can differ for a while.
  */
-export function isProvableForgery (reason: string): boolean {
-  return reason === 'bad-signature' || reason === 'non-canonical' || reason === 'bad-algorithm' || reason === 'publisher-mismatch' || reason === 'malformed'
+export function isProvableForgery(reason: string): boolean {
+  return (
+    reason === 'bad-signature' ||
+    reason === 'non-canonical' ||
+    reason === 'bad-algorithm' ||
+    reason === 'publisher-mismatch' ||
+    reason === 'malformed'
+  )
 }
 
-function maxSeqOf (entries: SignedEntry[], publisher: string): number {
-  return entries.reduce((m, e) => e.payload.publisher === publisher ? Math.max(m, e.payload.seq) : m, 0)
+function maxSeqOf(entries: SignedEntry[], publisher: string): number {
+  return entries.reduce((m, e) => (e.payload.publisher === publisher ? Math.max(m, e.payload.seq) : m), 0)
 }

@@ -25,7 +25,7 @@ export class EntryStore {
   /** Grows with every write: caches of derived data (search facets) key on it. */
   version = 0
 
-  constructor (db: NodeDb) {
+  constructor(db: NodeDb) {
     this.#db = db
   }
 
@@ -34,37 +34,57 @@ export class EntryStore {
    * `conflict`: another entry holds this publisher's seq (equivocation, or a
    * replay of a different entry): the first one stays.
    */
-  store (batch: SignedEntry[], extra?: (tx: Tx) => void): StoreOutcome[] {
+  store(batch: SignedEntry[], extra?: (tx: Tx) => void): StoreOutcome[] {
     const receivedAt = new Date().toISOString()
     const st = this.#statements()
-    return this.#db.transaction(tx => {
-      const touched = new Map<string, { maxSeq: number, entries: number, bytes: number }>()
-      const touch = (publisher: string, seq: number, entries: number, bytes: number): void => {
-        const t = touched.get(publisher) ?? { maxSeq: 0, entries: 0, bytes: 0 }
-        touched.set(publisher, { maxSeq: Math.max(t.maxSeq, seq), entries: t.entries + entries, bytes: t.bytes + bytes })
-      }
-      const outcomes = batch.map((e): StoreOutcome => {
-        const p = e.payload
-        // Prepared statements: this is the sync hot path (100k entries on a cold start).
-        const inserted = st.insertEntry.run(e.hash, p.publisher, p.seq, p.datasetId, p.tombstone ? 1 : 0, p.issuedAt, receivedAt, e.jws).changes
-        if (inserted === 0) {
-          if (st.hasHash.get(e.hash) !== undefined) return 'duplicate'
-          const outcome = this.#equivocation(e, receivedAt)
-          if (outcome === 'replaced') touch(p.publisher, p.seq, 0, 0)
-          return outcome
+    return this.#db.transaction(
+      tx => {
+        const touched = new Map<string, { maxSeq: number; entries: number; bytes: number }>()
+        const touch = (publisher: string, seq: number, entries: number, bytes: number): void => {
+          const t = touched.get(publisher) ?? { maxSeq: 0, entries: 0, bytes: 0 }
+          touched.set(publisher, { maxSeq: Math.max(t.maxSeq, seq), entries: t.entries + entries, bytes: t.bytes + bytes })
         }
-        // Out-of-order delivery: an older entry never overwrites a newer state.
-        st.upsertDataset.run(p.publisher, p.datasetId, e.hash, p.seq, p.tombstone ? 1 : 0, p.dataset?.title ?? null,
-          p.dataset === undefined ? null : JSON.stringify(p.dataset), p.issuedAt)
-        this.#checkChain(e, receivedAt)
-        touch(p.publisher, p.seq, 1, e.jws.length)
-        return 'stored'
-      })
-      for (const [publisher, t] of touched) advanceWatermark(tx, publisher, t, receivedAt)
-      extra?.(tx)
-      this.version++
-      return outcomes
-    }, { behavior: 'immediate' })
+        const outcomes = batch.map((e): StoreOutcome => {
+          const p = e.payload
+          // Prepared statements: this is the sync hot path (100k entries on a cold start).
+          const inserted = st.insertEntry.run(
+            e.hash,
+            p.publisher,
+            p.seq,
+            p.datasetId,
+            p.tombstone ? 1 : 0,
+            p.issuedAt,
+            receivedAt,
+            e.jws
+          ).changes
+          if (inserted === 0) {
+            if (st.hasHash.get(e.hash) !== undefined) return 'duplicate'
+            const outcome = this.#equivocation(e, receivedAt)
+            if (outcome === 'replaced') touch(p.publisher, p.seq, 0, 0)
+            return outcome
+          }
+          // Out-of-order delivery: an older entry never overwrites a newer state.
+          st.upsertDataset.run(
+            p.publisher,
+            p.datasetId,
+            e.hash,
+            p.seq,
+            p.tombstone ? 1 : 0,
+            p.dataset?.title ?? null,
+            p.dataset === undefined ? null : JSON.stringify(p.dataset),
+            p.issuedAt
+          )
+          this.#checkChain(e, receivedAt)
+          touch(p.publisher, p.seq, 1, e.jws.length)
+          return 'stored'
+        })
+        for (const [publisher, t] of touched) advanceWatermark(tx, publisher, t, receivedAt)
+        extra?.(tx)
+        this.version++
+        return outcomes
+      },
+      { behavior: 'immediate' }
+    )
   }
 
   /**
@@ -73,10 +93,10 @@ export class EntryStore {
    * the entry with the lower hash stands — so the region converges whatever
    * order the two arrive in. Runs inside store()'s transaction.
    */
-  #equivocation (e: SignedEntry, receivedAt: string): 'conflict' | 'replaced' {
+  #equivocation(e: SignedEntry, receivedAt: string): 'conflict' | 'replaced' {
     const st = this.#statements()
     const p = e.payload
-    const held = st.entryAt.get(p.publisher, p.seq) as { hash: string, jws: string, dataset_id: string } | undefined
+    const held = st.entryAt.get(p.publisher, p.seq) as { hash: string; jws: string; dataset_id: string } | undefined
     if (held === undefined) return 'conflict'
     const wins = e.hash < held.hash
     const [kept, other] = wins ? [e.jws, held.jws] : [held.jws, e.jws]
@@ -92,13 +112,21 @@ export class EntryStore {
   }
 
   /** The dataset's state from its newest held entry (after an equivocation replaced one). */
-  #rebuildDataset (publisher: string, datasetId: string): void {
+  #rebuildDataset(publisher: string, datasetId: string): void {
     const st = this.#statements()
-    const newest = st.newestEntryOf.get(publisher, datasetId) as { hash: string, jws: string } | undefined
+    const newest = st.newestEntryOf.get(publisher, datasetId) as { hash: string; jws: string } | undefined
     if (newest === undefined) return
     const p = payloadOf(newest.jws)
-    st.upsertDataset.run(p.publisher, p.datasetId, newest.hash, p.seq, p.tombstone ? 1 : 0, p.dataset?.title ?? null,
-      p.dataset === undefined ? null : JSON.stringify(p.dataset), p.issuedAt)
+    st.upsertDataset.run(
+      p.publisher,
+      p.datasetId,
+      newest.hash,
+      p.seq,
+      p.tombstone ? 1 : 0,
+      p.dataset?.title ?? null,
+      p.dataset === undefined ? null : JSON.stringify(p.dataset),
+      p.issuedAt
+    )
   }
 
   /**
@@ -106,23 +134,24 @@ export class EntryStore {
    * this entry: otherwise the publisher signed a second history (a fork),
    * and the two entries are the proof.
    */
-  #checkChain (e: SignedEntry, receivedAt: string): void {
+  #checkChain(e: SignedEntry, receivedAt: string): void {
     const st = this.#statements()
     const p = e.payload
-    const before = st.entryAt.get(p.publisher, p.seq - 1) as { hash: string, jws: string } | undefined
+    const before = st.entryAt.get(p.publisher, p.seq - 1) as { hash: string; jws: string } | undefined
     if (before !== undefined && before.hash !== p.prevHash) st.insertProof.run(p.publisher, p.seq, 'fork', before.jws, e.jws, receivedAt)
-    const after = st.entryAt.get(p.publisher, p.seq + 1) as { hash: string, jws: string } | undefined
-    if (after !== undefined && payloadOf(after.jws).prevHash !== e.hash) st.insertProof.run(p.publisher, p.seq + 1, 'fork', e.jws, after.jws, receivedAt)
+    const after = st.entryAt.get(p.publisher, p.seq + 1) as { hash: string; jws: string } | undefined
+    if (after !== undefined && payloadOf(after.jws).prevHash !== e.hash)
+      st.insertProof.run(p.publisher, p.seq + 1, 'fork', e.jws, after.jws, receivedAt)
   }
 
   #prepared: ReturnType<EntryStore['prepare']> | undefined
 
-  #statements (): ReturnType<EntryStore['prepare']> {
+  #statements(): ReturnType<EntryStore['prepare']> {
     this.#prepared ??= this.prepare()
     return this.#prepared
   }
 
-  private prepare () {
+  private prepare() {
     const sqlite = this.#db.$client
     return {
       // OR IGNORE covers both the hash (duplicate) and (publisher, seq) (conflict) constraints.
@@ -138,9 +167,13 @@ export class EntryStore {
       newestEntryOf: sqlite.prepare('SELECT hash, jws FROM entries WHERE publisher = ? AND dataset_id = ? ORDER BY seq DESC LIMIT 1'),
       deleteEntry: sqlite.prepare('DELETE FROM entries WHERE hash = ?'),
       deleteDataset: sqlite.prepare('DELETE FROM datasets WHERE publisher = ? AND dataset_id = ?'),
-      insertProof: sqlite.prepare('INSERT OR IGNORE INTO equivocations (publisher, seq, kind, jws_a, jws_b, detected_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertProof: sqlite.prepare(
+        'INSERT OR IGNORE INTO equivocations (publisher, seq, kind, jws_a, jws_b, detected_at) VALUES (?, ?, ?, ?, ?, ?)'
+      ),
       adjustUsage: sqlite.prepare('UPDATE publishers SET entry_bytes = entry_bytes + ? WHERE peer_id = ?'),
-      seqLengths: sqlite.prepare('SELECT seq, length(jws) AS bytes FROM entries WHERE publisher = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?'),
+      seqLengths: sqlite.prepare(
+        'SELECT seq, length(jws) AS bytes FROM entries WHERE publisher = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?'
+      ),
       jwsBetween: sqlite.prepare('SELECT seq, jws FROM entries WHERE publisher = ? AND seq > ? AND seq <= ? ORDER BY seq'),
       // Islands of consecutive sequence numbers above the watermark (gaps and islands).
       heldRanges: sqlite.prepare(`SELECT MIN(seq) AS a, MAX(seq) AS b FROM (
@@ -155,9 +188,15 @@ export class EntryStore {
    * so a page never loads more than it sends — 512 entries of 256 KiB would
    * be 128 MiB per sync stream.
    */
-  entriesAfterBounded (publisher: string, afterSeq: number, upToSeq: number, limit: number, maxBytes: number): Array<{ seq: number, jws: string }> {
+  entriesAfterBounded(
+    publisher: string,
+    afterSeq: number,
+    upToSeq: number,
+    limit: number,
+    maxBytes: number
+  ): Array<{ seq: number; jws: string }> {
     const st = this.#statements()
-    const sizes = st.seqLengths.all(publisher, afterSeq, upToSeq, limit) as Array<{ seq: number, bytes: number }>
+    const sizes = st.seqLengths.all(publisher, afterSeq, upToSeq, limit) as Array<{ seq: number; bytes: number }>
     if (sizes.length === 0) return []
     let last = sizes[0]!.seq
     let bytes = sizes[0]!.bytes
@@ -166,82 +205,117 @@ export class EntryStore {
       bytes += s.bytes
       last = s.seq
     }
-    return st.jwsBetween.all(publisher, afterSeq, last) as Array<{ seq: number, jws: string }>
+    return st.jwsBetween.all(publisher, afterSeq, last) as Array<{ seq: number; jws: string }>
   }
 
   /** The entry held at (publisher, seq), if any. */
-  entryAt (publisher: string, seq: number): { hash: string, jws: string } | undefined {
-    return this.#statements().entryAt.get(publisher, seq) as { hash: string, jws: string } | undefined
+  entryAt(publisher: string, seq: number): { hash: string; jws: string } | undefined {
+    return this.#statements().entryAt.get(publisher, seq) as { hash: string; jws: string } | undefined
   }
 
   /** Ranges of sequence numbers held above `afterSeq` (what a pull after a gap need not receive again). */
-  heldRanges (publisher: string, afterSeq: number, max: number): SeqRange[] {
-    return (this.#statements().heldRanges.all(publisher, afterSeq, max) as Array<{ a: number, b: number }>).map(r => [r.a, r.b])
+  heldRanges(publisher: string, afterSeq: number, max: number): SeqRange[] {
+    return (this.#statements().heldRanges.all(publisher, afterSeq, max) as Array<{ a: number; b: number }>).map(r => [r.a, r.b])
   }
 
   /** Proofs of equivocation held, oldest first. */
-  equivocations (limit = 100): EquivocationRow[] {
+  equivocations(limit = 100): EquivocationRow[] {
     return this.#db.select().from(equivocations).orderBy(asc(equivocations.detectedAt)).limit(limit).all()
   }
 
   /** Publishers with a proof of equivocation against them, and how many proofs. */
-  equivocatingPublishers (): Array<{ publisher: string, proofs: number }> {
-    return this.#db.select({ publisher: equivocations.publisher, proofs: count() }).from(equivocations).groupBy(equivocations.publisher).all()
+  equivocatingPublishers(): Array<{ publisher: string; proofs: number }> {
+    return this.#db
+      .select({ publisher: equivocations.publisher, proofs: count() })
+      .from(equivocations)
+      .groupBy(equivocations.publisher)
+      .all()
   }
 
   /** The state this node holds of a dataset: the newest entry's seq and hash, and whether it is deleted. */
-  datasetHead (publisher: string, datasetId: string): { seq: number, hash: string, tombstone: boolean } | undefined {
-    return this.#db.select({ seq: datasets.seq, hash: datasets.entryHash, tombstone: datasets.tombstone }).from(datasets)
-      .where(and(eq(datasets.publisher, publisher), eq(datasets.datasetId, datasetId))).get()
+  datasetHead(publisher: string, datasetId: string): { seq: number; hash: string; tombstone: boolean } | undefined {
+    return this.#db
+      .select({ seq: datasets.seq, hash: datasets.entryHash, tombstone: datasets.tombstone })
+      .from(datasets)
+      .where(and(eq(datasets.publisher, publisher), eq(datasets.datasetId, datasetId)))
+      .get()
   }
 
   /** A publisher's dataset row (live or tombstone), if held. */
-  datasetRow (publisher: string, datasetId: string): DatasetRow | undefined {
-    return this.#db.select().from(datasets).where(and(eq(datasets.publisher, publisher), eq(datasets.datasetId, datasetId))).get()
+  datasetRow(publisher: string, datasetId: string): DatasetRow | undefined {
+    return this.#db
+      .select()
+      .from(datasets)
+      .where(and(eq(datasets.publisher, publisher), eq(datasets.datasetId, datasetId)))
+      .get()
   }
 
   /** A publisher's live datasets by id, `limit` of them after `afterId`. */
-  liveDatasetRows (publisher: string, limit = Number.MAX_SAFE_INTEGER, afterId?: string): DatasetRow[] {
-    return this.#db.select().from(datasets)
-      .where(and(eq(datasets.publisher, publisher), eq(datasets.tombstone, false), afterId === undefined ? undefined : gt(datasets.datasetId, afterId)))
+  liveDatasetRows(publisher: string, limit = Number.MAX_SAFE_INTEGER, afterId?: string): DatasetRow[] {
+    return this.#db
+      .select()
+      .from(datasets)
+      .where(
+        and(
+          eq(datasets.publisher, publisher),
+          eq(datasets.tombstone, false),
+          afterId === undefined ? undefined : gt(datasets.datasetId, afterId)
+        )
+      )
       .orderBy(asc(datasets.datasetId))
       .limit(limit)
       .all()
   }
 
-  countLiveDatasets (publisher: string): number {
-    return this.#db.select({ n: count() }).from(datasets)
-      .where(and(eq(datasets.publisher, publisher), eq(datasets.tombstone, false))).get()?.n ?? 0
+  countLiveDatasets(publisher: string): number {
+    return (
+      this.#db
+        .select({ n: count() })
+        .from(datasets)
+        .where(and(eq(datasets.publisher, publisher), eq(datasets.tombstone, false)))
+        .get()?.n ?? 0
+    )
   }
 
   /** The entry with this hash, if held. */
-  entryByHash (hash: string): { hash: string, jws: string } | undefined {
+  entryByHash(hash: string): { hash: string; jws: string } | undefined {
     return this.#db.select({ hash: entries.hash, jws: entries.jws }).from(entries).where(eq(entries.hash, hash)).get()
   }
 
   /** A publisher's newest entry: sequence number and hash, or seq 0 before the first. */
-  headOf (publisher: string): { seq: number, hash: string | null } {
-    return this.#db.select({ seq: entries.seq, hash: entries.hash }).from(entries)
-      .where(eq(entries.publisher, publisher)).orderBy(desc(entries.seq)).limit(1).get() ?? { seq: 0, hash: null }
+  headOf(publisher: string): { seq: number; hash: string | null } {
+    return (
+      this.#db
+        .select({ seq: entries.seq, hash: entries.hash })
+        .from(entries)
+        .where(eq(entries.publisher, publisher))
+        .orderBy(desc(entries.seq))
+        .limit(1)
+        .get() ?? { seq: 0, hash: null }
+    )
   }
 
   /** Entries and bytes held of a publisher (its quota usage). */
-  usageOf (publisher: string): { entries: number, bytes: number } {
-    const row = this.#db.select({ entries: publishers.entryCount, bytes: publishers.entryBytes }).from(publishers).where(eq(publishers.peerId, publisher)).get()
+  usageOf(publisher: string): { entries: number; bytes: number } {
+    const row = this.#db
+      .select({ entries: publishers.entryCount, bytes: publishers.entryBytes })
+      .from(publishers)
+      .where(eq(publishers.peerId, publisher))
+      .get()
     return row ?? { entries: 0, bytes: 0 }
   }
 
   /** Highest contiguous sequence number held per publisher: what a sync request claims. */
-  versionVector (states: PublisherRow[] = this.#db.select().from(publishers).all()): Record<string, number> {
+  versionVector(states: PublisherRow[] = this.#db.select().from(publishers).all()): Record<string, number> {
     return Object.fromEntries(states.map(row => [row.peerId, row.contiguousSeq]))
   }
 
-  publisherStates (): PublisherRow[] {
+  publisherStates(): PublisherRow[] {
     return this.#db.select().from(publishers).orderBy(asc(publishers.peerId)).all()
   }
 
   /** Drops everything of publishers that no longer belong (revoked). Returns entries removed. */
-  purgePublishers (peerIds: string[]): number {
+  purgePublishers(peerIds: string[]): number {
     if (peerIds.length === 0) return 0
     this.version++
     return this.#db.transaction(tx => {
@@ -252,28 +326,32 @@ export class EntryStore {
     })
   }
 
-  receivedAt (hash: string): string | null {
+  receivedAt(hash: string): string | null {
     return this.#db.select({ at: entries.receivedAt }).from(entries).where(eq(entries.hash, hash)).get()?.at ?? null
   }
 
-  countEntries (): number {
+  countEntries(): number {
     return this.#db.select({ n: count() }).from(entries).get()?.n ?? 0
   }
 
-  countDatasets (): number {
+  countDatasets(): number {
     return this.#db.select({ n: count() }).from(datasets).where(eq(datasets.tombstone, false)).get()?.n ?? 0
   }
 }
 
 /** Moves contiguousSeq forward over every entry now held without a gap; counts what was added. */
-function advanceWatermark (tx: Tx, publisher: string, added: { maxSeq: number, entries: number, bytes: number }, now: string): void {
+function advanceWatermark(tx: Tx, publisher: string, added: { maxSeq: number; entries: number; bytes: number }, now: string): void {
   const maxSeq = added.maxSeq
   const row = tx.select().from(publishers).where(eq(publishers.peerId, publisher)).get()
   let contiguous = row?.contiguousSeq ?? 0
   for (;;) {
-    const next = tx.select({ seq: entries.seq }).from(entries)
+    const next = tx
+      .select({ seq: entries.seq })
+      .from(entries)
       .where(and(eq(entries.publisher, publisher), gt(entries.seq, contiguous)))
-      .orderBy(asc(entries.seq)).limit(1000).all()
+      .orderBy(asc(entries.seq))
+      .limit(1000)
+      .all()
     let advanced = 0
     for (const { seq } of next) {
       if (seq !== contiguous + 1) break
@@ -285,8 +363,12 @@ function advanceWatermark (tx: Tx, publisher: string, added: { maxSeq: number, e
   const max = Math.max(row?.maxSeq ?? 0, maxSeq)
   const entryCount = (row?.entryCount ?? 0) + added.entries
   const entryBytes = (row?.entryBytes ?? 0) + added.bytes
-  tx.insert(publishers).values({ peerId: publisher, contiguousSeq: contiguous, maxSeq: max, updatedAt: now, entryCount, entryBytes })
-    .onConflictDoUpdate({ target: publishers.peerId, set: { contiguousSeq: contiguous, maxSeq: max, updatedAt: now, entryCount, entryBytes } })
+  tx.insert(publishers)
+    .values({ peerId: publisher, contiguousSeq: contiguous, maxSeq: max, updatedAt: now, entryCount, entryBytes })
+    .onConflictDoUpdate({
+      target: publishers.peerId,
+      set: { contiguousSeq: contiguous, maxSeq: max, updatedAt: now, entryCount, entryBytes }
+    })
     .run()
 }
 

@@ -24,12 +24,29 @@ export interface ImportOptions {
 
 /** Addresses a source on the internet must not lead the node to. */
 const NON_PUBLIC = new BlockList()
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4]
+] as const) {
   NON_PUBLIC.addSubnet(net, bits, 'ipv4')
 }
-for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) NON_PUBLIC.addSubnet(net, bits, 'ipv6')
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8]
+] as const)
+  NON_PUBLIC.addSubnet(net, bits, 'ipv6')
 
-function isNonPublic (address: string): boolean {
+function isNonPublic(address: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
   if (mapped !== undefined) return NON_PUBLIC.check(mapped, 'ipv4')
   return NON_PUBLIC.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')
@@ -46,14 +63,12 @@ export interface ImportReport {
   /** Fields repaired, kept as given or left out, per record. */
   warnings: ImportWarning[]
   /** Pages after the first that could not be read or parsed; the import stopped there. */
-  failedPages: Array<{ url: string, reason: string }>
+  failedPages: Array<{ url: string; reason: string }>
   /** Every page was read (prune ran only then). */
   complete: boolean
 }
 
-export type ImportInput =
-  | { url: string }
-  | { text: string, mediaType?: string, name: string }
+export type ImportInput = { url: string } | { text: string; mediaType?: string; name: string }
 
 export class ImportSourceError extends Error {
   override readonly name = 'ImportSourceError'
@@ -69,29 +84,48 @@ const DEFAULTED = new Set(['publisher', 'issued', 'modified'])
  * they came from that source.
  */
 export class ImportService {
-  constructor (
+  constructor(
     private readonly imported: ImportedDatasets,
     private readonly catalog: CatalogService,
     private readonly options: ImportOptions = { allowPrivateNetworks: false }
   ) {}
 
-  async import (input: ImportInput, opts: { prune: boolean, onPage?: (page: number, records: number) => void }): Promise<ImportReport> {
+  async import(input: ImportInput, opts: { prune: boolean; onPage?: (page: number, records: number) => void }): Promise<ImportReport> {
     const source = 'url' in input ? input.url : `file:${input.name}`
-    const report: ImportReport = { source, pages: 0, created: 0, updated: 0, unchanged: 0, pruned: 0, skipped: [], warnings: [], failedPages: [], complete: true }
+    const report: ImportReport = {
+      source,
+      pages: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      pruned: 0,
+      skipped: [],
+      warnings: [],
+      failedPages: [],
+      complete: true
+    }
     const seen = new Set<string>()
     const visited = new Set<string>()
     // The operator's own URL may be on the municipal network; where it leads (redirects, next pages) must stay there or be public.
     const home = 'url' in input ? originOf(input.url) : undefined
-    const fetchPage = async (url: string): Promise<{ text: string, mediaType?: string, base: string }> => fetchSource(url, home, this.options)
-    let page: { text: string, mediaType?: string, name?: string, base?: string } | undefined = 'url' in input ? await fetchPage(input.url) : input
+    const fetchPage = async (url: string): Promise<{ text: string; mediaType?: string; base: string }> =>
+      fetchSource(url, home, this.options)
+    let page: { text: string; mediaType?: string; name?: string; base?: string } | undefined =
+      'url' in input ? await fetchPage(input.url) : input
     if ('url' in input) visited.add(input.url)
     while (page !== undefined) {
       report.pages++
       // Loaded on first import only: the RDF parsers are large (see routes/dcat.ts).
-      const [{ detectFormat, documentBases, parseRdf }, { datasetsFromRdf }] = await Promise.all([import('../dcat/parse-rdf.js'), import('../dcat/from-rdf.js')])
+      const [{ detectFormat, documentBases, parseRdf }, { datasetsFromRdf }] = await Promise.all([
+        import('../dcat/parse-rdf.js'),
+        import('../dcat/from-rdf.js')
+      ])
       let parsed: ReturnType<typeof datasetsFromRdf>
       try {
-        parsed = datasetsFromRdf(await parseRdf(page.text, detectFormat(page.text, page.mediaType, page.name), page.base), documentBases(page.text, page.base))
+        parsed = datasetsFromRdf(
+          await parseRdf(page.text, detectFormat(page.text, page.mediaType, page.name), page.base),
+          documentBases(page.text, page.base)
+        )
       } catch (err) {
         // The first page is the source itself: unreadable, it is an error. A later one ends the import with what was read.
         if (report.pages === 1 || !(err instanceof RdfParseError)) throw err
@@ -104,7 +138,10 @@ export class ImportService {
       report.skipped.push(...skipped)
       report.warnings.push(...warnings)
       for (const record of records) {
-        if (seen.has(record.metadata.id)) { report.skipped.push({ iri: record.iri, reason: `id: "${record.metadata.id}" occurs on several pages` }); continue }
+        if (seen.has(record.metadata.id)) {
+          report.skipped.push({ iri: record.iri, reason: `id: "${record.metadata.id}" occurs on several pages` })
+          continue
+        }
         seen.add(record.metadata.id)
         const outcome = await this.#apply(source, record.iri, record.metadata)
         if (typeof outcome === 'string') report[outcome]++
@@ -139,7 +176,7 @@ export class ImportService {
     return report
   }
 
-  async #apply (source: string, iri: string, metadata: DatasetMetadata): Promise<'created' | 'updated' | 'unchanged' | SkippedRecord> {
+  async #apply(source: string, iri: string, metadata: DatasetMetadata): Promise<'created' | 'updated' | 'unchanged' | SkippedRecord> {
     const origin = this.imported.get(metadata.id)
     let existing: DatasetMetadata | undefined
     try {
@@ -170,12 +207,13 @@ export class ImportService {
   }
 }
 
-function sameContent (imported: DatasetMetadata, existing: DatasetMetadata): boolean {
-  const strip = (m: DatasetMetadata): Record<string, unknown> => Object.fromEntries(Object.entries(m).filter(([k]) => !(DEFAULTED.has(k) && !(k in imported))))
+function sameContent(imported: DatasetMetadata, existing: DatasetMetadata): boolean {
+  const strip = (m: DatasetMetadata): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(m).filter(([k]) => !(DEFAULTED.has(k) && !(k in imported))))
   return canonicalize(strip(imported)) === canonicalize(strip(existing))
 }
 
-function originOf (url: string): string | undefined {
+function originOf(url: string): string | undefined {
   try {
     return new URL(url).origin
   } catch {
@@ -191,7 +229,11 @@ function originOf (url: string): string | undefined {
  * chunk by chunk — so neither a gzip bomb (1 MB inflating to 1 GB) nor an
  * endless stream without a length gets past MAX_IMPORT_BYTES into memory.
  */
-async function fetchSource (url: string, home: string | undefined, options: ImportOptions): Promise<{ text: string, mediaType?: string, base: string }> {
+async function fetchSource(
+  url: string,
+  home: string | undefined,
+  options: ImportOptions
+): Promise<{ text: string; mediaType?: string; base: string }> {
   let current = url
   let res: Response | undefined
   for (let hop = 0; hop <= MAX_IMPORT_REDIRECTS; hop++) {
@@ -204,7 +246,11 @@ async function fetchSource (url: string, home: string | undefined, options: Impo
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ImportSourceError(`cannot read ${current}: only http(s) URLs`)
     if (u.origin !== home && !options.allowPrivateNetworks) await refuseNonPublic(u)
     try {
-      res = await fetch(u, { headers: { accept: 'text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8' }, redirect: 'manual', signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) })
+      res = await fetch(u, {
+        headers: { accept: 'text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8' },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(PAGE_TIMEOUT_MS)
+      })
     } catch (err) {
       throw new ImportSourceError(`cannot read ${current}: ${(err as Error).message}`)
     }
@@ -215,9 +261,15 @@ async function fetchSource (url: string, home: string | undefined, options: Impo
     res = undefined
   }
   if (res === undefined) throw new ImportSourceError(`${url} redirects more than ${MAX_IMPORT_REDIRECTS} times`)
-  if (!res.ok) { await res.body?.cancel(); throw new ImportSourceError(`${current} answered ${res.status}`) }
+  if (!res.ok) {
+    await res.body?.cancel()
+    throw new ImportSourceError(`${current} answered ${res.status}`)
+  }
   const length = Number(res.headers.get('content-length') ?? 0)
-  if (length > MAX_IMPORT_BYTES) { await res.body?.cancel(); throw new ImportSourceError(`${current} is larger than ${MAX_IMPORT_BYTES} bytes`) }
+  if (length > MAX_IMPORT_BYTES) {
+    await res.body?.cancel()
+    throw new ImportSourceError(`${current} is larger than ${MAX_IMPORT_BYTES} bytes`)
+  }
   const decoder = new TextDecoder()
   let text = ''
   let bytes = 0
@@ -226,7 +278,9 @@ async function fetchSource (url: string, home: string | undefined, options: Impo
       bytes += chunk.byteLength
       if (bytes > MAX_IMPORT_BYTES) {
         await res.body?.cancel().catch(() => {})
-        throw new ImportSourceError(`${current} is larger than ${MAX_IMPORT_BYTES} bytes (counted while reading, after decompression); not imported`)
+        throw new ImportSourceError(
+          `${current} is larger than ${MAX_IMPORT_BYTES} bytes (counted while reading, after decompression); not imported`
+        )
       }
       text += decoder.decode(chunk, { stream: true })
     }
@@ -239,7 +293,7 @@ async function fetchSource (url: string, home: string | undefined, options: Impo
 }
 
 /** Refuses a URL whose host is, or resolves to, a loopback, private or link-local address. */
-async function refuseNonPublic (u: URL): Promise<void> {
+async function refuseNonPublic(u: URL): Promise<void> {
   const host = u.hostname.replace(/^\[|\]$/g, '')
   let addresses: string[]
   try {
@@ -249,6 +303,8 @@ async function refuseNonPublic (u: URL): Promise<void> {
   }
   const inner = addresses.find(isNonPublic)
   if (inner !== undefined) {
-    throw new ImportSourceError(`refused to follow ${u.toString()}: it leads to ${inner}, a loopback or private address, away from the catalog's own host (set import.allowPrivateNetworks to allow)`)
+    throw new ImportSourceError(
+      `refused to follow ${u.toString()}: it leads to ${inner}, a loopback or private address, away from the catalog's own host (set import.allowPrivateNetworks to allow)`
+    )
   }
 }

@@ -26,27 +26,29 @@ export class SignaturePool {
   #next = 0
   #closed = false
 
-  constructor (size = availableParallelism()) {
+  constructor(size = availableParallelism()) {
     this.#size = size
   }
 
-  async verify (checks: SignatureCheck[]): Promise<boolean[]> {
+  async verify(checks: SignatureCheck[]): Promise<boolean[]> {
     if (checks.length < MIN_BATCH_FOR_WORKERS || this.#closed) return checks.map(this.#verifyHere)
     const workers = this.#ensureWorkers()
     const chunk = Math.ceil(checks.length / workers.length)
-    const parts = await Promise.all(workers.map(async (w, i) => {
-      const items = checks.slice(i * chunk, (i + 1) * chunk)
-      return items.length === 0 ? [] : this.#post(w, items)
-    }))
+    const parts = await Promise.all(
+      workers.map(async (w, i) => {
+        const items = checks.slice(i * chunk, (i + 1) * chunk)
+        return items.length === 0 ? [] : this.#post(w, items)
+      })
+    )
     return parts.flat()
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.#closed = true
     await Promise.all(this.#workers.splice(0).map(async w => w.terminate()))
   }
 
-  async #post (worker: Worker, items: SignatureCheck[]): Promise<boolean[]> {
+  async #post(worker: Worker, items: SignatureCheck[]): Promise<boolean[]> {
     const id = this.#next++
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
@@ -54,17 +56,19 @@ export class SignaturePool {
     })
   }
 
-  #ensureWorkers (): Worker[] {
+  #ensureWorkers(): Worker[] {
     while (this.#workers.length < this.#size) {
       const w = new Worker(new URL('./signature-worker.js', import.meta.url))
       w.unref()
-      w.on('message', ({ id, ok }: { id: number, ok: boolean[] }) => {
+      w.on('message', ({ id, ok }: { id: number; ok: boolean[] }) => {
         const p = this.#pending.get(id)
         this.#pending.delete(id)
         p?.resolve(ok)
       })
       // A dead worker fails what it held and is replaced on next use.
-      w.on('error', err => { this.#failAll(err) })
+      w.on('error', err => {
+        this.#failAll(err)
+      })
       w.on('exit', () => {
         const i = this.#workers.indexOf(w)
         if (i >= 0) this.#workers.splice(i, 1)
@@ -74,7 +78,7 @@ export class SignaturePool {
     return this.#workers
   }
 
-  #failAll (err: Error): void {
+  #failAll(err: Error): void {
     for (const p of this.#pending.values()) p.reject(err)
     this.#pending.clear()
   }

@@ -13,14 +13,14 @@ export const LAT_NAMES = ['lat', 'latitude', 'breite', 'breitengrad', 'y', 'lat_
 export const LON_NAMES = ['lon', 'lng', 'long', 'longitude', 'laenge', 'länge', 'laengengrad', 'x', 'lon_wgs84']
 
 /** "minLon,minLat,maxLon,maxLat" as four decimal numbers (ranges and order are the schema's to check); undefined when it is not. */
-export function bboxFromText (raw: string): BBox | undefined {
+export function bboxFromText(raw: string): BBox | undefined {
   const parts = raw.split(',').map(s => s.trim())
   if (parts.length !== 4 || parts.some(p => !/^-?\d+(\.\d+)?$/.test(p))) return undefined
   return parts.map(Number) as BBox
 }
 
 /** A coordinate column's value (decimal comma allowed); names are matched in lower case. */
-export function coordinate (record: Record<string, string>, names: string[]): number | undefined {
+export function coordinate(record: Record<string, string>, names: string[]): number | undefined {
   const key = Object.keys(record).find(k => names.includes(k.toLowerCase()))
   if (key === undefined) return undefined
   const n = Number(String(record[key]).replace(',', '.'))
@@ -28,21 +28,21 @@ export function coordinate (record: Record<string, string>, names: string[]): nu
 }
 
 /** A CSV row's point as [lon, lat], if it has lat/lon columns. */
-export function rowPoint (row: Record<string, string>): [number, number] | undefined {
+export function rowPoint(row: Record<string, string>): [number, number] | undefined {
   const lat = coordinate(row, LAT_NAMES)
   const lon = coordinate(row, LON_NAMES)
   return lat === undefined || lon === undefined ? undefined : [lon, lat]
 }
 
 /** The smallest box holding both (either may be missing). */
-export function unionBbox (a: BBox | undefined, b: BBox | undefined): BBox | undefined {
+export function unionBbox(a: BBox | undefined, b: BBox | undefined): BBox | undefined {
   if (a === undefined) return b
   if (b === undefined) return a
   return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]
 }
 
 /** Extent of any GeoJSON coordinate nesting (Point … MultiPolygon). */
-export function geometryBbox (coords: unknown): BBox | undefined {
+export function geometryBbox(coords: unknown): BBox | undefined {
   let box: BBox | undefined
   const walk = (c: unknown, depth: number): void => {
     if (!Array.isArray(c) || depth > 6) return
@@ -60,25 +60,25 @@ export function geometryBbox (coords: unknown): BBox | undefined {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The features of a parsed GeoJSON document (a FeatureCollection or one Feature). */
-export function featuresOf (doc: unknown): Array<Record<string, unknown>> {
-  const d = doc as { type?: string, features?: unknown }
+export function featuresOf(doc: unknown): Array<Record<string, unknown>> {
+  const d = doc as { type?: string; features?: unknown }
   if (d?.type === 'FeatureCollection' && Array.isArray(d.features)) return d.features.filter(isObject)
-  if (d?.type === 'Feature') return [d as Record<string, unknown>]
+  if (d?.type === 'Feature') return [d]
   return []
 }
 
 /** The separator a CSV's header line uses most: `;`, `,` or tab. */
-export function csvDelimiter (firstLine: string): string {
+export function csvDelimiter(firstLine: string): string {
   return [';', ',', '\t'].map(d => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0]
 }
 
 /** The CSV parser the node uses everywhere (header row, BOM, ragged rows tolerated). */
-export function csvParser (delimiter: string): ReturnType<typeof parse> {
+export function csvParser(delimiter: string): ReturnType<typeof parse> {
   return parse({ columns: true, delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true })
 }
 
 /** The extent of a local CSV (lat/lon columns) or GeoJSON file; undefined when it has no coordinates. */
-export async function extentOfFile (path: string, kind: 'CSV' | 'GEOJSON'): Promise<BBox | undefined> {
+export async function extentOfFile(path: string, kind: 'CSV' | 'GEOJSON'): Promise<BBox | undefined> {
   if (kind === 'GEOJSON') {
     if ((await stat(path)).size > MAX_GEOJSON_BYTES) return undefined
     let doc: unknown
@@ -100,12 +100,16 @@ export async function extentOfFile (path: string, kind: 'CSV' | 'GEOJSON'): Prom
   return box
 }
 
-async function readHead (path: string): Promise<string> {
+async function readHead(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = ''
     const s = createReadStream(path, { start: 0, end: 4095, encoding: 'utf8' })
-    s.on('data', d => { text += String(d) })
-    s.on('end', () => resolve(text))
+    s.on('data', d => {
+      text += String(d)
+    })
+    s.on('end', () => {
+      resolve(text)
+    })
     s.on('error', reject)
   })
 }

@@ -20,7 +20,7 @@ export const MAX_SESSIONS = 100
 export class AdminSessions {
   readonly #sessions = new Map<string, AdminSession>()
 
-  create (now = Date.now()): AdminSession {
+  create(now = Date.now()): AdminSession {
     const session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), lastSeen: now }
     this.#sessions.set(session.id, session)
     for (const [id] of this.#sessions) {
@@ -31,7 +31,7 @@ export class AdminSessions {
   }
 
   /** The live session of this cookie value, refreshed; undefined when unknown or idle too long. */
-  get (id: string | undefined, now = Date.now()): AdminSession | undefined {
+  get(id: string | undefined, now = Date.now()): AdminSession | undefined {
     if (id === undefined) return undefined
     const s = this.#sessions.get(id)
     if (s === undefined) return undefined
@@ -43,13 +43,13 @@ export class AdminSessions {
     return s
   }
 
-  destroy (id: string | undefined): void {
+  destroy(id: string | undefined): void {
     if (id !== undefined) this.#sessions.delete(id)
   }
 }
 
 /** Constant-time comparison of a submitted CSRF token with the session's. */
-export function csrfMatches (session: AdminSession, submitted: unknown): boolean {
+export function csrfMatches(session: AdminSession, submitted: unknown): boolean {
   if (typeof submitted !== 'string') return false
   const a = Buffer.from(session.csrf)
   const b = Buffer.from(submitted)

@@ -3,7 +3,11 @@
 import type { BBox } from '../../../protocol/src/index.js'
 import { GERMANY_BBOX, KOMMUNEN, KREISE, type Kommune } from '../spatial/suedwestfalen.js'
 
-export interface MapItem { bbox: BBox, label: string, href?: string }
+export interface MapItem {
+  bbox: BBox
+  label: string
+  href?: string
+}
 
 /** Südwestfalen: the view of a map whose extents all lie in the region. */
 const REGION: BBox = [7.4, 50.7, 8.95, 51.75]
@@ -14,7 +18,7 @@ const LABEL_PX = { char: 6.2, height: 13 }
 type Point = [number, number]
 
 /** Convex hull (Andrew's monotone chain), counter-clockwise. */
-function hull (points: Point[]): Point[] {
+function hull(points: Point[]): Point[] {
   const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1])
   const cross = (o: Point, a: Point, b: Point): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
   const half = (pts: Point[]): Point[] => {
@@ -29,23 +33,27 @@ function hull (points: Point[]): Point[] {
 }
 
 /** A Kreis drawn as the hull of its towns, pushed out by `pad` degrees: an outline for orientation, not a boundary. */
-function kreisOutline (towns: Kommune[], pad = 0.06): Point[] {
+function kreisOutline(towns: Kommune[], pad = 0.06): Point[] {
   const pts = hull(towns.map(t => [t.lon, t.lat]))
   const cx = pts.reduce((s, q) => s + q[0], 0) / pts.length
   const cy = pts.reduce((s, q) => s + q[1], 0) / pts.length
   return pts.map(([x, y]) => {
     const d = Math.hypot(x - cx, y - cy) || 1
-    return [x + (x - cx) / d * pad, y + (y - cy) / d * pad]
+    return [x + ((x - cx) / d) * pad, y + ((y - cy) / d) * pad]
   })
 }
 
 const OUTLINES = KREISE.map(k => {
   const towns = KOMMUNEN.filter(t => t.ags.startsWith(k.prefix))
-  return { name: k.name, outline: kreisOutline(towns), centre: [towns.reduce((s, t) => s + t.lon, 0) / towns.length, towns.reduce((s, t) => s + t.lat, 0) / towns.length] as Point }
+  return {
+    name: k.name,
+    outline: kreisOutline(towns),
+    centre: [towns.reduce((s, t) => s + t.lon, 0) / towns.length, towns.reduce((s, t) => s + t.lat, 0) / towns.length] as Point
+  }
 })
 
 const area = (b: BBox): number => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1])
-function overlap (a: BBox, b: BBox): number {
+function overlap(a: BBox, b: BBox): number {
   const i: BBox = [Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]
   if (i[2] < i[0] || i[3] < i[1]) return 0
   const inter = area(i)
@@ -54,10 +62,13 @@ function overlap (a: BBox, b: BBox): number {
   return union === 0 ? (a.every((v, k) => Math.abs(v - b[k]!) < 1e-6) ? 1 : 0) : inter / union
 }
 
-export interface Cluster { bbox: BBox, items: MapItem[] }
+export interface Cluster {
+  bbox: BBox
+  items: MapItem[]
+}
 
 /** Groups extents that mostly cover the same area (50 datasets of one town are one box, not 50). */
-export function clusterExtents (items: MapItem[]): Cluster[] {
+export function clusterExtents(items: MapItem[]): Cluster[] {
   const clusters: Cluster[] = []
   for (const item of items) {
     const c = clusters.find(k => overlap(k.bbox, item.bbox) >= CLUSTER_OVERLAP)
@@ -73,18 +84,23 @@ export function clusterExtents (items: MapItem[]): Cluster[] {
  * offline. Overlapping extents are one cluster (linked to a catalog search of
  * its area); labels that would overlap are left out (the box keeps a tooltip).
  */
-export function ExtentMap ({ items, width = 720 }: { items: MapItem[], width?: number }) {
+export function ExtentMap({ items, width = 720 }: { items: MapItem[]; width?: number }) {
   const clusters = clusterExtents(items)
   const boxes = [REGION, ...items.map(i => i.bbox)]
   // The view: the region and every extent, but never beyond Germany.
   let [w, s, e, n] = [
-    Math.max(GERMANY_BBOX[0], Math.min(...boxes.map(b => b[0]))), Math.max(GERMANY_BBOX[1], Math.min(...boxes.map(b => b[1]))),
-    Math.min(GERMANY_BBOX[2], Math.max(...boxes.map(b => b[2]))), Math.min(GERMANY_BBOX[3], Math.max(...boxes.map(b => b[3])))
+    Math.max(GERMANY_BBOX[0], Math.min(...boxes.map(b => b[0]))),
+    Math.max(GERMANY_BBOX[1], Math.min(...boxes.map(b => b[1]))),
+    Math.min(GERMANY_BBOX[2], Math.max(...boxes.map(b => b[2]))),
+    Math.min(GERMANY_BBOX[3], Math.max(...boxes.map(b => b[3])))
   ]
   const padX = Math.max((e - w) * 0.04, 0.02)
   const padY = Math.max((n - s) * 0.04, 0.02)
-  w -= padX; e += padX; s -= padY; n += padY
-  const k = Math.cos(((s + n) / 2) * Math.PI / 180)
+  w -= padX
+  e += padX
+  s -= padY
+  n += padY
+  const k = Math.cos((((s + n) / 2) * Math.PI) / 180)
   const scale = width / ((e - w) * k)
   const height = Math.round((n - s) * scale)
   const x = (lon: number): number => (lon - w) * k * scale
@@ -97,36 +113,65 @@ export function ExtentMap ({ items, width = 720 }: { items: MapItem[], width?: n
     placed.push([x0, y0, x1, y1])
     return true
   }
-  const label = (c: Cluster): string => c.items.length === 1 ? c.items[0]!.label.slice(0, 40) : `${c.items.length} Datensätze`
-  const href = (c: Cluster): string | undefined => c.items.length === 1 ? c.items[0]!.href : `/?bbox=${c.bbox.join(',')}`
+  const label = (c: Cluster): string => (c.items.length === 1 ? c.items[0]!.label.slice(0, 40) : `${c.items.length} Datensätze`)
+  const href = (c: Cluster): string | undefined => (c.items.length === 1 ? c.items[0]!.href : `/?bbox=${c.bbox.join(',')}`)
   // Dataset labels first, then town names where they still fit: nothing is written over anything.
   const clusterLabels = clusters.map(c => {
     const text = label(c)
     const lx = x(c.bbox[0]) + 3
     const ly = y(c.bbox[3]) + 12
-    return free(lx, ly - LABEL_PX.height + 2, lx + text.length * LABEL_PX.char, ly + 2) ? <text x={lx.toFixed(1)} y={ly.toFixed(1)}>{text}</text> : null
+    return free(lx, ly - LABEL_PX.height + 2, lx + text.length * LABEL_PX.char, ly + 2) ? (
+      <text x={lx.toFixed(1)} y={ly.toFixed(1)}>
+        {text}
+      </text>
+    ) : null
   })
   const townNames = townLabels
     ? KOMMUNEN.map(t => {
-      const tx = x(t.lon) + 3
-      const ty = y(t.lat) - 3
-      return free(tx, ty - 9, tx + t.name.length * 5, ty + 1) ? <text x={tx.toFixed(1)} y={ty.toFixed(1)}>{t.name}</text> : null
-    })
+        const tx = x(t.lon) + 3
+        const ty = y(t.lat) - 3
+        return free(tx, ty - 9, tx + t.name.length * 5, ty + 1) ? (
+          <text x={tx.toFixed(1)} y={ty.toFixed(1)}>
+            {t.name}
+          </text>
+        ) : null
+      })
     : []
 
   return (
-    <svg class='karte' viewBox={`0 0 ${width} ${height}`} role='img' aria-label='Karte: Kreise und Kommunen Südwestfalens mit der räumlichen Ausdehnung der Datensätze'>
-      <g class='kreise'>
-        {OUTLINES.map(o => <polygon points={o.outline.map(([lon, lat]) => `${x(lon).toFixed(1)},${y(lat).toFixed(1)}`).join(' ')}><title>{o.name}</title></polygon>)}
+    <svg
+      class="karte"
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label="Karte: Kreise und Kommunen Südwestfalens mit der räumlichen Ausdehnung der Datensätze"
+    >
+      <g class="kreise">
+        {OUTLINES.map(o => (
+          <polygon points={o.outline.map(([lon, lat]) => `${x(lon).toFixed(1)},${y(lat).toFixed(1)}`).join(' ')}>
+            <title>{o.name}</title>
+          </polygon>
+        ))}
       </g>
-      <g class='kommunen'>
-        {KOMMUNEN.map(t => <circle cx={x(t.lon).toFixed(1)} cy={y(t.lat).toFixed(1)} r='2'><title>{t.name} ({t.ags})</title></circle>)}
+      <g class="kommunen">
+        {KOMMUNEN.map(t => (
+          <circle cx={x(t.lon).toFixed(1)} cy={y(t.lat).toFixed(1)} r="2">
+            <title>
+              {t.name} ({t.ags})
+            </title>
+          </circle>
+        ))}
         {townNames}
       </g>
-      <g class='ausdehnung'>
+      <g class="ausdehnung">
         {clusters.map(c => {
           const rect = (
-            <rect class={c.items.length > 1 ? 'gruppe' : undefined} x={x(c.bbox[0]).toFixed(1)} y={y(c.bbox[3]).toFixed(1)} width={Math.max(4, x(c.bbox[2]) - x(c.bbox[0])).toFixed(1)} height={Math.max(4, y(c.bbox[1]) - y(c.bbox[3])).toFixed(1)}>
+            <rect
+              class={c.items.length > 1 ? 'gruppe' : undefined}
+              x={x(c.bbox[0]).toFixed(1)}
+              y={y(c.bbox[3]).toFixed(1)}
+              width={Math.max(4, x(c.bbox[2]) - x(c.bbox[0])).toFixed(1)}
+              height={Math.max(4, y(c.bbox[1]) - y(c.bbox[3])).toFixed(1)}
+            >
               <title>{c.items.map(i => i.label).join('\n')}</title>
             </rect>
           )
@@ -134,7 +179,7 @@ export function ExtentMap ({ items, width = 720 }: { items: MapItem[], width?: n
           return link === undefined ? rect : <a href={link}>{rect}</a>
         })}
       </g>
-      <g class='beschriftung'>{clusterLabels}</g>
+      <g class="beschriftung">{clusterLabels}</g>
     </svg>
   )
 }

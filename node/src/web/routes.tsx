@@ -24,7 +24,7 @@ import { bboxFromText } from '../spatial/extent.js'
 import { AdminSessions, csrfMatches, type AdminSession } from './admin-sessions.js'
 
 export interface WebDeps {
-  kommune: { name: string, ags: string }
+  kommune: { name: string; ags: string }
   peerId: string
   adminToken: string
   /** Shared with the API's token check: wrong tokens count against the client address in both. */
@@ -44,20 +44,35 @@ const COOKIE = 'swf_session'
 const LIST_PARAMS = ['publisher', 'theme', 'license', 'format'] as const
 
 /** The German web UI: catalog, dataset pages, map, region, and the admin area. */
-export function webRoutes (deps: WebDeps): Hono {
+export function webRoutes(deps: WebDeps): Hono {
   const app = new Hono()
   const isAdmin = tokenChecker(deps.adminToken)
   const online = (peer: string): boolean => peer === deps.peerId || (deps.region?.isConnected(peer) ?? false)
   const page = (c: Context, title: string, nav: NavKey | undefined, body: unknown, status: 200 | 400 | 403 | 404 | 413 | 429 = 200) =>
-    c.html(<Layout title={title} kommune={deps.kommune.name} nav={nav}>{body as never}</Layout>, status)
+    c.html(
+      <Layout title={title} kommune={deps.kommune.name} nav={nav}>
+        {body as never}
+      </Layout>,
+      status
+    )
 
   const csp = secureHeaders({
-    contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      scriptSrc: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"]
+    },
     referrerPolicy: 'same-origin'
   })
   // Only the UI's pages: the API and the OpenAPI reference have their own headers.
   for (const path of ['/', '/datensatz/*', '/karte', '/region', '/verwaltung', '/verwaltung/*']) app.use(path, csp)
-  app.get('/assets/app.css', c => c.body(STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }))
+  app.get('/assets/app.css', c =>
+    c.body(STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' })
+  )
 
   app.get('/', c => {
     const url = new URL(c.req.url)
@@ -87,10 +102,28 @@ export function webRoutes (deps: WebDeps): Hono {
     const { publisher, id } = c.req.param()
     try {
       const view = deps.regional.get(publisher, id)
-      return page(c, view.dataset.title, 'katalog', <DatasetPage view={view} online={online(publisher)} fileUrl={dist => `/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`} />)
+      return page(
+        c,
+        view.dataset.title,
+        'katalog',
+        <DatasetPage
+          view={view}
+          online={online(publisher)}
+          fileUrl={dist => `/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`}
+        />
+      )
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err
-      return page(c, 'Nicht gefunden', 'katalog', <><h1>Nicht gefunden</h1><p>Diesen Datensatz gibt es im regionalen Katalog nicht (mehr).</p></>, 404)
+      return page(
+        c,
+        'Nicht gefunden',
+        'katalog',
+        <>
+          <h1>Nicht gefunden</h1>
+          <p>Diesen Datensatz gibt es im regionalen Katalog nicht (mehr).</p>
+        </>,
+        404
+      )
     }
   })
 
@@ -102,16 +135,43 @@ export function webRoutes (deps: WebDeps): Hono {
     const participants = deps.directory?.participants() ?? []
     const proofs = new Map(deps.store.equivocatingPublishers().map(e => [e.publisher, e.proofs]))
     const rows: RegionRow[] = [
-      { kommune: deps.kommune.name, ags: deps.kommune.ags, peerId: deps.peerId, self: true, online: true, entries: states.get(deps.peerId)?.maxSeq ?? 0, lag: 0, lastSync: null, equivocations: proofs.get(deps.peerId) ?? 0 },
-      ...participants.filter(p => p.peerId !== deps.peerId).map(p => ({
-        kommune: p.kommune, ags: p.ags, peerId: p.peerId, self: false, online: online(p.peerId),
-        entries: states.get(p.peerId)?.maxSeq ?? 0,
-        lag: (states.get(p.peerId)?.maxSeq ?? 0) - (states.get(p.peerId)?.contiguousSeq ?? 0),
-        lastSync: peers.get(p.peerId)?.lastSyncAt ?? null,
-        equivocations: proofs.get(p.peerId) ?? 0
-      })).sort((a, b) => a.kommune.localeCompare(b.kommune, 'de'))
+      {
+        kommune: deps.kommune.name,
+        ags: deps.kommune.ags,
+        peerId: deps.peerId,
+        self: true,
+        online: true,
+        entries: states.get(deps.peerId)?.maxSeq ?? 0,
+        lag: 0,
+        lastSync: null,
+        equivocations: proofs.get(deps.peerId) ?? 0
+      },
+      ...participants
+        .filter(p => p.peerId !== deps.peerId)
+        .map(p => ({
+          kommune: p.kommune,
+          ags: p.ags,
+          peerId: p.peerId,
+          self: false,
+          online: online(p.peerId),
+          entries: states.get(p.peerId)?.maxSeq ?? 0,
+          lag: (states.get(p.peerId)?.maxSeq ?? 0) - (states.get(p.peerId)?.contiguousSeq ?? 0),
+          lastSync: peers.get(p.peerId)?.lastSyncAt ?? null,
+          equivocations: proofs.get(p.peerId) ?? 0
+        }))
+        .sort((a, b) => a.kommune.localeCompare(b.kommune, 'de'))
     ]
-    return page(c, 'Region', 'region', <RegionPage rows={rows} serial={deps.directory?.serial ?? null} lastFetch={deps.directory?.lastFetchAt ?? null} stale={deps.directory?.isStale() ?? false} />)
+    return page(
+      c,
+      'Region',
+      'region',
+      <RegionPage
+        rows={rows}
+        serial={deps.directory?.serial ?? null}
+        lastFetch={deps.directory?.lastFetchAt ?? null}
+        stale={deps.directory?.isStale() ?? false}
+      />
+    )
   })
 
   // Admin area: the token once, then a session id in an HttpOnly, SameSite=Strict cookie
@@ -129,7 +189,16 @@ export function webRoutes (deps: WebDeps): Hono {
     return own.includes(origin)
   }
   const forbidden = async (c: Context): Promise<Response> =>
-    page(c, 'Abgelehnt', 'verwaltung', <p class='fehler'>Diese Anfrage kam nicht aus dem Verwaltungsformular dieses Knotens (Herkunft oder Formular-Token passen nicht). Bitte die Seite neu laden und erneut senden.</p>, 403)
+    page(
+      c,
+      'Abgelehnt',
+      'verwaltung',
+      <p class="fehler">
+        Diese Anfrage kam nicht aus dem Verwaltungsformular dieses Knotens (Herkunft oder Formular-Token passen nicht). Bitte die Seite neu
+        laden und erneut senden.
+      </p>,
+      403
+    )
   /** A form post of a logged-in admin from this node's own form, or a refusal. */
   const checkedPost = async (c: Context, form: Record<string, unknown>): Promise<AdminSession | Response> => {
     const session = sessionOf(c)
@@ -149,7 +218,16 @@ export function webRoutes (deps: WebDeps): Hono {
     const wait = deps.authFailures.blockedFor(who)
     if (wait > 0) {
       c.header('Retry-After', String(wait))
-      return page(c, 'Anmelden', 'verwaltung', <><LoginPage /><p class='fehler'>Zu viele falsche Anmeldungen von dieser Adresse. Bitte in {wait} Sekunden erneut versuchen.</p></>, 429)
+      return page(
+        c,
+        'Anmelden',
+        'verwaltung',
+        <>
+          <LoginPage />
+          <p class="fehler">Zu viele falsche Anmeldungen von dieser Adresse. Bitte in {wait} Sekunden erneut versuchen.</p>
+        </>,
+        429
+      )
     }
     const token = String((await c.req.parseBody()).token ?? '')
     if (!isAdmin(token)) {
@@ -166,26 +244,51 @@ export function webRoutes (deps: WebDeps): Hono {
     deleteCookie(c, COOKIE, { path: '/verwaltung' })
     return c.redirect('/verwaltung', 303)
   })
-  app.use('/verwaltung/neu', async (c, next) => loggedIn(c) ? next() : c.redirect('/verwaltung', 303))
-  app.use('/verwaltung/bearbeiten/*', async (c, next) => loggedIn(c) ? next() : c.redirect('/verwaltung', 303))
-  app.get('/verwaltung/neu', c => page(c, 'Veröffentlichen', 'verwaltung', <DatasetForm values={{}} errors={[]} csrf={sessionOf(c)!.csrf} />))
+  app.use('/verwaltung/neu', async (c, next) => (loggedIn(c) ? next() : c.redirect('/verwaltung', 303)))
+  app.use('/verwaltung/bearbeiten/*', async (c, next) => (loggedIn(c) ? next() : c.redirect('/verwaltung', 303)))
+  app.get('/verwaltung/neu', c =>
+    page(c, 'Veröffentlichen', 'verwaltung', <DatasetForm values={{}} errors={[]} csrf={sessionOf(c)!.csrf} />)
+  )
   app.get('/verwaltung/bearbeiten/:id', c => {
     const view = deps.catalog.getOwn(c.req.param('id'))
-    return page(c, 'Bearbeiten', 'verwaltung', <DatasetForm values={valuesOf(view.dataset)} errors={[]} editing={view.dataset.id} csrf={sessionOf(c)!.csrf} />)
+    return page(
+      c,
+      'Bearbeiten',
+      'verwaltung',
+      <DatasetForm values={valuesOf(view.dataset)} errors={[]} editing={view.dataset.id} csrf={sessionOf(c)!.csrf} />
+    )
   })
-  const formLimit = bodyLimit({ maxSize: deps.maxUploadBytes, onError: c => page(c, 'Zu groß', 'verwaltung', <p class='fehler'>Die Datei ist zu groß für dieses Formular (höchstens {deps.maxUploadBytes} Bytes).</p>, 413) })
+  const formLimit = bodyLimit({
+    maxSize: deps.maxUploadBytes,
+    onError: c =>
+      page(
+        c,
+        'Zu groß',
+        'verwaltung',
+        <p class="fehler">Die Datei ist zu groß für dieses Formular (höchstens {deps.maxUploadBytes} Bytes).</p>,
+        413
+      )
+  })
   app.post('/verwaltung/neu', formLimit, async c => submit(c, undefined))
   app.post('/verwaltung/bearbeiten/:id', formLimit, async c => submit(c, c.req.param('id')))
 
-  async function submit (c: Context, editing: string | undefined): Promise<Response> {
+  async function submit(c: Context, editing: string | undefined): Promise<Response> {
     const form = await c.req.parseBody({ all: true })
     const checked = await checkedPost(c, form)
     if (checked instanceof Response) return checked
-    const str = (k: string): string => { const v = form[k]; return typeof v === 'string' ? v.trim() : '' }
+    const str = (k: string): string => {
+      const v = form[k]
+      return typeof v === 'string' ? v.trim() : ''
+    }
     const values: FormValues = {
-      id: str('id'), title: str('title'), description: str('description'), license: str('license'),
+      id: str('id'),
+      title: str('title'),
+      description: str('description'),
+      license: str('license'),
       themes: ([] as unknown[]).concat(form.themes ?? []).filter((t): t is string => typeof t === 'string'),
-      keywords: str('keywords'), ags: str('ags'), bbox: str('bbox')
+      keywords: str('keywords'),
+      ags: str('ags'),
+      bbox: str('bbox')
     }
     const chosen = form.file instanceof File && form.file.name !== '' ? form.file : undefined
     const file = chosen !== undefined && chosen.size > 0 ? chosen : undefined
@@ -203,30 +306,42 @@ export function webRoutes (deps: WebDeps): Hono {
       if (file !== undefined) {
         const dot = file.name.lastIndexOf('.')
         const distId = slugify(dot > 0 ? `${file.name.slice(0, dot)}-${file.name.slice(dot + 1)}` : file.name)
-        await deps.catalog.putDistributionFile(id, distId, file.stream() as unknown as AsyncIterable<Uint8Array>, {
-          title: file.name, mediaType: file.type === '' ? undefined : file.type, maxBytes: deps.maxUploadBytes
+        await deps.catalog.putDistributionFile(id, distId, file.stream(), {
+          title: file.name,
+          mediaType: file.type === '' ? undefined : file.type,
+          maxBytes: deps.maxUploadBytes
         })
       }
       return c.redirect(`/datensatz/${deps.peerId}/${id}`, 303)
     } catch (err) {
       // Every problem at once, each next to its field.
-      const problems = err instanceof ValidationError ? err.problems.map(p => germanError(p.field, p.message))
-        : err instanceof ConflictError ? [{ field: 'id', text: 'Kennung: ein Datensatz mit dieser Kennung existiert bereits.' }]
-          : err instanceof UploadTooLargeError ? [{ field: 'file', text: 'Datei: zu groß.' }]
-            : undefined
+      const problems =
+        err instanceof ValidationError
+          ? err.problems.map(p => germanError(p.field, p.message))
+          : err instanceof ConflictError
+            ? [{ field: 'id', text: 'Kennung: ein Datensatz mit dieser Kennung existiert bereits.' }]
+            : err instanceof UploadTooLargeError
+              ? [{ field: 'file', text: 'Datei: zu groß.' }]
+              : undefined
       if (problems === undefined) throw err
-      return page(c, 'Bitte prüfen', 'verwaltung', <DatasetForm values={values} errors={problems} editing={editing} csrf={checked.csrf} />, 400)
+      return page(
+        c,
+        'Bitte prüfen',
+        'verwaltung',
+        <DatasetForm values={values} errors={problems} editing={editing} csrf={checked.csrf} />,
+        400
+      )
     }
   }
   return app
 }
 
 /** Form values → dataset input; the catalog service validates the rest. */
-function toMetadata (v: FormValues): Record<string, unknown> {
+function toMetadata(v: FormValues): Record<string, unknown> {
   const spatial: Record<string, unknown> = {}
   if (v.ags !== undefined && v.ags !== '') spatial.ags = v.ags
   if (v.bbox !== undefined && v.bbox !== '') {
-    const parts = v.bbox.split(',').map(s => s.trim() === '' ? NaN : Number(s.trim()))
+    const parts = v.bbox.split(',').map(s => (s.trim() === '' ? NaN : Number(s.trim())))
     // Not four numbers: passed on as text, so the schema reports it together with every other problem.
     spatial.bbox = parts.length === 4 && parts.every(n => Number.isFinite(n)) ? parts : v.bbox
   }
@@ -236,7 +351,10 @@ function toMetadata (v: FormValues): Record<string, unknown> {
     description: v.description,
     ...(v.license === undefined || v.license === '' ? {} : { license: v.license }),
     themes: v.themes ?? [],
-    keywords: (v.keywords ?? '').split(',').map(k => k.trim()).filter(k => k !== ''),
+    keywords: (v.keywords ?? '')
+      .split(',')
+      .map(k => k.trim())
+      .filter(k => k !== ''),
     ...(Object.keys(spatial).length === 0 ? {} : { spatial })
   } satisfies Partial<Record<keyof DatasetMetadata, unknown>>
 }

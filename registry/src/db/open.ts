@@ -10,7 +10,7 @@ export type RegistryDb = BetterSQLite3Database<typeof schema> & { $client: Datab
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url))
 
-export function openRegistryDatabase (file: string): RegistryDb {
+export function openRegistryDatabase(file: string): RegistryDb {
   mkdirSync(dirname(file), { recursive: true })
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')

@@ -17,7 +17,15 @@ const yes = (v: string | undefined): boolean => ['true', 'True', '1'].includes(v
  * with a JSON or form body (ckanapi's default), under /api/3/action/ and
  * /api/action/, in CKAN's {help, success, result} envelope.
  */
-export function ckanRoutes ({ ckanFor, siteTitle, publicUrl }: { ckanFor: (baseUrl: string) => CkanApi, siteTitle: string, publicUrl?: string }): Hono {
+export function ckanRoutes({
+  ckanFor,
+  siteTitle,
+  publicUrl
+}: {
+  ckanFor: (baseUrl: string) => CkanApi
+  siteTitle: string
+  publicUrl?: string
+}): Hono {
   const baseOf = (c: Context): string => publicUrl ?? new URL(c.req.url).origin
   const actions: Record<string, Action> = {
     package_search: (ckan, p) => ckan.packageSearch(p),
@@ -52,23 +60,25 @@ export function ckanRoutes ({ ckanFor, siteTitle, publicUrl }: { ckanFor: (baseU
       return c.json({ help, success: true, result: action(ckanFor(baseOf(c)), params, baseOf(c)) })
     } catch (err) {
       if (!(err instanceof CkanError)) throw err
-      return fail(err.status, err.type === 'Validation Error' && err.field !== undefined
-        ? { __type: err.type, [err.field]: [err.message] }
-        : { __type: err.type, message: err.message })
+      return fail(
+        err.status,
+        err.type === 'Validation Error' && err.field !== undefined
+          ? { __type: err.type, [err.field]: [err.message] }
+          : { __type: err.type, message: err.message }
+      )
     }
   }
 
   const limit = bodyLimit({
     maxSize: MAX_CKAN_BODY_BYTES,
-    onError: c => c.json({ success: false, error: { __type: 'Validation Error', message: `request body over ${MAX_CKAN_BODY_BYTES} bytes` } }, 413)
+    onError: c =>
+      c.json({ success: false, error: { __type: 'Validation Error', message: `request body over ${MAX_CKAN_BODY_BYTES} bytes` } }, 413)
   })
-  return new Hono()
-    .on(['GET', 'POST'], '/api/3/action/:action', limit, answer)
-    .on(['GET', 'POST'], '/api/action/:action', limit, answer)
+  return new Hono().on(['GET', 'POST'], '/api/3/action/:action', limit, answer).on(['GET', 'POST'], '/api/action/:action', limit, answer)
 }
 
 /** A POST body as string parameters: JSON (ckanapi) or a form; lists (facet.field) as JSON text, as in a query string. */
-async function bodyParams (c: Context): Promise<Params> {
+async function bodyParams(c: Context): Promise<Params> {
   const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() ?? ''
   if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
     const form = await c.req.parseBody()
@@ -82,7 +92,8 @@ async function bodyParams (c: Context): Promise<Params> {
   } catch (err) {
     throw new CkanError(400, 'Validation Error', `request body is not valid JSON: ${(err as Error).message}`)
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CkanError(400, 'Validation Error', 'request body must be a JSON object')
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new CkanError(400, 'Validation Error', 'request body must be a JSON object')
   const out: Params = {}
   for (const [k, v] of Object.entries(body)) {
     if (v === null || v === undefined) continue

@@ -28,7 +28,7 @@ export interface DataRouteDeps {
 /**
  * `where=field=value` (equals) or `where=field~value` (contains), repeatable.
  */
-function parseWhere (values: string[]): Array<{ field: string, op: 'eq' | 'contains', value: string }> {
+function parseWhere(values: string[]): Array<{ field: string; op: 'eq' | 'contains'; value: string }> {
   return values.map((w, i) => {
     const m = /^([^=~]+)([=~])(.*)$/s.exec(w)
     if (m === null) throw new ValidationError(`where.${i}`, 'where is field=value (equals) or field~value (contains)')
@@ -41,7 +41,7 @@ function parseWhere (values: string[]): Array<{ field: string, op: 'eq' | 'conta
  * one line per node as it answers) and downloads of any file of the region
  * through this node.
  */
-export function dataRoutes ({ blobs, regional, dataQuery, federatedData, access, peerId, log }: DataRouteDeps): Hono {
+export function dataRoutes({ blobs, regional, dataQuery, federatedData, access, peerId, log }: DataRouteDeps): Hono {
   const app = new Hono()
 
   app.get('/query', async c => {
@@ -60,7 +60,9 @@ export function dataRoutes ({ blobs, regional, dataQuery, federatedData, access,
     const run = federatedData?.query.bind(federatedData) ?? queryAlone
     if (!wantsNdjson(c)) return c.json(await run(parsed.data, timeoutMs))
     return ndjsonResponse(c, log, async line => {
-      const result = await run(parsed.data, timeoutMs, (node, matches) => { line({ type: 'node', node, matches }) })
+      const result = await run(parsed.data, timeoutMs, (node, matches) => {
+        line({ type: 'node', node, matches })
+      })
       line({ type: 'result', ...result })
     })
   })
@@ -84,7 +86,12 @@ export function dataRoutes ({ blobs, regional, dataQuery, federatedData, access,
     const view = regional.get(p, id)
     const dist = view.dataset.distributions.find(d => d.id === distId)
     if (dist?.sha256 === undefined) throw new ValidationError('distId', `no file "${distId}" in dataset "${id}"`)
-    return fileResponse(c, blobs, { sha256: dist.sha256, byteSize: dist.byteSize ?? 0, mediaType: dist.mediaType, fileName: fileNameOf(dist) }, true)
+    return fileResponse(
+      c,
+      blobs,
+      { sha256: dist.sha256, byteSize: dist.byteSize ?? 0, mediaType: dist.mediaType, fileName: fileNameOf(dist) },
+      true
+    )
   })
 
   return app

@@ -26,7 +26,7 @@ export const uploadQuerySchema = z.object({
 })
 
 /** /api/v1/datasets: the node's own datasets, their files and signed entries. */
-export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes, access, info }: DatasetRouteDeps): Hono {
+export function datasetRoutes({ catalog, blobs, admin, maxUploadBytes, access, info }: DatasetRouteDeps): Hono {
   const jsonLimit = bodyLimit({
     maxSize: MAX_JSON_BYTES,
     onError: c => errorResponse(c, 413, 'payload_too_large', `JSON body over ${MAX_JSON_BYTES} bytes`)
@@ -68,7 +68,8 @@ export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes, access, 
   })
 
   app.delete('/:id/distributions/:distId', admin, async c =>
-    c.json(await catalog.removeDistribution(c.req.param('id'), c.req.param('distId'))))
+    c.json(await catalog.removeDistribution(c.req.param('id'), c.req.param('distId')))
+  )
 
   app.get('/:id/distributions/:distId/file', async c => {
     const file = catalog.resolveFile(c.req.param('id'), c.req.param('distId'))
@@ -80,4 +81,4 @@ export function datasetRoutes ({ catalog, blobs, admin, maxUploadBytes, access, 
   return app
 }
 
-async function * emptyBody (): AsyncIterable<Uint8Array> {}
+async function* emptyBody(): AsyncIterable<Uint8Array> {}

@@ -27,14 +27,18 @@ export interface DcatRouteDeps {
 }
 
 /** DCAT-AP.de 2.0 catalog in Turtle, RDF/XML and JSON-LD, paged like ckanext-dcat. */
-export function dcatRoutes ({ regional, context }: DcatRouteDeps): Hono {
+export function dcatRoutes({ regional, context }: DcatRouteDeps): Hono {
   const app = new Hono()
   for (const format of FORMATS) {
     app.get(`/catalog.${format}`, async c => {
       const q = readQuery(c, rdfCatalogQuerySchema)
       const ctx = context(c)
       const pageUrl = (page: number): string => {
-        const params = new URLSearchParams({ ...(q.scope === 'region' ? { scope: 'region' } : {}), ...(q.modified_since === undefined ? {} : { modified_since: q.modified_since }), page: String(page) })
+        const params = new URLSearchParams({
+          ...(q.scope === 'region' ? { scope: 'region' } : {}),
+          ...(q.modified_since === undefined ? {} : { modified_since: q.modified_since }),
+          page: String(page)
+        })
         return `${ctx.baseUrl}/catalog.${format}?${params}`
       }
       const { catalogPageQuads, serialize } = await rdf()

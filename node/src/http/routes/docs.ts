@@ -17,7 +17,7 @@ const PAGE = `<!doctype html>
 <script src="/api/docs/swagger-ui-bundle.js"></script><script src="/api/docs/init.js"></script></body></html>`
 
 /** /openapi.json and a rendered reference at /api/docs, all assets served by the node itself. */
-export function docsRoutes (): Hono {
+export function docsRoutes(): Hono {
   const doc = JSON.stringify(openApiDocument())
   return new Hono()
     .get('/openapi.json', c => c.body(doc, 200, { 'Content-Type': 'application/json' }))

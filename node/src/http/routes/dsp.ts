@@ -21,26 +21,40 @@ export interface DspRouteDeps {
   publicUrl?: string
 }
 
-function catalogError (c: Context, status: 400 | 404, code: string, reason: string): Response {
+function catalogError(c: Context, status: 400 | 404, code: string, reason: string): Response {
   return c.json({ '@context': CONTEXT, '@type': 'CatalogError', code, reason: [reason] }, status)
 }
 
-export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, publicUrl }: DspRouteDeps): Hono {
+export function dspRoutes({ regional, participantId, agsOf, publisherOfAgs, publicUrl }: DspRouteDeps): Hono {
   const base = (c: Context): string => publicUrl ?? new URL(c.req.url).origin
   const dataService = (c: Context) => ({ '@id': `${base(c)}/dsp`, '@type': 'DataService', endpointURL: `${base(c)}/dsp` })
   const datasetOf = (c: Context, v: RegionalDatasetView) => {
     const name = packageName(agsOf(v.entry.publisher), v.dataset.id)
     const own = v.entry.publisher === participantId
-    const fileUrl = (dist: string): string => own
-      ? `${base(c)}/api/v1/datasets/${v.dataset.id}/distributions/${dist}/file`
-      : `${base(c)}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}/distributions/${dist}/file`
+    const fileUrl = (dist: string): string =>
+      own
+        ? `${base(c)}/api/v1/datasets/${v.dataset.id}/distributions/${dist}/file`
+        : `${base(c)}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}/distributions/${dist}/file`
     // Datasets without a file are reached through their page (as dcat:accessURL in the DCAT export).
     const endpoints = v.dataset.distributions
-      .map(d => ({ id: d.id, title: d.title, mediaType: d.mediaType, url: d.sha256 !== undefined ? fileUrl(d.id) : (d.downloadURL ?? d.accessURL) }))
+      .map(d => ({
+        id: d.id,
+        title: d.title,
+        mediaType: d.mediaType,
+        url: d.sha256 !== undefined ? fileUrl(d.id) : (d.downloadURL ?? d.accessURL)
+      }))
       .filter((d): d is typeof d & { url: string } => d.url !== undefined)
-    const distributions = endpoints.length > 0
-      ? endpoints
-      : [{ id: 'page', title: v.dataset.title, mediaType: 'text/html', url: v.dataset.landingPage ?? `${base(c)}/datensatz/${v.entry.publisher}/${v.dataset.id}` }]
+    const distributions =
+      endpoints.length > 0
+        ? endpoints
+        : [
+            {
+              id: 'page',
+              title: v.dataset.title,
+              mediaType: 'text/html',
+              url: v.dataset.landingPage ?? `${base(c)}/datensatz/${v.entry.publisher}/${v.dataset.id}`
+            }
+          ]
     return {
       '@id': name,
       '@type': 'Dataset',
@@ -51,12 +65,14 @@ export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, pub
       ...(v.dataset.keywords.length > 0 ? { 'dcat:keyword': v.dataset.keywords } : {}),
       // An Offer inside a dataset names no target (the dataset is the target); empty
       // rule lists are left out (the schemas want at least one item where a list is given).
-      hasPolicy: [{
-        '@id': `urn:swf:offer:${name}`,
-        '@type': 'Offer',
-        assigner: v.entry.publisher,
-        permission: [{ action: 'use' }]
-      }],
+      hasPolicy: [
+        {
+          '@id': `urn:swf:offer:${name}`,
+          '@type': 'Offer',
+          assigner: v.entry.publisher,
+          permission: [{ action: 'use' }]
+        }
+      ],
       distribution: distributions.map(d => ({
         '@type': 'Distribution',
         format: 'HttpData-PULL',
@@ -69,9 +85,11 @@ export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, pub
   }
 
   const app = new Hono()
-  app.get('/.well-known/dspace-version', c => c.json({
-    protocolVersions: [{ version: DSP_VERSION, path: '/dsp', binding: 'HTTPS' }]
-  }))
+  app.get('/.well-known/dspace-version', c =>
+    c.json({
+      protocolVersions: [{ version: DSP_VERSION, path: '/dsp', binding: 'HTTPS' }]
+    })
+  )
 
   app.post('/dsp/catalog/request', async c => {
     let body: unknown
@@ -115,7 +133,7 @@ export function dspRoutes ({ regional, participantId, agsOf, publisherOfAgs, pub
 }
 
 /** What is wrong with a CatalogRequestMessage (2025-1 schema: @context with the DSP context, @type, optional filter list). */
-function catalogRequestProblem (body: unknown): string | undefined {
+function catalogRequestProblem(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object (CatalogRequestMessage)'
   const m = body as Record<string, unknown>
   const context = m['@context']

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
 
-export function healthRoutes (): Hono {
+export function healthRoutes(): Hono {
   return new Hono().get('/health', c => c.json({ status: 'ok' }))
 }

@@ -9,7 +9,7 @@ import type { Ed25519PublicJwk } from '../../../../protocol/src/index.js'
 export interface NodeInfo {
   peerId: string
   publicKeyJwk: Ed25519PublicJwk
-  kommune: { name: string, ags: string }
+  kommune: { name: string; ags: string }
   version: string
 }
 
@@ -24,7 +24,7 @@ export interface NodeInfoDeps {
 }
 
 /** /api/v1/node (who this node is) and /api/v1/status (how it is doing). */
-export function nodeInfoRoutes ({ info, catalog, store, startedAt, region, directory, whoIs }: NodeInfoDeps): Hono {
+export function nodeInfoRoutes({ info, catalog, store, startedAt, region, directory, whoIs }: NodeInfoDeps): Hono {
   return new Hono()
     .get('/node', c => c.json({ ...info, addresses: region?.addresses() ?? [] }))
     .get('/status', c => {
@@ -39,20 +39,21 @@ export function nodeInfoRoutes ({ info, catalog, store, startedAt, region, direc
         headHash: head.hash,
         regionalEntries: store.countEntries(),
         regionalDatasets: store.countDatasets(),
-        registry: directory === undefined
-          ? null
-          : {
-              listSerial: directory.serial,
-              participants: directory.participants().length,
-              lastFetchAt: directory.lastFetchAt ?? null,
-              lastFetchError: directory.lastFetchError ?? null,
-              /** Seconds since the registry last confirmed the list; stale past sync.maxListAgeMs. */
-              listAgeSeconds: ageSeconds(directory.listAgeMs()),
-              stale: directory.isStale(),
-              registration: region?.registration() ?? null,
-              /** In the region or not, and why: active, pending, revoked, cut-off (no list: wrong key, registry unreachable), not-listed. */
-              membership: region?.membership() ?? null
-            },
+        registry:
+          directory === undefined
+            ? null
+            : {
+                listSerial: directory.serial,
+                participants: directory.participants().length,
+                lastFetchAt: directory.lastFetchAt ?? null,
+                lastFetchError: directory.lastFetchError ?? null,
+                /** Seconds since the registry last confirmed the list; stale past sync.maxListAgeMs. */
+                listAgeSeconds: ageSeconds(directory.listAgeMs()),
+                stale: directory.isStale(),
+                registration: region?.registration() ?? null,
+                /** In the region or not, and why: active, pending, revoked, cut-off (no list: wrong key, registry unreachable), not-listed. */
+                membership: region?.membership() ?? null
+              },
         connectedPeers: region?.connectedPeers().length ?? 0,
         // Lag: entries held beyond a gap, i.e. known to exist but not yet contiguous.
         sync: publishers.map(p => ({
@@ -78,4 +79,4 @@ export function nodeInfoRoutes ({ info, catalog, store, startedAt, region, direc
     })
 }
 
-const ageSeconds = (ms: number | null): number | null => ms === null ? null : Math.round(ms / 1000)
+const ageSeconds = (ms: number | null): number | null => (ms === null ? null : Math.round(ms / 1000))

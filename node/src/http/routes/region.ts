@@ -14,7 +14,7 @@ export interface RegionRouteDeps {
 export const catalogQuerySchema = pageQuerySchema.extend({ publisher: peerIdSchema.optional() })
 
 /** The regional view: everything the node holds, and the peers it syncs with. */
-export function regionRoutes ({ regional, region, whoIs }: RegionRouteDeps): Hono {
+export function regionRoutes({ regional, region, whoIs }: RegionRouteDeps): Hono {
   return new Hono()
     .get('/catalog', c => {
       const q = readQuery(c, catalogQuerySchema)

@@ -19,15 +19,26 @@ export const federationQuerySchema = z.object({
  * every node; federated with `Accept: application/x-ndjson`, one line per
  * node as it answers, then the merged result.
  */
-export function searchRoutes ({ search, federatedSearch, log }: { search: SearchService, federatedSearch?: FederatedSearch, log: Logger }): Hono {
+export function searchRoutes({
+  search,
+  federatedSearch,
+  log
+}: {
+  search: SearchService
+  federatedSearch?: FederatedSearch
+  log: Logger
+}): Hono {
   return new Hono().get('/search', async c => {
     const { scope, timeoutMs } = readQuery(c, federationQuerySchema.passthrough())
     const query = readSearchQuery(c)
     if (scope === 'local') return c.json(search.search(query))
-    if (federatedSearch === undefined) throw new ApiError(400, 'not_in_region', 'federated search needs a region: this node has no registry (swf-node join)', 'scope')
+    if (federatedSearch === undefined)
+      throw new ApiError(400, 'not_in_region', 'federated search needs a region: this node has no registry (swf-node join)', 'scope')
     if (!wantsNdjson(c)) return c.json(await federatedSearch.query(query, timeoutMs))
     return ndjsonResponse(c, log, async line => {
-      const result = await federatedSearch.query(query, timeoutMs, (node, items) => { line({ type: 'node', node, items }) })
+      const result = await federatedSearch.query(query, timeoutMs, (node, items) => {
+        line({ type: 'node', node, items })
+      })
       line({ type: 'result', ...result })
     })
   })

@@ -1,0 +1,44 @@
+// One lint habit for the whole repository: typescript-eslint's strict,
+// type-aware rules for correctness; Prettier formats (.prettierrc.json).
+// `npm test` runs both; `npm run lint` fixes what they can.
+import js from '@eslint/js'
+import stylistic from '@stylistic/eslint-plugin'
+import tseslint from 'typescript-eslint'
+
+// Reading an HTTP answer or a test fixture as `any` is what a test does; production code types what it reads.
+const UNTYPED_JSON_RULES = {
+  '@typescript-eslint/no-explicit-any': 'off',
+  '@typescript-eslint/no-unsafe-argument': 'off',
+  '@typescript-eslint/no-unsafe-assignment': 'off',
+  '@typescript-eslint/no-unsafe-call': 'off',
+  '@typescript-eslint/no-unsafe-member-access': 'off',
+  '@typescript-eslint/no-unsafe-return': 'off'
+}
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/', '**/data/', 'demo-data/', '.tmp/', '**/*.d.ts', 'node/src/services/*.js', 'node/drizzle/', 'registry/drizzle/']
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname }
+    },
+    plugins: { '@stylistic': stylistic },
+    rules: {
+      // Prettier breaks code lines; this catches the comments and strings it leaves long.
+      '@stylistic/max-len': ['error', { code: 140, ignoreUrls: true, ignoreRegExpLiterals: true, ignorePattern: '^import ' }],
+      // Numbers, booleans and null print as themselves in messages and log lines.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }]
+    }
+  },
+  {
+    files: ['tests/**', 'bench/**'],
+    rules: {
+      ...UNTYPED_JSON_RULES,
+      // A test that finds no value fails at the `!` as it would at an expect().
+      '@typescript-eslint/no-non-null-assertion': 'off'
+    }
+  }
+)
