@@ -12,10 +12,10 @@ import { EntryStore } from '../node/src/services/entry-store.js'
  * and payload are canonical, so the JWS is byte-identical to what jose
  * writes (the committed test vectors check that path) — only faster.
  */
-export async function fillNode(dataDir: string, count: number, onProgress?: (done: number) => void): Promise<{ avgEntryBytes: number }> {
-  const jwk = JSON.parse(readFileSync(join(dataDir, 'node-key.json'), 'utf8'))
+export function fillNode(dataDir: string, count: number, onProgress?: (done: number) => void): { avgEntryBytes: number } {
+  const jwk = JSON.parse(readFileSync(join(dataDir, 'node-key.json'), 'utf8')) as import('node:crypto').JsonWebKey & { kid: string }
   const key = createPrivateKey({ key: jwk, format: 'jwk' })
-  const publisher = jwk.kid as string
+  const publisher = jwk.kid
   const header = base64url.encode(canonicalize({ alg: 'EdDSA', kid: publisher, typ: ENTRY_JWS_TYP }))
   const db = openDatabase(join(dataDir, 'node.sqlite'))
   const store = new EntryStore(db)

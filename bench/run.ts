@@ -15,6 +15,7 @@ import {
   type RegistryHandle
 } from '../examples/suedwestfalen/launcher.js'
 import { EntrySigner, EntryVerifier, generateIdentityKey, datasetMetadataSchema } from '../protocol/src/index.js'
+import type { FederatedSearchAnswer, RegionalDataset, StatusAnswer } from '../node/src/http/response-schemas.js'
 import { fillNode } from './bulk-entries.js'
 import { ed25519VerifyCeiling, sqliteInsertCeiling } from './ceilings.js'
 import { latencyChart } from './chart.js'
@@ -46,7 +47,7 @@ async function startRegion(
   name: string,
   n: number,
   base: number,
-  prepare?: (node: NodeHandle, i: number) => Promise<void>
+  prepare?: (node: NodeHandle, i: number) => void | Promise<void>
 ): Promise<Region & { startupMs: number[] }> {
   const dir = join(root, name)
   mkdirSync(join(dir, 'logs'), { recursive: true })
@@ -100,7 +101,7 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs:
   }
 }
 
-const status = async (n: NodeHandle): Promise<any> => api(n, '/api/v1/status')
+const status = async (n: NodeHandle): Promise<StatusAnswer> => api<StatusAnswer>(n, '/api/v1/status')
 
 async function regionRun(n: number, base: number): Promise<Record<string, unknown>> {
   log(`region of ${n} nodes: starting`)
@@ -149,7 +150,7 @@ async function measureRegion(n: number, region: Region & { startupMs: number[] }
   for (let i = 0; i < PUBLICATIONS; i++) {
     const node = nodes[Math.floor(Math.random() * n)]!
     const id = `messung-${i}`
-    const r = await api(node, '/api/v1/datasets', {
+    await api(node, '/api/v1/datasets', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -162,7 +163,6 @@ async function measureRegion(n: number, region: Region & { startupMs: number[] }
       })
     })
     published.push({ node, id, bytes: 0 })
-    r
     await sleep(100)
   }
   await waitUntil(
@@ -177,13 +177,13 @@ async function measureRegion(n: number, region: Region & { startupMs: number[] }
   const maxDelays: number[] = []
   const allDelays: number[] = []
   for (const p of published) {
-    const own = await api(p.node, `/api/v1/datasets/${p.id}/entry`)
+    const own = await api<{ jws: string }>(p.node, `/api/v1/datasets/${p.id}/entry`)
     entryBytes.push(own.jws.length)
-    const t = Date.parse((await api(p.node, `/api/v1/catalog/${p.node.peerId}/${p.id}`)).entry.receivedAt)
+    const t = Date.parse((await api<RegionalDataset>(p.node, `/api/v1/catalog/${p.node.peerId}/${p.id}`)).entry.receivedAt)
     const delays = await Promise.all(
       nodes
         .filter(x => x !== p.node)
-        .map(async x => Date.parse((await api(x, `/api/v1/catalog/${p.node.peerId}/${p.id}`)).entry.receivedAt) - t)
+        .map(async x => Date.parse((await api<RegionalDataset>(x, `/api/v1/catalog/${p.node.peerId}/${p.id}`)).entry.receivedAt) - t)
     )
     allDelays.push(...delays)
     maxDelays.push(Math.max(...delays))
@@ -195,7 +195,7 @@ async function measureRegion(n: number, region: Region & { startupMs: number[] }
   const statuses: Record<string, number> = {}
   for (let i = 0; i < 50; i++) {
     const t = performance.now()
-    const r = await api(nodes[0]!, '/api/v1/search?scope=federated&timeoutMs=2000&q=Messreihe')
+    const r = await api<FederatedSearchAnswer>(nodes[0]!, '/api/v1/search?scope=federated&timeoutMs=2000&q=Messreihe')
     fed.push(performance.now() - t)
     for (const s of r.nodes) statuses[s.status] = (statuses[s.status] ?? 0) + 1
   }
@@ -222,12 +222,10 @@ async function coldSyncAndSearch(base: number): Promise<Record<string, unknown>>
   log(`cold sync: filling a node with ${ENTRIES} entries`)
   let avgEntryBytes = 0
   const tFill = performance.now()
-  const region = await startRegion('cold', 1, base, async node => {
-    avgEntryBytes = (
-      await fillNode(node.dataDir, ENTRIES, done => {
-        if (done % 20_000 === 0) log(`  ${done} entries signed and stored`)
-      })
-    ).avgEntryBytes
+  const region = await startRegion('cold', 1, base, node => {
+    avgEntryBytes = fillNode(node.dataDir, ENTRIES, done => {
+      if (done % 20_000 === 0) log(`  ${done} entries signed and stored`)
+    }).avgEntryBytes
   })
   const fillSeconds = (performance.now() - tFill) / 1000
   const holder = region.nodes[0]!
@@ -389,13 +387,14 @@ async function main(): Promise<boolean> {
   // of one region took a port a later region wanted to listen on.
   const cold = ENTRIES > 0 ? await coldSyncAndSearch(20_000) : { coldSync: { skipped: true }, search: { skipped: true } }
   const regions: Array<Record<string, any>> = []
+  const coldSync = cold.coldSync as { entriesPerSecond?: number; peakRssMb?: number }
   const results = (): Record<string, unknown> => ({
     date: new Date().toISOString(),
     machine,
     parameters: { sizes: SIZES, entries: ENTRIES, publications: PUBLICATIONS },
     ceilings,
     ...cold,
-    coldSyncVsVerifyCeiling: round((cold.coldSync as any).entriesPerSecond / ceilings.ed25519Verify.perSecond, 3),
+    coldSyncVsVerifyCeiling: round((coldSync.entriesPerSecond ?? 0) / ceilings.ed25519Verify.perSecond, 3),
     coldSyncVsSqliteCeiling: round((cold.coldSync as any).entriesPerSecond / ceilings.sqliteInsert.perSecond, 3),
     regions
   })
@@ -445,8 +444,8 @@ async function main(): Promise<boolean> {
       ? ([
           [
             `Cold sync of ${ENTRIES} entries`,
-            `${(cold.coldSync as any).entriesPerSecond}/s, peak RSS ${(cold.coldSync as any).peakRssMb} MB`,
-            `≥ 0.7 × verify ceiling → ${results().coldSyncVsVerifyCeiling}`
+            `${coldSync.entriesPerSecond}/s, peak RSS ${coldSync.peakRssMb} MB`,
+            `≥ 0.7 × verify ceiling → ${String(results().coldSyncVsVerifyCeiling)}`
           ],
           [
             'Cold sync wire bytes per entry',
@@ -513,7 +512,7 @@ main().then(
     if (failed) console.error(`[bench] logs kept in ${root}`)
     else rmSync(root, { recursive: true, force: true })
   },
-  err => {
+  (err: unknown) => {
     console.error(`bench failed: ${(err as Error).stack}\n[bench] logs kept in ${root}`)
     process.exitCode = 1
   }

@@ -15,6 +15,7 @@ import {
   type NodeHandle
 } from './launcher.js'
 import { REGION } from './region.js'
+import type { DataQueryAnswer, RegionalDataset, SearchAnswer, StatusAnswer } from '../../node/src/http/response-schemas.js'
 
 // `npm run demo`: the Südwestfalen region on one machine — a registry and
 // seven Kommunen as separate processes on 127.0.0.1. A second run reuses
@@ -100,11 +101,11 @@ async function main(): Promise<void> {
   }
 
   // Converged: every node holds every Kommune's entries, with no gaps.
-  const own = await Promise.all(nodes.map(async n => (await api(n, '/api/v1/status')).ownEntries as number))
+  const own = await Promise.all(nodes.map(async n => (await api<StatusAnswer>(n, '/api/v1/status')).ownEntries))
   const total = own.reduce((a, b) => a + b, 0)
   for (let last = ''; ;) {
-    const states = await Promise.all(nodes.map(async n => api(n, '/api/v1/status')))
-    const done = states.filter(s => s.regionalEntries >= total && s.sync.every((p: any) => p.lag === 0)).length
+    const states = await Promise.all(nodes.map(async n => api<StatusAnswer>(n, '/api/v1/status')))
+    const done = states.filter(s => s.regionalEntries >= total && s.sync.every(p => p.lag === 0)).length
     const line = `Sync: ${done}/${nodes.length} nodes hold all ${total} entries`
     if (line !== last) {
       say(line)
@@ -124,19 +125,20 @@ async function main(): Promise<void> {
     NodeHandle
   ]
   say(`\n1) Catalog search at ${olpe.name} for "Radweg":`)
-  for (const hit of (await api(olpe, '/api/v1/search?q=Radweg')).items) say(`   ${hit.provenance.kommune}: ${hit.dataset.title}`)
+  for (const hit of (await api<SearchAnswer>(olpe, '/api/v1/search?q=Radweg')).items)
+    say(`   ${hit.provenance.kommune}: ${hit.dataset.title}`)
 
   say(`\n2) Federated data query at ${menden.name}: road damage "Schlagloch" inside Soest's box, across all Kommunen:`)
-  const q = await api(menden, '/api/v1/query?bbox=8.05,51.54,8.17,51.6&where=schadensart%3DSchlagloch')
-  for (const m of q.matches)
-    say(
-      `   ${m.origin.kommune} · ${m.origin.datasetId}/${m.origin.distributionId} · ${m.format === 'CSV' ? m.row.strasse : m.feature.properties.strasse}`
-    )
-  say(`   nodes: ${q.nodes.map((n: any) => `${n.kommune} ${n.status}`).join(', ')}`)
+  const q = await api<DataQueryAnswer>(menden, '/api/v1/query?bbox=8.05,51.54,8.17,51.6&where=schadensart%3DSchlagloch')
+  for (const m of q.matches) {
+    const fields = (m.row ?? m.feature?.properties ?? {}) as Record<string, unknown>
+    say(`   ${m.origin.kommune} · ${m.origin.datasetId}/${m.origin.distributionId} · ${String(fields.strasse)}`)
+  }
+  say(`   nodes: ${q.nodes.map(n => `${n.kommune} ${n.status}`).join(', ')}`)
 
   say(`\n3) Download of Soest's survey through ${iserlohn.name} (fetched over libp2p, sha256-verified):`)
-  const view = await api(iserlohn, `/api/v1/catalog/${soest.peerId}/strassenzustand`)
-  const dist = view.dataset.distributions[0]
+  const view = await api<RegionalDataset>(iserlohn, `/api/v1/catalog/${soest.peerId}/strassenzustand`)
+  const dist = view.dataset.distributions[0]!
   const bytes = Buffer.from(
     await (await fetch(`${iserlohn.url}/api/v1/catalog/${soest.peerId}/strassenzustand/distributions/${dist.id}/file`)).arrayBuffer()
   )
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
   if (process.env.SWF_DEMO_EXIT === '1') await shutdown(ok ? 0 : 1)
 }
 
-main().catch(async err => {
+main().catch(async (err: unknown) => {
   console.error(`demo failed: ${(err as Error).message}`)
   await shutdown(1)
 })

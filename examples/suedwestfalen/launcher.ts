@@ -31,7 +31,7 @@ export interface NodeHandle {
 /** Creates the registry's data directory unless it exists; reads its key and token. */
 export async function ensureRegistry(dataDir: string, port: number): Promise<RegistryHandle> {
   if (!existsSync(join(dataDir, 'registry.json'))) await initRegistry(dataDir, { host: '127.0.0.1', port })
-  const key = JSON.parse(readFileSync(join(dataDir, 'registry-key.json'), 'utf8'))
+  const key = JSON.parse(readFileSync(join(dataDir, 'registry-key.json'), 'utf8')) as { x: string }
   return {
     dataDir,
     url: `http://127.0.0.1:${port}`,
@@ -61,7 +61,7 @@ export async function ensureNode(o: NodeOptions): Promise<NodeHandle> {
       sync: { registryRefreshMs: 2_000, antiEntropyMs: 10_000, redialMs: 2_000, ...o.sync }
     })
   }
-  const key = JSON.parse(readFileSync(join(o.dataDir, 'node-key.json'), 'utf8'))
+  const key = JSON.parse(readFileSync(join(o.dataDir, 'node-key.json'), 'utf8')) as { kid: string }
   return {
     name: o.name,
     ags: o.ags,
@@ -156,11 +156,12 @@ export async function stopAll(children: Array<ChildProcess | undefined>): Promis
   )
 }
 
-export async function api(n: NodeHandle, path: string, init: RequestInit = {}): Promise<any> {
+/** A call to a node's API; the caller names the answer's type (http/response-schemas.ts). */
+export async function api<T = unknown>(n: NodeHandle, path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers)
   headers.set('authorization', `Bearer ${n.token}`)
   const res = await fetch(`${n.url}${path}`, { ...init, headers })
   const text = await res.text()
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} at ${n.name}: ${res.status} ${text}`)
-  return text === '' ? null : res.headers.get('content-type')?.includes('json') === true ? JSON.parse(text) : text
+  return (text === '' ? null : res.headers.get('content-type')?.includes('json') === true ? JSON.parse(text) : text) as T
 }

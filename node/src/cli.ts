@@ -2,12 +2,21 @@ import '../../protocol/src/polyfills.js'
 import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { ConfigError, tokenPath } from './config.js'
-import { NodeClient, CliError } from './cli/client.js'
-import { fetchCommand, queryCommand, searchCommand, waitForSync } from './cli/find.js'
+import { NodeClient, CliError, type ClientOptions } from './cli/client.js'
+import {
+  fetchCommand,
+  queryCommand,
+  searchCommand,
+  waitForSync,
+  type FetchCliOptions,
+  type QueryCliOptions,
+  type SearchCliOptions
+} from './cli/find.js'
 import { importCatalog } from './cli/import.js'
-import { joinRegion } from './cli/join.js'
+import { joinRegion, type JoinOptions } from './cli/join.js'
 import { rotateNodeKey } from './cli/rotate-key.js'
-import { publishFile } from './cli/publish.js'
+import { publishFile, type PublishOptions } from './cli/publish.js'
+import type { OwnDataset, OwnPage, PublishAnswer, StatusAnswer } from './http/response-schemas.js'
 import { initNode } from './init.js'
 import { RegistrationError } from './p2p/registration.js'
 import { VERSION } from './version.js'
@@ -27,6 +36,16 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v]
 const dataDirOption = (): Option =>
   new Option('-d, --data-dir <dir>', "the node's data directory (env SWF_DATA_DIR)").default(DEFAULT_DATA_DIR)
 const urlOption = (): Option => new Option('--url <url>', "node API URL (default: from the data directory's config)")
+
+interface InitCliOptions {
+  kommune: string
+  ags: string
+  dataDir: string
+  httpHost: string
+  httpPort: number
+  p2pHost: string
+  p2pPort: number
+}
 
 const program = new Command('swf-node')
   .description("A Kommune's node in the Südwestfalen data space")
@@ -48,7 +67,7 @@ program
   .option('--http-port <port>', 'HTTP port', port, 8080)
   .option('--p2p-port <port>', 'libp2p TCP port', port, 4001)
   .option('--p2p-host <host>', 'libp2p listen address', '127.0.0.1')
-  .action(async o => {
+  .action(async (o: InitCliOptions) => {
     const agsProblem = agsSchema.safeParse(o.ags).error?.issues[0]?.message ?? regionalAgsProblem(o.ags)
     if (agsProblem !== undefined) throw new CliError(`--ags ${o.ags}: ${agsProblem}`)
     const r = await initNode(o.dataDir, {
@@ -67,7 +86,7 @@ program
   .description('run the node until Ctrl-C')
   .addOption(dataDirOption())
   .option('--demo', 'if the data directory is empty, create a demo Kommune with a sample dataset')
-  .action(async o => {
+  .action(async (o: { dataDir: string; demo?: boolean }) => {
     const dataDir = resolve(o.dataDir)
     // The node (libp2p, the database, the HTTP server) loads only here: the client commands start in half the time.
     const [{ startNode }, { ensureDemoNode, seedDemoData }] = await Promise.all([import('./node.js'), import('./demo.js')])
@@ -95,7 +114,7 @@ program
   .option('--registry-key <jwk-or-file>', "the registry's public key as JWK JSON (or a file): pin it instead of fetching it")
   .option('--announce <multiaddr>', 'address others dial, repeatable (default: p2p.announce, else p2p.listen)', collect, [])
   .addOption(dataDirOption())
-  .action(async (url: string, o) => {
+  .action(async (url: string, o: JoinOptions) => {
     const r = await joinRegion(url, o)
     if (r.keySource === 'fetched') {
       console.log(`Pinned the registry key fetched from ${url} (trust on first use).`)
@@ -110,7 +129,7 @@ program
   .command('rotate-key')
   .description("replace this node's key (node stopped): the registry records the new key on the old key's word")
   .addOption(dataDirOption())
-  .action(async o => {
+  .action(async (o: { dataDir: string }) => {
     const r = await rotateNodeKey(o.dataDir)
     console.log(`New key ${r.newPeerId} registered (was ${r.oldPeerId}).`)
     console.log('Start the node: it re-publishes every dataset under the new key, then the registry retires the old key.')
@@ -135,7 +154,7 @@ program
   .option('--media-type <type>', 'media type (default: from the file extension)')
   .addOption(dataDirOption())
   .addOption(urlOption())
-  .action(async (file: string, o) => {
+  .action(async (file: string, o: PublishOptions & ClientOptions) => {
     const r = await publishFile(new NodeClient(o), file, o)
     const bbox = r.dataset.spatial?.bbox
     console.log(
@@ -150,10 +169,10 @@ program
   .option('--distribution <id>', 'remove only this distribution')
   .addOption(dataDirOption())
   .addOption(urlOption())
-  .action(async (id: string, o) => {
+  .action(async (id: string, o: ClientOptions & { distribution?: string }) => {
     const client = new NodeClient(o)
     const path = `/api/v1/datasets/${encodeURIComponent(id)}${o.distribution === undefined ? '' : `/distributions/${encodeURIComponent(o.distribution)}`}`
-    const r = await client.request(path, { method: 'DELETE', admin: true })
+    const r = await client.request<PublishAnswer>(path, { method: 'DELETE', admin: true })
     console.log(
       o.distribution === undefined
         ? `Deleted ${id} (entry ${r.entry.seq}); every node drops it`
@@ -169,10 +188,10 @@ program
   .option('--json', 'print the report as JSON')
   .addOption(dataDirOption())
   .addOption(urlOption())
-  .action(async (src: string, o) => {
+  .action(async (src: string, o: ClientOptions & { prune?: boolean; json?: boolean }) => {
     const r = await importCatalog(new NodeClient(o), src, o.prune === true)
     // Exit 3: a partial import (a later page failed); what was read is imported and reported.
-    if (r.complete === false) process.exitCode = 3
+    if (!r.complete) process.exitCode = 3
     if (o.json === true) {
       console.log(JSON.stringify(r, null, 2))
       return
@@ -183,7 +202,7 @@ program
     for (const s of r.skipped) console.log(`  skipped ${s.iri}: ${s.reason}`)
     for (const w of r.warnings) console.log(`  warning ${w.iri} ${w.field}: ${w.message}`)
     for (const f of r.failedPages) console.log(`  page not read ${f.url}: ${f.reason}`)
-    if (r.complete === false) {
+    if (!r.complete) {
       console.log(
         `Import incomplete: ${r.failedPages.length} page(s) could not be read${o.prune === true ? '; nothing was pruned' : ''}. Run the same command again to continue; imported datasets are updated, not duplicated.`
       )
@@ -202,7 +221,7 @@ program
   .option('--json', 'print JSON')
   .addOption(dataDirOption())
   .addOption(urlOption())
-  .action(async (text: string, o) => {
+  .action(async (text: string, o: SearchCliOptions & ClientOptions) => {
     await searchCommand(new NodeClient(o), text, o)
   })
 
@@ -217,7 +236,7 @@ program
   .option('--json', 'print JSON')
   .addOption(dataDirOption())
   .addOption(urlOption())
-  .action(async o => {
+  .action(async (o: QueryCliOptions & ClientOptions) => {
     await queryCommand(new NodeClient(o), o)
   })
 
@@ -231,7 +250,7 @@ program
   .option('--quiet', 'no progress bar')
   .addOption(dataDirOption())
   .addOption(urlOption())
-  .action(async (target: string, dist: string | undefined, o) => {
+  .action(async (target: string, dist: string | undefined, o: FetchCliOptions & ClientOptions) => {
     const file = await fetchCommand(new NodeClient(o), target, dist, o)
     console.log(`Saved ${file}`)
   })
@@ -242,12 +261,14 @@ program
   .addOption(dataDirOption())
   .addOption(urlOption())
   .option('--json', 'print JSON')
-  .action(async o => {
+  .action(async (o: ClientOptions & { json?: boolean }) => {
     const client = new NodeClient(o)
-    const all: any[] = []
+    const all: OwnDataset[] = []
     let cursor: string | null = null
     do {
-      const page: any = await client.request(`/api/v1/datasets?limit=500${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`)
+      const page: OwnPage = await client.request<OwnPage>(
+        `/api/v1/datasets?limit=500${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`
+      )
       all.push(...page.items)
       cursor = page.nextCursor
     } while (cursor !== null)
@@ -273,10 +294,10 @@ program
   .addOption(urlOption())
   .option('--json', 'print JSON')
   .option('--wait-sync', 'wait (with a progress bar) until the initial sync with the region is complete')
-  .action(async o => {
+  .action(async (o: ClientOptions & { json?: boolean; waitSync?: boolean }) => {
     const client = new NodeClient(o)
     if (o.waitSync === true) await waitForSync(client)
-    const s = await client.request('/api/v1/status')
+    const s = await client.request<StatusAnswer>('/api/v1/status')
     if (o.json === true) {
       console.log(JSON.stringify(s, null, 2))
       return
@@ -295,6 +316,6 @@ program.parseAsync().catch((err: unknown) => {
     err instanceof ValidationError
   const message = err instanceof Error ? err.message : String(err)
   console.error(`swf-node: ${message.split('\n')[0]}${known ? '' : ' (unexpected; SWF_DEBUG=1 shows where)'}`)
-  if (!known && process.env.SWF_DEBUG === '1') console.error((err as Error)?.stack)
+  if (!known && process.env.SWF_DEBUG === '1') console.error(err instanceof Error ? err.stack : err)
   process.exit(known ? 1 : 2)
 })

@@ -153,44 +153,48 @@ export const participantCachePath = (dataDir: string): string => join(dataDir, '
 export const pinnedRegistryKeyPath = (dataDir: string): string => join(dataDir, 'registry-key.json')
 
 /** SWF_* variables that override config values; names documented in the README. */
-function envOverrides(env: NodeJS.ProcessEnv): (c: Record<string, any>) => void {
+function envOverrides(env: NodeJS.ProcessEnv): (c: Record<string, unknown>) => void {
   return c => {
+    // A section that is there but no object stays as it is: the schema names it.
+    const section = (name: string): Record<string, unknown> => {
+      c[name] ??= {}
+      const s = c[name]
+      return typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : {}
+    }
     const int = (name: string): number | undefined => {
       const v = env[name]
       if (v === undefined || v === '') return undefined
       if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a whole number, got "${v}"`)
       return Number(v)
     }
-    c.http ??= {}
-    c.kommune ??= {}
-    if (env.SWF_HTTP_HOST) c.http.host = env.SWF_HTTP_HOST
+    const http = section('http')
+    const kommune = section('kommune')
+    if (env.SWF_HTTP_HOST) http.host = env.SWF_HTTP_HOST
     const port = int('SWF_HTTP_PORT')
-    if (port !== undefined) c.http.port = port
-    if (env.SWF_PUBLIC_URL) c.http.publicUrl = env.SWF_PUBLIC_URL
-    if (env.SWF_P2P_LISTEN)
-      c.p2p = {
-        ...c.p2p,
-        listen: env.SWF_P2P_LISTEN.split(',')
-          .map(s => s.trim())
-          .filter(Boolean)
-      }
+    if (port !== undefined) http.port = port
+    if (env.SWF_PUBLIC_URL) http.publicUrl = env.SWF_PUBLIC_URL
+    if (env.SWF_P2P_LISTEN) {
+      section('p2p').listen = env.SWF_P2P_LISTEN.split(',')
+        .map(s => s.trim())
+        .filter(Boolean)
+    }
     const max = int('SWF_MAX_UPLOAD_BYTES')
     if (max !== undefined) c.maxUploadBytes = max
     if (env.SWF_LOG_LEVEL) c.logLevel = env.SWF_LOG_LEVEL
-    if (env.SWF_KOMMUNE_NAME) c.kommune.name = env.SWF_KOMMUNE_NAME
-    if (env.SWF_AGS) c.kommune.ags = env.SWF_AGS
-    c.sync ??= {}
+    if (env.SWF_KOMMUNE_NAME) kommune.name = env.SWF_KOMMUNE_NAME
+    if (env.SWF_AGS) kommune.ags = env.SWF_AGS
+    const sync = section('sync')
     const refresh = int('SWF_REGISTRY_REFRESH_MS')
-    if (refresh !== undefined) c.sync.registryRefreshMs = refresh
+    if (refresh !== undefined) sync.registryRefreshMs = refresh
     const ae = int('SWF_ANTI_ENTROPY_MS')
-    if (ae !== undefined) c.sync.antiEntropyMs = ae
+    if (ae !== undefined) sync.antiEntropyMs = ae
     const redial = int('SWF_REDIAL_MS')
-    if (redial !== undefined) c.sync.redialMs = redial
+    if (redial !== undefined) sync.redialMs = redial
   }
 }
 
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): NodeConfig {
-  const copy = structuredClone(raw ?? {}) as Record<string, any>
+  const copy = structuredClone(raw ?? {}) as Record<string, unknown>
   envOverrides(env)(copy)
   const r = nodeConfigSchema.safeParse(copy)
   if (!r.success) {

@@ -4,9 +4,10 @@ const EXTENSIONS: Record<string, string> = { GEOJSON: 'geojson', JSON_LD: 'jsonl
 
 // A title that is a plain file name ("strassenschaeden.geojson", as the CLI
 // sets it) is the name people know; no path parts, control or quote characters.
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const FILE_NAME = /^[^/\\:*?"<>|\u0000-\u001f\u007f]{1,200}\.[A-Za-z0-9]{1,10}$/
 
-/** The download file name of a distribution: its original file name when its title is one, else its id plus an extension from its format. */
+/** The download file name of a distribution: its original file name when its title is one, else its id plus a format extension. */
 export function fileNameOf(dist: Pick<Distribution, 'id' | 'format'> & { title?: string }): string {
   const title = dist.title?.trim()
   if (title !== undefined && FILE_NAME.test(title) && !title.startsWith('.')) return title

@@ -1,3 +1,4 @@
+import { routePath } from 'hono/route'
 import type { MiddlewareHandler } from 'hono'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { RegionStatus } from './p2p/region-status.js'
@@ -111,7 +112,7 @@ export function createMetrics({ store, region, directory, whoIs }: MetricsDeps):
       this.reset()
       const c = region?.acceptCounters()
       if (c === undefined) return
-      for (const [outcome, n] of Object.entries(c)) this.inc({ outcome }, n)
+      for (const [outcome, n] of Object.entries(c) as Array<[string, number]>) this.inc({ outcome }, n)
     }
   })
   const latency = new Histogram({
@@ -124,7 +125,7 @@ export function createMetrics({ store, region, directory, whoIs }: MetricsDeps):
   const httpTiming: MiddlewareHandler = async (c, next) => {
     const end = latency.startTimer()
     await next()
-    end({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) })
+    end({ method: c.req.method, route: routePath(c), status: String(c.res.status) })
   }
   return { registry, httpTiming }
 }

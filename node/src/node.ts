@@ -118,7 +118,7 @@ async function startLockedNode(options: StartOptions, dataDir: string, config: N
     })
     // After `swf-node rotate-key`: re-publish under the new key, then retire the old one (retried until the registry confirms).
     const handover = async (): Promise<void> => {
-      const done = await completeKeyRotation(dataDir, key, config, catalog, log.child({ part: 'key' })).catch(err => {
+      const done = await completeKeyRotation(dataDir, key, config, catalog, log.child({ part: 'key' })).catch((err: unknown) => {
         log.warn({ err: (err as Error).message }, 'key rotation not completed yet')
         return 'pending' as const
       })

@@ -10,6 +10,7 @@ import { DATA_THEMES, FREQUENCIES, LICENSES } from './vocabularies.js'
 // Characters no XML 1.0 document can carry (C0 controls but tab and line breaks, U+FFFE/U+FFFF,
 // unpaired surrogates): text with them could be signed but not exported as RDF/XML.
 const NOT_IN_XML =
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 const text = (max: number) =>

@@ -77,7 +77,7 @@ export function publicKeyBytesOfPeerId(peerId: string): Uint8Array {
   } catch {
     throw new InvalidKeyError(`not a peer id: ${peerId.slice(0, 80)}`)
   }
-  if (parsed.type !== 'Ed25519' || parsed.publicKey === undefined) throw new InvalidKeyError('peer id is not an Ed25519 key')
+  if (parsed.type !== 'Ed25519') throw new InvalidKeyError('peer id is not an Ed25519 key')
   return parsed.publicKey.raw
 }
 

@@ -2,6 +2,7 @@ import '../../protocol/src/polyfills.js'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
+import type { ParticipantView } from './registry-service.js'
 import { initRegistry, loadRegistryConfig, RegistryConfigError, rotateRegistryKey, startRegistry } from './registry.js'
 
 const DEFAULT_DIR = process.env.SWF_REGISTRY_DIR ?? './registry-data'
@@ -14,7 +15,7 @@ const port = (v: string): number => {
 }
 
 /** Calls the running registry's admin API with the token from its data directory. */
-async function adminCall(dataDir: string, method: string, path: string): Promise<any> {
+async function adminCall<T>(dataDir: string, method: string, path: string): Promise<T> {
   const dir = resolve(dataDir)
   const config = loadRegistryConfig(dir)
   const token = readFileSync(join(dir, 'admin-token'), 'utf8').trim()
@@ -25,9 +26,12 @@ async function adminCall(dataDir: string, method: string, path: string): Promise
   } catch {
     throw new CliError(`no registry answers at ${url}; start it with "swf-registry start"`)
   }
-  const body: any = await res.json().catch(() => null)
-  if (!res.ok) throw new CliError(`${res.status} ${body?.error?.code ?? ''}: ${body?.error?.message ?? res.statusText}`)
-  return body
+  const body = await res.json().catch(() => null)
+  if (!res.ok) {
+    const error = (body as { error?: { code?: string; message?: string } } | null)?.error
+    throw new CliError(`${res.status} ${error?.code ?? ''}: ${error?.message ?? res.statusText}`)
+  }
+  return body as T
 }
 
 const program = new Command('swf-registry')
@@ -40,7 +44,7 @@ program
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
   .option('--host <host>', 'HTTP listen address', '127.0.0.1')
   .option('--port <port>', 'HTTP port', port, 8000)
-  .action(async o => {
+  .action(async (o: { dataDir: string; host: string; port: number }) => {
     const r = await initRegistry(o.dataDir, { host: o.host, port: o.port })
     console.log(`Registry created in ${r.dataDir}`)
     console.log(`  registry peer id:    ${r.peerId}`)
@@ -51,7 +55,7 @@ program
   .command('start')
   .description('run the registry until Ctrl-C')
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
-  .action(async o => {
+  .action(async (o: { dataDir: string }) => {
     const r = await startRegistry({ dataDir: o.dataDir })
     console.log(`Registry running at ${r.url} (peer id ${r.peerId})`)
     const stop = (): void => {
@@ -68,7 +72,7 @@ program
   .command('rotate-key')
   .description('replace the registry key (registry stopped); nodes follow the signed hand-over')
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
-  .action(async o => {
+  .action(async (o: { dataDir: string }) => {
     const r = await rotateRegistryKey(o.dataDir)
     console.log(`Registry key rotated: ${r.oldPeerId} -> ${r.newPeerId}`)
     console.log('Start the registry: it signs the list with the new key; nodes follow the hand-over signed by the old key.')
@@ -85,8 +89,8 @@ for (const action of ['approve', 'revoke'] as const) {
     .description(`${ACTIONS[action]} (by peer id; by AGS when only one registration names it)`)
     .argument('<id>', 'participant id (the AGS) or peer id')
     .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
-    .action(async (id: string, o) => {
-      const p = await adminCall(o.dataDir, 'POST', `/participants/${encodeURIComponent(id)}/${action}`)
+    .action(async (id: string, o: { dataDir: string }) => {
+      const p = await adminCall<ParticipantView>(o.dataDir, 'POST', `/participants/${encodeURIComponent(id)}/${action}`)
       console.log(`${p.kommune} (${p.id}, ${p.peerId}) is now ${p.status}`)
     })
 }
@@ -96,8 +100,8 @@ program
   .description("delete a pending or revoked registration (e.g. one that claimed another Kommune's AGS)")
   .argument('<id>', 'peer id (or AGS when only one registration names it)')
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
-  .action(async (id: string, o) => {
-    const p = await adminCall(o.dataDir, 'DELETE', `/participants/${encodeURIComponent(id)}`)
+  .action(async (id: string, o: { dataDir: string }) => {
+    const p = await adminCall<ParticipantView>(o.dataDir, 'DELETE', `/participants/${encodeURIComponent(id)}`)
     console.log(`${p.kommune} (${p.ags}, ${p.peerId}, ${p.status}) deleted`)
   })
 
@@ -106,8 +110,8 @@ program
   .description('list all participants, pending and revoked included')
   .option('-d, --data-dir <dir>', 'data directory', DEFAULT_DIR)
   .option('--json', 'print JSON')
-  .action(async o => {
-    const all: any[] = await adminCall(o.dataDir, 'GET', '/participants/all')
+  .action(async (o: { dataDir: string; json?: boolean }) => {
+    const all = await adminCall<ParticipantView[]>(o.dataDir, 'GET', '/participants/all')
     if (o.json === true) {
       console.log(JSON.stringify(all, null, 2))
       return
@@ -125,6 +129,6 @@ program.parseAsync().catch((err: unknown) => {
   const known = err instanceof CliError || err instanceof RegistryConfigError
   const message = err instanceof Error ? err.message : String(err)
   console.error(`swf-registry: ${message.split('\n')[0]}${known ? '' : ' (unexpected; SWF_DEBUG=1 shows where)'}`)
-  if (!known && process.env.SWF_DEBUG === '1') console.error((err as Error)?.stack)
+  if (!known && process.env.SWF_DEBUG === '1') console.error(err instanceof Error ? err.stack : err)
   process.exit(known ? 1 : 2)
 })

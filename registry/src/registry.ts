@@ -75,9 +75,9 @@ export async function initRegistry(dataDir: string, http: { host: string; port: 
 
 export function loadRegistryConfig(dataDir: string, env: NodeJS.ProcessEnv = process.env): RegistryConfig {
   const file = files(resolve(dataDir)).config
-  let raw: any
+  let raw: Record<string, unknown> & { http?: object }
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'))
+    raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw
   } catch {
     throw new RegistryConfigError(`no readable registry configuration at ${file}; run "swf-registry init" first`)
   }

@@ -94,7 +94,10 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** How every CLI failure must look: exit code ≠ 0, one line `<tool>: …` on stderr (JSON log lines of a starting node aside), no stack trace. */
+/**
+ * How every CLI failure must look: exit code ≠ 0, one line `<tool>: …` on
+ * stderr (JSON log lines of a starting node aside), no stack trace.
+ */
 export function expectOneLineError(r: CliResult, what: RegExp, tool = 'swf-node'): void {
   expect(r.code, r.stderr).not.toBe(0)
   const lines = r.stderr

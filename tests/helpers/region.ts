@@ -24,7 +24,10 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     } catch (err) {
       last = err
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`)
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${last === undefined ? '' : `: ${last instanceof Error ? last.message : JSON.stringify(last)}`}`
+      )
     await new Promise(r => setTimeout(r, intervalMs))
   }
 }
@@ -72,7 +75,8 @@ export class TestRegion {
       )
     }
     // A restarted registry comes back on the address the nodes know.
-    const env = this.registry === undefined ? {} : { SWF_REGISTRY_PORT: new URL(this.registry.url).port }
+    // Undefined before the first start, whatever the `!` on the field says.
+    const env = (this.registry as RunningRegistry | undefined) === undefined ? {} : { SWF_REGISTRY_PORT: new URL(this.registry.url).port }
     this.registry = await startRegistry({ dataDir: this.registryDir, env, log: silent })
     return this.registry
   }
@@ -181,7 +185,7 @@ export class TestRegion {
       await stopChild(c)
     }
     for (const n of this.nodes) await n.node.stop().catch(() => {})
-    await this.registry?.stop().catch(() => {})
+    await (this.registry as RunningRegistry | undefined)?.stop().catch(() => {})
     rmSync(this.root, { recursive: true, force: true })
   }
 }

@@ -39,7 +39,7 @@ describe('CLI errors', () => {
       // Both CLIs end in a handler that prints the first line of the message, and a stack only with SWF_DEBUG=1.
       if (file.endsWith('cli.ts') && !file.includes('/cli/')) {
         expect(text, file).toMatch(/message\.split\('\\n'\)\[0\]/)
-        expect(text, file).toMatch(/process\.env\.SWF_DEBUG === '1'\) console\.error\(\(err as Error\)\?\.stack\)/)
+        expect(text, file).toMatch(/process\.env\.SWF_DEBUG === '1'\) console\.error\(err instanceof Error \? err\.stack : err\)/)
         expect(text, file).not.toMatch(/String\(\(err as Error\)\?\.stack/)
       }
     }

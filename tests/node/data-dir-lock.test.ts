@@ -16,7 +16,7 @@ describe('data directory lock', () => {
     lockDataDir(dir)()
   })
 
-  it('takes over a lock whose process is gone, or whose pid now belongs to another program (after a reboot)', async () => {
+  it('takes over a lock whose process is gone, or whose pid now belongs to another program (after a reboot)', () => {
     const dir = tempDir('swf-lock-')
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, startedAt: '2026-01-01T00:00:00Z' }))
     lockDataDir(dir)()

@@ -15,7 +15,11 @@ async function validate(quads: Quad[]): Promise<{ conforms: boolean; messages: s
   const report = await validator.validate(new Store(quads))
   return {
     conforms: report.conforms,
-    messages: report.results.map(r => `${r.path?.value ?? ''}: ${r.message.map(m => m.value).join(' ')} (${r.focusNode?.value ?? ''})`)
+    // The typings promise a path and focus node; results of node shapes have none.
+    messages: report.results.map(r => {
+      const { path, focusNode } = r as { path: { value: string } | null; focusNode: { value: string } | null }
+      return `${path?.value ?? ''}: ${r.message.map(m => m.value).join(' ')} (${focusNode?.value ?? ''})`
+    })
   }
 }
 
@@ -23,17 +27,16 @@ const nquads = async (quads: Quad[]): Promise<string> =>
   new Promise((resolve, reject) => {
     const w = new Writer({ format: 'N-Quads' })
     w.addQuads(quads)
-    w.end((err, out) => {
-      err ? reject(err) : resolve(out)
+    w.end((err: Error | null, out: string) => {
+      if (err !== null) reject(err)
+      else resolve(out)
     })
   })
 /** Canonical N-Quads (URDNA2015), without the paging node, which names its own format's URL. */
 const canonical = async (quads: Quad[]): Promise<string> => {
   const graph = quads.filter(q => !/\/catalog\.(ttl|rdf|jsonld)\?/.test(q.subject.value))
-  return jsonld.canonize(
-    (await nquads(graph)) as never,
-    { algorithm: 'URDNA2015', inputFormat: 'application/n-quads' } as never
-  ) as unknown as Promise<string>
+  const canonize = jsonld.canonize as unknown as (input: string, options: object) => Promise<string>
+  return canonize(await nquads(graph), { algorithm: 'URDNA2015', inputFormat: 'application/n-quads' })
 }
 
 async function parseRdfXml(xml: string): Promise<Quad[]> {

@@ -329,7 +329,8 @@ describe('operator paths', () => {
   })
 
   it('JSON log lines carry each key once (part was written twice)', async () => {
-    // Two approved participants, one never started: the other's dialer (a component under libp2p) logs its failed dials, lines that carried part twice.
+    // Two approved participants, one never started: the other's dialer (a component under libp2p)
+    // logs its failed dials, lines that carried part twice.
     const n = await node('Stadt Hemer', '05962016')
     const gone = await node('Stadt Iserlohn', '05962024')
     for (const d of [n, gone]) {

@@ -57,7 +57,7 @@ describe('importing a real portal catalog', () => {
     const cli = await runCli(['import', FIXTURE, '--json', '--data-dir', t.dataDir, '--url', t.node.url])
     expect(cli.code, cli.stderr).toBe(0)
     report = JSON.parse(cli.stdout)
-    const total = report.created + report.skipped.length
+    const total = (report.created as number) + (report.skipped as unknown[]).length
     expect(total).toBe(40)
     expect(report.created / total).toBeGreaterThanOrEqual(0.95)
     expect(report.skipped).toEqual([{ iri: 'https://opendata.menden.example/dataset/d13', reason: 'title: no dct:title' }])
@@ -121,7 +121,7 @@ describe('importing a real portal catalog', () => {
 
   it("the re-export passes GovData's official shapes with 0 Violations, in every format", async () => {
     for (const ext of ['ttl', 'rdf', 'jsonld']) {
-      const r = await run(CHECK, [`${t.node.url}/catalog.${ext}`]).catch((err: { stdout?: string; stderr?: string }) => err)
+      const r = await run(CHECK, [`${t.node.url}/catalog.${ext}`]).catch((err: unknown) => err as { stdout?: string; stderr?: string })
       const out = `${r.stdout ?? ''}${r.stderr ?? ''}`
       expect(out, out).toMatch(/summary: Violation=0 /)
       expect(Number(/data triples: (\d+)/.exec(out)?.[1])).toBeGreaterThan(1000)

@@ -99,7 +99,7 @@ describe('fuzzed frames against every decoder', () => {
           expect(decode(new TextEncoder().encode(JSON.stringify(msg)))).toEqual(msg)
           outcomes.accepted++
         } catch (err) {
-          if (!(err instanceof CodecError)) throw new Error(`case ${i} (${c.kind}, seed ${SEED}): ${String(err)}`)
+          if (!(err instanceof CodecError)) throw new Error(`case ${i} (${c.kind}, seed ${SEED}): ${String(err)}`, { cause: err })
           outcomes.rejected++
         }
       }

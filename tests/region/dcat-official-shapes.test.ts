@@ -59,7 +59,7 @@ describe("DCAT-AP.de export against GovData's official shapes", { timeout: 180_0
     for (const scope of ['own', 'region']) {
       it(`/catalog.${ext}${scope === 'region' ? '?scope=region' : ''}: 0 Violations`, async () => {
         const url = `${soest.node.url}/catalog.${ext}${scope === 'region' ? '?scope=region' : ''}`
-        const r = await run(CHECK, [url]).catch((err: { stdout?: string; stderr?: string; code?: number }) => err)
+        const r = await run(CHECK, [url]).catch((err: unknown) => err as { stdout?: string; stderr?: string; code?: number })
         const out = `${r.stdout ?? ''}${r.stderr ?? ''}`
         expect(out, out).toMatch(/summary: Violation=0 /)
         expect(Number(/data triples: (\d+)/.exec(out)?.[1])).toBeGreaterThan(scope === 'region' ? 60 : 30)

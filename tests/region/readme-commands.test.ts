@@ -112,7 +112,7 @@ describe('the README, command by command', () => {
         group: true
       })
       expect(output()).toMatch(round === 1 ? /Created a demo node/ : /is running at/)
-      const datasets = await (await sh(`curl -s http://127.0.0.1:${port}/api/v1/datasets`, { cwd: root, env: env() })).stdout
+      const datasets = (await sh(`curl -s http://127.0.0.1:${port}/api/v1/datasets`, { cwd: root, env: env() })).stdout
       expect(JSON.parse(datasets).items.length).toBeGreaterThan(0)
       await interrupt(child) // Ctrl-C
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow()

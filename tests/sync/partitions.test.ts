@@ -75,6 +75,7 @@ describe('churn', () => {
     let restarts = 0
     let stop = false
     const publishing = (async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set below while this loop awaits
       for (let i = 0; !stop; i++) {
         await region.publish(i % 2 === 0 ? a : b, sampleDataset({ id: `churn-${i}`, title: `Während des Wechsels ${i}` }))
         published++

@@ -25,7 +25,7 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
   const region = new TestRegion()
   const dir = tempDir('swf-ui-')
   let soest: RegionNode, olpe: RegionNode
-  let browser: Browser
+  let browser: Browser | undefined
   let page: Page
   const csv = 'id;lat;lon;schadensart\n1;51.57;8.10;Schlagloch\n2;51.58;8.11;Riss\n'
 
@@ -79,11 +79,11 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     expect(href).toBe(`/api/v1/catalog/${soest.node.peerId}/strassenschaeden/distributions/schaeden-csv/file`)
     // A download that never starts says what the node answers for the same URL.
     const nodeSays = async (): Promise<string> => {
-      const res = await fetch(`${olpe.node.url}${href}`, { signal: AbortSignal.timeout(10_000) }).catch((err: Error) => err)
+      const res = await fetch(`${olpe.node.url}${href}`, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => err as Error)
       return res instanceof Error ? `node: ${res.message}` : `node: ${res.status} ${(await res.text()).slice(0, 300)}`
     }
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Herunterladen')]).catch(async (err: Error) => {
-      throw new Error(`${err.message}\n${await nodeSays()}`)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Herunterladen')]).catch(async (err: unknown) => {
+      throw new Error(`${(err as Error).message}\n${await nodeSays()}`)
     })
     const failure = await download.failure()
     if (failure !== null) throw new Error(`download failed: ${failure}\n${await nodeSays()}`)

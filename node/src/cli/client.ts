@@ -56,7 +56,7 @@ export class NodeClient {
   }
 
   /** Asks for a stream of JSON lines and yields each as it arrives; an error line is thrown. */
-  async *lines(path: string, init: RequestInit & { admin?: boolean } = {}): AsyncGenerator<any> {
+  async *lines<T = unknown>(path: string, init: RequestInit & { admin?: boolean } = {}): AsyncGenerator<T> {
     const headers = { ...(init.headers as Record<string, string>), accept: 'application/x-ndjson' }
     const res = await this.raw(path, { ...init, headers })
     const decoder = new TextDecoder()
@@ -68,39 +68,54 @@ export class NodeClient {
         const line = buffer.slice(0, nl).trim()
         buffer = buffer.slice(nl + 1)
         if (line === '') continue
-        const msg = JSON.parse(line)
-        if (msg.type === 'error') throw new CliError(`${msg.error.code}: ${msg.error.message}`)
+        const msg = JSON.parse(line) as T | StreamedError
+        if (isStreamedError(msg)) throw new CliError(`${msg.error.code}: ${msg.error.message}`)
         yield msg
       }
     }
   }
 
-  async request(path: string, init: RequestInit & { admin?: boolean } = {}): Promise<any> {
+  /** A JSON answer, typed as the caller expects it (the API's answer types are in http/response-schemas.ts). */
+  async request<T = unknown>(path: string, init: RequestInit & { admin?: boolean } = {}): Promise<T> {
     const res = await this.raw(path, init)
     const text = await res.text()
     try {
-      return text === '' ? null : JSON.parse(text)
+      return (text === '' ? null : JSON.parse(text)) as T
     } catch {
-      return text
+      return text as T
     }
   }
 
   async #fail(res: Response): Promise<never> {
     const text = await res.text()
-    let body: any
+    let err: ApiErrorBody | undefined
     try {
-      body = text === '' ? null : JSON.parse(text)
+      err = (JSON.parse(text) as { error?: ApiErrorBody } | null)?.error
     } catch {
-      body = text
+      err = undefined
     }
-    const err = body?.error
-    if (Array.isArray(err?.errors) && err.errors.length > 1) {
-      throw new CliError(`${res.status} ${err.code}: ${err.errors.map((e: any) => `${e.field ?? 'input'}: ${e.message}`).join('; ')}`)
+    if (err?.errors !== undefined && err.errors.length > 1) {
+      throw new CliError(`${res.status} ${err.code}: ${err.errors.map(e => `${e.field ?? 'input'}: ${e.message}`).join('; ')}`)
     }
     const where = err?.field !== undefined ? ` (field "${err.field}")` : ''
     throw new CliError(`${res.status} ${err?.code ?? res.statusText}: ${err?.message ?? oneLine(text)}${where}`)
   }
 }
+
+/** The API's error body (http/errors.ts). */
+interface ApiErrorBody {
+  code: string
+  message: string
+  field?: string
+  errors?: Array<{ field?: string; message: string }>
+}
+
+interface StreamedError {
+  type: 'error'
+  error: { code: string; message: string }
+}
+
+const isStreamedError = (msg: unknown): msg is StreamedError => (msg as { type?: unknown } | null)?.type === 'error'
 
 const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim().slice(0, 300)
 

@@ -4,6 +4,15 @@ import { rename, rm } from 'node:fs/promises'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import cliProgress from 'cli-progress'
+import type {
+  DataQueryAnswer,
+  FederatedSearchAnswer,
+  NodeAnswerStatus,
+  RegionalDataset,
+  RegionalPage,
+  SearchAnswer,
+  StatusAnswer
+} from '../http/response-schemas.js'
 import { CliError, type NodeClient } from './client.js'
 
 export interface SearchCliOptions {
@@ -24,10 +33,11 @@ export async function searchCommand(client: NodeClient, text: string, o: SearchC
   if (o.limit !== undefined) params.set('limit', o.limit)
   if (o.federated === true) params.set('scope', 'federated')
   if (o.json === true) {
-    console.log(JSON.stringify(await client.request(`/api/v1/search?${params}`), null, 2))
+    console.log(JSON.stringify(await client.request(`/api/v1/search?${params.toString()}`), null, 2))
     return
   }
-  const r = o.federated === true ? await followNodes(client, `/api/v1/search?${params}`) : await client.request(`/api/v1/search?${params}`)
+  const path = `/api/v1/search?${params.toString()}`
+  const r = o.federated === true ? await followNodes<FederatedSearchAnswer>(client, path) : await client.request<SearchAnswer>(path)
   if (o.federated !== true) console.log(`${r.total} hit(s)`)
   for (const hit of r.items) {
     console.log(`${hit.provenance.kommune ?? hit.provenance.publisher}  ${hit.dataset.id}  ${hit.dataset.title}`)
@@ -40,15 +50,15 @@ export async function searchCommand(client: NodeClient, text: string, o: SearchC
  * moment it answers (a slow Kommune does not hide the others), returns the
  * merged result.
  */
-async function followNodes(client: NodeClient, path: string): Promise<any> {
-  let result: any
-  for await (const msg of client.lines(path)) {
+async function followNodes<T>(client: NodeClient, path: string): Promise<T> {
+  let result: T | undefined
+  for await (const msg of client.lines<{ type: 'node'; node: NodeAnswerStatus } | ({ type: 'result' } & T)>(path)) {
     if (msg.type === 'node') {
       const n = msg.node
       console.log(
         `${n.kommune ?? n.peerId.slice(-8)}: ${n.status}${n.status === 'answered' ? ` (${n.latencyMs} ms)` : ''}, ${n.hits} hit(s)${n.error === undefined ? '' : ` — ${n.error}`}`
       )
-    } else if (msg.type === 'result') {
+    } else {
       result = msg
     }
   }
@@ -73,15 +83,15 @@ export async function queryCommand(client: NodeClient, o: QueryCliOptions): Prom
   if (o.theme !== undefined) params.set('theme', o.theme)
   if (o.limit !== undefined) params.set('limit', o.limit)
   if (o.json === true) {
-    console.log(JSON.stringify(await client.request(`/api/v1/query?${params}`), null, 2))
+    console.log(JSON.stringify(await client.request(`/api/v1/query?${params.toString()}`), null, 2))
     return
   }
-  const r = await followNodes(client, `/api/v1/query?${params}`)
+  const r = await followNodes<DataQueryAnswer>(client, `/api/v1/query?${params.toString()}`)
   for (const m of r.matches) {
-    const what = m.row !== undefined ? JSON.stringify(m.row) : JSON.stringify(m.feature.properties ?? {})
+    const what = JSON.stringify(m.row ?? m.feature?.properties ?? {})
     console.log(`${m.origin.kommune ?? m.origin.publisher}  ${m.origin.datasetId}/${m.origin.distributionId}  ${what}`)
   }
-  if (r.truncated === true) console.log('(more matches than the limit)')
+  if (r.truncated) console.log('(more matches than the limit)')
 }
 
 /**
@@ -89,20 +99,21 @@ export async function queryCommand(client: NodeClient, o: QueryCliOptions): Prom
  * progress bar on stderr for large files. `target` is <publisher>/<dataset>
  * or a dataset id that is unique in the regional catalog.
  */
-export async function fetchCommand(
-  client: NodeClient,
-  target: string,
-  distId: string | undefined,
-  o: { output?: string; quiet?: boolean; force?: boolean }
-): Promise<string> {
+export interface FetchCliOptions {
+  output?: string
+  quiet?: boolean
+  force?: boolean
+}
+
+export async function fetchCommand(client: NodeClient, target: string, distId: string | undefined, o: FetchCliOptions): Promise<string> {
   const view = await resolveDataset(client, target)
-  const files = view.dataset.distributions.filter((d: any) => d.sha256 !== undefined)
-  const dist = distId === undefined ? files[0] : files.find((d: any) => d.id === distId)
+  const files = view.dataset.distributions.filter(d => d.sha256 !== undefined)
+  const dist = distId === undefined ? files[0] : files.find(d => d.id === distId)
   if (dist === undefined) {
     throw new CliError(
       distId === undefined
         ? `dataset ${view.dataset.id} has no files`
-        : `dataset ${view.dataset.id} has no file "${distId}" (files: ${files.map((d: any) => d.id).join(', ')})`
+        : `dataset ${view.dataset.id} has no file "${distId}" (files: ${files.map(d => d.id).join(', ')})`
     )
   }
   const out = o.output ?? fileNameOf(dist)
@@ -144,14 +155,16 @@ export async function fetchCommand(
   return out
 }
 
-async function resolveDataset(client: NodeClient, target: string): Promise<any> {
+async function resolveDataset(client: NodeClient, target: string): Promise<RegionalDataset> {
   const slash = target.indexOf('/')
-  if (slash > 0) return client.request(`/api/v1/catalog/${target.slice(0, slash)}/${target.slice(slash + 1)}`)
-  const hits: any[] = []
+  if (slash > 0) return client.request<RegionalDataset>(`/api/v1/catalog/${target.slice(0, slash)}/${target.slice(slash + 1)}`)
+  const hits: RegionalDataset[] = []
   let cursor: string | null = null
   do {
-    const page: any = await client.request(`/api/v1/catalog?limit=500${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`)
-    hits.push(...page.items.filter((i: any) => i.dataset.id === target))
+    const page: RegionalPage = await client.request<RegionalPage>(
+      `/api/v1/catalog?limit=500${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`
+    )
+    hits.push(...page.items.filter(i => i.dataset.id === target))
     cursor = page.nextCursor
   } while (cursor !== null)
   if (hits.length === 0) throw new CliError(`no dataset "${target}" in the regional catalog`)
@@ -159,7 +172,7 @@ async function resolveDataset(client: NodeClient, target: string): Promise<any> 
     throw new CliError(
       `"${target}" exists at several Kommunen; use <publisher>/${target}: ${hits.map(h => h.publisher.kommune ?? h.entry.publisher).join(', ')}`
     )
-  return hits[0]
+  return hits[0]!
 }
 
 /**
@@ -177,15 +190,15 @@ export async function waitForSync(client: NodeClient, timeoutMs = 600_000): Prom
   const deadline = Date.now() + timeoutMs
   try {
     for (;;) {
-      const s = await client.request('/api/v1/status')
+      const s = await client.request<StatusAnswer>('/api/v1/status')
       if (s.registry === null) throw new CliError('this node is not in a region (no registry): nothing to sync')
-      const expected = s.pulls.reduce((n: number, p: any) => n + (p.expected ?? 0), 0)
-      const received = s.pulls.reduce((n: number, p: any) => n + p.received, 0)
+      const expected = s.pulls.reduce((n, p) => n + (p.expected ?? 0), 0)
+      const received = s.pulls.reduce((n, p) => n + p.received, 0)
       if (expected > 0) {
         bar?.setTotal(expected)
         bar?.update(received)
       }
-      if (s.connectedPeers > 0 && s.pulls.length === 0 && s.sync.every((p: any) => p.lag === 0)) return
+      if (s.connectedPeers > 0 && s.pulls.length === 0 && s.sync.every(p => p.lag === 0)) return
       if (Date.now() > deadline) throw new CliError(`sync not complete after ${Math.round(timeoutMs / 1000)} s`)
       await new Promise(resolve => setTimeout(resolve, 300))
     }

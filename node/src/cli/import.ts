@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import cliProgress from 'cli-progress'
 import { CliError, type NodeClient } from './client.js'
+import type { ImportReportAnswer } from '../http/response-schemas.js'
 
 const TYPES: Record<string, string> = {
   ttl: 'text/turtle',
@@ -15,7 +16,12 @@ const TYPES: Record<string, string> = {
  * Sends a catalog (URL, or a file's content) to the node's admin import
  * endpoint and shows its progress per page on stderr.
  */
-export async function importCatalog(client: NodeClient, src: string, prune: boolean, quiet = !process.stderr.isTTY): Promise<any> {
+export async function importCatalog(
+  client: NodeClient,
+  src: string,
+  prune: boolean,
+  quiet = !process.stderr.isTTY
+): Promise<ImportReportAnswer> {
   const params = new URLSearchParams({ prune: String(prune) })
   let init: RequestInit
   if (/^https?:\/\//.test(src)) {
@@ -39,15 +45,16 @@ export async function importCatalog(client: NodeClient, src: string, prune: bool
         cliProgress.Presets.shades_classic
       )
   bar?.start(1, 0, { page: 0 })
-  let report: any
+  let report: ImportReportAnswer | undefined
   let records = 0
+  type ImportLine = { type: 'page'; page: number; records: number } | ({ type: 'report' } & ImportReportAnswer)
   try {
-    for await (const msg of client.lines(`/api/v1/import?${params}`, { ...init, method: 'POST', admin: true })) {
+    for await (const msg of client.lines<ImportLine>(`/api/v1/import?${params.toString()}`, { ...init, method: 'POST', admin: true })) {
       if (msg.type === 'page') {
         records += msg.records
         bar?.setTotal(records + 1)
         bar?.update(records, { page: msg.page })
-      } else if (msg.type === 'report') {
+      } else {
         report = msg
       }
     }
@@ -57,6 +64,6 @@ export async function importCatalog(client: NodeClient, src: string, prune: bool
     bar?.stop()
   }
   if (report === undefined) throw new CliError('import ended without a report')
-  const { type: _type, ...rest } = report
+  const { type: _type, ...rest } = report as ImportReportAnswer & { type?: string }
   return rest
 }

@@ -41,7 +41,7 @@ export async function joinRegion(registryUrl: string, o: JoinOptions): Promise<J
   // A wrong pinned key would leave the node at 0 peers for ever (every list refused): say so now, register nothing.
   if (jwk.x !== served.x) {
     throw new CliError(
-      `--registry-key is not the key of the registry at ${url}: it signs with ${peerIdOfPublicJwk(served)}, the key given is ${peerIdOfPublicJwk(jwk)}; ask your region operator for the current key (nothing was registered)`
+      `--registry-key is not the key of the registry at ${url.toString()}: it signs with ${peerIdOfPublicJwk(served)}, the key given is ${peerIdOfPublicJwk(jwk)}; ask your region operator for the current key (nothing was registered)`
     )
   }
 
@@ -63,14 +63,15 @@ export async function joinRegion(registryUrl: string, o: JoinOptions): Promise<J
   }
 
   // Keep the config as written (no defaults added), plus the registry and announce addresses.
-  const raw = JSON.parse(readFileSync(configPath(dataDir), 'utf8'))
-  raw.registry = { url: url.toString().replace(/\/+$/, ''), publicKeyJwk: jwk }
+  const raw = JSON.parse(readFileSync(configPath(dataDir), 'utf8')) as Record<string, unknown> & { p2p?: object }
+  const registry = { url: url.toString().replace(/\/+$/, ''), publicKeyJwk: jwk }
+  raw.registry = registry
   if (named.length > 0) raw.p2p = { ...raw.p2p, announce: named }
   parseConfig(raw)
   await writeFileAtomic(configPath(dataDir), JSON.stringify(raw, null, 2) + '\n')
 
   const key = await loadIdentityKey(keyPath(dataDir))
-  const answer = await registerWithRegistry(raw.registry.url, key, { kommune: config.kommune.name, ags: config.kommune.ags }, addresses)
+  const answer = await registerWithRegistry(registry.url, key, { kommune: config.kommune.name, ags: config.kommune.ags }, addresses)
   return { answer, registryPeerId: peerIdOfPublicJwk(jwk), keySource: source, addresses }
 }
 
@@ -81,7 +82,7 @@ function parseKey(value: string): Ed25519PublicJwk {
   } catch {
     throw new CliError("--registry-key must be the registry's public JWK (JSON) or a file holding it")
   }
-  const maybe = (raw as { publicKeyJwk?: unknown })?.publicKeyJwk ?? raw
+  const maybe = (raw as { publicKeyJwk?: unknown } | null)?.publicKeyJwk ?? raw
   const r = publicJwkSchema.safeParse(maybe)
   if (!r.success) throw new CliError(`--registry-key is not an Ed25519 public JWK: ${r.error.issues[0]?.message}`)
   return r.data
@@ -94,10 +95,10 @@ async function fetchKey(url: URL): Promise<Ed25519PublicJwk> {
       signal: AbortSignal.timeout(10_000)
     })
   } catch {
-    throw new CliError(`no registry answers at ${url}`)
+    throw new CliError(`no registry answers at ${url.toString()}`)
   }
   const body = (await res.json().catch(() => null)) as { publicKeyJwk?: unknown } | null
   const r = publicJwkSchema.safeParse(body?.publicKeyJwk)
-  if (!res.ok || !r.success) throw new CliError(`${url} did not answer with a registry key`)
+  if (!res.ok || !r.success) throw new CliError(`${url.toString()} did not answer with a registry key`)
   return r.data
 }

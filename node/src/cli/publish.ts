@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import { slugify, type BBox } from '../../../protocol/src/index.js'
 import { bboxFromText, extentOfFile } from '../spatial/extent.js'
 import { NodeClient, CliError } from './client.js'
+import type { OwnDataset, UploadAnswer } from '../http/response-schemas.js'
 
 export interface PublishOptions {
   title?: string
@@ -49,7 +50,7 @@ const SERVER_FIELDS = ['distributions', 'modified'] as const
  * in place of the distribution of the same name. A file of another name is
  * added or replaces one only when asked (--add, --replace).
  */
-export async function publishFile(client: NodeClient, file: string, o: PublishOptions): Promise<any> {
+export async function publishFile(client: NodeClient, file: string, o: PublishOptions): Promise<UploadAnswer> {
   const size = fileSize(file)
   if (size === 0) throw new CliError(`${file} is empty (0 bytes): nothing to publish`)
   if (o.title === undefined && o.id === undefined) throw new CliError('--title is required (or --id of an existing dataset)')
@@ -57,21 +58,21 @@ export async function publishFile(client: NodeClient, file: string, o: PublishOp
   const ext = extname(file).toLowerCase()
   const explicitBbox = o.bbox === undefined ? undefined : parseBbox(o.bbox)
 
-  const current: any = await client.request(`/api/v1/datasets/${encodeURIComponent(id)}`).then(
+  const current = await client.request<OwnDataset>(`/api/v1/datasets/${encodeURIComponent(id)}`).then(
     v => v.dataset,
-    (err: Error) => {
-      if (/^404 /.test(err.message)) return undefined
+    (err: unknown) => {
+      if (err instanceof CliError && err.message.startsWith('404 ')) return undefined
       throw err
     }
   )
-  const files: any[] = current?.distributions.filter((d: any) => d.sha256 !== undefined) ?? []
+  const files = current?.distributions.filter(d => d.sha256 !== undefined) ?? []
   const distId = o.replace ?? slugify(basename(file, ext)) + (ext === '' ? '' : `-${ext.slice(1)}`)
   if (o.replace !== undefined && !files.some(d => d.id === o.replace)) {
     throw new CliError(`--replace ${o.replace}: dataset ${id} has no such file (its files: ${files.map(d => d.id).join(', ') || 'none'})`)
   }
   if (current !== undefined && o.replace === undefined && o.add !== true && files.length > 0 && !files.some(d => d.id === distId)) {
     throw new CliError(
-      `dataset ${id} already has ${files.map(d => `${d.id} (${d.title})`).join(', ')}; --replace ${files[0].id} puts this file in its place, --add adds it as another file`
+      `dataset ${id} already has ${files.map(d => `${d.id} (${d.title})`).join(', ')}; --replace ${files[0]!.id} puts this file in its place, --add adds it as another file`
     )
   }
   // The file's own extent, when the command names none and the file is (or becomes) the dataset's only file.
@@ -126,20 +127,25 @@ export async function publishFile(client: NodeClient, file: string, o: PublishOp
   }
   const params = new URLSearchParams({ title: basename(file) })
   if (o.format !== undefined) params.set('format', o.format)
-  return client.request(`/api/v1/datasets/${encodeURIComponent(id)}/distributions/${encodeURIComponent(distId)}?${params}`, {
-    method: 'PUT',
-    admin: true,
-    headers: { 'content-type': o.mediaType ?? MEDIA_TYPES[ext] ?? 'application/octet-stream', 'content-length': String(size) },
-    body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-    duplex: 'half'
-  })
+  return client.request<UploadAnswer>(
+    `/api/v1/datasets/${encodeURIComponent(id)}/distributions/${encodeURIComponent(distId)}?${params.toString()}`,
+    {
+      method: 'PUT',
+      admin: true,
+      headers: { 'content-type': o.mediaType ?? MEDIA_TYPES[ext] ?? 'application/octet-stream', 'content-length': String(size) },
+      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+      duplex: 'half'
+    }
+  )
 }
 
 function fileSize(file: string): number {
   try {
     const st = statSync(file)
     if (st.isFile()) return st.size
-  } catch {}
+  } catch {
+    // missing or unreadable: the same message as a directory
+  }
   throw new CliError(`cannot read file ${file}`)
 }
 

@@ -1,5 +1,6 @@
 // `swf-node status` as lines a person reads: who, whether the node is in the
 // region (and why not), peers, what it holds of the region.
+import type { StatusAnswer } from '../http/response-schemas.js'
 
 const MEMBERSHIP: Record<string, string> = {
   active: 'active in the region',
@@ -9,7 +10,7 @@ const MEMBERSHIP: Record<string, string> = {
   'not-listed': 'not in the participant list'
 }
 
-export function statusLines(s: any, url: string): string[] {
+export function statusLines(s: StatusAnswer, url: string): string[] {
   const lines = [
     `${s.kommune.name} (AGS ${s.kommune.ags}) at ${url}`,
     `  peer id:   ${s.peerId}`,
@@ -23,13 +24,11 @@ export function statusLines(s: any, url: string): string[] {
       `  region:    ${m === null ? 'unknown' : (MEMBERSHIP[m.status] ?? m.status)}${m?.reason === undefined ? '' : ` — ${m.reason}`}`
     )
     lines.push(
-      `  peers:     ${s.connectedPeers} connected of ${Math.max(0, s.registry.participants - (m?.status === 'active' ? 1 : 0))} other participant(s); list serial ${s.registry.listSerial}${s.registry.stale === true ? ' (STALE: the registry has not confirmed it)' : ''}`
+      `  peers:     ${s.connectedPeers} connected of ${Math.max(0, s.registry.participants - (m?.status === 'active' ? 1 : 0))} other participant(s); list serial ${s.registry.listSerial}${s.registry.stale ? ' (STALE: the registry has not confirmed it)' : ''}`
     )
-    const lagging = s.sync.filter((p: any) => p.lag > 0)
-    if (lagging.length > 0)
-      lines.push(`  syncing:   ${lagging.map((p: any) => `${p.kommune ?? p.publisher} (${p.lag} behind)`).join(', ')}`)
-    for (const e of s.equivocations ?? [])
-      lines.push(`  WARNING:   ${e.kommune ?? e.publisher} signed two histories (${e.proofs} proof(s))`)
+    const lagging = s.sync.filter(p => p.lag > 0)
+    if (lagging.length > 0) lines.push(`  syncing:   ${lagging.map(p => `${p.kommune ?? p.publisher} (${p.lag} behind)`).join(', ')}`)
+    for (const e of s.equivocations) lines.push(`  WARNING:   ${e.kommune ?? e.publisher} signed two histories (${e.proofs} proof(s))`)
   }
   lines.push(`  up since:  ${s.startedAt}`)
   return lines

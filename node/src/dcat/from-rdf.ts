@@ -289,7 +289,7 @@ function repairOptionalFields(input: Input, warn: (field: string, message: strin
         if (dists[index] === undefined) continue
         if (typeof sub === 'string' && !REQUIRED_IN_DISTRIBUTION.has(sub)) {
           warn(`distributions[${index}].${sub}`, `${JSON.stringify(dists[index][sub])}: ${issue.message}; left out`)
-          delete dists[index][sub]
+          Reflect.deleteProperty(dists[index], sub)
         } else {
           warn(`distributions[${index}]`, `${issue.message} (${field}); distribution left out`)
           dists.splice(index, 1)
@@ -306,11 +306,11 @@ function repairOptionalFields(input: Input, warn: (field: string, message: strin
         const fields = holder as Record<string, unknown>
         if (!(index in fields)) continue
         warn(`${String(top)}.${index}`, `${JSON.stringify(fields[index])}: ${issue.message}; left out`)
-        delete fields[index]
-        if (Object.keys(fields).length === 0) delete input[top as string]
+        Reflect.deleteProperty(fields, index)
+        if (Object.keys(fields).length === 0) Reflect.deleteProperty(input, top as string)
       } else {
         warn(String(top), `${JSON.stringify(holder)}: ${issue.message}; left out`)
-        delete input[top as string]
+        Reflect.deleteProperty(input, top as string)
       }
     }
   }

@@ -45,9 +45,7 @@ export async function parseRdf(text: string, format: RdfInputFormat, baseIRI?: s
     const nquads = (await jsonld.toRDF(doc, {
       format: 'application/n-quads',
       ...(baseIRI === undefined ? {} : { base: baseIRI }),
-      documentLoader: async (url: string) => {
-        throw new Error(`remote JSON-LD context ${url} is not fetched; inline it`)
-      }
+      documentLoader: (url: string) => Promise.reject(new Error(`remote JSON-LD context ${url} is not fetched; inline it`))
     })) as unknown as string
     return new Parser({ format: 'N-Quads' }).parse(nquads)
   } catch (err) {

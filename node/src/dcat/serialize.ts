@@ -11,8 +11,9 @@ async function write(quads: Quad[], format: 'Turtle' | 'N-Quads'): Promise<strin
   const writer = new Writer({ format, ...(format === 'Turtle' ? { prefixes: NS } : {}) })
   writer.addQuads(quads)
   return new Promise((resolve, reject) => {
-    writer.end((err, out) => {
-      err ? reject(err) : resolve(out)
+    writer.end((err: Error | null, out: string) => {
+      if (err !== null) reject(err)
+      else resolve(out)
     })
   })
 }

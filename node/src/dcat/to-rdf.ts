@@ -2,7 +2,12 @@ import { DataFactory, type Quad, type Quad_Object, type Quad_Subject } from 'n3'
 import { LICENSES, licenseUri, type DatasetMetadata } from '../../../protocol/src/index.js'
 import { DATA_THEME, FILE_TYPE, FREQUENCY, IANA_MEDIA_TYPES, NS, POLITICAL_GEOCODING } from './vocab.js'
 
-const { namedNode, literal, blankNode, quad } = DataFactory
+const { namedNode, literal, blankNode, quad } = {
+  namedNode: DataFactory.namedNode.bind(DataFactory),
+  literal: DataFactory.literal.bind(DataFactory),
+  blankNode: DataFactory.blankNode.bind(DataFactory),
+  quad: DataFactory.quad.bind(DataFactory)
+}
 const iri = (prefix: keyof typeof NS, local: string) => namedNode(NS[prefix] + local)
 const a = iri('rdf', 'type')
 const de = (text: string) => literal(text, 'de')

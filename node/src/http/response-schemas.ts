@@ -18,7 +18,7 @@ export const entryInfoSchema = z.object({
 export const ownDatasetSchema = z.object({ dataset: datasetMetadataSchema, entry: entryInfoSchema })
 export const publishResultSchema = z.object({ dataset: datasetMetadataSchema.nullable(), entry: entryInfoSchema })
 /** An uploaded file: the new signed version and the distribution that describes the file. */
-export const uploadResultSchema = publishResultSchema.extend({ distribution: distributionSchema })
+export const uploadResultSchema = publishResultSchema.extend({ dataset: datasetMetadataSchema, distribution: distributionSchema })
 export const ownPageSchema = z.object({ items: z.array(ownDatasetSchema), nextCursor: z.string().nullable() })
 export const signedEntrySchema = z.object({
   jws: z.string().describe('compact JWS (EdDSA) of the entry'),
@@ -98,7 +98,14 @@ export const statusSchema = z.object({
   headHash: z.string().nullable(),
   regionalEntries: z.number().int(),
   regionalDatasets: z.number().int(),
-  registry: z.looseObject({ listSerial: z.number().nullable(), participants: z.number().int(), membership: z.unknown() }).nullable(),
+  registry: z
+    .looseObject({
+      listSerial: z.number().nullable(),
+      participants: z.number().int(),
+      stale: z.boolean().optional(),
+      membership: z.object({ status: z.string(), reason: z.string().optional() }).nullable()
+    })
+    .nullable(),
   connectedPeers: z.number().int(),
   sync: z.array(
     z.object({
@@ -109,8 +116,8 @@ export const statusSchema = z.object({
       lag: z.number().int()
     })
   ),
-  pulls: z.array(z.record(z.string(), z.unknown())),
-  equivocations: z.array(z.object({ publisher: peerId, kommune: z.string().nullable(), proofs: z.unknown() })),
+  pulls: z.array(z.object({ peerId, expected: z.number().int().nullable(), received: z.number().int() })),
+  equivocations: z.array(z.object({ publisher: peerId, kommune: z.string().nullable(), proofs: z.number().int() })),
   gossip: counters,
   accepted: counters,
   startedAt: iso,
@@ -155,3 +162,18 @@ export const ckanErrorSchema = z.object({
 export const dspVersionSchema = z.object({
   protocolVersions: z.array(z.object({ version: z.string(), path: z.string(), binding: z.string() }))
 })
+
+// The answers as types, for the API's own clients (the CLI, the demo): they read what the schemas promise.
+export type OwnDataset = z.infer<typeof ownDatasetSchema>
+export type OwnPage = z.infer<typeof ownPageSchema>
+export type PublishAnswer = z.infer<typeof publishResultSchema>
+export type UploadAnswer = z.infer<typeof uploadResultSchema>
+export type RegionalDataset = z.infer<typeof regionalDatasetSchema>
+export type RegionalPage = z.infer<typeof regionalPageSchema>
+export type SearchAnswer = z.infer<typeof searchResultSchema>
+export type FederatedSearchAnswer = Extract<SearchAnswer, { scope: 'federated' }>
+export type NodeAnswerStatus = z.infer<typeof nodeStatusSchema>
+export type DataQueryAnswer = z.infer<typeof dataQueryResultSchema>
+export type StatusAnswer = z.infer<typeof statusSchema>
+export type NodeInfoAnswer = z.infer<typeof nodeInfoSchema>
+export type ImportReportAnswer = z.infer<typeof importReportSchema>

@@ -39,7 +39,7 @@ export interface RegionalFile {
   mediaType: string
   fileName: string
   /** Where the bytes came from this time. */
-  source: 'local' | string
+  source: string
 }
 
 /**

@@ -55,7 +55,7 @@ export class Dialer {
       .then(() => {
         this.#failed.delete(peer)
       })
-      .catch(err => {
+      .catch((err: unknown) => {
         this.#failed.add(peer)
         this.#log.debug({ peer, err: (err as Error).message }, 'dial failed')
       })

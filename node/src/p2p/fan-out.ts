@@ -45,7 +45,7 @@ export async function fanOut<T>(
 ): Promise<Array<NodeAnswer<T>>> {
   const deadline = AbortSignal.timeout(opts.deadlineMs)
   const started = performance.now()
-  const answers: Array<NodeAnswer<T>> = new Array(targets.length)
+  const answers = new Array<NodeAnswer<T>>(targets.length)
   let next = 0
   const ask = async (i: number): Promise<void> => {
     const { peerId, dial } = targets[i]!
@@ -69,7 +69,9 @@ export async function fanOut<T>(
         throw err
       }
     } catch (err) {
-      done(deadline.aborted ? 'timeout' : 'error', deadline.aborted ? {} : { error: (err as Error).message })
+      // Read again: the deadline may have passed while the dial or read was under way.
+      const late = isAborted(deadline)
+      done(late ? 'timeout' : 'error', late ? {} : { error: (err as Error).message })
     }
   }
   const worker = async (): Promise<void> => {
@@ -127,3 +129,5 @@ export async function serveRequestResponse(
     }
   )
 }
+
+const isAborted = (signal: AbortSignal): boolean => signal.aborted

@@ -60,9 +60,10 @@ export class FederatedSearch {
     await serveRequestResponse(
       this.network.host,
       SEARCH_PROTOCOL,
-      async frame => {
+      frame => {
         const { query } = decodeSearchRequest(frame)
-        return encodeSearchResponse({ type: 'search-result', total: 0, hits: this.search.rawHits({ ...query, cursor: undefined }) })
+        const hits = this.search.rawHits({ ...query, cursor: undefined })
+        return Promise.resolve(encodeSearchResponse({ type: 'search-result', total: 0, hits }))
       },
       this.log,
       { maxInboundStreams: 8, maxPerPeer: 4, guard: this.network.guard }

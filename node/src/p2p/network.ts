@@ -95,8 +95,10 @@ export class Network {
     this.#purgeNonMembers()
 
     const isAllowed = (peerId: string): boolean => directory.isActive(peerId) && !this.guard.isBanned(peerId)
-    const host = (this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed }).catch(async (err: Error) => {
-      throw err.name === 'UnsupportedListenAddressesError' ? new StartError(await listenProblem(config.p2p.listen)) : err
+    const host = (this.#host = await createHost({ key: this.#opts.key, p2p: config.p2p, isAllowed }).catch(async (err: unknown) => {
+      throw err instanceof Error && err.name === 'UnsupportedListenAddressesError'
+        ? new StartError(await listenProblem(config.p2p.listen))
+        : err
     }))
     this.#gossip = new CatalogGossip(
       host.services.pubsub,

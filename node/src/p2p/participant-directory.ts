@@ -166,7 +166,7 @@ export class ParticipantDirectory extends EventEmitter<DirectoryEvents> {
     try {
       list = await verifyParticipantList(jws, this.#registryKey, this.#registryPeerId)
     } catch (err) {
-      if (err instanceof InvalidEntryError) throw new Error(`participant list from ${source} refused: ${err.message}`)
+      if (err instanceof InvalidEntryError) throw new Error(`participant list from ${source} refused: ${err.message}`, { cause: err })
       throw err
     }
     if (this.#list !== undefined && list.serial < this.#list.serial) {

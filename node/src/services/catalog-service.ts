@@ -142,7 +142,8 @@ export class CatalogService {
   }
 
   async create(input: unknown): Promise<PublishResult> {
-    // The id is derived from the title; without a title a stand-in id lets the schema name what is missing (the title) with every other problem.
+    // The id is derived from the title; without a title a stand-in id lets the schema name
+    // what is missing (the title) with every other problem.
     const withId =
       isRecord(input) && input.id === undefined
         ? { ...input, id: typeof input.title === 'string' ? slugify(input.title) : 'untitled' }

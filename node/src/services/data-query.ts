@@ -197,7 +197,7 @@ function attribute(record: Record<string, unknown>, field: string): unknown {
 
 function holds(record: Record<string, unknown>, clause: WhereClause): boolean {
   const v = attribute(record, clause.field)
-  if (v === undefined || v === null || typeof v === 'object') return false
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return false
   const text = String(v).trim()
   return clause.op === 'eq' ? text === clause.value.trim() : foldGerman(text).toLowerCase().includes(foldGerman(clause.value).toLowerCase())
 }

@@ -110,10 +110,10 @@ export class ImportService {
     const home = 'url' in input ? originOf(input.url) : undefined
     const fetchPage = async (url: string): Promise<{ text: string; mediaType?: string; base: string }> =>
       fetchSource(url, home, this.options)
-    let page: { text: string; mediaType?: string; name?: string; base?: string } | undefined =
-      'url' in input ? await fetchPage(input.url) : input
+    let page: { text: string; mediaType?: string; name?: string; base?: string } = 'url' in input ? await fetchPage(input.url) : input
     if ('url' in input) visited.add(input.url)
-    while (page !== undefined) {
+    // Ends at the last page, a page already read, MAX_IMPORT_PAGES or a page that cannot be read.
+    for (;;) {
       report.pages++
       // Loaded on first import only: the RDF parsers are large (see routes/dcat.ts).
       const [{ detectFormat, documentBases, parseRdf }, { datasetsFromRdf }] = await Promise.all([

@@ -483,7 +483,9 @@ function decodeCursor(cursor: string, ranked: boolean): [number | string, string
     ) {
       return v as [number | string, string, string]
     }
-  } catch {}
+  } catch {
+    // not base64 JSON: the same answer as a cursor of the wrong shape
+  }
   throw new ValidationError('cursor', 'cursor is not one this search returned (did the query change?)')
 }
 

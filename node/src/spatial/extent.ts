@@ -61,9 +61,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** The features of a parsed GeoJSON document (a FeatureCollection or one Feature). */
 export function featuresOf(doc: unknown): Array<Record<string, unknown>> {
-  const d = doc as { type?: string; features?: unknown }
-  if (d?.type === 'FeatureCollection' && Array.isArray(d.features)) return d.features.filter(isObject)
-  if (d?.type === 'Feature') return [d]
+  if (!isObject(doc)) return []
+  if (doc.type === 'FeatureCollection' && Array.isArray(doc.features)) return doc.features.filter(isObject)
+  if (doc.type === 'Feature') return [doc]
   return []
 }
 

@@ -16,7 +16,7 @@ export function CatalogPage({ result, params, error }: { result: SearchResult; p
     const values = next.getAll(name)
     next.delete(name)
     for (const v of values.includes(value) ? values.filter(v => v !== value) : [...values, value]) next.append(name, v)
-    return `/?${next}`
+    return `/?${next.toString()}`
   }
   const facet = (
     title: string,
@@ -100,13 +100,13 @@ export function CatalogPage({ result, params, error }: { result: SearchResult; p
                 href={(() => {
                   const p = new URLSearchParams(params)
                   p.delete('cursor')
-                  return `/?${p}`
+                  return `/?${p.toString()}`
                 })()}
               >
                 Zum Anfang
               </a>
             ) : null}
-            {result.nextCursor !== null ? <a href={`/?${more}`}>Weitere Treffer</a> : null}
+            {result.nextCursor !== null ? <a href={`/?${more.toString()}`}>Weitere Treffer</a> : null}
           </nav>
         </section>
       </div>

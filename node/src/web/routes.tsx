@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import type { BlankEnv } from 'hono/types'
 import { bodyLimit } from 'hono/body-limit'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { secureHeaders } from 'hono/secure-headers'
@@ -229,7 +230,8 @@ export function webRoutes(deps: WebDeps): Hono {
         429
       )
     }
-    const token = String((await c.req.parseBody()).token ?? '')
+    const sent = (await c.req.parseBody()).token
+    const token = typeof sent === 'string' ? sent : ''
     if (!isAdmin(token)) {
       deps.authFailures.failed(who)
       return page(c, 'Anmelden', 'verwaltung', <LoginPage failed />, 400)
@@ -244,8 +246,9 @@ export function webRoutes(deps: WebDeps): Hono {
     deleteCookie(c, COOKIE, { path: '/verwaltung' })
     return c.redirect('/verwaltung', 303)
   })
-  app.use('/verwaltung/neu', async (c, next) => (loggedIn(c) ? next() : c.redirect('/verwaltung', 303)))
-  app.use('/verwaltung/bearbeiten/*', async (c, next) => (loggedIn(c) ? next() : c.redirect('/verwaltung', 303)))
+  const requireLogin: MiddlewareHandler<BlankEnv> = async (c, next) => (loggedIn(c) ? next() : c.redirect('/verwaltung', 303))
+  app.use('/verwaltung/neu', requireLogin)
+  app.use('/verwaltung/bearbeiten/*', requireLogin)
   app.get('/verwaltung/neu', c =>
     page(c, 'Veröffentlichen', 'verwaltung', <DatasetForm values={{}} errors={[]} csrf={sessionOf(c)!.csrf} />)
   )

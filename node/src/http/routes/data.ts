@@ -45,7 +45,7 @@ export function dataRoutes({ blobs, regional, dataQuery, federatedData, access, 
   const app = new Hono()
 
   app.get('/query', async c => {
-    const { timeoutMs } = readQuery(c, federationQuerySchema.passthrough())
+    const { timeoutMs } = readQuery(c, federationQuerySchema.loose())
     const raw: Record<string, unknown> = { where: parseWhere(c.req.queries('where') ?? []) }
     const bbox = parseBbox(c.req.query('bbox'))
     if (bbox !== undefined) raw.bbox = bbox

@@ -39,7 +39,7 @@ export function dcatRoutes({ regional, context }: DcatRouteDeps): Hono {
           ...(q.modified_since === undefined ? {} : { modified_since: q.modified_since }),
           page: String(page)
         })
-        return `${ctx.baseUrl}/catalog.${format}?${params}`
+        return `${ctx.baseUrl}/catalog.${format}?${params.toString()}`
       }
       const { catalogPageQuads, serialize } = await rdf()
       const quads = catalogPageQuads(regional, ctx, { scope: q.scope, page: q.page, modifiedSince: q.modified_since, pageUrl })

@@ -31,7 +31,7 @@ export function importRoutes({ importer, admin, log }: { importer: ImportService
         const body = (await c.req.json().catch(() => {
           throw new ApiError(400, 'invalid_json', 'body must be {"url": "https://…"}')
         })) as { url?: unknown }
-        if (typeof body?.url !== 'string') throw new ApiError(400, 'validation_failed', 'url is required', 'url')
+        if (typeof body.url !== 'string') throw new ApiError(400, 'validation_failed', 'url is required', 'url')
         input = { url: body.url }
       } else {
         const text = await c.req.text()

@@ -51,7 +51,7 @@ export function nodeInfoRoutes({ info, catalog, store, startedAt, region, direct
                 listAgeSeconds: ageSeconds(directory.listAgeMs()),
                 stale: directory.isStale(),
                 registration: region?.registration() ?? null,
-                /** In the region or not, and why: active, pending, revoked, cut-off (no list: wrong key, registry unreachable), not-listed. */
+                /** In the region or not, and why: active, pending, revoked, cut-off (no list: wrong key, no registry), not-listed. */
                 membership: region?.membership() ?? null
               },
         connectedPeers: region?.connectedPeers().length ?? 0,

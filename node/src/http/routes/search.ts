@@ -29,7 +29,7 @@ export function searchRoutes({
   log: Logger
 }): Hono {
   return new Hono().get('/search', async c => {
-    const { scope, timeoutMs } = readQuery(c, federationQuerySchema.passthrough())
+    const { scope, timeoutMs } = readQuery(c, federationQuerySchema.loose())
     const query = readSearchQuery(c)
     if (scope === 'local') return c.json(search.search(query))
     if (federatedSearch === undefined)
