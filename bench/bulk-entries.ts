@@ -2,9 +2,9 @@ import { createPrivateKey, sign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { base64url } from 'jose'
-import { canonicalize, ENTRY_JWS_TYP, sha256Hex, type DatasetMetadata, type EntryPayload, type SignedEntry } from '../protocol/src/index.js'
-import { openDatabase } from '../node/src/db/open.js'
-import { EntryStore } from '../node/src/services/entry-store.js'
+import { canonicalize, ENTRY_JWS_TYP, sha256Hex, type DatasetMetadata, type EntryPayload, type SignedEntry } from '@swf/protocol'
+import { openDatabase } from '@swf/node/db/open'
+import { EntryStore } from '@swf/node/services/entry-store'
 
 /**
  * Gives a node (not running) `count` datasets of its own, signed with its

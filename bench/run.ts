@@ -1,4 +1,4 @@
-import '../protocol/src/polyfills.js'
+import '@swf/protocol/polyfills'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -14,8 +14,8 @@ import {
   type NodeHandle,
   type RegistryHandle
 } from '../examples/suedwestfalen/launcher.js'
-import { EntrySigner, EntryVerifier, generateIdentityKey, datasetMetadataSchema } from '../protocol/src/index.js'
-import type { FederatedSearchAnswer, RegionalDataset, StatusAnswer } from '../node/src/http/response-schemas.js'
+import { EntrySigner, EntryVerifier, generateIdentityKey, datasetMetadataSchema } from '@swf/protocol'
+import type { FederatedSearchAnswer, RegionalDataset, StatusAnswer } from '@swf/node/http/response-schemas'
 import { fillNode } from './bulk-entries.js'
 import { ed25519VerifyCeiling, sqliteInsertCeiling } from './ceilings.js'
 import { latencyChart } from './chart.js'

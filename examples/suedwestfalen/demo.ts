@@ -1,9 +1,9 @@
-import '../../protocol/src/polyfills.js'
+import '@swf/protocol/polyfills'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { slugify } from '../../protocol/src/index.js'
+import { slugify } from '@swf/protocol'
 import {
   api,
   approveAll,
@@ -15,7 +15,7 @@ import {
   type NodeHandle
 } from './launcher.js'
 import { REGION } from './region.js'
-import type { DataQueryAnswer, RegionalDataset, SearchAnswer, StatusAnswer } from '../../node/src/http/response-schemas.js'
+import type { DataQueryAnswer, RegionalDataset, SearchAnswer, StatusAnswer } from '@swf/node/http/response-schemas'
 
 // `npm run demo`: the Südwestfalen region on one machine — a registry and
 // seven Kommunen as separate processes on 127.0.0.1. A second run reuses

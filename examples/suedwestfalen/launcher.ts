@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { initNode } from '../../node/src/init.js'
-import { initRegistry } from '../../registry/src/registry.js'
-import type { Ed25519PublicJwk } from '../../protocol/src/index.js'
+import { initNode } from '@swf/node/init'
+import { initRegistry } from '@swf/registry/registry'
+import type { Ed25519PublicJwk } from '@swf/protocol'
 
 // Starts a registry and nodes as separate processes on 127.0.0.1, for the
 // demo region and the benchmark.

@@ -1,4 +1,4 @@
-import type { DatasetMetadataInput } from '../../protocol/src/index.js'
+import type { DatasetMetadataInput } from '@swf/protocol'
 
 // The demo region: seven Kommunen of Südwestfalen with their real AGS and
 // sample datasets written for this project (bboxes inside the real towns).

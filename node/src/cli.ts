@@ -1,4 +1,4 @@
-import '../../protocol/src/polyfills.js'
+import '@swf/protocol/polyfills'
 import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { ConfigError, tokenPath } from './config.js'
@@ -24,7 +24,7 @@ import { statusLines } from './cli/status.js'
 import { DataDirLockedError } from './data-dir-lock.js'
 import { StartError, ValidationError } from './errors.js'
 import { regionalAgsProblem } from './spatial/suedwestfalen.js'
-import { agsSchema } from '../../protocol/src/index.js'
+import { agsSchema } from '@swf/protocol'
 
 const DEFAULT_DATA_DIR = process.env.SWF_DATA_DIR ?? './data'
 

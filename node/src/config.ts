@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
-import { agsSchema, publicJwkSchema } from '../../protocol/src/index.js'
+import { agsSchema, publicJwkSchema } from '@swf/protocol'
 
 // A node's configuration lives in <dataDir>/config.json, written by `init`.
 // Environment variables override single values, for containers and tests.

@@ -1,4 +1,4 @@
-import type { Distribution } from '../../protocol/src/index.js'
+import type { Distribution } from '@swf/protocol'
 
 const EXTENSIONS: Record<string, string> = { GEOJSON: 'geojson', JSON_LD: 'jsonld', TXT: 'txt', BIN: 'bin' }
 

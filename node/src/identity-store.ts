@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
-import { generateIdentityKey, privateKeyFromJwk, privateKeyToJwk, type Ed25519PrivateKey } from '../../protocol/src/index.js'
+import { generateIdentityKey, privateKeyFromJwk, privateKeyToJwk, type Ed25519PrivateKey } from '@swf/protocol'
 
 // The node key on disk: an Ed25519 private JWK, readable by the owner only.
 

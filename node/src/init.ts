@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { peerIdOf } from '../../protocol/src/index.js'
+import { peerIdOf } from '@swf/protocol'
 import { configPath, ConfigError, keyPath, parseConfig, tokenPath, type NodeConfig, type NodeConfigInput } from './config.js'
 import { createIdentityKey } from './identity-store.js'
 

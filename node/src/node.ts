@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
-import { EntrySigner, peerIdOf, publicJwkOf } from '../../protocol/src/index.js'
+import { EntrySigner, peerIdOf, publicJwkOf } from '@swf/protocol'
 import { BlobStore } from './blob-store.js'
 import {
   blobsPath,

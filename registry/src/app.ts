@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
-import { TokenBuckets, type Ed25519PublicJwk } from '../../protocol/src/index.js'
+import { TokenBuckets, type Ed25519PublicJwk } from '@swf/protocol'
 import { RegistryError } from './errors.js'
 import type { RegistryService } from './registry-service.js'
 

@@ -1,4 +1,4 @@
-import '../../protocol/src/polyfills.js'
+import '@swf/protocol/polyfills'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'

@@ -10,7 +10,7 @@ import {
   type EntrySigner,
   type Participant,
   type ParticipantList
-} from '../../protocol/src/index.js'
+} from '@swf/protocol'
 import type { RegistryDb } from './db/open.js'
 import { participants, signedList, type ParticipantRow, type PendingChange } from './db/schema.js'
 import { RegistryError } from './errors.js'

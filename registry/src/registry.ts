@@ -16,7 +16,7 @@ import {
   publicJwkOf,
   type Ed25519PublicJwk,
   type RegistryHandover
-} from '../../protocol/src/index.js'
+} from '@swf/protocol'
 import { createRegistryApp, DEFAULT_REGISTRY_HTTP_LIMITS } from './app.js'
 import { openRegistryDatabase } from './db/open.js'
 import { DEFAULT_REGISTRY_LIMITS, RegistryService } from './registry-service.js'

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { datasetMetadataSchema, EntrySigner, privateKeyFromJwk, type SignedEntry } from '../../protocol/src/index.js'
-import type { RunningNode } from '../../node/src/node.js'
+import { datasetMetadataSchema, EntrySigner, privateKeyFromJwk, type SignedEntry } from '@swf/protocol'
+import type { RunningNode } from '@swf/node/node'
 import { sampleDataset } from './fixtures.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { DatasetMetadataInput } from '../../protocol/src/index.js'
+import type { DatasetMetadataInput } from '@swf/protocol'
 
 /** A complete, valid DCAT-AP.de dataset as a Kommune would publish it. */
 export function sampleDataset(overrides: Partial<DatasetMetadataInput> = {}): DatasetMetadataInput {

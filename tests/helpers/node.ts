@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { initNode } from '../../node/src/init.js'
-import { startNode, type RunningNode } from '../../node/src/node.js'
-import type { NodeConfigInput } from '../../node/src/config.js'
+import { initNode } from '@swf/node/init'
+import { startNode, type RunningNode } from '@swf/node/node'
+import type { NodeConfigInput } from '@swf/node/config'
 
 /** A fetch Response whose JSON tests may index freely. */
 export type ApiResponse = Omit<Response, 'json'> & { json: () => Promise<any> }

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { initRegistry, startRegistry, type RunningRegistry } from '../../registry/src/registry.js'
+import { initRegistry, startRegistry, type RunningRegistry } from '@swf/registry/registry'
 import { tempDir } from './node.js'
 
 export interface TestRegistry {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EntryVerifier } from '../../protocol/src/index.js'
+import { EntryVerifier } from '@swf/protocol'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { json, snapshotState, startTestNode, type ApiResponse, type TestNode } from '../helpers/node.js'
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { DataDirLockedError, lockDataDir, LOCK_FILE } from '../../node/src/data-dir-lock.js'
+import { DataDirLockedError, lockDataDir, LOCK_FILE } from '@swf/node/data-dir-lock'
 import { tempDir } from '../helpers/node.js'
 
 describe('data directory lock', () => {

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dataQuerySchema } from '../../protocol/src/index.js'
-import { BlobStore } from '../../node/src/blob-store.js'
-import { DataQueryService } from '../../node/src/services/data-query.js'
+import { dataQuerySchema } from '@swf/protocol'
+import { BlobStore } from '@swf/node/blob-store'
+import { DataQueryService } from '@swf/node/services/data-query'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { json, startTestNode, type TestNode } from '../helpers/node.js'
 

@@ -1,7 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
-import { generateIdentityKey, peerIdOf } from '../../protocol/src/index.js'
-import { markRingSuccessors, type DialTarget } from '../../node/src/p2p/dialer.js'
+import { generateIdentityKey, peerIdOf } from '@swf/protocol'
+import { markRingSuccessors, type DialTarget } from '@swf/node/p2p/dialer'
 
 async function ids(n: number): Promise<string[]> {
   const out: string[] = []

@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { datasetMetadataSchema, EntrySigner, generateIdentityKey, type SignedEntry } from '../../protocol/src/index.js'
-import { openDatabase, type NodeDb } from '../../node/src/db/open.js'
-import { EntryStore } from '../../node/src/services/entry-store.js'
+import { datasetMetadataSchema, EntrySigner, generateIdentityKey, type SignedEntry } from '@swf/protocol'
+import { openDatabase, type NodeDb } from '@swf/node/db/open'
+import { EntryStore } from '@swf/node/services/entry-store'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { tempDir } from '../helpers/node.js'
 

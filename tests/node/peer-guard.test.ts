@@ -1,7 +1,7 @@
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
-import { PeerGuard } from '../../node/src/p2p/peer-guard.js'
-import { KeyedSlots, TokenBuckets } from '../../protocol/src/index.js'
+import { PeerGuard } from '@swf/node/p2p/peer-guard'
+import { KeyedSlots, TokenBuckets } from '@swf/protocol'
 
 const silent = pino({ level: 'silent' })
 const guard = (): PeerGuard =>

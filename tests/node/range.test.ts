@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { BlobStore } from '../../node/src/blob-store.js'
-import { blobs as blobTable } from '../../node/src/db/schema.js'
-import { parseRange } from '../../node/src/http/range.js'
+import { BlobStore } from '@swf/node/blob-store'
+import { blobs as blobTable } from '@swf/node/db/schema'
+import { parseRange } from '@swf/node/http/range'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { json, startTestNode, type TestNode } from '../helpers/node.js'
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseRdf } from '../../node/src/dcat/parse-rdf.js'
+import { parseRdf } from '@swf/node/dcat/parse-rdf'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { json, startTestNode, type TestNode } from '../helpers/node.js'
 import { readWithRdflib } from '../helpers/rdflib.js'

@@ -6,8 +6,8 @@ import {
   publicJwkOfPeerId,
   signatureInputOf,
   type SignedEntry
-} from '../../protocol/src/index.js'
-import { SignaturePool, type SignatureCheck } from '../../node/src/services/signature-pool.js'
+} from '@swf/protocol'
+import { SignaturePool, type SignatureCheck } from '@swf/node/services/signature-pool'
 import { sampleDataset } from '../helpers/fixtures.js'
 
 async function signedEntries(n: number): Promise<{ signer: EntrySigner; entries: SignedEntry[] }> {

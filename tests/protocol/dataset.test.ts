@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { datasetMetadataSchema, slugify } from '../../protocol/src/index.js'
+import { datasetMetadataSchema, slugify } from '@swf/protocol'
 import { sampleDataset } from '../helpers/fixtures.js'
 
 function firstIssuePath(input: unknown): string {

@@ -20,7 +20,7 @@ import {
   generateIdentityKey,
   jsonDepthExceeds,
   MAX_JSON_DEPTH
-} from '../../protocol/src/index.js'
+} from '@swf/protocol'
 import { fuzzFrames } from '../helpers/fuzz.js'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { tally } from '../helpers/tally.js'

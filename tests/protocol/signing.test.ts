@@ -18,7 +18,7 @@ import {
   type Ed25519PrivateKey,
   type EntryPayload,
   type InvalidEntryReason
-} from '../../protocol/src/index.js'
+} from '@swf/protocol'
 import { sampleDataset } from '../helpers/fixtures.js'
 
 let alice: Ed25519PrivateKey

@@ -11,8 +11,8 @@ import {
   verifyParticipantList,
   type Ed25519PrivateKey,
   type Registration
-} from '../../protocol/src/index.js'
-import { initRegistry, startRegistry, type RunningRegistry } from '../../registry/src/registry.js'
+} from '@swf/protocol'
+import { initRegistry, startRegistry, type RunningRegistry } from '@swf/registry/registry'
 import { tempDir } from '../helpers/node.js'
 
 const dir = tempDir('swf-registry-')

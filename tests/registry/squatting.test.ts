@@ -7,8 +7,8 @@ import {
   verifyParticipantList,
   type Ed25519PrivateKey,
   type Registration
-} from '../../protocol/src/index.js'
-import type { RunningRegistry } from '../../registry/src/registry.js'
+} from '@swf/protocol'
+import type { RunningRegistry } from '@swf/registry/registry'
 import { startTestRegistry, type TestRegistry } from '../helpers/registry.js'
 import { tally } from '../helpers/tally.js'
 

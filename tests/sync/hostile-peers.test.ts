@@ -15,7 +15,7 @@ import {
   encodeGossipEntry,
   encodeSearchRequest,
   encodeSyncMessage
-} from '../../protocol/src/index.js'
+} from '@swf/protocol'
 import { fuzzFrames } from '../helpers/fuzz.js'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EntrySigner, KEY_ROTATION_TYP, REGISTRATION_TYP, generateIdentityKey, type Ed25519PrivateKey } from '../../protocol/src/index.js'
-import { rotateNodeKey } from '../../node/src/cli/rotate-key.js'
+import { EntrySigner, KEY_ROTATION_TYP, REGISTRATION_TYP, generateIdentityKey, type Ed25519PrivateKey } from '@swf/protocol'
+import { rotateNodeKey } from '@swf/node/cli/rotate-key'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 import { tally } from '../helpers/tally.js'

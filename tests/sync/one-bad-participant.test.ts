@@ -10,10 +10,10 @@ import {
   encodeSyncMessage,
   type EntryPayload,
   type SignedEntry
-} from '../../protocol/src/index.js'
-import { keyPath } from '../../node/src/config.js'
-import { loadIdentityKey } from '../../node/src/identity-store.js'
-import { framedStream } from '../../node/src/p2p/framed-stream.js'
+} from '@swf/protocol'
+import { keyPath } from '@swf/node/config'
+import { loadIdentityKey } from '@swf/node/identity-store'
+import { framedStream } from '@swf/node/p2p/framed-stream'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 import { tally } from '../helpers/tally.js'

@@ -22,8 +22,8 @@ import {
   SYNC_PROTOCOL,
   type Ed25519PrivateKey,
   type EntryPayload
-} from '../../protocol/src/index.js'
-import { createHost, type Host } from '../../node/src/p2p/host.js'
+} from '@swf/protocol'
+import { createHost, type Host } from '@swf/node/p2p/host'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CATALOG_TOPIC, EntryVerifier } from '../../protocol/src/index.js'
+import { CATALOG_TOPIC, EntryVerifier } from '@swf/protocol'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 

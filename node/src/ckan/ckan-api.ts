@@ -1,4 +1,4 @@
-import { DATA_THEMES, LICENSES, licenseUri } from '../../../protocol/src/index.js'
+import { DATA_THEMES, LICENSES, licenseUri } from '@swf/protocol'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { ListFilter, SearchService } from '../services/search-service.js'
 import { LICENSE_LABELS, THEME_LABELS } from '../vocabulary-labels.js'

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { licenseUri, slugify, themeUri, type DatasetMetadata } from '../../../protocol/src/index.js'
+import { licenseUri, slugify, themeUri, type DatasetMetadata } from '@swf/protocol'
 import { LICENSE_LABELS } from '../vocabulary-labels.js'
 import type { SearchHit } from '../services/search-service.js'
 

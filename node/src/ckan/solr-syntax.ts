@@ -1,4 +1,4 @@
-import { toFtsQuery } from '../../../protocol/src/index.js'
+import { toFtsQuery } from '@swf/protocol'
 import { CkanError } from './ckan-error.js'
 
 // The parts of Solr's syntax that CKAN clients put into package_search's

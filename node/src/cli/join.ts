@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdOfPublicJwk, publicJwkSchema, type Ed25519PublicJwk } from '../../../protocol/src/index.js'
+import { peerIdOfPublicJwk, publicJwkSchema, type Ed25519PublicJwk } from '@swf/protocol'
 import { configPath, keyPath, loadConfig, parseConfig } from '../config.js'
 import { loadIdentityKey } from '../identity-store.js'
 import { registerWithRegistry, type RegistrationAnswer } from '../p2p/registration.js'

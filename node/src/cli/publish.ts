@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import { Readable } from 'node:stream'
-import { slugify, type BBox } from '../../../protocol/src/index.js'
+import { slugify, type BBox } from '@swf/protocol'
 import { bboxFromText, extentOfFile } from '../spatial/extent.js'
 import { NodeClient, CliError } from './client.js'
 import type { OwnDataset, UploadAnswer } from '../http/response-schemas.js'

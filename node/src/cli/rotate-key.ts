@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { generateIdentityKey, peerIdOf, privateKeyToJwk } from '../../../protocol/src/index.js'
+import { generateIdentityKey, peerIdOf, privateKeyToJwk } from '@swf/protocol'
 import { keyPath, loadConfig, previousKeyPath } from '../config.js'
 import { loadIdentityKey } from '../identity-store.js'
 import { rotateAtRegistry } from '../p2p/registration.js'

@@ -7,7 +7,7 @@ import {
   slugify,
   type DatasetMetadata,
   type DatasetMetadataInput
-} from '../../../protocol/src/index.js'
+} from '@swf/protocol'
 import { ValidationError } from '../errors.js'
 import { geometryBbox } from '../spatial/extent.js'
 import { UNLISTED_LICENSE } from './to-rdf.js'

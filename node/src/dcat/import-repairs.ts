@@ -1,4 +1,4 @@
-import { LICENSES, type License } from '../../../protocol/src/index.js'
+import { LICENSES, type License } from '@swf/protocol'
 
 // What a real portal catalog gives and DCAT-AP.de does not quite allow, and
 // how an import repairs it. Each repair is reported to the operator.

@@ -1,5 +1,5 @@
 import { DataFactory, type Quad, type Quad_Object, type Quad_Subject } from 'n3'
-import { LICENSES, licenseUri, type DatasetMetadata } from '../../../protocol/src/index.js'
+import { LICENSES, licenseUri, type DatasetMetadata } from '@swf/protocol'
 import { DATA_THEME, FILE_TYPE, FREQUENCY, IANA_MEDIA_TYPES, NS, POLITICAL_GEOCODING } from './vocab.js'
 
 const { namedNode, literal, blankNode, quad } = {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { dataQuerySchema, datasetMetadataSchema, searchQuerySchema } from '../../../protocol/src/index.js'
+import { dataQuerySchema, datasetMetadataSchema, searchQuerySchema } from '@swf/protocol'
 import { NDJSON } from './ndjson.js'
 import { pageQuerySchema } from './request.js'
 import { uploadQuerySchema } from './routes/datasets.js'

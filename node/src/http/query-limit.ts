@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { KeyedSlots, TokenBuckets } from '../../../protocol/src/index.js'
+import { KeyedSlots, TokenBuckets } from '@swf/protocol'
 import { clientAddress } from './client-address.js'
 import { errorResponse } from './errors.js'
 

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { TokenBuckets } from '../../../protocol/src/index.js'
+import { TokenBuckets } from '@swf/protocol'
 import { clientAddress } from './client-address.js'
 import { errorResponse } from './errors.js'
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { dataMatchSchema, datasetMetadataSchema, distributionSchema, entryPayloadSchema } from '../../../protocol/src/index.js'
+import { dataMatchSchema, datasetMetadataSchema, distributionSchema, entryPayloadSchema } from '@swf/protocol'
 
 // What the node's JSON endpoints answer, for the OpenAPI document. The
 // dataset itself is the protocol's schema; the rest describes the services'

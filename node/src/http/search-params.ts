@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
-import { searchQuerySchema, type SearchQuery } from '../../../protocol/src/index.js'
+import { searchQuerySchema, type SearchQuery } from '@swf/protocol'
 import { ValidationError } from '../errors.js'
 import { bboxFromText } from '../spatial/extent.js'
 

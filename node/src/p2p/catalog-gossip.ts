@@ -1,6 +1,6 @@
 import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
 import type { Logger } from 'pino'
-import { CATALOG_TOPIC, decodeGossipEntry, encodeGossipEntry, CodecError, type SignedEntry } from '../../../protocol/src/index.js'
+import { CATALOG_TOPIC, decodeGossipEntry, encodeGossipEntry, CodecError, type SignedEntry } from '@swf/protocol'
 import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { PeerGuard } from './peer-guard.js'
 import type { PeerTracker } from './peer-tracker.js'

@@ -15,7 +15,7 @@ import {
   SYNC_PROTOCOL,
   type HeldRanges,
   type SyncPage
-} from '../../../protocol/src/index.js'
+} from '@swf/protocol'
 import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { PublisherRow } from '../db/schema.js'

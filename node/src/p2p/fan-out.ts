@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { MAX_FRAME_BYTES } from '../../../protocol/src/index.js'
+import { MAX_FRAME_BYTES } from '@swf/protocol'
 import { closeStream } from './close-stream.js'
 import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'

@@ -9,7 +9,7 @@ import {
   type DataMatch,
   type DataQuery,
   type DataQueryResponse
-} from '../../../protocol/src/index.js'
+} from '@swf/protocol'
 import type { DataQueryService } from '../services/data-query.js'
 import { fanOut, serveRequestResponse } from './fan-out.js'
 import { DEFAULT_FEDERATED_DEADLINE_MS, type NodeStatus, type OnNodeAnswer } from './federated-search.js'

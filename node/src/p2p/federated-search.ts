@@ -6,8 +6,8 @@ import {
   encodeSearchResponse,
   SEARCH_PROTOCOL,
   type SearchQuery
-} from '../../../protocol/src/index.js'
-import { jwsKeyId, jwsPayloadOf, sha256Hex } from '../../../protocol/src/index.js'
+} from '@swf/protocol'
+import { jwsKeyId, jwsPayloadOf, sha256Hex } from '@swf/protocol'
 import type { EntryStore } from '../services/entry-store.js'
 import type { SearchHit, SearchService } from '../services/search-service.js'
 import { fanOut, serveRequestResponse, type NodeAnswerStatus } from './fan-out.js'

@@ -8,7 +8,7 @@ import {
   FETCH_CHUNK_BYTES,
   FETCH_PROTOCOL,
   MAX_FRAME_BYTES
-} from '../../../protocol/src/index.js'
+} from '@swf/protocol'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
 import { closeStream } from './close-stream.js'
 import { framedStream } from './framed-stream.js'

@@ -1,7 +1,7 @@
 import type { Stream, StreamMessageEvent } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import * as varint from 'uint8-varint'
-import { CodecError } from '../../../protocol/src/index.js'
+import { CodecError } from '@swf/protocol'
 
 /** Length-prefixed frames on one stream; no read or write waits past its deadline. */
 export interface FramedStream {

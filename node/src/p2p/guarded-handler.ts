@@ -1,6 +1,6 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import { CodecError, KeyedSlots } from '../../../protocol/src/index.js'
+import { CodecError, KeyedSlots } from '@swf/protocol'
 import { rateLimited } from './errors.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'

@@ -8,7 +8,7 @@ import type { Ed25519PrivateKey, Libp2p, PeerId } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { CATALOG_TOPIC } from '../../../protocol/src/index.js'
+import { CATALOG_TOPIC } from '@swf/protocol'
 import type { NodeConfig } from '../config.js'
 
 /**

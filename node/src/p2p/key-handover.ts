@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import type { Logger } from 'pino'
-import { peerIdOf } from '../../../protocol/src/index.js'
+import { peerIdOf } from '@swf/protocol'
 import { previousKeyPath, type NodeConfig } from '../config.js'
 import { loadIdentityKey } from '../identity-store.js'
 import type { CatalogService } from '../services/catalog-service.js'

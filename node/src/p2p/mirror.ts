@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { DatasetMetadata, SignedEntry } from '../../../protocol/src/index.js'
+import type { DatasetMetadata, SignedEntry } from '@swf/protocol'
 import type { BlobStore } from '../blob-store.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { DataAccess } from './data-access.js'

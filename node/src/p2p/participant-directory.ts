@@ -13,7 +13,7 @@ import {
   type Ed25519PublicJwk,
   type Participant,
   type ParticipantList
-} from '../../../protocol/src/index.js'
+} from '@swf/protocol'
 
 export interface DirectoryOptions {
   registryUrl: string

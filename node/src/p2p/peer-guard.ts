@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import { TokenBuckets } from '../../../protocol/src/index.js'
+import { TokenBuckets } from '@swf/protocol'
 
 export interface PeerGuardOptions {
   /** Inbound requests (search, data query, fetch, sync) per peer and second, sustained. */

@@ -8,7 +8,7 @@ import {
   type KeyRetirement,
   type KeyRotation,
   type Registration
-} from '../../../protocol/src/index.js'
+} from '@swf/protocol'
 
 export class RegistrationError extends Error {
   override readonly name = 'RegistrationError'

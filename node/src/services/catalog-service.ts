@@ -11,7 +11,7 @@ import {
   type EntryPayload,
   type EntrySigner,
   type SignedEntry
-} from '../../../protocol/src/index.js'
+} from '@swf/protocol'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
 import type { NodeDb } from '../db/open.js'
 import type { DatasetRow } from '../db/schema.js'

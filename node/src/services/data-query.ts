@@ -1,12 +1,5 @@
 import { readFile, stat } from 'node:fs/promises'
-import {
-  foldGerman,
-  type BBox,
-  type DataMatch,
-  type DataQuery,
-  type DatasetMetadata,
-  type WhereClause
-} from '../../../protocol/src/index.js'
+import { foldGerman, type BBox, type DataMatch, type DataQuery, type DatasetMetadata, type WhereClause } from '@swf/protocol'
 import type { BlobStore } from '../blob-store.js'
 import type { SearchService } from './search-service.js'
 import { csvDelimiter, csvParser, featuresOf, geometryBbox, MAX_GEOJSON_BYTES, rowPoint, unionBbox } from '../spatial/extent.js'

@@ -1,14 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import {
-  InvalidEntryError,
-  jwsKeyId,
-  jwsPayloadOf,
-  signatureInputOf,
-  type EntryVerifier,
-  type SignedEntry
-} from '../../../protocol/src/index.js'
-import type { Participant } from '../../../protocol/src/index.js'
+import { InvalidEntryError, jwsKeyId, jwsPayloadOf, signatureInputOf, type EntryVerifier, type SignedEntry } from '@swf/protocol'
+import type { Participant } from '@swf/protocol'
 import type { EntryStore } from './entry-store.js'
 import type { SignaturePool } from './signature-pool.js'
 

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, inArray } from 'drizzle-orm'
-import { jwsPayloadOf, type EntryPayload, type SignedEntry } from '../../../protocol/src/index.js'
+import { jwsPayloadOf, type EntryPayload, type SignedEntry } from '@swf/protocol'
 import type { NodeDb } from '../db/open.js'
 import { datasets, entries, equivocations, publishers, type DatasetRow, type EquivocationRow, type PublisherRow } from '../db/schema.js'
 

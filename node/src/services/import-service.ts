@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises'
 import { BlockList, isIP } from 'node:net'
-import { canonicalize, type DatasetMetadata } from '../../../protocol/src/index.js'
+import { canonicalize, type DatasetMetadata } from '@swf/protocol'
 import type { ImportedDatasets } from './imported-datasets.js'
 import type { ImportWarning, SkippedRecord } from '../dcat/from-rdf.js'
 import { RdfParseError } from '../dcat/errors.js'

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, gte, inArray, or, type SQL } from 'drizzle-orm'
-import type { DatasetMetadata } from '../../../protocol/src/index.js'
+import type { DatasetMetadata } from '@swf/protocol'
 import type { NodeDb } from '../db/open.js'
 import { datasets, entries } from '../db/schema.js'
 import { NotFoundError, ValidationError } from '../errors.js'

@@ -1,4 +1,4 @@
-import { foldGerman, toFtsQuery, type DataQuery, type DatasetMetadata, type SearchQuery } from '../../../protocol/src/index.js'
+import { foldGerman, toFtsQuery, type DataQuery, type DatasetMetadata, type SearchQuery } from '@swf/protocol'
 import type { Statement } from 'better-sqlite3'
 import type { NodeDb } from '../db/open.js'
 import { ValidationError } from '../errors.js'

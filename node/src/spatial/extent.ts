@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { parse } from 'csv-parse'
-import type { BBox } from '../../../protocol/src/index.js'
+import type { BBox } from '@swf/protocol'
 
 // Where the points of a CSV or GeoJSON file lie: used by data queries (per
 // stored file) and by `swf-node publish` (the extent of the file it uploads).

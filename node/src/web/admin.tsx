@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import { DATA_THEMES, LICENSES, type DatasetMetadata } from '../../../protocol/src/index.js'
+import { DATA_THEMES, LICENSES, type DatasetMetadata } from '@swf/protocol'
 import type { DatasetView } from '../services/catalog-service.js'
 import { licenseLabel, naturalOrder, THEME_LABELS } from './layout.js'
 

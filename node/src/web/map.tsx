@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import type { BBox } from '../../../protocol/src/index.js'
+import type { BBox } from '@swf/protocol'
 import { GERMANY_BBOX, KOMMUNEN, KREISE, type Kommune } from '../spatial/suedwestfalen.js'
 
 export interface MapItem {

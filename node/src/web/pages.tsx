@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
-import type { DatasetMetadata } from '../../../protocol/src/index.js'
+import type { DatasetMetadata } from '@swf/protocol'
 import type { RegionalDatasetView } from '../services/regional-catalog.js'
 import type { SearchResult } from '../services/search-service.js'
 import { formatBytes, formatDate, formatLabel, licenseLabel, THEME_LABELS } from './layout.js'

@@ -1,5 +1,5 @@
 import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
-import type { RetiredKey } from '../../../protocol/src/index.js'
+import type { RetiredKey } from '@swf/protocol'
 
 // The registry's tables: who belongs, and the signed list it hands out.
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
-import { dataQuerySchema, peerIdSchema } from '../../../../protocol/src/index.js'
+import { dataQuerySchema, peerIdSchema } from '@swf/protocol'
 import type { BlobStore } from '../../blob-store.js'
 import { ValidationError } from '../../errors.js'
 import { fileNameOf } from '../../file-names.js'

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import { isoDateSchema } from '../../../../protocol/src/index.js'
+import { isoDateSchema } from '@swf/protocol'
 import type { ExportContext } from '../../dcat/catalog-export.js'
 import { MEDIA_TYPES, type RdfFormat } from '../../dcat/formats.js'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'

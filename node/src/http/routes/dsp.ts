@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono'
-import { licenseUri } from '../../../../protocol/src/index.js'
+import { licenseUri } from '@swf/protocol'
 import type { RegionalCatalog, RegionalDatasetView } from '../../services/regional-catalog.js'
 import { packageName } from '../../ckan/packages.js'
 import { NotFoundError } from '../../errors.js'

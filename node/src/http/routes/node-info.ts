@@ -4,7 +4,7 @@ import type { EntryStore } from '../../services/entry-store.js'
 import type { ParticipantDirectory } from '../../p2p/participant-directory.js'
 import type { RegionStatus } from '../../p2p/region-status.js'
 import type { WhoIs } from '../../peer-names.js'
-import type { Ed25519PublicJwk } from '../../../../protocol/src/index.js'
+import type { Ed25519PublicJwk } from '@swf/protocol'
 
 export interface NodeInfo {
   peerId: string

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { peerIdSchema } from '../../../../protocol/src/index.js'
+import { peerIdSchema } from '@swf/protocol'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'
 import type { RegionStatus } from '../../p2p/region-status.js'
 import type { WhoIs } from '../../peer-names.js'
