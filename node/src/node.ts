@@ -152,7 +152,7 @@ async function startLockedNode(options: StartOptions, dataDir: string, config: N
   const dataQuery = new DataQueryService(search, blobs, peerId)
   let region: RegionServices | undefined
   if (network !== undefined) {
-    region = await startRegionServices({ network, config, db, blobs, regional, search, dataQuery, store: entryStore, log })
+    region = await startRegionServices({ network, config, db, blobs, regional, search, dataQuery, store: entryStore, whoIs, log })
   }
 
   const startedAt = new Date()

@@ -7,7 +7,7 @@ import {
   signatureInputOf,
   type SignedEntry
 } from '@swf/protocol'
-import { SignaturePool, type SignatureCheck } from '@swf/node/services/signature-pool'
+import { SignaturePool, type SignatureCheck } from '@swf/node/replication/signature-pool'
 import { sampleDataset } from '../helpers/fixtures.js'
 
 async function signedEntries(n: number): Promise<{ signer: EntrySigner; entries: SignedEntry[] }> {

@@ -19,7 +19,7 @@ describe('bulk sync', () => {
     const seen: Array<{ expected: number | null; received: number }> = []
     await waitFor(
       () => {
-        seen.push(...b.node.network!.sync!.progress())
+        seen.push(...b.node.network!.replication.sync.progress())
         return region.contentHash(b).count === 10_000
       },
       'B holds 10,000 entries',

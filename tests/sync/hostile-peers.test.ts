@@ -108,7 +108,7 @@ describe('hostile peers', () => {
     tally('fuzz cases: live libp2p streams', cases)
     // Still serving: HTTP, and a real sync and search over libp2p from an honest peer.
     expect((await lenient.api('/api/v1/status')).peerId).toBe(lenient.node.peerId)
-    const r = await honest.node.network!.sync!.pull(lenient.node.peerId)
+    const r = await honest.node.network!.replication.sync.pull(lenient.node.peerId)
     expect(r.rejected).toBe(0)
     const fed = await honest.api('/api/v1/search?scope=federated&q=Haushalt')
     expect(fed.nodes.find((n: any) => n.peerId === lenient.node.peerId)?.status).toBe('answered')
@@ -204,9 +204,9 @@ describe('hostile peers', () => {
       }
     })
     tally('forged entries sent', FORGED)
-    expect(await guarded.node.network!.acceptor.check(forged[0]!)).toEqual({ reason: 'bad-signature' })
+    expect(await guarded.node.network!.replication.acceptor.check(forged[0]!)).toEqual({ reason: 'bad-signature' })
     // Its own anti-entropy round may have pulled from Mallory first: then the ban is already in force.
-    await expect(guarded.node.network!.sync!.pull(mallory.node.peerId)).rejects.toThrow(/banned|gater/)
+    await expect(guarded.node.network!.replication.sync.pull(mallory.node.peerId)).rejects.toThrow(/banned|gater/)
     expect(guarded.node.network!.guard.isBanned(mallory.node.peerId)).toBe(true)
     expect(guarded.node.network!.guard.bans().map(b => b.peerId)).toContain(mallory.node.peerId)
     expect(Math.max(...pagesSent)).toBeLessThanOrEqual(2) // banned on the first page of every stream
@@ -237,11 +237,11 @@ describe('hostile peers', () => {
     for (const n of [lenient, honest]) {
       // Most of the flood is dropped unvalidated: gossipsub's score cache lags
       // the first ~1,500 messages (measured), the guard bans after 20 strikes.
-      expect(n.node.network!.gossip!.counters.rejected).toBeLessThan(FORGED / 2)
-      expect(n.node.network!.gossip!.counters.rejected).toBeGreaterThan(0)
+      expect(n.node.network!.replication.gossip.counters.rejected).toBeLessThan(FORGED / 2)
+      expect(n.node.network!.replication.gossip.counters.rejected).toBeGreaterThan(0)
     }
     expect(honest.node.network!.guard.isBanned(mallory.node.peerId)).toBe(true)
-    expect(honest.node.network!.gossip!.counters.rejected).toBeLessThan(100)
+    expect(honest.node.network!.replication.gossip.counters.rejected).toBeLessThan(100)
     tally(
       'forged entries stored',
       region.nodes.reduce(

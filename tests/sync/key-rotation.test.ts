@@ -56,7 +56,7 @@ describe('a Kommune rotates its node key', () => {
       const jws = (
         n.node.db.$client.prepare('SELECT jws FROM entries WHERE publisher = ? ORDER BY seq LIMIT 1').get(oldPeerId) as { jws: string }
       ).jws
-      expect('payload' in (await n.node.network!.acceptor.check(jws))).toBe(true)
+      expect('payload' in (await n.node.network!.replication.acceptor.check(jws))).toBe(true)
     }
   })
 

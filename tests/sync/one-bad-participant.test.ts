@@ -81,14 +81,14 @@ describe('one bad participant', () => {
       'the 300 entries after the gap everywhere'
     )
     for (const n of honest()) expect(entryAt(n, skipped.payload.seq)).toBeUndefined()
-    const before = honest().map(n => n.node.network!.acceptor.counters.duplicates)
+    const before = honest().map(n => n.node.network!.replication.acceptor.counters.duplicates)
     const pulls = honest().map(n => n.node.network!.tracker.all().reduce((k, p) => k + (p.lastSyncAt === null ? 0 : 1), 0))
     // Anti-entropy runs every second here: 5 s are some 15 pulls across the three nodes.
     await new Promise(r => setTimeout(r, 5_000))
     honest().forEach((n, i) => {
       expect(n.node.network!.tracker.all().reduce((k, p) => k + (p.lastSyncAt === null ? 0 : 1), 0)).toBeGreaterThanOrEqual(pulls[i]!)
       // Before: every pull re-sent all 300 held entries (≈ 950 duplicates per node and minute at 30 s).
-      expect(n.node.network!.acceptor.counters.duplicates - before[i]!, n.name).toBeLessThan(20)
+      expect(n.node.network!.replication.acceptor.counters.duplicates - before[i]!, n.name).toBeLessThan(20)
     })
     // The gap closes as soon as the missing entry appears anywhere.
     expect(mallory.node.store.store([skipped])).toEqual(['stored'])
@@ -131,11 +131,11 @@ describe('one bad participant', () => {
       () => [soest, olpe].every(n => n.node.store.versionVector()[mallory.node.peerId] === head.seq),
       'Soest and Olpe hold everything'
     )
-    await waitFor(() => arnsberg.node.network!.acceptor.counters.overQuota > 0, 'Arnsberg refused entries over its quota')
+    await waitFor(() => arnsberg.node.network!.replication.acceptor.counters.overQuota > 0, 'Arnsberg refused entries over its quota')
     await new Promise(r => setTimeout(r, 2_000))
     const added = arnsberg.node.store.usageOf(mallory.node.peerId).bytes - usage0
     expect(added).toBeLessThanOrEqual(2 * 1024 * 1024)
-    tally('entries refused over a publisher quota', arnsberg.node.network!.acceptor.counters.overQuota)
+    tally('entries refused over a publisher quota', arnsberg.node.network!.replication.acceptor.counters.overQuota)
     expect(arnsberg.node.store.versionVector()[mallory.node.peerId]).toBeLessThan(head.seq)
     // Soest and Olpe relayed Mallory's entries honestly: no strike, no ban.
     expect(arnsberg.node.network!.guard.counters.strikes).toBe(strikes)
@@ -146,11 +146,25 @@ describe('one bad participant', () => {
   it('an entry signed in the year 9999 is refused (not a forgery: no strike); one a minute ahead is fine', async () => {
     const seq = Math.max(...honest().map(n => n.node.store.versionVector()[mallory.node.peerId] ?? 0)) + 1000
     const future = await sign('zukunft', { seq, prevHash: 'a'.repeat(64), issuedAt: '9999-12-31T00:00:00.000Z' })
-    const r = await soest.node.network!.acceptor.accept([future.jws], 'test')
+    // Every listener hears the typed reason and where the entry came from.
+    const heard: unknown[] = []
+    const listener = (rejections: unknown, source: string): void => {
+      heard.push([rejections, source])
+    }
+    const { events } = soest.node.network!.replication.acceptor
+    events.on('entry:rejected', listener)
+    events.on('entry:rejected', listener)
+    const r = await soest.node.network!.replication.acceptor.accept([future.jws], 'test')
+    events.off('entry:rejected', listener)
+    events.off('entry:rejected', listener)
     expect(r.rejected).toEqual([{ reason: 'from-the-future' }])
+    expect(heard).toEqual([
+      [[{ reason: 'from-the-future' }], 'test'],
+      [[{ reason: 'from-the-future' }], 'test']
+    ])
     expect(entryAt(soest, seq)).toBeUndefined()
     const soon = await sign('bald', { seq: seq + 1, prevHash: 'b'.repeat(64), issuedAt: new Date(Date.now() + 60_000).toISOString() })
-    expect((await soest.node.network!.acceptor.accept([soon.jws], 'test')).stored).toHaveLength(1)
+    expect((await soest.node.network!.replication.acceptor.accept([soon.jws], 'test')).stored).toHaveLength(1)
   })
 
   it('equivocation: two entries for one seq, given to different nodes — detected, the proof spreads to every node, all keep the lower hash', async () => {
@@ -161,8 +175,8 @@ describe('one bad participant', () => {
     expect(a.hash).not.toBe(b.hash)
     const [low, high] = a.hash < b.hash ? [a, b] : [b, a]
     // Each node is told a different story: Soest the higher hash, Olpe the lower.
-    expect((await soest.node.network!.acceptor.accept([high.jws], 'test')).stored).toHaveLength(1)
-    expect((await olpe.node.network!.acceptor.accept([low.jws], 'test')).stored).toHaveLength(1)
+    expect((await soest.node.network!.replication.acceptor.accept([high.jws], 'test')).stored).toHaveLength(1)
+    expect((await olpe.node.network!.replication.acceptor.accept([low.jws], 'test')).stored).toHaveLength(1)
     // Anti-entropy carries the proof (and gossip the winner) until every node agrees.
     await waitFor(() => [soest, olpe].every(n => entryAt(n, seq) === low.hash), 'Soest and Olpe keep the lower hash', 30_000)
     await waitFor(

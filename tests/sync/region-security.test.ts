@@ -57,7 +57,7 @@ describe('hostile and departing participants', () => {
     })
     for (const n of region.nodes) await waitFor(() => region.contentHash(n).count === 2, `sync to ${n.name}`)
     const before = region.nodes.map(n => region.contentHash(n).hash)
-    const rejectedBefore = region.nodes.map(n => n.node.network!.gossip!.counters.rejected)
+    const rejectedBefore = region.nodes.map(n => n.node.network!.replication.gossip.counters.rejected)
 
     const malloryKey = await privateKeyFromJwk(JSON.parse(readFileSync(join(mallory.dataDir, 'node-key.json'), 'utf8')))
     const stranger = await generateIdentityKey()
@@ -92,14 +92,14 @@ describe('hostile and departing participants', () => {
     await waitFor(
       () =>
         others.every(
-          n => n.node.network!.gossip!.counters.rejected - rejectedBefore[region.nodes.indexOf(n)]! >= Object.keys(forged).length
+          n => n.node.network!.replication.gossip.counters.rejected - rejectedBefore[region.nodes.indexOf(n)]! >= Object.keys(forged).length
         ),
       'every node rejected every forgery'
     )
     // A replayed old entry (Soest's seq 1, superseded by seq 2), through the acceptor that gossip and pull share.
     const first = (soest.node.db.$client.prepare('SELECT jws FROM entries WHERE seq = 1').get() as { jws: string }).jws
     for (const n of others) {
-      const r = await n.node.network!.acceptor.accept([first], 'test-replay')
+      const r = await n.node.network!.replication.acceptor.accept([first], 'test-replay')
       expect(r.stored).toHaveLength(0)
       expect(r.duplicates).toBe(1)
     }

@@ -40,10 +40,11 @@ export class CkanApi {
     private readonly search: SearchService,
     private readonly regional: RegionalCatalog,
     private readonly organizations: () => Organization[],
-    private readonly downloadUrl: (publisher: string, datasetId: string, distId: string) => string
+    /** A file's download URL at this node, `base` being the URL the client called (or the public URL). */
+    private readonly downloadUrl: (base: string, publisher: string, datasetId: string, distId: string) => string
   ) {}
 
-  packageSearch(p: PackageSearchParams): Record<string, unknown> {
+  packageSearch(p: PackageSearchParams, base: string): Record<string, unknown> {
     const rows = Math.min(intParam(p.rows, 'rows', 10, 0, Number.MAX_SAFE_INTEGER), MAX_ROWS)
     const start = intParam(p.start, 'start', 0, 0, 10_000_000)
     const sort = parseSort(p.sort)
@@ -77,17 +78,17 @@ export class CkanApi {
       count: total,
       facets,
       search_facets: searchFacets,
-      results: hits.map(h => this.#package(h, orgs)),
+      results: hits.map(h => this.#package(h, orgs, base)),
       sort: sort.map(s => `${s.field} ${s.dir}`).join(', ')
     }
   }
 
-  packageShow(id: string | undefined): Record<string, unknown> {
+  packageShow(id: string | undefined, base: string): Record<string, unknown> {
     if (id === undefined || id === '') throw new CkanError(409, 'Validation Error', 'Missing value', 'id')
     const key = this.#resolvePackage(id)
     const hit = this.search.hit(key.publisher, key.datasetId)
     if (hit === undefined) throw new CkanError(404, 'Not Found Error', 'Not found')
-    return this.#package(hit, this.#orgsByPeer())
+    return this.#package(hit, this.#orgsByPeer(), base)
   }
 
   packageList(limit?: string, offset?: string): string[] {
@@ -163,14 +164,14 @@ export class CkanApi {
     }))
   }
 
-  #package(hit: Parameters<typeof packageDict>[0], orgs: Map<string, Organization>): Record<string, unknown> {
+  #package(hit: Parameters<typeof packageDict>[0], orgs: Map<string, Organization>, base: string): Record<string, unknown> {
     const org = orgs.get(hit.provenance.publisher) ?? {
       peerId: hit.provenance.publisher,
       name: hit.provenance.publisher.toLowerCase(),
       title: hit.provenance.kommune ?? hit.provenance.publisher,
       ags: null
     }
-    return packageDict(hit, org, dist => this.downloadUrl(hit.provenance.publisher, hit.dataset.id, dist))
+    return packageDict(hit, org, dist => this.downloadUrl(base, hit.provenance.publisher, hit.dataset.id, dist))
   }
 
   #orgsByPeer(): Map<string, Organization> {

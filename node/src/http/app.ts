@@ -82,10 +82,19 @@ const cors = readOnlyCors()
 export function createApp(deps: AppDeps): Hono {
   const authFailures = new AuthFailures(deps.http.maxAuthFailures)
   const admin = requireAdminToken(deps.adminToken, authFailures)
-  // Built once, not per request.
+  // Built once, not per request (so are the CKAN API and the routes below).
   const importer = new ImportService(new ImportedDatasets(deps.db), deps.catalog, {
     allowPrivateNetworks: deps.allowPrivateImports ?? false
   })
+  const ckan = new CkanApi(
+    deps.search,
+    deps.regional,
+    () => organizations(deps),
+    (base, publisher, id, dist) =>
+      publisher === deps.info.peerId
+        ? `${base}/api/v1/datasets/${id}/distributions/${dist}/file`
+        : `${base}/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`
+  )
   const app = new Hono()
   app.use(secureHeaders())
   app.use(writeRateLimit(deps.http.writesPerMinute, deps.http.writeBurst))
@@ -128,16 +137,7 @@ export function createApp(deps: AppDeps): Hono {
     ckanRoutes({
       siteTitle: `Datenraum Südwestfalen: ${deps.info.kommune.name}`,
       publicUrl: deps.publicUrl,
-      ckanFor: base =>
-        new CkanApi(
-          deps.search,
-          deps.regional,
-          () => organizations(deps),
-          (publisher, id, dist) =>
-            publisher === deps.info.peerId
-              ? `${base}/api/v1/datasets/${id}/distributions/${dist}/file`
-              : `${base}/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`
-        )
+      ckan
     })
   )
   app.route(

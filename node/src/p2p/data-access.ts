@@ -6,7 +6,7 @@ import { NotFoundError } from '../errors.js'
 import { fileNameOf } from '../file-names.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import { FetchSizeMismatchError, type FileFetch } from './file-fetch.js'
-import type { Network } from './network.js'
+import type { RegionComponents } from './federation.js'
 
 export class FileUnavailableError extends Error {
   override readonly name = 'FileUnavailableError'
@@ -55,7 +55,7 @@ export class DataAccess {
     private readonly blobStore: BlobStore,
     private readonly regional: RegionalCatalog,
     private readonly fetcher: FileFetch,
-    private readonly network: Network,
+    private readonly region: Pick<RegionComponents, 'host' | 'guard' | 'self'>,
     private readonly log: Logger,
     /** Largest file this node fetches: the same bound as its own uploads. */
     private readonly maxBytes: number
@@ -123,8 +123,8 @@ export class DataAccess {
     byteSize: number,
     onProgress?: (bytes: number, total: number) => void
   ): Promise<string> {
-    const connected = this.network.host.getPeers().map(p => p.toString())
-    const candidates = [publisher, ...connected.filter(p => p !== publisher)].filter(p => p !== this.network.peerId)
+    const connected = this.region.host.getPeers().map(p => p.toString())
+    const candidates = [publisher, ...connected.filter(p => p !== publisher)].filter(p => p !== this.region.self)
     const tried: Array<{ peerId: string; error: string }> = []
     let corrupt = 0
     for (const peer of candidates) {
@@ -138,7 +138,7 @@ export class DataAccess {
           // The peer served bytes that are not the signed file: discard them, count it against the
           // peer, and ask the next holder — one wrong answer must not cost the reader the file.
           corrupt++
-          this.network.guard.strike(peer, 'served a file that does not match the signed entry')
+          this.region.guard.strike(peer, 'served a file that does not match the signed entry')
           this.log.warn(
             { sha256, peer, err: err.message },
             'peer served a file that does not match the signed entry; discarded, trying the next holder'

@@ -6,6 +6,7 @@ import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 import { P2pError, P2pErrorCode } from './errors.js'
 import { handleGuarded } from './guarded-handler.js'
+import type { ServedProtocol } from './constants.js'
 
 export type NodeAnswerStatus = 'answered' | 'timeout' | 'error'
 
@@ -24,9 +25,6 @@ export interface FanOutOptions<T> {
   /** Called with each peer's answer as soon as it is in (for streaming); awaited. */
   onAnswer?: (answer: NodeAnswer<T>) => void | Promise<void>
 }
-
-/** How long a served request may take, from its first byte to the last of the answer. */
-export const REQUEST_TIMEOUT_MS = 10_000
 
 type DialTarget = Parameters<Host['dialProtocol']>[0]
 
@@ -89,45 +87,32 @@ export async function fanOut<T>(
  * Serves one request/response protocol: reads one request frame, answers
  * with one frame. A malformed request closes the stream, is logged (warn:
  * the peer's fault; other aborts are routine) and is a strike; a peer over
- * its request rate, or with `maxPerPeer` requests of this protocol already
- * under way (over all its connections), gets the stream closed unanswered.
- * The handler's signal aborts when the asker goes away (its deadline passed)
- * or the timeout ends: work for nobody stops.
+ * its request rate, or with the descriptor's `maxPerPeer` requests under way
+ * (over all its connections), gets the stream closed unanswered. The
+ * handler's signal aborts when the asker goes away (its deadline passed) or
+ * the descriptor's timeout ends: work for nobody stops.
  */
 export async function serveRequestResponse(
   host: Host,
-  protocol: string,
+  served: ServedProtocol,
   handle: (frame: Uint8Array, signal: AbortSignal) => Promise<Uint8Array>,
-  log: Logger,
-  opts: { maxInboundStreams: number; maxPerPeer?: number; timeoutMs?: number; guard: PeerGuard }
+  opts: { guard: PeerGuard; log: Logger; name: string }
 ): Promise<void> {
-  await handleGuarded(
-    host,
-    protocol,
-    {
-      guard: opts.guard,
-      log,
-      name: 'request',
-      maxInboundStreams: opts.maxInboundStreams,
-      maxPerPeer: opts.maxPerPeer ?? opts.maxInboundStreams
-    },
-    async stream => {
-      const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS
-      const gone = new AbortController()
-      const onClose = (): void => {
-        gone.abort(new P2pError(P2pErrorCode.ASKER_GONE, 'asker gone'))
-      }
-      stream.addEventListener('close', onClose)
-      try {
-        const io = framedStream(stream, MAX_FRAME_BYTES, timeoutMs)
-        const request = await io.read()
-        await io.write(await handle(request, AbortSignal.any([gone.signal, AbortSignal.timeout(timeoutMs)])))
-        await closeStream(stream)
-      } finally {
-        stream.removeEventListener('close', onClose)
-      }
+  await handleGuarded(host, served, opts, async stream => {
+    const gone = new AbortController()
+    const onClose = (): void => {
+      gone.abort(new P2pError(P2pErrorCode.ASKER_GONE, 'asker gone'))
     }
-  )
+    stream.addEventListener('close', onClose)
+    try {
+      const io = framedStream(stream, MAX_FRAME_BYTES, served.timeoutMs)
+      const request = await io.read()
+      await io.write(await handle(request, AbortSignal.any([gone.signal, AbortSignal.timeout(served.timeoutMs)])))
+      await closeStream(stream)
+    } finally {
+      stream.removeEventListener('close', onClose)
+    }
+  })
 }
 
 const isAborted = (signal: AbortSignal): boolean => signal.aborted

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino'
 import {
   CodecError,
-  DATA_QUERY_PROTOCOL,
   decodeDataQueryRequest,
   decodeDataQueryResponse,
   encodeDataQueryRequest,
@@ -11,12 +10,14 @@ import {
   type DataQueryResponse
 } from '@swf/protocol'
 import type { DataQueryService } from '../services/data-query.js'
-import { fanOut, serveRequestResponse } from './fan-out.js'
-import { DEFAULT_FEDERATED_DEADLINE_MS, type NodeStatus, type OnNodeAnswer } from './federated-search.js'
-import type { Network } from './network.js'
+import { DATA_QUERY, DEFAULT_FEDERATED_DEADLINE_MS } from './constants.js'
+import { serveRequestResponse } from './fan-out.js'
+import { federate, type NodeReply, type NodeStatus, type OnNodeAnswer, type RegionComponents } from './federation.js'
 
-/** Data queries of one peer served at once, over all its connections. */
-export const MAX_DATA_QUERIES_PER_PEER = 2
+export interface FederatedDataQueryComponents extends RegionComponents {
+  dataQuery: DataQueryService
+  log: Logger
+}
 
 export interface Origin {
   publisher: string
@@ -39,25 +40,29 @@ export interface FederatedDataResult {
  * origin. Nothing is copied centrally.
  */
 export class FederatedDataQuery {
-  constructor(
-    private readonly network: Network,
-    private readonly local: DataQueryService,
-    private readonly log: Logger
-  ) {}
+  readonly #c: FederatedDataQueryComponents
+
+  constructor(components: FederatedDataQueryComponents) {
+    this.#c = components
+  }
 
   async start(): Promise<void> {
+    const { host, guard, log, dataQuery } = this.#c
     await serveRequestResponse(
-      this.network.host,
-      DATA_QUERY_PROTOCOL,
+      host,
+      DATA_QUERY,
       async (frame, signal) => {
         const { query } = decodeDataQueryRequest(frame)
         // Stops when the asker's deadline passed (it closed the stream) or the CPU budget is spent.
-        const r = await this.local.run(query, { signal })
+        const r = await dataQuery.run(query, { signal })
         return encodeFitting({ type: 'data-result', matches: r.matches, truncated: r.truncated })
       },
-      this.log,
-      { maxInboundStreams: 4, maxPerPeer: MAX_DATA_QUERIES_PER_PEER, guard: this.network.guard }
+      { guard, log, name: 'data query' }
     )
+  }
+
+  async stop(): Promise<void> {
+    await this.#c.host.unhandle(DATA_QUERY.id)
   }
 
   /** `onNode` sees each node's status and matches as soon as that node has answered. */
@@ -66,50 +71,28 @@ export class FederatedDataQuery {
     deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS,
     onNode?: OnNodeAnswer<OriginMatch>
   ): Promise<FederatedDataResult> {
-    const self = this.network.peerId
-    const t0 = performance.now()
     const answered: Array<{ node: NodeStatus; matches: OriginMatch[] }> = []
     let truncated = false
-    const add = (node: Omit<NodeStatus, 'hits'>, got: DataMatch[], cut: boolean): void => {
+    const add = (node: NodeReply, got: DataMatch[], cut: boolean): void => {
       const matches = withOrigin(node, got)
       const status = { ...node, hits: got.length }
       answered.push({ node: status, matches })
       truncated ||= cut
       onNode?.(status, matches)
     }
-    await Promise.all([
-      this.local.run(query, { signal: AbortSignal.timeout(deadlineMs) }).then(local => {
-        add(
-          { peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0) },
-          local.matches,
-          local.truncated
-        )
-      }),
-      fanOut(
-        this.network.host,
-        this.network.remoteTargets(),
-        DATA_QUERY_PROTOCOL,
-        encodeDataQueryRequest({ type: 'data-query', query }),
-        decodeDataQueryResponse,
-        {
-          deadlineMs,
-          concurrency: 32,
-          onAnswer: a => {
-            add(
-              {
-                peerId: a.peerId,
-                kommune: this.network.kommuneOf(a.peerId),
-                status: a.status,
-                latencyMs: a.latencyMs,
-                ...(a.error === undefined ? {} : { error: a.error })
-              },
-              a.result?.matches ?? [],
-              a.result?.truncated ?? false
-            )
-          }
-        }
-      )
-    ])
+    await federate(this.#c, {
+      protocol: DATA_QUERY.id,
+      request: encodeDataQueryRequest({ type: 'data-query', query }),
+      decode: decodeDataQueryResponse,
+      deadlineMs,
+      local: signal => this.#c.dataQuery.run(query, { signal }),
+      onLocal: (node, local) => {
+        add(node, local.matches, local.truncated)
+      },
+      onRemote: (node, answer) => {
+        add(node, answer?.matches ?? [], answer?.truncated ?? false)
+      }
+    })
     // The merged answer lists this node first, then the others in the order they answered.
     answered.sort((a, b) => Number(b.node.status === 'local') - Number(a.node.status === 'local'))
     return { matches: answered.flatMap(a => a.matches), truncated, nodes: answered.map(a => a.node) }

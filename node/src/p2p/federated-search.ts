@@ -4,16 +4,20 @@ import {
   decodeSearchResponse,
   encodeSearchRequest,
   encodeSearchResponse,
-  SEARCH_PROTOCOL,
+  jwsKeyId,
+  jwsPayloadOf,
+  sha256Hex,
   type SearchQuery
 } from '@swf/protocol'
-import { jwsKeyId, jwsPayloadOf, sha256Hex } from '@swf/protocol'
+import type { EntryAcceptor } from '../replication/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { SearchHit, SearchService } from '../services/search-service.js'
-import { fanOut, serveRequestResponse, type NodeAnswerStatus } from './fan-out.js'
-import type { Network } from './network.js'
+import { DEFAULT_FEDERATED_DEADLINE_MS, SEARCH } from './constants.js'
+import { serveRequestResponse } from './fan-out.js'
+import { federate, type NodeReply, type NodeStatus, type OnNodeAnswer, type RegionComponents } from './federation.js'
 
-export const DEFAULT_FEDERATED_DEADLINE_MS = 2_000
+export type { NodeStatus, OnNodeAnswer } from './federation.js'
+
 /**
  * Reciprocal rank fusion constant: a hit at rank r of one node's answer
  * scores 1 / (RRF_K + r), summed over the nodes that found it. Only the
@@ -22,17 +26,12 @@ export const DEFAULT_FEDERATED_DEADLINE_MS = 2_000
  */
 export const RRF_K = 60
 
-export interface NodeStatus {
-  peerId: string
-  kommune: string | null
-  status: NodeAnswerStatus | 'local'
-  latencyMs: number
-  hits: number
-  error?: string
+export interface FederatedSearchComponents extends RegionComponents {
+  search: SearchService
+  store: EntryStore
+  acceptor: EntryAcceptor
+  log: Logger
 }
-
-/** One node's answer, streamed as it arrives (before merging and deduplication). */
-export type OnNodeAnswer<T> = (node: NodeStatus, items: T[]) => void
 
 export type FederatedHit = SearchHit & { foundAt: string[] }
 
@@ -49,25 +48,28 @@ export interface FederatedSearchResult {
  * hits and deduplicates by entry (and by dataset, newest entry wins).
  */
 export class FederatedSearch {
-  constructor(
-    private readonly network: Network,
-    private readonly search: SearchService,
-    private readonly log: Logger,
-    private readonly store: EntryStore
-  ) {}
+  readonly #c: FederatedSearchComponents
+
+  constructor(components: FederatedSearchComponents) {
+    this.#c = components
+  }
 
   async start(): Promise<void> {
+    const { host, guard, log, search } = this.#c
     await serveRequestResponse(
-      this.network.host,
-      SEARCH_PROTOCOL,
+      host,
+      SEARCH,
       frame => {
         const { query } = decodeSearchRequest(frame)
-        const hits = this.search.rawHits({ ...query, cursor: undefined })
+        const hits = search.rawHits({ ...query, cursor: undefined })
         return Promise.resolve(encodeSearchResponse({ type: 'search-result', total: 0, hits }))
       },
-      this.log,
-      { maxInboundStreams: 8, maxPerPeer: 4, guard: this.network.guard }
+      { guard, log, name: 'search' }
     )
+  }
+
+  async stop(): Promise<void> {
+    await this.#c.host.unhandle(SEARCH.id)
   }
 
   /**
@@ -79,12 +81,10 @@ export class FederatedSearch {
     deadlineMs = DEFAULT_FEDERATED_DEADLINE_MS,
     onNode?: OnNodeAnswer<SearchHit>
   ): Promise<FederatedSearchResult> {
-    const t0 = performance.now()
-    const local = this.search.search({ ...query, cursor: undefined }, false)
     const merged = new Map<string, FederatedHit>()
     const fused = new Map<string, number>()
     const nodes: NodeStatus[] = []
-    const add = (node: Omit<NodeStatus, 'hits'>, hits: SearchHit[]): void => {
+    const add = (node: NodeReply, hits: SearchHit[]): void => {
       hits.forEach((hit, rank) => {
         const key = hit.provenance.entryHash
         fused.set(key, (fused.get(key) ?? 0) + 1 / (RRF_K + rank + 1))
@@ -96,40 +96,22 @@ export class FederatedSearch {
       nodes.push(status)
       onNode?.(status, hits)
     }
-    const self = this.network.peerId
-    add(
-      { peerId: self, kommune: this.network.kommuneOf(self), status: 'local', latencyMs: Math.round(performance.now() - t0) },
-      local.items
-    )
-
-    await fanOut(
-      this.network.host,
-      this.network.remoteTargets(),
-      SEARCH_PROTOCOL,
-      encodeSearchRequest({ type: 'search', query: { ...query, cursor: undefined } as never }),
-      decodeSearchResponse,
-      {
-        deadlineMs,
-        concurrency: 32,
-        onAnswer: async a => {
-          const hits: SearchHit[] = []
-          for (const raw of a.result?.hits ?? []) {
-            const hit = await this.#verify(raw.jws, raw.score)
-            if (hit !== undefined) hits.push(hit)
-          }
-          add(
-            {
-              peerId: a.peerId,
-              kommune: this.network.kommuneOf(a.peerId),
-              status: a.status,
-              latencyMs: a.latencyMs,
-              ...(a.error === undefined ? {} : { error: a.error })
-            },
-            hits
-          )
+    await federate(this.#c, {
+      protocol: SEARCH.id,
+      request: encodeSearchRequest({ type: 'search', query: { ...query, cursor: undefined } as never }),
+      decode: decodeSearchResponse,
+      deadlineMs,
+      local: () => Promise.resolve(this.#c.search.search({ ...query, cursor: undefined }, false).items),
+      onLocal: add,
+      onRemote: async (node, answer) => {
+        const hits: SearchHit[] = []
+        for (const raw of answer?.hits ?? []) {
+          const hit = await this.#verify(raw.jws, raw.score)
+          if (hit !== undefined) hits.push(hit)
         }
+        add(node, hits)
       }
-    )
+    })
     // Several nodes may hold different versions of one dataset: the newest signed entry wins.
     const newest = new Map<string, FederatedHit>()
     for (const hit of merged.values()) {
@@ -157,9 +139,9 @@ export class FederatedSearch {
     const hash = sha256Hex(jws)
     const kid = jwsKeyId(jws)
     const idOf = claimedDatasetId(jws)
-    const head = kid === undefined || idOf === undefined ? undefined : this.store.datasetHead(kid, idOf)
+    const head = kid === undefined || idOf === undefined ? undefined : this.#c.store.datasetHead(kid, idOf)
     if (head !== undefined && head.hash !== hash && head.tombstone) return undefined
-    const e = head?.hash === hash ? this.network.acceptor.decodeHeld(jws, hash) : await this.network.acceptor.check(jws)
+    const e = head?.hash === hash ? this.#c.acceptor.decodeHeld(jws, hash) : await this.#c.acceptor.check(jws)
     if ('reason' in e || e.payload.tombstone || e.payload.dataset === undefined) return undefined
     if (head !== undefined && head.seq > e.payload.seq) return undefined
     return {
@@ -167,12 +149,12 @@ export class FederatedSearch {
       score,
       provenance: {
         publisher: e.payload.publisher,
-        kommune: this.network.kommuneOf(e.payload.publisher),
+        kommune: this.#c.whoIs(e.payload.publisher).kommune,
         seq: e.payload.seq,
         entryHash: e.hash,
         signedAt: e.payload.issuedAt,
-        receivedAt: this.network.receivedAt(e.hash),
-        publisherOnline: e.payload.publisher === this.network.peerId || this.network.isConnected(e.payload.publisher)
+        receivedAt: this.#c.store.receivedAt(e.hash),
+        publisherOnline: e.payload.publisher === this.#c.self || this.#c.isConnected(e.payload.publisher)
       }
     }
   }

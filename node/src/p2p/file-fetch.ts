@@ -6,7 +6,6 @@ import {
   encodeFetchHeader,
   encodeFetchRequest,
   FETCH_CHUNK_BYTES,
-  FETCH_PROTOCOL,
   MAX_FRAME_BYTES
 } from '@swf/protocol'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
@@ -15,6 +14,7 @@ import { framedStream } from './framed-stream.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 import { handleGuarded } from './guarded-handler.js'
+import { FETCH, FETCH_FRAME_TIMEOUT_MS, FETCH_PROGRESS_WINDOW_MS, MIN_FETCH_WINDOW_BYTES } from './constants.js'
 
 export class FileNotHeldError extends Error {
   override readonly name = 'FileNotHeldError'
@@ -30,13 +30,12 @@ export class FetchTooSlowError extends Error {
   override readonly name = 'FetchTooSlowError'
 }
 
-/** Per frame: opening the stream, the request, the header, each chunk. */
-export const FETCH_FRAME_TIMEOUT_MS = 30_000
-/** A fetch must receive at least MIN_FETCH_WINDOW_BYTES in every window of this length… */
-export const FETCH_PROGRESS_WINDOW_MS = 10_000
-/** …i.e. 25.6 KiB/s: a byte every 25 s no longer keeps a fetch alive for hours. */
-export const MIN_FETCH_WINDOW_BYTES = 256 * 1024
-export const MAX_INBOUND_FETCH_STREAMS = 8
+export interface FileFetchComponents {
+  host: Host
+  blobs: BlobStore
+  guard: PeerGuard
+  log: Logger
+}
 
 /**
  * Files by content hash between nodes: any node serves any file it holds
@@ -46,33 +45,36 @@ export const MAX_INBOUND_FETCH_STREAMS = 8
  * aborts and nothing is stored.
  */
 export class FileFetch {
-  constructor(
-    private readonly host: Host,
-    private readonly blobs: BlobStore,
-    private readonly log: Logger,
-    private readonly guard: PeerGuard
-  ) {}
+  private readonly host: Host
+  private readonly blobs: BlobStore
+  private readonly guard: PeerGuard
+  private readonly log: Logger
+
+  constructor(components: FileFetchComponents) {
+    this.host = components.host
+    this.blobs = components.blobs
+    this.guard = components.guard
+    this.log = components.log
+  }
 
   async start(): Promise<void> {
-    await handleGuarded(
-      this.host,
-      FETCH_PROTOCOL,
-      { guard: this.guard, log: this.log, name: 'fetch', maxInboundStreams: MAX_INBOUND_FETCH_STREAMS },
-      async stream => {
-        const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
-        const { sha256 } = decodeFetchRequest(await io.read())
-        // A corrupt copy is quarantined (and logged) by the store: "not found", the asker tries another holder.
-        if ((await this.blobs.verify(sha256)) !== 'ok') {
-          await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
-        } else {
-          await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
-          for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
-            await io.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
-          }
+    await handleGuarded(this.host, FETCH, { guard: this.guard, log: this.log, name: 'fetch' }, async stream => {
+      const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
+      const { sha256 } = decodeFetchRequest(await io.read())
+      // A corrupt copy is quarantined (and logged) by the store: "not found", the asker tries another holder.
+      if ((await this.blobs.verify(sha256)) !== 'ok') {
+        await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
+      } else {
+        await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
+        for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
+          await io.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
         }
-        await closeStream(stream)
       }
-    )
+      await closeStream(stream)
+    })
+  }
+  async stop(): Promise<void> {
+    await this.host.unhandle(FETCH.id)
   }
 
   /**
@@ -82,7 +84,7 @@ export class FileFetch {
    * MIN_FETCH_WINDOW_BYTES in any FETCH_PROGRESS_WINDOW_MS).
    */
   async fetch(peer: PeerId, sha256: string, byteSize: number, onProgress?: (bytes: number) => void): Promise<StoredBlob> {
-    const stream = await this.host.dialProtocol(peer, FETCH_PROTOCOL, { signal: AbortSignal.timeout(FETCH_FRAME_TIMEOUT_MS) })
+    const stream = await this.host.dialProtocol(peer, FETCH.id, { signal: AbortSignal.timeout(FETCH_FRAME_TIMEOUT_MS) })
     let received = 0
     let windowStart = 0
     const slow = new AbortController()

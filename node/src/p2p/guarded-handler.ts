@@ -2,16 +2,13 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { CodecError, KeyedSlots } from '@swf/protocol'
 import { rateLimited } from './errors.js'
+import type { ServedProtocol } from './constants.js'
 import type { Host } from './host.js'
 import type { PeerGuard } from './peer-guard.js'
 
 export interface GuardedHandlerOptions {
   guard: PeerGuard
   log: Logger
-  /** libp2p's limit of this protocol's inbound streams (all peers). */
-  maxInboundStreams: number
-  /** Streams of this protocol one peer may have under way at once (over all its connections); none: no limit. */
-  maxPerPeer?: number
   /** Names the protocol in log lines. */
   name: string
 }
@@ -24,11 +21,12 @@ export interface GuardedHandlerOptions {
  */
 export async function handleGuarded(
   host: Host,
-  protocol: string,
+  served: ServedProtocol,
   opts: GuardedHandlerOptions,
   serve: (stream: Stream, peer: string, connection: Connection) => Promise<void>
 ): Promise<void> {
-  const slots = opts.maxPerPeer === undefined ? undefined : new KeyedSlots(opts.maxPerPeer)
+  const protocol = served.id
+  const slots = served.maxPerPeer === undefined ? undefined : new KeyedSlots(served.maxPerPeer)
   await host.handle(
     protocol,
     async (stream, connection) => {
@@ -56,6 +54,6 @@ export async function handleGuarded(
         slots?.release(peer)
       }
     },
-    { maxInboundStreams: opts.maxInboundStreams }
+    { maxInboundStreams: served.maxInboundStreams }
   )
 }

@@ -2,22 +2,18 @@ import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
-import { EntryVerifier, peerIdOf, CodecError, type Participant, type SignedEntry } from '@swf/protocol'
+import { peerIdOf, type Participant, type SignedEntry } from '@swf/protocol'
 import type { NodeConfig } from '../config.js'
-import { EntryAcceptor } from '../services/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
-import { SignaturePool } from '../services/signature-pool.js'
-import { CatalogGossip } from './catalog-gossip.js'
+import { Replication } from '../replication/index.js'
 import { StartError } from '../errors.js'
 import { listenProblem } from './listen-problem.js'
-import { CatalogSync } from './catalog-sync.js'
 import { createHost, type Host } from './host.js'
 import type { ParticipantDirectory } from './participant-directory.js'
 import { registerWithRegistry, RegistrationError } from './registration.js'
 import { PeerTracker } from './peer-tracker.js'
 import { PeerGuard } from './peer-guard.js'
 import { Dialer, markRingSuccessors, type DialTarget } from './dialer.js'
-import { whoIsFrom, type WhoIs } from '../peer-names.js'
 
 export interface Membership {
   status: 'active' | 'pending' | 'revoked' | 'cut-off' | 'not-listed'
@@ -34,24 +30,18 @@ export interface NetworkOptions {
 
 /**
  * The node in the region: keeps connections to the active participants,
- * pushes own entries by gossip, pulls what is missing on connect and
- * periodically, and forgets revoked participants and their entries.
+ * runs catalog replication over them (gossip and pull, see replication/),
+ * and forgets revoked participants and their entries.
  */
 export class Network {
   readonly tracker = new PeerTracker()
-  readonly acceptor: EntryAcceptor
   readonly guard: PeerGuard
   readonly #opts: NetworkOptions
   readonly #self: string
-  readonly #whoIs: WhoIs
   #host: Host | undefined
-  #gossip: CatalogGossip | undefined
-  #sync: CatalogSync | undefined
+  #replication: Replication | undefined
   #dialer: Dialer | undefined
   readonly #timers: NodeJS.Timeout[] = []
-  readonly #pulling = new Map<string, Promise<void>>()
-  readonly #pullAgain = new Set<string>()
-  readonly #signatures = new SignaturePool()
   #stopped = false
   readonly #log: Logger
   registration: { status: string; at: string; error?: string; code?: string } | undefined
@@ -59,19 +49,9 @@ export class Network {
   constructor(opts: NetworkOptions) {
     this.#opts = opts
     this.#self = peerIdOf(opts.key)
-    this.#whoIs = whoIsFrom({ peerId: this.#self, kommune: opts.config.kommune }, opts.directory)
     // Own messages under part=p2p; each component gets its own part from the root logger (pino repeats a re-bound key).
     this.#log = opts.log.child({ part: 'p2p' })
     this.guard = new PeerGuard(opts.config.p2p.limits, opts.log.child({ part: 'guard' }))
-    this.acceptor = new EntryAcceptor(
-      opts.store,
-      opts.directory,
-      new EntryVerifier(),
-      this.#self,
-      opts.log.child({ part: 'acceptor' }),
-      this.#signatures,
-      { ...opts.config.quota, maxClockSkewMs: opts.config.sync.maxClockSkewMs }
-    )
   }
 
   get host(): Host {
@@ -79,16 +59,14 @@ export class Network {
     return this.#host
   }
 
-  get gossip(): CatalogGossip | undefined {
-    return this.#gossip
-  }
-
-  get sync(): CatalogSync | undefined {
-    return this.#sync
+  /** Catalog replication (acceptor, gossip, sync): there once the network has started. */
+  get replication(): Replication {
+    if (this.#replication === undefined) throw new Error('network not started')
+    return this.#replication
   }
 
   async start(): Promise<void> {
-    const { directory, config } = this.#opts
+    const { directory, config, store } = this.#opts
     const root = this.#opts.log // each component names its own part
     await directory.loadCache()
     await directory.refresh()
@@ -100,40 +78,25 @@ export class Network {
         ? new StartError(await listenProblem(config.p2p.listen))
         : err
     }))
-    this.#gossip = new CatalogGossip(
-      host.services.pubsub,
-      this.acceptor,
-      this.tracker,
-      root.child({ part: 'gossip' }),
-      peer => {
-        this.#schedulePull(peer)
-      },
-      this.guard
-    )
-    this.#sync = new CatalogSync(
-      host,
-      this.#opts.store,
-      this.acceptor,
-      this.tracker,
-      { isAllowed, isPublisher: p => directory.isPublisher(p) },
-      root.child({ part: 'sync' }),
-      this.guard
+    this.#replication = new Replication(
+      { host, store, directory, guard: this.guard, tracker: this.tracker, log: root },
+      {
+        self: this.#self,
+        limits: { ...config.quota, maxClockSkewMs: config.sync.maxClockSkewMs },
+        antiEntropyMs: config.sync.antiEntropyMs
+      }
     )
     this.guard.on('ban', peer => {
       void host.hangUp(peerIdFromString(peer)).catch(() => {})
     })
     this.#dialer = new Dialer(host, config.p2p.targetPeers, root.child({ part: 'dialer' }))
-    this.#gossip.start()
-    await this.#sync.start()
-
     host.addEventListener('peer:connect', evt => {
-      const peer = evt.detail.toString()
-      this.tracker.connected(peer)
-      this.#schedulePull(peer)
+      this.tracker.connected(evt.detail.toString())
     })
     host.addEventListener('peer:disconnect', evt => {
       this.tracker.disconnected(evt.detail.toString())
     })
+    await this.#replication.start()
     directory.on('change', ({ removed }) => {
       this.#onMembershipChange(removed)
     })
@@ -147,35 +110,17 @@ export class Network {
     this.every(config.sync.redialMs, () => {
       this.#dialAll()
     })
-    // One peer per round, the one synced longest ago: pulling from every peer
-    // every round costs O(N²) across the region and saturated 20 nodes on 2 cores.
-    this.every(config.sync.antiEntropyMs, () => {
-      const peers = host.getPeers().map(p => p.toString())
-      const lastSync = new Map(this.tracker.all().map(s => [s.peerId, s.lastSyncAt ?? '']))
-      const next = peers.sort((a, b) => (lastSync.get(a) ?? '').localeCompare(lastSync.get(b) ?? ''))[0]
-      if (next !== undefined) this.#schedulePull(next)
-    })
   }
 
   async stop(): Promise<void> {
     this.#stopped = true
     for (const t of this.#timers) clearInterval(t)
-    this.#gossip?.stop()
-    await Promise.allSettled(this.#pulling.values())
+    await this.#replication?.stop()
     await this.#host?.stop()
-    await this.#signatures.close()
   }
 
   get peerId(): string {
     return this.#self
-  }
-
-  kommuneOf(peer: string): string | null {
-    return this.#whoIs(peer).kommune
-  }
-
-  receivedAt(entryHash: string): string | null {
-    return this.#opts.store.receivedAt(entryHash)
   }
 
   /** Every other active participant, dialled by peer id when connected, else by its registered addresses. */
@@ -198,7 +143,7 @@ export class Network {
 
   /** Gossips an own entry right after it is committed. */
   publish(entry: SignedEntry): void {
-    void this.#gossip?.publish(entry)
+    this.#replication?.publish(entry)
   }
 
   /** Addresses others should dial: the announce list, or what libp2p listens on. */
@@ -238,38 +183,6 @@ export class Network {
       }
       this.#log.warn({ err: (err as Error).message }, 'registration with the registry failed; will retry at next start')
     }
-  }
-
-  /** Pulls from a peer now; coalesces concurrent requests for the same peer. */
-  async pullFrom(peer: string): Promise<void> {
-    const running = this.#pulling.get(peer)
-    if (running !== undefined) {
-      this.#pullAgain.add(peer)
-      return running
-    }
-    const p = (async () => {
-      try {
-        do {
-          this.#pullAgain.delete(peer)
-          const r = await this.#sync!.pull(peer)
-          if (r.received > 0) this.#log.debug({ peer, ...r }, 'pulled entries')
-        } while (this.#pullAgain.has(peer) && !this.#stopped)
-      } catch (err) {
-        if (!this.#stopped) {
-          const level = err instanceof CodecError ? 'warn' : 'debug'
-          this.#log[level]({ peer, err: (err as Error).message }, 'pull failed; frame dropped')
-        }
-      } finally {
-        this.#pulling.delete(peer)
-      }
-    })()
-    this.#pulling.set(peer, p)
-    return p
-  }
-
-  #schedulePull(peer: string): void {
-    if (this.#stopped || !this.#opts.directory.isActive(peer)) return
-    void this.pullFrom(peer)
   }
 
   #dialTargets(): DialTarget[] {

@@ -12,6 +12,8 @@ import { FederatedSearch } from './federated-search.js'
 import { FileFetch } from './file-fetch.js'
 import { Mirror } from './mirror.js'
 import type { Network } from './network.js'
+import type { RegionComponents } from './federation.js'
+import type { WhoIs } from '../peer-names.js'
 import { BlobIndex } from '../services/blob-index.js'
 
 export interface RegionServices {
@@ -31,13 +33,27 @@ export async function startRegionServices(deps: {
   search: SearchService
   dataQuery: DataQueryService
   store: EntryStore
+  whoIs: WhoIs
   log: Logger
 }): Promise<RegionServices> {
-  const { network, config, db, blobs, regional, search, dataQuery, store, log } = deps
-  const fetcher = new FileFetch(network.host, blobs, log.child({ part: 'fetch' }), network.guard)
-  const federatedSearch = new FederatedSearch(network, search, log.child({ part: 'search' }), store)
-  const federatedData = new FederatedDataQuery(network, dataQuery, log.child({ part: 'data-query' }))
-  const access = new DataAccess(new BlobIndex(db), blobs, regional, fetcher, network, log.child({ part: 'access' }), config.maxUploadBytes)
+  const { network, config, db, blobs, regional, search, dataQuery, store, whoIs, log } = deps
+  const region: RegionComponents = {
+    host: network.host,
+    guard: network.guard,
+    self: network.peerId,
+    whoIs,
+    remoteTargets: () => network.remoteTargets(),
+    isConnected: peer => network.isConnected(peer)
+  }
+  const { acceptor } = network.replication
+  const fetcher = new FileFetch({ host: region.host, blobs, guard: region.guard, log: log.child({ part: 'fetch' }) })
+  const federatedSearch = new FederatedSearch({ ...region, search, store, acceptor, log: log.child({ part: 'search' }) })
+  const federatedData = new FederatedDataQuery({ ...region, dataQuery, log: log.child({ part: 'data-query' }) })
+  // The protocols this node serves beside replication, registered here and nowhere else.
+  const protocols = { fetch: fetcher, search: federatedSearch, dataQuery: federatedData }
+  for (const protocol of Object.values(protocols)) await protocol.start()
+
+  const access = new DataAccess(new BlobIndex(db), blobs, regional, fetcher, region, log.child({ part: 'access' }), config.maxUploadBytes)
   const wanted = new Set(config.mirror.publishers)
   const mirror = new Mirror(
     () =>
@@ -52,10 +68,7 @@ export async function startRegionServices(deps: {
     access,
     log.child({ part: 'mirror' })
   )
-  await fetcher.start()
-  await federatedSearch.start()
-  await federatedData.start()
-  network.acceptor.events.on('entry:stored', entries => {
+  acceptor.events.on('entry:stored', entries => {
     mirror.onEntries(entries)
   })
   network.every(config.sync.antiEntropyMs, () => {

@@ -1,6 +1,6 @@
-import type { AcceptorCounters } from '../services/entry-acceptor.js'
-import type { GossipCounters } from './catalog-gossip.js'
-import type { PullProgress } from './catalog-sync.js'
+import type { AcceptorCounters } from '../replication/entry-acceptor.js'
+import type { GossipCounters } from '../replication/catalog-gossip.js'
+import type { PullProgress } from '../replication/catalog-sync.js'
 import type { Membership, Network } from './network.js'
 import type { PeerStats } from './peer-tracker.js'
 
@@ -31,9 +31,9 @@ export function regionStatusOf(network: Network): RegionStatus {
     connectedPeers: connected,
     isConnected: peerId => network.isConnected(peerId),
     peers: () => network.tracker.all(),
-    pulls: () => network.sync?.progress() ?? [],
-    gossipCounters: () => network.gossip?.counters ?? null,
-    acceptCounters: () => network.acceptor.counters,
+    pulls: () => network.replication.sync.progress(),
+    gossipCounters: () => network.replication.gossip.counters,
+    acceptCounters: () => network.replication.acceptor.counters,
     registration: () => network.registration ?? null,
     membership: () => network.membership()
   }

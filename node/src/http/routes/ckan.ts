@@ -17,19 +17,11 @@ const yes = (v: string | undefined): boolean => ['true', 'True', '1'].includes(v
  * with a JSON or form body (ckanapi's default), under /api/3/action/ and
  * /api/action/, in CKAN's {help, success, result} envelope.
  */
-export function ckanRoutes({
-  ckanFor,
-  siteTitle,
-  publicUrl
-}: {
-  ckanFor: (baseUrl: string) => CkanApi
-  siteTitle: string
-  publicUrl?: string
-}): Hono {
+export function ckanRoutes({ ckan, siteTitle, publicUrl }: { ckan: CkanApi; siteTitle: string; publicUrl?: string }): Hono {
   const baseOf = (c: Context): string => publicUrl ?? new URL(c.req.url).origin
   const actions: Record<string, Action> = {
-    package_search: (ckan, p) => ckan.packageSearch(p),
-    package_show: (ckan, p) => ckan.packageShow(p.id),
+    package_search: (ckan, p, base) => ckan.packageSearch(p, base),
+    package_show: (ckan, p, base) => ckan.packageShow(p.id, base),
     package_list: (ckan, p) => ckan.packageList(p.limit, p.offset),
     organization_list: (ckan, p) => ckan.organizationList(yes(p.all_fields)),
     organization_show: (ckan, p) => ckan.organizationShow(p.id),
@@ -57,7 +49,7 @@ export function ckanRoutes({
     if (action === undefined) return fail(400, { __type: 'Not Found Error', message: `Action name not known: ${name}` })
     try {
       const params = { ...c.req.query(), ...(c.req.method === 'POST' ? await bodyParams(c) : {}) }
-      return c.json({ help, success: true, result: action(ckanFor(baseOf(c)), params, baseOf(c)) })
+      return c.json({ help, success: true, result: action(ckan, params, baseOf(c)) })
     } catch (err) {
       if (!(err instanceof CkanError)) throw err
       return fail(

@@ -1,15 +1,28 @@
 import { TopicValidatorResult, type GossipSub } from '@libp2p/gossipsub'
 import type { Logger } from 'pino'
 import { CATALOG_TOPIC, decodeGossipEntry, encodeGossipEntry, CodecError, type SignedEntry } from '@swf/protocol'
-import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
-import type { PeerGuard } from './peer-guard.js'
-import type { PeerTracker } from './peer-tracker.js'
+import { isProvableForgery, type EntryAcceptor } from './entry-acceptor.js'
+import type { PeerGuard } from '../p2p/peer-guard.js'
+import type { PeerTracker } from '../p2p/peer-tracker.js'
 
 export interface GossipCounters {
   published: number
   accepted: number
   ignored: number
   rejected: number
+}
+
+export interface CatalogGossipComponents {
+  pubsub: GossipSub
+  acceptor: EntryAcceptor
+  tracker: PeerTracker
+  guard: PeerGuard
+  log: Logger
+}
+
+export interface CatalogGossipInit {
+  /** Called when an accepted entry reveals a gap in a publisher's sequence: pull from the sender. */
+  onGap: (fromPeer: string) => void
 }
 
 /**
@@ -20,15 +33,21 @@ export interface GossipCounters {
 export class CatalogGossip {
   readonly counters: GossipCounters = { published: 0, accepted: 0, ignored: 0, rejected: 0 }
 
-  constructor(
-    private readonly pubsub: GossipSub,
-    private readonly acceptor: EntryAcceptor,
-    private readonly tracker: PeerTracker,
-    private readonly log: Logger,
-    /** Called when an accepted entry reveals a gap in a publisher's sequence. */
-    private readonly onGap: (fromPeer: string) => void,
-    private readonly guard: PeerGuard
-  ) {}
+  private readonly pubsub: GossipSub
+  private readonly acceptor: EntryAcceptor
+  private readonly tracker: PeerTracker
+  private readonly guard: PeerGuard
+  private readonly log: Logger
+  private readonly onGap: (fromPeer: string) => void
+
+  constructor(components: CatalogGossipComponents, init: CatalogGossipInit) {
+    this.pubsub = components.pubsub
+    this.acceptor = components.acceptor
+    this.tracker = components.tracker
+    this.guard = components.guard
+    this.log = components.log
+    this.onGap = init.onGap
+  }
 
   start(): void {
     this.pubsub.topicValidators.set(CATALOG_TOPIC, async (peerId, msg) => {

@@ -16,32 +16,33 @@ import {
   type HeldRanges,
   type SyncPage
 } from '@swf/protocol'
-import { isProvableForgery, type EntryAcceptor } from '../services/entry-acceptor.js'
+import { isProvableForgery, type EntryAcceptor } from './entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { PublisherRow } from '../db/schema.js'
-import { closeStream } from './close-stream.js'
-import { framedStream } from './framed-stream.js'
-import type { Host } from './host.js'
-import type { PeerGuard } from './peer-guard.js'
-import type { PeerTracker } from './peer-tracker.js'
-import { P2pError, P2pErrorCode } from './errors.js'
-import { handleGuarded } from './guarded-handler.js'
-
-const REQUEST_TIMEOUT_MS = 10_000
-const PAGE_TIMEOUT_MS = 30_000
-/**
- * Sync streams one peer may have served at once, over all its connections:
- * each holds a page in memory, and 320 streams opened and never read once
- * took a node to 3.8 GB.
- */
-export const MAX_SYNC_STREAMS_PER_PEER = 2
-/** Bytes of proofs of equivocation on a first page. */
-const PROOF_BYTES = 1024 * 1024
+import { closeStream } from '../p2p/close-stream.js'
+import { framedStream } from '../p2p/framed-stream.js'
+import type { Host } from '../p2p/host.js'
+import type { PeerGuard } from '../p2p/peer-guard.js'
+import type { PeerTracker } from '../p2p/peer-tracker.js'
+import { P2pError, P2pErrorCode } from '../p2p/errors.js'
+import { handleGuarded } from '../p2p/guarded-handler.js'
+import { SYNC, SYNC_PAGE_TIMEOUT_MS, SYNC_PROOF_BYTES, SYNC_REQUEST_TIMEOUT_MS } from './constants.js'
 
 export interface PullResult {
   received: number
   stored: number
   rejected: number
+}
+
+export interface CatalogSyncComponents {
+  host: Host
+  store: EntryStore
+  acceptor: EntryAcceptor
+  tracker: PeerTracker
+  /** Who may pull from this node (active, not banned), and whose entries it relays (current or retired keys). */
+  members: { isAllowed: (peerId: string) => boolean; isPublisher: (peerId: string) => boolean }
+  guard: PeerGuard
+  log: Logger
 }
 
 /** A pull under way: how many entries the peer announced and how many arrived. */
@@ -61,31 +62,28 @@ export interface PullProgress {
 export class CatalogSync {
   readonly #progress = new Map<string, PullProgress>()
 
-  constructor(
-    private readonly host: Host,
-    private readonly store: EntryStore,
-    private readonly acceptor: EntryAcceptor,
-    private readonly tracker: PeerTracker,
-    private readonly members: { isAllowed: (peerId: string) => boolean; isPublisher: (peerId: string) => boolean },
-    private readonly log: Logger,
-    private readonly guard: PeerGuard
-  ) {}
+  private readonly host: Host
+  private readonly store: EntryStore
+  private readonly acceptor: EntryAcceptor
+  private readonly tracker: PeerTracker
+  private readonly members: CatalogSyncComponents['members']
+  private readonly log: Logger
+  private readonly guard: PeerGuard
+
+  constructor(components: CatalogSyncComponents) {
+    this.host = components.host
+    this.store = components.store
+    this.acceptor = components.acceptor
+    this.tracker = components.tracker
+    this.members = components.members
+    this.log = components.log
+    this.guard = components.guard
+  }
 
   async start(): Promise<void> {
-    await handleGuarded(
-      this.host,
-      SYNC_PROTOCOL,
-      {
-        guard: this.guard,
-        log: this.log,
-        name: 'sync',
-        maxInboundStreams: MAX_SYNC_STREAMS_PER_PEER,
-        maxPerPeer: MAX_SYNC_STREAMS_PER_PEER
-      },
-      async (stream, _peer, connection) => {
-        await this.#serve(stream, connection.remotePeer)
-      }
-    )
+    await handleGuarded(this.host, SYNC, { guard: this.guard, log: this.log, name: 'sync' }, async (stream, _peer, connection) => {
+      await this.#serve(stream, connection.remotePeer)
+    })
   }
 
   async stop(): Promise<void> {
@@ -98,10 +96,10 @@ export class CatalogSync {
     const from = peerId.toString()
     const result: PullResult = { received: 0, stored: 0, rejected: 0 }
     const progress: PullProgress = { peerId: from, expected: null, received: 0 }
-    const stream = await this.host.dialProtocol(peerId, SYNC_PROTOCOL, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    const stream = await this.host.dialProtocol(peerId, SYNC_PROTOCOL, { signal: AbortSignal.timeout(SYNC_REQUEST_TIMEOUT_MS) })
     this.#progress.set(from, progress)
     try {
-      const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
+      const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, SYNC_PAGE_TIMEOUT_MS)
       const states = this.store.publisherStates()
       await io.write(
         encodeSyncMessage({
@@ -163,14 +161,14 @@ export class CatalogSync {
     return tips
   }
 
-  /** Proofs of equivocation against publishers that still belong, up to PROOF_BYTES. */
+  /** Proofs of equivocation against publishers that still belong, up to SYNC_PROOF_BYTES. */
   #proofsToShare(): Array<[string, string]> {
     const out: Array<[string, string]> = []
     let bytes = 0
     for (const p of this.store.equivocations(MAX_SYNC_PROOFS)) {
       if (!this.members.isPublisher(p.publisher)) continue
       bytes += p.jwsA.length + p.jwsB.length
-      if (bytes > PROOF_BYTES) break
+      if (bytes > SYNC_PROOF_BYTES) break
       out.push([p.jwsA, p.jwsB])
     }
     return out
@@ -178,8 +176,8 @@ export class CatalogSync {
 
   async #serve(stream: Stream, remote: PeerId): Promise<void> {
     if (!this.members.isAllowed(remote.toString())) throw new P2pError(P2pErrorCode.NOT_A_PARTICIPANT, 'peer is not an active participant')
-    const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, PAGE_TIMEOUT_MS)
-    const request = decodeSyncRequest(await io.read(REQUEST_TIMEOUT_MS))
+    const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, SYNC_PAGE_TIMEOUT_MS)
+    const request = decodeSyncRequest(await io.read(SYNC_REQUEST_TIMEOUT_MS))
     let page: string[] = []
     let bytes = 0
     // Relay only publishers that still belong (current or retired keys; never revoked ones).

@@ -1,8 +1,16 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import { InvalidEntryError, jwsKeyId, jwsPayloadOf, signatureInputOf, type EntryVerifier, type SignedEntry } from '@swf/protocol'
+import {
+  InvalidEntryError,
+  jwsKeyId,
+  jwsPayloadOf,
+  signatureInputOf,
+  type EntryVerifier,
+  type InvalidEntryReason,
+  type SignedEntry
+} from '@swf/protocol'
 import type { Participant } from '@swf/protocol'
-import type { EntryStore } from './entry-store.js'
+import type { EntryStore } from '../services/entry-store.js'
 import type { SignaturePool } from './signature-pool.js'
 
 export interface Membership {
@@ -26,19 +34,33 @@ export const DEFAULT_ACCEPTOR_LIMITS: AcceptorLimits = {
 
 const HOUR_MS = 3_600_000
 
+/**
+ * Why an entry was not stored: the entry itself is invalid (InvalidEntryReason),
+ * its publisher is not in this node's participant list, it was signed too far
+ * in the future, or its publisher is over its quota.
+ */
+export type RejectReason = InvalidEntryReason | 'unregistered-publisher' | 'from-the-future' | 'over-quota'
+
+export interface Rejection {
+  reason: RejectReason
+}
+
 export interface AcceptResult {
   /** Entries now held that were not (including equivocation winners that replaced a loser). */
   stored: SignedEntry[]
   duplicates: number
   /** Second entries for a held sequence number (equivocation): proof kept either way. */
   conflicts: number
-  rejected: Array<{ reason: string }>
+  rejected: Rejection[]
   /** Publishers whose watermark now trails an entry held: something is missing. */
   gaps: string[]
 }
 
 export interface AcceptorEvents {
+  /** Entries now held that were not: from one accept() or one proof of equivocation. */
   'entry:stored': [entries: SignedEntry[]]
+  /** Entries one accept() refused, with the peer or path they came from (`gossip:<peer>`, `sync:<peer>`). */
+  'entry:rejected': [rejections: Rejection[], source: string]
 }
 
 export interface AcceptorCounters {
@@ -59,7 +81,7 @@ export class EntryAcceptor {
   readonly counters: AcceptorCounters = { stored: 0, duplicates: 0, conflicts: 0, rejected: 0, overQuota: 0, fromTheFuture: 0 }
   /** Per publisher: (issuedAt, bytes) of entries accepted that were signed within the last hour. */
   readonly #recent = new Map<string, Array<{ at: number; bytes: number }>>()
-  /** `entry:stored` with the entries each accept() stored (mirroring listens here); any number of listeners. */
+  /** `entry:stored` (mirroring listens) and `entry:rejected`; any number of listeners. */
   readonly events = new EventEmitter<AcceptorEvents>()
 
   constructor(
@@ -108,6 +130,7 @@ export class EntryAcceptor {
     }
     if (result.rejected.length > 0) {
       this.log.warn({ source, rejected: result.rejected.length, first: result.rejected[0]?.reason }, 'entries rejected')
+      this.events.emit('entry:rejected', result.rejected, source)
     }
     if (result.stored.length > 0) this.events.emit('entry:stored', result.stored)
     this.counters.stored += result.stored.length
@@ -205,7 +228,7 @@ export class EntryAcceptor {
    * first) is an active member, and the entry verifies under its registered
    * key. Federated search uses it for the hits other nodes send.
    */
-  async check(jws: string): Promise<SignedEntry | { reason: string }> {
+  async check(jws: string): Promise<SignedEntry | Rejection> {
     const member = this.#member(jws)
     if ('reason' in member) return member
     try {
@@ -217,7 +240,7 @@ export class EntryAcceptor {
   }
 
   /** The same checks as check(), with every signature of the batch verified by the pool. */
-  async #checkBatch(jwsList: string[], pool: SignaturePool): Promise<Array<SignedEntry | { reason: string }>> {
+  async #checkBatch(jwsList: string[], pool: SignaturePool): Promise<Array<SignedEntry | Rejection>> {
     const formed = jwsList.map(jws => {
       const member = this.#member(jws)
       if ('reason' in member) return member
@@ -235,7 +258,7 @@ export class EntryAcceptor {
         return [p.x, input, signature]
       })
     )
-    const out: Array<SignedEntry | { reason: string }> = formed.map(f => ('reason' in f ? f : { reason: 'bad-signature' }))
+    const out: Array<SignedEntry | Rejection> = formed.map(f => ('reason' in f ? f : { reason: 'bad-signature' }))
     pending.forEach((p, k) => {
       if (ok[k] === true) out[p.i] = p.entry
     })
@@ -243,7 +266,7 @@ export class EntryAcceptor {
   }
 
   /** The publisher (header kid, read first) must be an active member, or this node. */
-  #member(jws: string): { options: { registeredKey?: Participant['publicKeyJwk'] } } | { reason: string } {
+  #member(jws: string): { options: { registeredKey?: Participant['publicKeyJwk'] } } | Rejection {
     const publisher = jwsKeyId(jws)
     if (publisher === undefined) return { reason: 'malformed' }
     const member = this.members.get(publisher)
@@ -258,7 +281,7 @@ export class EntryAcceptor {
  * change comes with new protocol ids and topic. An unregistered publisher is
  * not among them — participant lists can differ for a while.
  */
-export function isProvableForgery(reason: string): boolean {
+export function isProvableForgery(reason: RejectReason): boolean {
   return (
     reason === 'bad-signature' ||
     reason === 'non-canonical' ||
