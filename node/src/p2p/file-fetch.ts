@@ -45,28 +45,22 @@ export interface FileFetchComponents {
  * aborts and nothing is stored.
  */
 export class FileFetch {
-  private readonly host: Host
-  private readonly blobs: BlobStore
-  private readonly guard: PeerGuard
-  private readonly log: Logger
+  readonly #c: FileFetchComponents
 
   constructor(components: FileFetchComponents) {
-    this.host = components.host
-    this.blobs = components.blobs
-    this.guard = components.guard
-    this.log = components.log
+    this.#c = components
   }
 
   async start(): Promise<void> {
-    await handleGuarded(this.host, FETCH, { guard: this.guard, log: this.log, name: 'fetch' }, async stream => {
+    await handleGuarded(this.#c.host, FETCH, { guard: this.#c.guard, log: this.#c.log, name: 'fetch' }, async stream => {
       const io = framedStream(stream, MAX_FRAME_BYTES, FETCH_FRAME_TIMEOUT_MS)
       const { sha256 } = decodeFetchRequest(await io.read())
       // A corrupt copy is quarantined (and logged) by the store: "not found", the asker tries another holder.
-      if ((await this.blobs.verify(sha256)) !== 'ok') {
+      if ((await this.#c.blobs.verify(sha256)) !== 'ok') {
         await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'not-found' }))
       } else {
-        await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.blobs.size(sha256) }))
-        for await (const chunk of this.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
+        await io.write(encodeFetchHeader({ type: 'fetch-header', status: 'ok', size: await this.#c.blobs.size(sha256) }))
+        for await (const chunk of this.#c.blobs.read(sha256, undefined, FETCH_CHUNK_BYTES)) {
           await io.write(chunk as Buffer) // waits for drain: back-pressure from the fetching node
         }
       }
@@ -74,7 +68,7 @@ export class FileFetch {
     })
   }
   async stop(): Promise<void> {
-    await this.host.unhandle(FETCH.id)
+    await this.#c.host.unhandle(FETCH.id)
   }
 
   /**
@@ -84,7 +78,7 @@ export class FileFetch {
    * MIN_FETCH_WINDOW_BYTES in any FETCH_PROGRESS_WINDOW_MS).
    */
   async fetch(peer: PeerId, sha256: string, byteSize: number, onProgress?: (bytes: number) => void): Promise<StoredBlob> {
-    const stream = await this.host.dialProtocol(peer, FETCH.id, { signal: AbortSignal.timeout(FETCH_FRAME_TIMEOUT_MS) })
+    const stream = await this.#c.host.dialProtocol(peer, FETCH.id, { signal: AbortSignal.timeout(FETCH_FRAME_TIMEOUT_MS) })
     let received = 0
     let windowStart = 0
     const slow = new AbortController()
@@ -118,7 +112,7 @@ export class FileFetch {
         }
       }
       // maxBytes = the signed size: a peer sending more is cut off; the hash check catches the rest.
-      const stored = await this.blobs.write(chunks(), byteSize, sha256)
+      const stored = await this.#c.blobs.write(chunks(), byteSize, sha256)
       await closeStream(stream)
       return stored
     } catch (err) {

@@ -33,59 +33,51 @@ export interface CatalogGossipInit {
 export class CatalogGossip {
   readonly counters: GossipCounters = { published: 0, accepted: 0, ignored: 0, rejected: 0 }
 
-  private readonly pubsub: GossipSub
-  private readonly acceptor: EntryAcceptor
-  private readonly tracker: PeerTracker
-  private readonly guard: PeerGuard
-  private readonly log: Logger
-  private readonly onGap: (fromPeer: string) => void
+  readonly #c: CatalogGossipComponents
+  readonly #init: CatalogGossipInit
 
   constructor(components: CatalogGossipComponents, init: CatalogGossipInit) {
-    this.pubsub = components.pubsub
-    this.acceptor = components.acceptor
-    this.tracker = components.tracker
-    this.guard = components.guard
-    this.log = components.log
-    this.onGap = init.onGap
+    this.#c = components
+    this.#init = init
   }
 
   start(): void {
-    this.pubsub.topicValidators.set(CATALOG_TOPIC, async (peerId, msg) => {
+    this.#c.pubsub.topicValidators.set(CATALOG_TOPIC, async (peerId, msg) => {
       const from = peerId.toString()
       let jws: string
       try {
         jws = decodeGossipEntry(msg.data)
       } catch (err) {
         if (!(err instanceof CodecError)) throw err
-        this.guard.strike(from, 'undecodable gossip message')
+        this.#c.guard.strike(from, 'undecodable gossip message')
         return this.#count(from, TopicValidatorResult.Reject, 0)
       }
-      const r = await this.acceptor.accept([jws], `gossip:${from}`)
-      if (r.gaps.length > 0) this.onGap(from)
+      const r = await this.#c.acceptor.accept([jws], `gossip:${from}`)
+      if (r.gaps.length > 0) this.#init.onGap(from)
       if (r.rejected.length > 0) {
         const reason = r.rejected[0]!.reason
         // Reject penalises the sender in gossipsub's score; only for forgeries,
         // not for what a differing participant list explains (not forwarded either way).
         if (!isProvableForgery(reason)) return this.#count(from, TopicValidatorResult.Ignore, 0, true)
-        this.guard.strike(from, `forged entry (${reason})`)
+        this.#c.guard.strike(from, `forged entry (${reason})`)
         return this.#count(from, TopicValidatorResult.Reject, 0)
       }
       return this.#count(from, r.stored.length > 0 ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore, r.stored.length)
     })
-    this.pubsub.subscribe(CATALOG_TOPIC)
+    this.#c.pubsub.subscribe(CATALOG_TOPIC)
   }
 
   stop(): void {
-    this.pubsub.topicValidators.delete(CATALOG_TOPIC)
+    this.#c.pubsub.topicValidators.delete(CATALOG_TOPIC)
   }
 
   async publish(entry: SignedEntry): Promise<void> {
     try {
-      await this.pubsub.publish(CATALOG_TOPIC, encodeGossipEntry(entry.jws))
+      await this.#c.pubsub.publish(CATALOG_TOPIC, encodeGossipEntry(entry.jws))
       this.counters.published++
     } catch (err) {
       // No peer yet: anti-entropy delivers it when one connects.
-      this.log.debug({ err: (err as Error).message, seq: entry.payload.seq }, 'gossip publish failed')
+      this.#c.log.debug({ err: (err as Error).message, seq: entry.payload.seq }, 'gossip publish failed')
     }
   }
 
@@ -94,7 +86,7 @@ export class CatalogGossip {
     if (result === TopicValidatorResult.Accept) this.counters.accepted++
     else if (rejected) this.counters.rejected++
     else this.counters.ignored++
-    this.tracker.received(from, stored, rejected ? 1 : 0)
+    this.#c.tracker.received(from, stored, rejected ? 1 : 0)
     return result
   }
 }

@@ -61,33 +61,20 @@ export interface PullProgress {
  */
 export class CatalogSync {
   readonly #progress = new Map<string, PullProgress>()
-
-  private readonly host: Host
-  private readonly store: EntryStore
-  private readonly acceptor: EntryAcceptor
-  private readonly tracker: PeerTracker
-  private readonly members: CatalogSyncComponents['members']
-  private readonly log: Logger
-  private readonly guard: PeerGuard
+  readonly #c: CatalogSyncComponents
 
   constructor(components: CatalogSyncComponents) {
-    this.host = components.host
-    this.store = components.store
-    this.acceptor = components.acceptor
-    this.tracker = components.tracker
-    this.members = components.members
-    this.log = components.log
-    this.guard = components.guard
+    this.#c = components
   }
 
   async start(): Promise<void> {
-    await handleGuarded(this.host, SYNC, { guard: this.guard, log: this.log, name: 'sync' }, async (stream, _peer, connection) => {
+    await handleGuarded(this.#c.host, SYNC, { guard: this.#c.guard, log: this.#c.log, name: 'sync' }, async (stream, _peer, connection) => {
       await this.#serve(stream, connection.remotePeer)
     })
   }
 
   async stop(): Promise<void> {
-    await this.host.unhandle(SYNC_PROTOCOL)
+    await this.#c.host.unhandle(SYNC_PROTOCOL)
   }
 
   /** Pulls everything `peer` holds that this node lacks. */
@@ -96,15 +83,15 @@ export class CatalogSync {
     const from = peerId.toString()
     const result: PullResult = { received: 0, stored: 0, rejected: 0 }
     const progress: PullProgress = { peerId: from, expected: null, received: 0 }
-    const stream = await this.host.dialProtocol(peerId, SYNC_PROTOCOL, { signal: AbortSignal.timeout(SYNC_REQUEST_TIMEOUT_MS) })
+    const stream = await this.#c.host.dialProtocol(peerId, SYNC_PROTOCOL, { signal: AbortSignal.timeout(SYNC_REQUEST_TIMEOUT_MS) })
     this.#progress.set(from, progress)
     try {
       const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, SYNC_PAGE_TIMEOUT_MS)
-      const states = this.store.publisherStates()
+      const states = this.#c.store.publisherStates()
       await io.write(
         encodeSyncMessage({
           type: 'sync-request',
-          have: this.store.versionVector(states),
+          have: this.#c.store.versionVector(states),
           held: this.#heldAboveWatermarks(states),
           tips: this.#tips(states)
         })
@@ -112,19 +99,19 @@ export class CatalogSync {
       for (;;) {
         const page = decodeSyncPage(await io.read())
         if (page.remaining !== undefined) progress.expected = page.remaining
-        if (page.proofs !== undefined && page.proofs.length > 0) await this.acceptor.acceptProofs(page.proofs, `sync:${from}`)
+        if (page.proofs !== undefined && page.proofs.length > 0) await this.#c.acceptor.acceptProofs(page.proofs, `sync:${from}`)
         // Ask for the next page before checking this one, so the responder reads
         // and sends while this node verifies: at most one page waits unread.
         if (!page.done) await io.write(encodeSyncMessage({ type: 'sync-next' }))
-        const r = await this.acceptor.accept(page.entries, `sync:${from}`)
+        const r = await this.#c.acceptor.accept(page.entries, `sync:${from}`)
         result.received += page.entries.length
         progress.received = result.received
         result.stored += r.stored.length
         result.rejected += r.rejected.length
-        this.tracker.received(from, r.stored.length, r.rejected.length)
+        this.#c.tracker.received(from, r.stored.length, r.rejected.length)
         const forged = r.rejected.filter(x => isProvableForgery(x.reason)).length
-        if (forged > 0) this.guard.strike(from, 'forged entries in a sync page', forged)
-        if (this.guard.isBanned(from)) throw new P2pError(P2pErrorCode.PEER_BANNED, 'peer banned while syncing')
+        if (forged > 0) this.#c.guard.strike(from, 'forged entries in a sync page', forged)
+        if (this.#c.guard.isBanned(from)) throw new P2pError(P2pErrorCode.PEER_BANNED, 'peer banned while syncing')
         if (page.done) break
       }
       await closeStream(stream)
@@ -134,7 +121,7 @@ export class CatalogSync {
     } finally {
       this.#progress.delete(from)
     }
-    this.tracker.synced(from)
+    this.#c.tracker.synced(from)
     return result
   }
 
@@ -147,7 +134,7 @@ export class CatalogSync {
   #heldAboveWatermarks(states: PublisherRow[]): HeldRanges | undefined {
     const held: HeldRanges = {}
     const gapped = states.filter(s => s.maxSeq > s.contiguousSeq).slice(0, MAX_HELD_PUBLISHERS)
-    for (const s of gapped) held[s.peerId] = this.store.heldRanges(s.peerId, s.contiguousSeq, MAX_HELD_RANGES)
+    for (const s of gapped) held[s.peerId] = this.#c.store.heldRanges(s.peerId, s.contiguousSeq, MAX_HELD_RANGES)
     return gapped.length === 0 ? undefined : held
   }
 
@@ -155,7 +142,7 @@ export class CatalogSync {
   #tips(states: PublisherRow[]): Record<string, [number, string]> {
     const tips: Record<string, [number, string]> = {}
     for (const s of states) {
-      const tip = s.maxSeq > 0 ? this.store.entryAt(s.peerId, s.maxSeq) : undefined
+      const tip = s.maxSeq > 0 ? this.#c.store.entryAt(s.peerId, s.maxSeq) : undefined
       if (tip !== undefined) tips[s.peerId] = [s.maxSeq, tip.hash]
     }
     return tips
@@ -165,8 +152,8 @@ export class CatalogSync {
   #proofsToShare(): Array<[string, string]> {
     const out: Array<[string, string]> = []
     let bytes = 0
-    for (const p of this.store.equivocations(MAX_SYNC_PROOFS)) {
-      if (!this.members.isPublisher(p.publisher)) continue
+    for (const p of this.#c.store.equivocations(MAX_SYNC_PROOFS)) {
+      if (!this.#c.members.isPublisher(p.publisher)) continue
       bytes += p.jwsA.length + p.jwsB.length
       if (bytes > SYNC_PROOF_BYTES) break
       out.push([p.jwsA, p.jwsB])
@@ -175,13 +162,16 @@ export class CatalogSync {
   }
 
   async #serve(stream: Stream, remote: PeerId): Promise<void> {
-    if (!this.members.isAllowed(remote.toString())) throw new P2pError(P2pErrorCode.NOT_A_PARTICIPANT, 'peer is not an active participant')
+    if (!this.#c.members.isAllowed(remote.toString()))
+      throw new P2pError(P2pErrorCode.NOT_A_PARTICIPANT, 'peer is not an active participant')
     const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, SYNC_PAGE_TIMEOUT_MS)
     const request = decodeSyncRequest(await io.read(SYNC_REQUEST_TIMEOUT_MS))
     let page: string[] = []
     let bytes = 0
     // Relay only publishers that still belong (current or retired keys; never revoked ones).
-    const states = this.store.publisherStates().filter(s => this.members.isPublisher(s.peerId) || s.peerId === this.host.peerId.toString())
+    const states = this.#c.store
+      .publisherStates()
+      .filter(s => this.#c.members.isPublisher(s.peerId) || s.peerId === this.#c.host.peerId.toString())
     const heldOf = (p: string): Array<[number, number]> => [...(request.held?.[p] ?? [])].sort((a, b) => a[0] - b[0])
     let remaining: number | undefined = states.reduce((n, s) => {
       const have = request.have[s.peerId] ?? 0
@@ -208,7 +198,7 @@ export class CatalogSync {
     // Another entry than the asker's at its tip: the publisher signed two; send ours so the asker sees it.
     for (const state of states) {
       const tip = request.tips?.[state.peerId]
-      const ours = tip === undefined ? undefined : this.store.entryAt(state.peerId, tip[0])
+      const ours = tip === undefined ? undefined : this.#c.store.entryAt(state.peerId, tip[0])
       if (ours === undefined || ours.hash === tip![1]) continue
       if (page.length >= MAX_SYNC_PAGE_ENTRIES || (page.length > 0 && bytes + ours.jws.length > SYNC_PAGE_BYTES)) await flush(false)
       page.push(ours.jws)
@@ -226,7 +216,7 @@ export class CatalogSync {
         }
         const upTo = Math.min(state.maxSeq, (held.find(([a]) => a > after)?.[0] ?? Infinity) - 1)
         // Loaded by bytes, not by count: at most one page of JWS in memory per stream.
-        const rows = this.store.entriesAfterBounded(state.peerId, after, upTo, MAX_SYNC_PAGE_ENTRIES, SYNC_PAGE_BYTES)
+        const rows = this.#c.store.entriesAfterBounded(state.peerId, after, upTo, MAX_SYNC_PAGE_ENTRIES, SYNC_PAGE_BYTES)
         if (rows.length === 0) {
           after = upTo
           continue

@@ -64,16 +64,7 @@ export class EntryStore {
             return outcome
           }
           // Out-of-order delivery: an older entry never overwrites a newer state.
-          st.upsertDataset.run(
-            p.publisher,
-            p.datasetId,
-            e.hash,
-            p.seq,
-            p.tombstone ? 1 : 0,
-            p.dataset?.title ?? null,
-            p.dataset === undefined ? null : JSON.stringify(p.dataset),
-            p.issuedAt
-          )
+          this.#upsertDataset(e.hash, p)
           this.#checkChain(e, receivedAt)
           touch(p.publisher, p.seq, 1, e.jws.length)
           return 'stored'
@@ -116,15 +107,20 @@ export class EntryStore {
     const st = this.#statements()
     const newest = st.newestEntryOf.get(publisher, datasetId) as { hash: string; jws: string } | undefined
     if (newest === undefined) return
-    const p = payloadOf(newest.jws)
-    st.upsertDataset.run(
+    this.#upsertDataset(newest.hash, payloadOf(newest.jws))
+  }
+
+  /** A dataset's state row from one of its entries (the statement keeps the newer state). */
+  #upsertDataset(hash: string, p: EntryPayload): void {
+    const dataset = p.dataset === undefined ? null : JSON.stringify(p.dataset)
+    this.#statements().upsertDataset.run(
       p.publisher,
       p.datasetId,
-      newest.hash,
+      hash,
       p.seq,
       p.tombstone ? 1 : 0,
       p.dataset?.title ?? null,
-      p.dataset === undefined ? null : JSON.stringify(p.dataset),
+      dataset,
       p.issuedAt
     )
   }
