@@ -1,7 +1,7 @@
 import { routePath } from 'hono/route'
 import type { MiddlewareHandler } from 'hono'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { RegionStatus } from './p2p/region-status.js'
+import type { RegionStatus } from './region/region-status.js'
 import type { WhoIs } from './peer-names.js'
 import type { EntryStore } from './services/entry-store.js'
 

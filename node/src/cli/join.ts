@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdOfPublicJwk, publicJwkSchema, type Ed25519PublicJwk } from '@swf/protocol'
 import { configPath, keyPath, loadConfig, parseConfig } from '../config.js'
 import { loadIdentityKey } from '../identity-store.js'
-import { registerWithRegistry, type RegistrationAnswer } from '../p2p/registration.js'
+import { registerWithRegistry, type RegistrationAnswer } from '../region/registration.js'
 import { writeFileAtomic } from '../write-file-atomic.js'
 import { CliError } from './client.js'
 

@@ -29,13 +29,13 @@ import { CkanApi } from '../ckan/ckan-api.js'
 import { organizationName, type Organization } from '../ckan/packages.js'
 import type { NodeDb } from '../db/open.js'
 import type { DataQueryService } from '../services/data-query.js'
-import type { RegionServices } from '../p2p/region-services.js'
+import type { RegionServices } from '../region/region-services.js'
 import type { SearchService } from '../services/search-service.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
-import type { RegionStatus } from '../p2p/region-status.js'
+import type { RegionStatus } from '../region/region-status.js'
 import type { WhoIs } from '../peer-names.js'
-import type { ParticipantDirectory } from '../p2p/participant-directory.js'
+import type { ParticipantDirectory } from '../region/participant-directory.js'
 
 export interface AppDeps {
   catalog: CatalogService

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
 import { BlobHashMismatchError, UploadTooLargeError } from '../blob-store.js'
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../errors.js'
-import { FileCorruptError, FileTooLargeError, FileUnavailableError } from '../p2p/data-access.js'
+import { FileCorruptError, FileTooLargeError, FileUnavailableError } from '../region/data-access.js'
 import { RdfParseError } from '../dcat/errors.js'
 import { ImportSourceError } from '../services/import-service.js'
 

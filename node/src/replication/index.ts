@@ -2,19 +2,27 @@ import type { Logger } from 'pino'
 import { CodecError, EntryVerifier, type SignedEntry } from '@swf/protocol'
 import type { EntryStore } from '../services/entry-store.js'
 import type { Host } from '../p2p/host.js'
-import type { ParticipantDirectory } from '../p2p/participant-directory.js'
 import type { PeerGuard } from '../p2p/peer-guard.js'
 import type { PeerTracker } from '../p2p/peer-tracker.js'
 import { CatalogGossip } from './catalog-gossip.js'
 import { CatalogSync } from './catalog-sync.js'
-import { EntryAcceptor, type AcceptorLimits } from './entry-acceptor.js'
+import { EntryAcceptor, type AcceptorLimits, type Membership } from './entry-acceptor.js'
 import { SignaturePool } from './signature-pool.js'
+
+/** The participant list as replication asks it. */
+export interface Participants extends Membership {
+  /** An active participant: it may connect and sync. */
+  isActive: (peerId: string) => boolean
+  /** Its entries are relayed: an active or a retired key of a participant. */
+  isPublisher: (peerId: string) => boolean
+}
 
 /** What replication is built from: the libp2p host and the node's parts it writes to or asks. */
 export interface ReplicationComponents {
   host: Host
   store: EntryStore
-  directory: ParticipantDirectory
+  /** Who belongs: the participant list (the region's ParticipantDirectory). */
+  directory: Participants
   guard: PeerGuard
   tracker: PeerTracker
   log: Logger

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { isoDateSchema } from '@swf/protocol'
-import type { ExportContext } from '../../dcat/catalog-export.js'
+import type { ExportContext } from '../../services/catalog-export.js'
 import { MEDIA_TYPES, type RdfFormat } from '../../dcat/formats.js'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'
 import { readQuery } from '../request.js'
@@ -11,7 +11,7 @@ const FORMATS: RdfFormat[] = ['ttl', 'rdf', 'jsonld']
 // The RDF libraries (jsonld, n3, graphy) cost tens of MB of memory:
 // loaded on the first DCAT request, not by every idle node.
 const rdf = async () => {
-  const [exporter, serializer] = await Promise.all([import('../../dcat/catalog-export.js'), import('../../dcat/serialize.js')])
+  const [exporter, serializer] = await Promise.all([import('../../services/catalog-export.js'), import('../../dcat/serialize.js')])
   return { ...exporter, ...serializer }
 }
 

@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import type { CatalogService } from '../../services/catalog-service.js'
 import type { EntryStore } from '../../services/entry-store.js'
-import type { ParticipantDirectory } from '../../p2p/participant-directory.js'
-import type { RegionStatus } from '../../p2p/region-status.js'
+import type { ParticipantDirectory } from '../../region/participant-directory.js'
+import type { RegionStatus } from '../../region/region-status.js'
 import type { WhoIs } from '../../peer-names.js'
 import type { Ed25519PublicJwk } from '@swf/protocol'
 

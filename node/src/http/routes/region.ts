@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { peerIdSchema } from '@swf/protocol'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'
-import type { RegionStatus } from '../../p2p/region-status.js'
+import type { RegionStatus } from '../../region/region-status.js'
 import type { WhoIs } from '../../peer-names.js'
 import { pageQuerySchema, readQuery } from '../request.js'
 

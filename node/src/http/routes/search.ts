@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { z } from 'zod'
-import type { FederatedSearch } from '../../p2p/federated-search.js'
+import type { FederatedSearch } from '../../region/federated-search.js'
 import type { SearchService } from '../../services/search-service.js'
 import { ApiError } from '../errors.js'
 import { ndjsonResponse, wantsNdjson } from '../ndjson.js'

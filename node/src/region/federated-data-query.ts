@@ -10,8 +10,8 @@ import {
   type DataQueryResponse
 } from '@swf/protocol'
 import type { DataQueryService } from '../services/data-query.js'
-import { DATA_QUERY, DEFAULT_FEDERATED_DEADLINE_MS } from './constants.js'
-import { serveRequestResponse } from './fan-out.js'
+import { DATA_QUERY, DEFAULT_FEDERATED_DEADLINE_MS } from '../p2p/constants.js'
+import { serveRequestResponse } from '../p2p/fan-out.js'
 import { federate, type NodeReply, type NodeStatus, type OnNodeAnswer, type RegionComponents } from './federation.js'
 
 export interface FederatedDataQueryComponents extends RegionComponents {

@@ -9,12 +9,12 @@ import {
   MAX_FRAME_BYTES
 } from '@swf/protocol'
 import type { BlobStore, StoredBlob } from '../blob-store.js'
-import { closeStream } from './close-stream.js'
-import { framedStream } from './framed-stream.js'
-import type { Host } from './host.js'
-import type { PeerGuard } from './peer-guard.js'
-import { handleGuarded } from './guarded-handler.js'
-import { FETCH, FETCH_FRAME_TIMEOUT_MS, FETCH_PROGRESS_WINDOW_MS, MIN_FETCH_WINDOW_BYTES } from './constants.js'
+import { closeStream } from '../p2p/close-stream.js'
+import { framedStream } from '../p2p/framed-stream.js'
+import type { Host } from '../p2p/host.js'
+import type { PeerGuard } from '../p2p/peer-guard.js'
+import { handleGuarded } from '../p2p/guarded-handler.js'
+import { FETCH, FETCH_FRAME_TIMEOUT_MS, FETCH_PROGRESS_WINDOW_MS, MIN_FETCH_WINDOW_BYTES } from '../p2p/constants.js'
 
 export class FileNotHeldError extends Error {
   override readonly name = 'FileNotHeldError'

@@ -1,10 +1,10 @@
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { WhoIs } from '../peer-names.js'
-import { FEDERATION_CONCURRENCY } from './constants.js'
-import { fanOut, type NodeAnswerStatus } from './fan-out.js'
-import type { Host } from './host.js'
-import type { PeerGuard } from './peer-guard.js'
+import { FEDERATION_CONCURRENCY } from '../p2p/constants.js'
+import { fanOut, type NodeAnswerStatus } from '../p2p/fan-out.js'
+import type { Host } from '../p2p/host.js'
+import type { PeerGuard } from '../p2p/peer-guard.js'
 
 /**
  * What the protocols on top of replication (search, data query, file fetch)

@@ -1,6 +1,6 @@
 import type { Quad } from 'n3'
-import type { RegionalCatalog, RegionalDatasetView } from '../services/regional-catalog.js'
-import { catalogQuads, datasetQuads } from './to-rdf.js'
+import type { RegionalCatalog, RegionalDatasetView } from './regional-catalog.js'
+import { catalogQuads, datasetQuads } from '../dcat/to-rdf.js'
 
 export const EXPORT_PAGE_SIZE = 100
 

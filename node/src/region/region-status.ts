@@ -2,7 +2,7 @@ import type { AcceptorCounters } from '../replication/entry-acceptor.js'
 import type { GossipCounters } from '../replication/catalog-gossip.js'
 import type { PullProgress } from '../replication/catalog-sync.js'
 import type { Membership, Network } from './network.js'
-import type { PeerStats } from './peer-tracker.js'
+import type { PeerStats } from '../p2p/peer-tracker.js'
 
 /**
  * What the HTTP API, the web UI and the metrics see of the network: read-only

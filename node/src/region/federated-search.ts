@@ -12,8 +12,8 @@ import {
 import type { EntryAcceptor } from '../replication/entry-acceptor.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { SearchHit, SearchService } from '../services/search-service.js'
-import { DEFAULT_FEDERATED_DEADLINE_MS, SEARCH } from './constants.js'
-import { serveRequestResponse } from './fan-out.js'
+import { DEFAULT_FEDERATED_DEADLINE_MS, SEARCH } from '../p2p/constants.js'
+import { serveRequestResponse } from '../p2p/fan-out.js'
 import { federate, type NodeReply, type NodeStatus, type OnNodeAnswer, type RegionComponents } from './federation.js'
 
 export type { NodeStatus, OnNodeAnswer } from './federation.js'
