@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dataQuerySchema } from '@swf/protocol'
 import { BlobStore } from '@swf/node/blob-store'
-import { DataQueryService } from '@swf/node/services/data-query'
+import { DataQueryService } from '@swf/node/services/data-query-service'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { json, startTestNode, type TestNode } from '../helpers/node.js'
 

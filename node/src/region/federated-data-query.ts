@@ -9,7 +9,7 @@ import {
   type DataQuery,
   type DataQueryResponse
 } from '@swf/protocol'
-import type { DataQueryService } from '../services/data-query.js'
+import type { DataQueryService } from '../services/data-query-service.js'
 import { DATA_QUERY, DEFAULT_FEDERATED_DEADLINE_MS } from '../p2p/constants.js'
 import { serveRequestResponse } from '../p2p/fan-out.js'
 import { federate, type NodeReply, type NodeStatus, type OnNodeAnswer, type RegionComponents } from './federation.js'
