@@ -14,7 +14,7 @@ import {
   tokenPath,
   type NodeConfig
 } from './config.js'
-import { openDatabase, type NodeDb } from './db/open.js'
+import { closeDatabase, openDatabase, type NodeDb } from './db/open.js'
 import { createApp } from './app.js'
 import { loadIdentityKey } from './identity-store.js'
 import { createLogger, type Logger } from './logger.js'
@@ -109,7 +109,7 @@ async function startLockedNode(options: StartOptions, dataDir: string, config: N
     try {
       await network.start()
     } catch (err) {
-      db.$client.close()
+      closeDatabase(db)
       throw err
     }
     const net = network
@@ -202,7 +202,7 @@ async function startLockedNode(options: StartOptions, dataDir: string, config: N
     )
     server.once('error', (err: NodeJS.ErrnoException) => {
       void network?.stop()
-      db.$client.close()
+      closeDatabase(db)
       reject(
         err.code === 'EADDRINUSE' || err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES'
           ? new StartError(
@@ -242,7 +242,7 @@ async function startLockedNode(options: StartOptions, dataDir: string, config: N
         if ('closeAllConnections' in server) server.closeAllConnections()
       })
       await network?.stop()
-      db.$client.close()
+      closeDatabase(db)
       log.info('node stopped')
     }
   }

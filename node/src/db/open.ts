@@ -24,3 +24,8 @@ export function openDatabase(file: string): NodeDb {
   migrate(db, { migrationsFolder: MIGRATIONS })
   return db
 }
+
+/** Closes the database file (start-up failures and stop). */
+export function closeDatabase(db: NodeDb): void {
+  db.$client.close()
+}
