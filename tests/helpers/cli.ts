@@ -47,10 +47,19 @@ export async function spawnCli(
     cwd: opts.cwd,
     env: { ...process.env, SWF_LOG_FORMAT: 'json', ...opts.env }
   })
+  return { child, output: await outputOnceReady(child, ready) }
+}
+
+/**
+ * Collects a child's stdout and stderr and resolves once they match `ready`
+ * (30 s at most; an exit first fails), with a reader of all output so far.
+ */
+export async function outputOnceReady(child: ChildProcess, ready: RegExp, what = ''): Promise<() => string> {
   let out = ''
+  const named = what === '' ? '' : ` ${what}`
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`not ready within 30 s:\n${out}`))
+      reject(new Error(`not ready within 30 s:${named}\n${out}`))
     }, 30_000)
     const onData = (d: Buffer): void => {
       out += String(d)
@@ -59,14 +68,14 @@ export async function spawnCli(
         resolve()
       }
     }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
     child.on('close', code => {
       clearTimeout(timer)
-      reject(new Error(`exited with ${code}:\n${out}`))
+      reject(new Error(`exited with ${code}:${named}\n${out}`))
     })
   })
-  return { child, output: () => out }
+  return () => out
 }
 
 export async function stopChild(child: ChildProcess): Promise<number | null> {

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { completion, type CliResult } from './cli.js'
+import { completion, outputOnceReady, type CliResult } from './cli.js'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -59,26 +59,7 @@ export async function shStart(
 ): Promise<{ child: ChildProcess; output: () => string }> {
   // group: a process group of its own, so interrupt() reaches every process in it, as Ctrl-C does.
   const child = spawn('bash', ['-c', `exec ${line}`], { cwd: opts.cwd, env: opts.env, detached: opts.group === true })
-  let out = ''
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`not ready within 30 s: ${line}\n${out}`))
-    }, 30_000)
-    const onData = (d: Buffer): void => {
-      out += String(d)
-      if (ready.test(out)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.on('close', code => {
-      clearTimeout(timer)
-      reject(new Error(`exited with ${code}: ${line}\n${out}`))
-    })
-  })
-  return { child, output: () => out }
+  return { child, output: await outputOnceReady(child, ready, line) }
 }
 
 /** Ctrl-C: SIGINT to the child's whole process group (started with group: true); resolves when the child has exited. */
