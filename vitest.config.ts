@@ -1,4 +1,7 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+const REPO = fileURLToPath(new URL('.', import.meta.url))
 
 /**
  * Tests that load the whole machine (200 concurrent clients, a 1 GB transfer
@@ -9,6 +12,13 @@ import { defineConfig } from 'vitest/config'
 const HEAVY = ['tests/region/load.test.ts', 'tests/region/large-files.test.ts', 'tests/region/query-load.test.ts']
 
 export default defineConfig({
+  // Tests run the TypeScript sources of the workspace packages (the CLI tests spawn the built ones).
+  resolve: {
+    alias: [
+      { find: /^@swf\/protocol$/, replacement: `${REPO}protocol/src/index.ts` },
+      { find: /^@swf\/(protocol|node|registry)\/(.+)$/, replacement: `${REPO}$1/src/$2.ts` }
+    ]
+  },
   test: {
     // libp2p 3 needs Promise.withResolvers, which Node 20 lacks.
     setupFiles: ['protocol/src/polyfills.ts'],

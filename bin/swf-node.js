@@ -1,9 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so there is no build step.
-// The project's tsconfig is named explicitly: tsx would otherwise look in the
-// working directory, and a node is usually started from somewhere else.
-import { fileURLToPath } from 'node:url'
-import { register } from 'tsx/esm/api'
-
-register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) })
+// Runs the compiled JavaScript (node/dist, built by `npm install` or `npm run build`):
+// TypeScript through tsx at run time cost 50–75 MB and a thread.
 await import('@swf/node/cli')
