@@ -1,7 +1,4 @@
-import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
-
-const REPO = fileURLToPath(new URL('.', import.meta.url))
 
 /**
  * Tests that load the whole machine (200 concurrent clients, a 1 GB transfer
@@ -12,13 +9,9 @@ const REPO = fileURLToPath(new URL('.', import.meta.url))
 const HEAVY = ['tests/region/load.test.ts', 'tests/region/large-files.test.ts', 'tests/region/query-load.test.ts']
 
 export default defineConfig({
-  // Tests run the TypeScript sources of the workspace packages (the CLI tests spawn the built ones).
-  resolve: {
-    alias: [
-      { find: /^@swf\/protocol$/, replacement: `${REPO}protocol/src/index.ts` },
-      { find: /^@swf\/(protocol|node|registry)\/(.+)$/, replacement: `${REPO}$1/src/$2.ts` }
-    ]
-  },
+  // Tests run the TypeScript sources of the workspace packages (the CLI tests spawn the built ones),
+  // through the same `swf-source` condition of their package.json exports as tsc; then Vite's defaults.
+  ssr: { resolve: { conditions: ['swf-source', 'module', 'node', 'development|production'] } },
   test: {
     // libp2p 3 needs Promise.withResolvers, which Node 20 lacks.
     setupFiles: ['protocol/src/polyfills.ts'],

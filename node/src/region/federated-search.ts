@@ -16,8 +16,6 @@ import { DEFAULT_FEDERATED_DEADLINE_MS, SEARCH } from '../p2p/constants.js'
 import { serveRequestResponse } from '../p2p/fan-out.js'
 import { federate, type NodeReply, type NodeStatus, type OnNodeAnswer, type RegionComponents } from './federation.js'
 
-export type { NodeStatus, OnNodeAnswer } from './federation.js'
-
 /**
  * Reciprocal rank fusion constant: a hit at rank r of one node's answer
  * scores 1 / (RRF_K + r), summed over the nodes that found it. Only the

@@ -79,7 +79,7 @@ export class Network {
         : err
     }))
     this.#replication = new Replication(
-      { host, store, directory, guard: this.guard, tracker: this.tracker, log: root },
+      { host, store, directory, isAllowed, guard: this.guard, tracker: this.tracker, log: root },
       {
         self: this.#self,
         limits: { ...config.quota, maxClockSkewMs: config.sync.maxClockSkewMs },

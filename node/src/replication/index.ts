@@ -23,6 +23,8 @@ export interface ReplicationComponents {
   store: EntryStore
   /** Who belongs: the participant list (the region's ParticipantDirectory). */
   directory: Participants
+  /** Who may connect and sync: the connection gater's rule (active and not banned), one function for both. */
+  isAllowed: (peerId: string) => boolean
   guard: PeerGuard
   tracker: PeerTracker
   log: Logger
@@ -85,7 +87,7 @@ export class Replication {
       acceptor: this.acceptor,
       tracker,
       members: {
-        isAllowed: peer => directory.isActive(peer) && !guard.isBanned(peer),
+        isAllowed: components.isAllowed,
         isPublisher: peer => directory.isPublisher(peer)
       },
       guard,
