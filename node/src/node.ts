@@ -138,7 +138,6 @@ async function startLockedNode(options: StartOptions, dataDir: string, config: N
   const net = network
   const search = new SearchService(db, {
     kommuneOf,
-    catalogVersion: () => entryStore.version,
     isOnline: peer => peer === peerId || (net?.isConnected(peer) ?? false),
     publishersWithAgs: ags => [
       ...(config.kommune.ags === ags ? [peerId] : []),

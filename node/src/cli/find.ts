@@ -38,7 +38,7 @@ export async function searchCommand(client: NodeClient, text: string, o: SearchC
   }
   const path = `/api/v1/search?${params.toString()}`
   const r = o.federated === true ? await followNodes<FederatedSearchAnswer>(client, path) : await client.request<SearchAnswer>(path)
-  if (o.federated !== true) console.log(`${r.total} hit(s)`)
+  if (!('scope' in r)) console.log(`${r.total}${r.totalExact ? '' : '+'} hit(s)`)
   for (const hit of r.items) {
     console.log(`${hit.provenance.kommune ?? hit.provenance.publisher}  ${hit.dataset.id}  ${hit.dataset.title}`)
     console.log(`    swf-node fetch ${hit.provenance.publisher}/${hit.dataset.id}`)

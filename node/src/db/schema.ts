@@ -28,6 +28,11 @@ export const entries = sqliteTable(
 export const datasets = sqliteTable(
   'datasets',
   {
+    /**
+     * The search index's key (FTS5 rowid, in-memory bitsets): an integer, never
+     * reused (AUTOINCREMENT), kept when a dataset gets a newer version.
+     */
+    ds: integer('ds').primaryKey({ autoIncrement: true }),
     publisher: text('publisher').notNull(),
     datasetId: text('dataset_id').notNull(),
     entryHash: text('entry_hash')
@@ -42,7 +47,7 @@ export const datasets = sqliteTable(
     issuedAt: text('issued_at').notNull()
   },
   t => [
-    primaryKey({ columns: [t.publisher, t.datasetId] }),
+    uniqueIndex('datasets_key').on(t.publisher, t.datasetId),
     // Newest-first listing of the live catalog without a sort (search without filters).
     index('datasets_live_issued').on(t.tombstone, t.issuedAt, t.publisher, t.datasetId)
   ]
@@ -104,6 +109,8 @@ export type PublisherRow = typeof publishers.$inferSelect
 export const datasetIndex = sqliteTable(
   'dataset_index',
   {
+    /** datasets.ds (null only in rows older than the integer key, none after migration 0008). */
+    ds: integer('ds'),
     publisher: text('publisher').notNull(),
     datasetId: text('dataset_id').notNull(),
     ags: text('ags'),
@@ -121,16 +128,23 @@ export const datasetIndex = sqliteTable(
 export const datasetTerms = sqliteTable(
   'dataset_terms',
   {
+    ds: integer('ds'),
     publisher: text('publisher').notNull(),
     datasetId: text('dataset_id').notNull(),
     kind: text('kind', { enum: ['theme', 'keyword', 'license', 'format'] }).notNull(),
     value: text('value').notNull()
   },
-  t => [
-    index('dataset_terms_kind_value').on(t.kind, t.value, t.publisher, t.datasetId),
-    index('dataset_terms_dataset').on(t.publisher, t.datasetId)
-  ]
+  t => [index('dataset_terms_kind_value').on(t.kind, t.value, t.ds), index('dataset_terms_dataset').on(t.publisher, t.datasetId)]
 )
+
+/**
+ * Which datasets changed since the in-memory search index last read them
+ * (filled by the `datasets` triggers; the index reads and trims it).
+ */
+export const searchLog = sqliteTable('search_log', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  ds: integer('ds').notNull()
+})
 
 /** Own datasets that came from an import, and from which source: what --prune may delete. */
 export const importedDatasets = sqliteTable(

@@ -57,6 +57,8 @@ export const searchResultSchema = z.union([
     .object({
       items: z.array(searchHitSchema),
       total: z.number().int(),
+      /** false: the query's words match more datasets than are ranked; total is a lower bound. */
+      totalExact: z.boolean(),
       facets: z.object({ publisher: facetSchema, theme: facetSchema, license: facetSchema, format: facetSchema }),
       nextCursor: z.string().nullable()
     })

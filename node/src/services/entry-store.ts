@@ -22,8 +22,6 @@ type Tx = Parameters<Parameters<NodeDb['transaction']>[0]>[0]
  */
 export class EntryStore {
   readonly #db: NodeDb
-  /** Grows with every write: caches of derived data (search facets) key on it. */
-  version = 0
 
   constructor(db: NodeDb) {
     this.#db = db
@@ -71,7 +69,6 @@ export class EntryStore {
         })
         for (const [publisher, t] of touched) advanceWatermark(tx, publisher, t, receivedAt)
         extra?.(tx)
-        this.version++
         return outcomes
       },
       { behavior: 'immediate' }
@@ -313,7 +310,6 @@ export class EntryStore {
   /** Drops everything of publishers that no longer belong (revoked). Returns entries removed. */
   purgePublishers(peerIds: string[]): number {
     if (peerIds.length === 0) return 0
-    this.version++
     return this.#db.transaction(tx => {
       tx.delete(datasets).where(inArray(datasets.publisher, peerIds)).run()
       tx.delete(publishers).where(inArray(publishers.peerId, peerIds)).run()

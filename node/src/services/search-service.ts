@@ -2,6 +2,7 @@ import { foldGerman, toFtsQuery, type DataQuery, type DatasetMetadata, type Sear
 import type { Statement } from 'better-sqlite3'
 import type { NodeDb } from '../db/open.js'
 import { ValidationError } from '../errors.js'
+import { and, BITSET_KINDS, SearchIndex, type BitsetKind, type DsSet, type IndexedDataset } from './search-index.js'
 
 export interface Provenance {
   publisher: string
@@ -54,7 +55,9 @@ export interface FacetCount {
 
 export interface SearchResult {
   items: SearchHit[]
+  /** Exact, or a lower bound when a query's words match more datasets than are ranked. */
   total: number
+  totalExact: boolean
   facets: { publisher: FacetCount[]; theme: FacetCount[]; license: FacetCount[]; format: FacetCount[] }
   nextCursor: string | null
 }
@@ -70,12 +73,41 @@ export interface SearchContext {
   isOnline: (peerId: string) => boolean
   /** Publishers registered with this AGS (the AGS filter matches them too). */
   publishersWithAgs: (ags: string) => string[]
-  /** Changes whenever the catalog changes (facet cache key). */
-  catalogVersion?: () => number
 }
 
 // bm25 column weights: title over keywords over description.
 const RANK = 'bm25(dataset_fts, 10.0, 1.0, 4.0)'
+/** A query's words are ranked (bm25) over at most this many matches, the newest; older ones follow unranked. */
+export const MAX_RANKED_HITS = 1_000
+/** Matches counted exactly, with exact facets; beyond, the total reads "10 000+" and older matches are not reached. */
+export const MAX_COUNTED_HITS = 10_000
+/** More changes than this since the last search: the in-memory index is rebuilt in one pass. */
+const REBUILD_AFTER_CHANGES = 5_000
+const FACET_VALUES = 50
+const PUBLISHER_FACET_VALUES = 200
+
+interface DocRow {
+  ds: number
+  publisher: string
+  issued_at: string
+  modified: string | null
+  min_lon: number | null
+  min_lat: number | null
+  max_lon: number | null
+  max_lat: number | null
+}
+
+function indexed(d: DocRow, terms: IndexedDataset['terms']): IndexedDataset {
+  const box = [d.min_lon, d.min_lat, d.max_lon, d.max_lat]
+  return {
+    ds: d.ds,
+    publisher: d.publisher,
+    issuedMs: Date.parse(d.issued_at),
+    modifiedMs: d.modified === null ? NaN : Date.parse(d.modified),
+    bbox: box.every(v => typeof v === 'number') ? (box as [number, number, number, number]) : null,
+    terms
+  }
+}
 
 interface Row {
   publisher: string
@@ -90,9 +122,10 @@ interface Row {
 }
 
 /**
- * Catalog search over everything the node holds: FTS5 with German folding,
- * filters, facets and a keyset cursor that returns every hit exactly once
- * while the catalog does not change.
+ * Catalog search over everything the node holds: FTS5 with German folding
+ * for words, the in-memory SearchIndex for filters, counts and facets, and a
+ * keyset cursor that returns every hit exactly once while the catalog does
+ * not change.
  */
 export class SearchService {
   constructor(
@@ -101,99 +134,174 @@ export class SearchService {
   ) {}
 
   search(query: SearchQuery, withFacets = true): SearchResult {
-    const ranked = query.q !== undefined && toFtsQuery(query.q) !== null
-    const unfiltered = !ranked && !hasFilters(query)
-    // Unfiltered: walk the newest-first index; otherwise collect the matching
-    // keys once, then page, count and facet over those keys only.
-    const source = unfiltered ? 'datasets' : this.#collect(query)
-    const live = unfiltered ? 'WHERE tombstone = 0' : ''
-    const conds: string[] = []
-    const params: unknown[] = []
-    if (query.cursor !== undefined) {
-      const [key, publisher, id] = decodeCursor(query.cursor, ranked)
-      conds.push(
-        ranked
-          ? '(rank > ? OR (rank = ? AND (publisher > ? OR (publisher = ? AND dataset_id > ?))))'
-          : '(issued_at < ? OR (issued_at = ? AND (publisher > ? OR (publisher = ? AND dataset_id > ?))))'
-      )
-      params.push(key, key, publisher, publisher, id)
+    const index = this.#index()
+    const fts = query.q === undefined ? null : toFtsQuery(query.q)
+    const set = index.all()
+    this.#narrow(set, query)
+    let total: number
+    let totalExact = true
+    let page: Array<{ ds: number; rank: number | null }>
+    let last: { kind: CursorKind; key: number; ds: number } | undefined
+    if (fts === null) {
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, 'n')
+      const newest = index.newest(set, query.limit + 1, after === undefined ? undefined : { issuedMs: after[1], ds: after[2] })
+      page = newest.slice(0, query.limit).map(n => ({ ds: n.ds, rank: null }))
+      if (newest.length > query.limit) last = { kind: 'n', key: newest[query.limit - 1]!.issuedMs, ds: newest[query.limit - 1]!.ds }
+      total = index.count(set)
+    } else {
+      const ranked = this.#matches(fts, set)
+      totalExact = ranked.exact
+      let from = 0
+      let below = ranked.boundary
+      if (query.cursor !== undefined) {
+        const [kind, rank, ds] = decodeCursor(query.cursor, 'r', 'o')
+        if (kind === 'r') {
+          from = ranked.hits.findIndex(h => h.rank > rank || (h.rank === rank && h.ds > ds))
+          if (from === -1) from = ranked.hits.length
+        } else {
+          from = ranked.hits.length
+          below = ds
+        }
+      }
+      const first: Array<{ ds: number; rank: number | null }> = ranked.hits.slice(from, from + query.limit + 1)
+      const rest = index.keysBelow(set, below, query.limit + 1 - first.length).map(ds => ({ ds, rank: null }))
+      const keys = [...first, ...rest]
+      page = keys.slice(0, query.limit)
+      if (keys.length > query.limit) {
+        const end = page[page.length - 1]!
+        last = end.rank === null ? { kind: 'o', key: 0, ds: end.ds } : { kind: 'r', key: end.rank, ds: end.ds }
+      }
+      total = index.count(set)
     }
-    const where = [unfiltered ? 'tombstone = 0' : '', ...conds].filter(c => c !== '').join(' AND ')
-    const keys = this.#sqlite
-      .prepare(
-        `SELECT publisher, dataset_id, ${ranked ? 'rank' : 'NULL AS rank'}, issued_at FROM ${source}
-      ${where === '' ? '' : `WHERE ${where}`}
-      ORDER BY ${ranked ? 'rank ASC' : 'issued_at DESC'}, publisher ASC, dataset_id ASC LIMIT ?`
-      )
-      .all(...params, query.limit + 1) as Array<{ publisher: string; dataset_id: string; rank: number | null; issued_at: string }>
-    const page = keys.slice(0, query.limit)
-    const items = page.map(k => this.#hit({ ...(this.#hitRow.get(k.publisher, k.dataset_id) as Row), rank: k.rank }))
-    const last = keys.length > query.limit ? page[page.length - 1] : undefined
-    const total = (this.#sqlite.prepare(`SELECT COUNT(*) AS n FROM ${source} ${live}`).get() as { n: number }).n
+    const items = page.map(k => this.#hit({ ...(this.#statements().hitByKey.get(k.ds) as Row), rank: k.rank ?? (fts === null ? null : 0) }))
     return {
       items,
       total,
-      facets: !withFacets
-        ? { publisher: [], theme: [], license: [], format: [] }
-        : unfiltered
-          ? this.#cachedFacets()
-          : this.#facetsOf(source),
-      nextCursor: last === undefined ? null : encodeCursor(ranked ? last.rank! : last.issued_at, last.publisher, last.dataset_id)
+      totalExact,
+      facets: withFacets ? this.#facets(set) : { publisher: [], theme: [], license: [], format: [] },
+      nextCursor: last === undefined ? null : encodeCursor(last.kind, last.key, last.ds)
     }
   }
 
-  #facetCache: { version: number; facets: SearchResult['facets'] } | undefined
-
-  #cachedFacets(): SearchResult['facets'] {
-    const version = this.ctx.catalogVersion?.() ?? -1
-    if (this.#facetCache === undefined || this.#facetCache.version !== version || version === -1) {
-      this.#facetCache = { version, facets: this.#facetsOf('(SELECT publisher, dataset_id FROM datasets WHERE tombstone = 0)') }
+  /**
+   * The datasets the words match, within `set` (which keeps only those): the
+   * newest MAX_RANKED_HITS matches ranked by bm25, best first, and the key
+   * below which the unranked rest begins. Both steps are bounded: bm25 for a
+   * word in every one of 100k datasets costs ~100 ms, listing them ~35 ms.
+   */
+  #matches(fts: string, set: DsSet): { hits: Array<{ ds: number; rank: number }>; boundary: number; exact: boolean } {
+    const st = this.#statements()
+    const index = this.#index()
+    const scored = st.rankNewest.raw().all(fts, MAX_RANKED_HITS + 1) as Array<[number, number]>
+    let exact = true
+    let boundary = 0
+    if (scored.length > MAX_RANKED_HITS) {
+      scored.pop()
+      const keys = st.matchNewest.all(fts, MAX_COUNTED_HITS + 1) as number[]
+      exact = keys.length <= MAX_COUNTED_HITS
+      and(set, index.of(keys.slice(0, MAX_COUNTED_HITS)))
+      boundary = scored[scored.length - 1]![0]
+    } else {
+      and(set, index.of(scored.map(([ds]) => ds)))
     }
-    return this.#facetCache.facets
+    const hits = scored.filter(([ds]) => index.has(set, ds)).map(([ds, rank]) => ({ ds, rank }))
+    hits.sort((a, b) => a.rank - b.rank || a.ds - b.ds)
+    return { hits, boundary, exact }
   }
 
-  /** Facet counts over a set of (publisher, dataset_id) keys. */
-  #facetsOf(source: string): SearchResult['facets'] {
-    // CROSS JOIN keeps SQLite driving from the hits (small) into dataset_terms by key.
-    const terms = this.#sqlite
-      .prepare(
-        `SELECT t.kind, t.value, COUNT(*) AS count FROM ${source} h
-      CROSS JOIN dataset_terms t ON t.publisher = h.publisher AND t.dataset_id = h.dataset_id
-      WHERE t.kind IN ('theme', 'license', 'format') GROUP BY t.kind, t.value ORDER BY count DESC, t.value ASC`
-      )
-      .all() as Array<{ kind: string; value: string; count: number }>
-    const publishers = this.#sqlite
-      .prepare(
-        `SELECT h.publisher AS value, COUNT(*) AS count FROM ${source} h GROUP BY h.publisher ORDER BY count DESC, value ASC LIMIT 200`
-      )
-      .all() as FacetCount[]
-    const of = (kind: string): FacetCount[] =>
-      terms
-        .filter(t => t.kind === kind)
-        .slice(0, 50)
-        .map(({ value, count }) => ({ value, count }))
+  /** Applies the query's filters (all but its words) to a set of datasets. */
+  #narrow(set: DsSet, query: SearchQuery): void {
+    const index = this.#index()
+    if (query.publisher !== undefined && query.publisher.length > 0) index.keepPublishers(set, query.publisher)
+    // Only the registry's AGS of the signer counts: a dataset naming another Kommune's AGS
+    // in its spatial field must not appear under that Kommune.
+    if (query.ags !== undefined) index.keepPublishers(set, this.ctx.publishersWithAgs(query.ags))
+    for (const kind of BITSET_KINDS) {
+      const values = query[kind]
+      if (values !== undefined && values.length > 0) index.keepTerms(set, kind, values)
+    }
+    if (query.keyword !== undefined && query.keyword.length > 0) {
+      const folded = query.keyword.map(k => foldGerman(k).toLowerCase())
+      const keys = this.#sqlite
+        .prepare(`SELECT ds FROM dataset_terms WHERE kind = 'keyword' AND value IN (${folded.map(() => '?').join(',')})`)
+        .pluck()
+        .all(...folded) as number[]
+      and(set, index.of(keys))
+    }
+    if (query.bbox !== undefined) index.keepIntersecting(set, query.bbox)
+    if (query.modifiedSince !== undefined) index.keepModifiedSince(set, Date.parse(query.modifiedSince))
+  }
+
+  #facets(set: DsSet): SearchResult['facets'] {
+    const index = this.#index()
+    const terms = index.termFacets(set, FACET_VALUES)
     return {
-      publisher: publishers.map(p => ({ ...p, label: this.ctx.kommuneOf(p.value) })),
-      theme: of('theme'),
-      license: of('license'),
-      format: of('format')
+      publisher: index.publisherFacet(set, PUBLISHER_FACET_VALUES).map(p => ({ ...p, label: this.ctx.kommuneOf(p.value) })),
+      ...terms
     }
   }
 
-  /** Fills temp.search_hits with the keys (and sort keys) of every match; returns its name. */
-  #collect(query: SearchQuery): string {
-    const { where, params, fts } = this.#filter(query)
-    this.#sqlite.exec(
-      'CREATE TEMP TABLE IF NOT EXISTS search_hits (publisher TEXT, dataset_id TEXT, rank REAL, issued_at TEXT, PRIMARY KEY (publisher, dataset_id)) WITHOUT ROWID'
-    )
-    this.#sqlite.exec('DELETE FROM temp.search_hits')
-    this.#sqlite
-      .prepare(
-        `INSERT INTO temp.search_hits SELECT d.publisher, d.dataset_id, ${fts !== null ? 'f.rank' : 'NULL'}, d.issued_at
-      ${this.#from(fts)} WHERE ${where}`
-      )
-      .run(...params)
-    return 'temp.search_hits'
+  #searchIndex: SearchIndex | undefined
+  /** The last search_log row the in-memory index has read. */
+  #indexedUpTo = 0
+
+  /** The in-memory index, brought up to date with the store first. */
+  #index(): SearchIndex {
+    const st = this.#statements()
+    const head = (st.logHead.get() as number | undefined) ?? this.#indexedUpTo
+    if (this.#searchIndex !== undefined && head === this.#indexedUpTo) return this.#searchIndex
+    const changed = this.#searchIndex === undefined ? [] : (st.logSince.all(this.#indexedUpTo) as number[])
+    if (this.#searchIndex === undefined || changed.length > REBUILD_AFTER_CHANGES) {
+      // Start-up, or a bulk sync: one pass over the tables beats a lookup per change.
+      const index = new SearchIndex()
+      const terms = new Map<number, IndexedDataset['terms']>()
+      for (const t of st.allTerms.iterate() as Iterable<{ ds: number; kind: BitsetKind; value: string }>) {
+        let list = terms.get(t.ds)
+        if (list === undefined) terms.set(t.ds, (list = []))
+        list.push({ kind: t.kind, value: t.value })
+      }
+      for (const d of st.allDocs.iterate() as Iterable<DocRow>) index.put(indexed(d, terms.get(d.ds) ?? []))
+      this.#searchIndex = index
+    } else {
+      for (const ds of new Set(changed)) {
+        const d = st.docByKey.get(ds) as DocRow | undefined
+        if (d === undefined) this.#searchIndex.remove(ds)
+        else this.#searchIndex.put(indexed(d, st.termsByKey.all(ds) as IndexedDataset['terms']))
+      }
+    }
+    // Only this process writes the data directory (it is locked), so what it read can go.
+    st.trimLog.run(head)
+    this.#indexedUpTo = head
+    return this.#searchIndex
+  }
+
+  #prepared: ReturnType<SearchService['prepare']> | undefined
+
+  #statements(): ReturnType<SearchService['prepare']> {
+    this.#prepared ??= this.prepare()
+    return this.#prepared
+  }
+
+  private prepare() {
+    const sqlite = this.#sqlite
+    const doc = `SELECT d.ds, d.publisher, d.issued_at, i.modified, i.min_lon, i.min_lat, i.max_lon, i.max_lat
+      FROM datasets d JOIN dataset_index i ON i.publisher = d.publisher AND i.dataset_id = d.dataset_id WHERE d.tombstone = 0`
+    const facetKinds = BITSET_KINDS.map(k => `'${k}'`).join(', ')
+    return {
+      // Newest matches first: FTS5 walks its rowids backwards without sorting.
+      rankNewest: sqlite.prepare(`SELECT rowid, ${RANK} FROM dataset_fts WHERE dataset_fts MATCH ? ORDER BY rowid DESC LIMIT ?`),
+      matchNewest: sqlite.prepare('SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ? ORDER BY rowid DESC LIMIT ?').pluck(),
+      hitByKey: sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at, e.received_at
+        FROM datasets d JOIN entries e ON e.hash = d.entry_hash WHERE d.ds = ?`),
+      logHead: sqlite.prepare('SELECT seq FROM search_log ORDER BY seq DESC LIMIT 1').pluck(),
+      logSince: sqlite.prepare('SELECT ds FROM search_log WHERE seq > ? ORDER BY seq').pluck(),
+      trimLog: sqlite.prepare('DELETE FROM search_log WHERE seq <= ?'),
+      allDocs: sqlite.prepare(doc),
+      docByKey: sqlite.prepare(`${doc} AND d.ds = ?`),
+      allTerms: sqlite.prepare(`SELECT ds, kind, value FROM dataset_terms WHERE kind IN (${facetKinds})`),
+      termsByKey: sqlite.prepare(`SELECT t.kind, t.value FROM datasets d
+        JOIN dataset_terms t ON t.publisher = d.publisher AND t.dataset_id = d.dataset_id WHERE d.ds = ? AND t.kind IN (${facetKinds})`)
+    }
   }
 
   /** The best `limit` hits as signed entries, for a federated asker. */
@@ -223,12 +331,7 @@ export class SearchService {
   #from(fts: string | null): string {
     return `FROM datasets d
       JOIN dataset_index i ON i.publisher = d.publisher AND i.dataset_id = d.dataset_id
-      ${
-        fts === null
-          ? ''
-          : `JOIN (SELECT publisher, dataset_id, ${RANK} AS rank FROM dataset_fts WHERE dataset_fts MATCH ?) f
-        ON f.publisher = d.publisher AND f.dataset_id = d.dataset_id`
-      }`
+      ${fts === null ? '' : `JOIN (SELECT rowid AS ds, ${RANK} AS rank FROM dataset_fts WHERE dataset_fts MATCH ?) f ON f.ds = d.ds`}`
   }
 
   /**
@@ -370,10 +473,6 @@ export class SearchService {
     return this.#sqlite.prepare(`${sql} ORDER BY count DESC, value ASC LIMIT ?`).all(...params, limit) as FacetCount[]
   }
 
-  #filter(query: SearchQuery): { where: string; params: unknown[]; fts: string | null } {
-    return this.#where(this.#listFilter(query))
-  }
-
   /** The search API's query as a list filter. */
   #listFilter(query: SearchQuery): ListFilter {
     const include: ListFilter['include'] = []
@@ -467,33 +566,21 @@ export class SearchService {
   }
 }
 
-function encodeCursor(key: number | string, publisher: string, id: string): string {
-  return Buffer.from(JSON.stringify([key, publisher, id])).toString('base64url')
+/** Keyset cursors: `n` newest first (signing time in ms), `r` ranked (bm25), `o` older unranked matches; then the dataset key. */
+type CursorKind = 'n' | 'r' | 'o'
+
+function encodeCursor(kind: CursorKind, key: number, ds: number): string {
+  return Buffer.from(JSON.stringify([kind, key, ds])).toString('base64url')
 }
 
-function decodeCursor(cursor: string, ranked: boolean): [number | string, string, string] {
+function decodeCursor(cursor: string, ...kinds: CursorKind[]): [CursorKind, number, number] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    if (
-      Array.isArray(v) &&
-      v.length === 3 &&
-      typeof v[0] === (ranked ? 'number' : 'string') &&
-      typeof v[1] === 'string' &&
-      typeof v[2] === 'string'
-    ) {
-      return v as [number | string, string, string]
+    if (Array.isArray(v) && v.length === 3 && kinds.includes(v[0] as CursorKind) && Number.isFinite(v[1]) && Number.isSafeInteger(v[2])) {
+      return v as [CursorKind, number, number]
     }
   } catch {
     // not base64 JSON: the same answer as a cursor of the wrong shape
   }
   throw new ValidationError('cursor', 'cursor is not one this search returned (did the query change?)')
-}
-
-function hasFilters(q: SearchQuery): boolean {
-  return (
-    [q.publisher, q.theme, q.keyword, q.license, q.format].some(v => v !== undefined && v.length > 0) ||
-    q.ags !== undefined ||
-    q.bbox !== undefined ||
-    q.modifiedSince !== undefined
-  )
 }

@@ -8,6 +8,10 @@ import { ExtentMap } from './map.js'
 
 const datasetHref = (publisher: string, id: string): string => `/datensatz/${publisher}/${id}`
 
+/** "1 Datensatz", "12 Datensätze", "10.000+ Datensätze" (a broad query's words rank a bounded number). */
+const countLabel = (total: number, exact: boolean): string =>
+  total === 1 && exact ? '1 Datensatz' : `${total.toLocaleString('de-DE')}${exact ? '' : '+'} Datensätze`
+
 /** The regional catalog: search box, facets, hits with provenance. */
 export function CatalogPage({ result, params, error }: { result: SearchResult; params: URLSearchParams; error?: string }) {
   const toggle = (name: string, value: string): string => {
@@ -67,7 +71,7 @@ export function CatalogPage({ result, params, error }: { result: SearchResult; p
           {facet('Format', 'format', result.facets.format, formatLabel)}
         </aside>
         <section aria-label="Treffer">
-          <p class="meta">{result.total === 1 ? '1 Datensatz' : `${result.total} Datensätze`}</p>
+          <p class="meta">{countLabel(result.total, result.totalExact)}</p>
           <ul class="treffer">
             {result.items.map(hit => (
               <li>
