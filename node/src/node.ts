@@ -147,6 +147,7 @@ async function startLockedNode(options: StartOptions, dataDir: string, config: N
         .map(p => p.peerId) ?? [])
     ]
   })
+  search.warm()
 
   const dataQuery = new DataQueryService(search, blobs, peerId)
   let region: RegionServices | undefined

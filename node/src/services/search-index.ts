@@ -72,7 +72,8 @@ export class SearchIndex {
 
   /** Forgets a dataset (deleted, or a tombstone now). */
   remove(ds: number): void {
-    if (ds >= this.#capacity) return
+    // Only live datasets have bits to clear (removal clears all of them).
+    if (ds >= this.#capacity || !this.has(this.#live, ds)) return
     const word = ds >>> 5
     const mask = ~(1 << (ds & 31))
     this.#live[word]! &= mask

@@ -133,6 +133,11 @@ export class SearchService {
     private readonly ctx: SearchContext
   ) {}
 
+  /** Builds the in-memory index now (node start), not on the first search. */
+  warm(): void {
+    this.#index()
+  }
+
   search(query: SearchQuery, withFacets = true): SearchResult {
     const index = this.#index()
     const fts = query.q === undefined ? null : toFtsQuery(query.q)
@@ -284,8 +289,7 @@ export class SearchService {
 
   private prepare() {
     const sqlite = this.#sqlite
-    const doc = `SELECT d.ds, d.publisher, d.issued_at, i.modified, i.min_lon, i.min_lat, i.max_lon, i.max_lat
-      FROM datasets d JOIN dataset_index i ON i.publisher = d.publisher AND i.dataset_id = d.dataset_id WHERE d.tombstone = 0`
+    const doc = 'd.ds, d.publisher, d.issued_at, i.modified, i.min_lon, i.min_lat, i.max_lon, i.max_lat'
     const facetKinds = BITSET_KINDS.map(k => `'${k}'`).join(', ')
     return {
       // Newest matches first: FTS5 walks its rowids backwards without sorting.
@@ -296,8 +300,10 @@ export class SearchService {
       logHead: sqlite.prepare('SELECT seq FROM search_log ORDER BY seq DESC LIMIT 1').pluck(),
       logSince: sqlite.prepare('SELECT ds FROM search_log WHERE seq > ? ORDER BY seq').pluck(),
       trimLog: sqlite.prepare('DELETE FROM search_log WHERE seq <= ?'),
-      allDocs: sqlite.prepare(doc),
-      docByKey: sqlite.prepare(`${doc} AND d.ds = ?`),
+      // dataset_index holds the live datasets; datasets is joined by its integer key.
+      allDocs: sqlite.prepare(`SELECT ${doc} FROM dataset_index i JOIN datasets d ON d.ds = i.ds`),
+      docByKey: sqlite.prepare(`SELECT ${doc} FROM datasets d
+        JOIN dataset_index i ON i.publisher = d.publisher AND i.dataset_id = d.dataset_id WHERE d.ds = ? AND d.tombstone = 0`),
       allTerms: sqlite.prepare(`SELECT ds, kind, value FROM dataset_terms WHERE kind IN (${facetKinds})`),
       termsByKey: sqlite.prepare(`SELECT t.kind, t.value FROM datasets d
         JOIN dataset_terms t ON t.publisher = d.publisher AND t.dataset_id = d.dataset_id WHERE d.ds = ? AND t.kind IN (${facetKinds})`)
