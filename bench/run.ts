@@ -1,4 +1,5 @@
 import '@swf/protocol/polyfills'
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -14,8 +15,9 @@ import {
   type NodeHandle,
   type RegistryHandle
 } from '../examples/suedwestfalen/launcher.js'
-import { EntrySigner, EntryVerifier, generateIdentityKey, datasetMetadataSchema } from '@swf/protocol'
-import type { FederatedSearchAnswer, RegionalDataset, StatusAnswer } from '@swf/node/http/response-schemas'
+import Database from 'better-sqlite3'
+import { EntrySigner, EntryVerifier, generateIdentityKey, datasetMetadataSchema, toFtsQuery } from '@swf/protocol'
+import type { FederatedSearchAnswer, LocalSearchAnswer, RegionalDataset, StatusAnswer } from '@swf/node/http/response-schemas'
 import { fillNode } from './bulk-entries.js'
 import { ed25519VerifyCeiling, sqliteInsertCeiling } from './ceilings.js'
 import { latencyChart } from './chart.js'
@@ -250,11 +252,13 @@ async function coldSyncAndSearch(base: number): Promise<Record<string, unknown>>
     await api(holder, `/api/v1/search?${queries[i % queries.length]}`)
     lat.push(performance.now() - t)
   }
+  const kinds = await searchKinds(holder)
   const concurrent50 = await concurrentSearch(holder, queries, 50, 10_000)
   const concurrent200 = await concurrentSearch(holder, queries, 200, 30_000)
   const search = {
     entries: ENTRIES,
     sequentialMs: { p50: round(percentile(lat, 50), 1), p99: round(percentile(lat, 99), 1) },
+    kinds,
     concurrent50,
     concurrent200
   }
@@ -304,6 +308,92 @@ async function coldSyncAndSearch(base: number): Promise<Record<string, unknown>>
         ratio: round(wire / ENTRIES / avgEntryBytes, 2)
       }
     }
+  }
+}
+
+/**
+ * Every query kind the web UI and API offer, 100 sequential HTTP requests each
+ * (facets on, as the API always answers), beside the raw FTS5 top-20 query on
+ * the same file for the kinds with words: what the index costs by itself.
+ */
+async function searchKinds(
+  holder: NodeHandle
+): Promise<Record<string, { p50Ms: number; p99Ms: number; total: number; rawFts5?: { p50Ms: number; p99Ms: number } }>> {
+  const words: Record<string, string> = { 'common word': 'Messreihe', 'rare word': 'Messreihe 77777', umlaut: 'Straße' }
+  const page1 = await api<LocalSearchAnswer>(holder, '/api/v1/search?q=Radweg')
+  const kinds: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(words).map(([k, w]) => [k, `q=${encodeURIComponent(w)}`])),
+    theme: 'theme=ENVI',
+    licence: 'license=cc-by%2F4.0',
+    publisher: `publisher=${holder.peerId}`,
+    format: 'format=CSV',
+    keyword: 'keyword=Parken',
+    bbox: 'bbox=7.6,51.1,7.7,51.2',
+    'words and filters': 'q=Luftqualit%C3%A4t&theme=SOCI&bbox=7.5,51.0,8.5,51.7',
+    empty: '',
+    'cursor page 2': `q=Radweg&cursor=${page1.nextCursor ?? ''}`
+  }
+  const raw = new Database(join(holder.dataDir, 'node.sqlite'), { readonly: true })
+  const match = raw.prepare('SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ? ORDER BY rank LIMIT 20')
+  const out: Awaited<ReturnType<typeof searchKinds>> = {}
+  for (const [kind, qs] of Object.entries(kinds)) {
+    const lat: number[] = []
+    let total = 0
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now()
+      total = (await api<LocalSearchAnswer>(holder, `/api/v1/search?${qs}`)).total
+      lat.push(performance.now() - t)
+    }
+    const word = words[kind]
+    let rawFts5: { p50Ms: number; p99Ms: number } | undefined
+    if (word !== undefined) {
+      const fts = toFtsQuery(word)!
+      const rawLat: number[] = []
+      for (let i = 0; i < 100; i++) {
+        const t = performance.now()
+        match.all(fts)
+        rawLat.push(performance.now() - t)
+      }
+      rawFts5 = { p50Ms: round(percentile(rawLat, 50), 2), p99Ms: round(percentile(rawLat, 99), 2) }
+    }
+    out[kind] = { p50Ms: round(percentile(lat, 50), 1), p99Ms: round(percentile(lat, 99), 1), total, ...(rawFts5 ? { rawFts5 } : {}) }
+    log(
+      `  search ${kind}: p50 ${out[kind].p50Ms} ms, p99 ${out[kind].p99Ms} ms${rawFts5 ? ` (raw FTS5 top 20: p99 ${rawFts5.p99Ms} ms)` : ''}`
+    )
+  }
+  raw.close()
+  return out
+}
+
+/**
+ * Idle footprint: a one-node region's node (libp2p on, registered) and, in
+ * the same run, the minimal process of hono + SQLite + libp2p it is compared with.
+ */
+async function footprint(base: number): Promise<{ nodeRssMb: number; minimalRssMb: number; ratio: number }> {
+  const idleRss = async (pid: number): Promise<number> => {
+    await sleep(10_000)
+    return memoryOf(pid).rssMb
+  }
+  const minimal = spawn(process.execPath, ['--max-semi-space-size=4', join(OUT, 'minimal-process.js')], {
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  await new Promise<void>((resolve, reject) => {
+    minimal.stdout.once('data', () => {
+      resolve()
+    })
+    minimal.once('exit', code => {
+      reject(new Error(`minimal process exited with ${code}`))
+    })
+  })
+  const minimalRssMb = await idleRss(minimal.pid!)
+  await stopAll([minimal])
+  const region = await startRegion('footprint', 1, base)
+  try {
+    const nodeRssMb = await idleRss(region.nodes[0]!.process!.pid!)
+    log(`footprint: idle node ${nodeRssMb} MB, minimal hono + SQLite + libp2p process ${minimalRssMb} MB`)
+    return { nodeRssMb, minimalRssMb, ratio: round(nodeRssMb / minimalRssMb, 2) }
+  } finally {
+    await stopRegion(region)
   }
 }
 
@@ -385,6 +475,7 @@ async function main(): Promise<boolean> {
   // BENCH_ENTRIES=0 skips the cold-sync and search phase (to measure regions only).
   // Fixed ports stay below Linux's ephemeral range (32768+): outgoing dials
   // of one region took a port a later region wanted to listen on.
+  const idle = await footprint(19_000)
   const cold = ENTRIES > 0 ? await coldSyncAndSearch(20_000) : { coldSync: { skipped: true }, search: { skipped: true } }
   const regions: Array<Record<string, any>> = []
   const coldSync = cold.coldSync as { entriesPerSecond?: number; peakRssMb?: number }
@@ -393,6 +484,7 @@ async function main(): Promise<boolean> {
     machine,
     parameters: { sizes: SIZES, entries: ENTRIES, publications: PUBLICATIONS },
     ceilings,
+    footprint: idle,
     ...cold,
     coldSyncVsVerifyCeiling: round((coldSync.entriesPerSecond ?? 0) / ceilings.ed25519Verify.perSecond, 3),
     coldSyncVsSqliteCeiling: round((cold.coldSync as any).entriesPerSecond / ceilings.sqliteInsert.perSecond, 3),
@@ -440,6 +532,11 @@ async function main(): Promise<boolean> {
     ],
     ['Entry verification, full path, one core', `${ceilings.entryVerifyOneCore}/s`, ''],
     ['SQLite inserts, one transaction', `${ceilings.sqliteInsert.perSecond}/s`, ''],
+    [
+      'Idle node (one-node region) vs minimal hono + SQLite + libp2p process',
+      `${idle.nodeRssMb} MB vs ${idle.minimalRssMb} MB`,
+      `≤ 80 MB and ≤ 1.1× → ${idle.ratio}×`
+    ],
     ...(ENTRIES > 0
       ? ([
           [
@@ -457,6 +554,14 @@ async function main(): Promise<boolean> {
             `p50 ${(cold.search as any).sequentialMs.p50} ms, p99 ${(cold.search as any).sequentialMs.p99} ms`,
             'p99 ≤ 20 ms'
           ],
+          ...Object.entries((cold.search as any).kinds as Record<string, any>).map(
+            ([kind, k]) =>
+              [
+                `  search: ${kind}`,
+                `p50 ${k.p50Ms} ms, p99 ${k.p99Ms} ms (${k.total} hits)${k.rawFts5 ? `; raw FTS5 top 20: p99 ${k.rawFts5.p99Ms} ms` : ''}`,
+                `p99 ≤ 20 ms${k.rawFts5 ? ` → ${round(k.p99Ms / k.rawFts5.p99Ms, 2)}× raw` : ''}`
+              ] as [string, string, string]
+          ),
           [
             'Search, 50 concurrent clients, 10 s',
             `${(cold.search as any).concurrent50.requestsPerSecond} req/s, p99 ${(cold.search as any).concurrent50.p99Ms} ms, ${(cold.search as any).concurrent50.errors} errors`,

@@ -80,7 +80,8 @@ export async function spawnUntil(
   logFile: string,
   env: NodeJS.ProcessEnv = {}
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN(bin), ...args], {
+  // The flags of the bins' #! lines (spawned through node, the #! line is not read).
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', BIN(bin), ...args], {
     env: { ...process.env, SWF_LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

@@ -68,4 +68,20 @@ describe('SignaturePool', () => {
     ])
     expect(ok).toEqual([true, false, true])
   })
+
+  it('starts its workers on the first large batch and ends them when idle, then starts them again', async () => {
+    const idlePool = new SignaturePool(2, { idleMs: 200 })
+    try {
+      const { signer, entries } = await signedEntries(64)
+      const x = publicJwkOfPeerId(signer.peerId).x
+      expect(idlePool.threads).toBe(0)
+      expect((await idlePool.verify(entries.map(e => checkOf(x, e.jws)))).every(Boolean)).toBe(true)
+      expect(idlePool.threads).toBe(2)
+      await expect.poll(() => idlePool.threads, { timeout: 5_000 }).toBe(0)
+      expect((await idlePool.verify(entries.map(e => checkOf(x, e.jws)))).every(Boolean)).toBe(true)
+      expect(idlePool.threads).toBe(2)
+    } finally {
+      await idlePool.close()
+    }
+  })
 })

@@ -174,6 +174,7 @@ export type RegionalDataset = z.infer<typeof regionalDatasetSchema>
 export type RegionalPage = z.infer<typeof regionalPageSchema>
 export type SearchAnswer = z.infer<typeof searchResultSchema>
 export type FederatedSearchAnswer = Extract<SearchAnswer, { scope: 'federated' }>
+export type LocalSearchAnswer = Exclude<SearchAnswer, { scope: 'federated' }>
 export type NodeAnswerStatus = z.infer<typeof nodeStatusSchema>
 export type DataQueryAnswer = z.infer<typeof dataQueryResultSchema>
 export type StatusAnswer = z.infer<typeof statusSchema>

@@ -12,22 +12,32 @@ interface Pending {
 
 /** Batches smaller than this are verified on the calling thread: posting costs more than it saves. */
 const MIN_BATCH_FOR_WORKERS = 32
+/** Workers end after this long without work: an idle node does not keep their memory (~10 MB each). */
+const WORKER_IDLE_MS = 30_000
 
 /**
  * Verifies Ed25519 signatures in bulk on worker threads, so a cold sync of
- * 100,000 entries uses every core instead of one. Workers start on first use
- * and do not keep the process alive.
+ * 100,000 entries uses every core instead of one. Workers start on first use,
+ * end after WORKER_IDLE_MS without work, and do not keep the process alive.
  */
 export class SignaturePool {
   readonly #size: number
+  readonly #idleMs: number
   readonly #workers: Worker[] = []
   readonly #pending = new Map<number, Pending>()
   readonly #verifyHere = createVerifier()
   #next = 0
   #closed = false
+  #idleTimer: NodeJS.Timeout | undefined
 
-  constructor(size = availableParallelism()) {
+  constructor(size = availableParallelism(), { idleMs = WORKER_IDLE_MS }: { idleMs?: number } = {}) {
     this.#size = size
+    this.#idleMs = idleMs
+  }
+
+  /** Worker threads running now (0 before the first large batch and after idleMs without one). */
+  get threads(): number {
+    return this.#workers.length
   }
 
   async verify(checks: SignatureCheck[]): Promise<boolean[]> {
@@ -40,11 +50,21 @@ export class SignaturePool {
         return items.length === 0 ? [] : this.#post(w, items)
       })
     )
+    this.#stopWhenIdle()
     return parts.flat()
+  }
+
+  #stopWhenIdle(): void {
+    clearTimeout(this.#idleTimer)
+    this.#idleTimer = setTimeout(() => {
+      if (this.#pending.size === 0) for (const w of this.#workers.splice(0)) void w.terminate()
+    }, this.#idleMs)
+    this.#idleTimer.unref()
   }
 
   async close(): Promise<void> {
     this.#closed = true
+    clearTimeout(this.#idleTimer)
     await Promise.all(this.#workers.splice(0).map(async w => w.terminate()))
   }
 
