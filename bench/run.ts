@@ -33,6 +33,8 @@ const SIZES = (process.env.BENCH_SIZES ?? '5,20,59')
   .filter(n => n > 0)
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000)
 const PUBLICATIONS = Number(process.env.BENCH_PUBLICATIONS ?? 100)
+/** OrbitDB 4, the same two-process 10,000-entry case on this machine (issue 15; lower end of 87–90 s and 344–353 MB). */
+const ORBITDB_10K = { seconds: 87, peakRssMb: 344 }
 const OUT = fileURLToPath(new URL('./', import.meta.url))
 const root = mkdtempSync(join(tmpdir(), 'swf-bench-'))
 const sleep = async (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
@@ -220,20 +222,78 @@ async function measureRegion(n: number, region: Region & { startupMs: number[] }
   }
 }
 
-async function coldSyncAndSearch(base: number): Promise<Record<string, unknown>> {
-  log(`cold sync: filling a node with ${ENTRIES} entries`)
+/**
+ * A node holding `entries` of its own, and a fresh node that joins and pulls
+ * them all (two processes on 127.0.0.1: the OrbitDB comparison's setting);
+ * with `withSearch`, the catalog search on the full node first.
+ */
+async function coldSyncAndSearch(base: number, entries: number, withSearch: boolean): Promise<Record<string, any>> {
+  log(`cold sync: filling a node with ${entries} entries`)
   let avgEntryBytes = 0
   const tFill = performance.now()
-  const region = await startRegion('cold', 1, base, node => {
-    avgEntryBytes = fillNode(node.dataDir, ENTRIES, done => {
+  const region = await startRegion(`cold-${entries}`, 1, base, node => {
+    avgEntryBytes = fillNode(node.dataDir, entries, done => {
       if (done % 20_000 === 0) log(`  ${done} entries signed and stored`)
     }).avgEntryBytes
   })
-  const fillSeconds = (performance.now() - tFill) / 1000
-  const holder = region.nodes[0]!
-  await sleep(2000)
+  let fresh: NodeHandle | undefined
+  try {
+    const fillSeconds = (performance.now() - tFill) / 1000
+    const holder = region.nodes[0]!
+    await sleep(2000)
 
-  // Catalog search on the full node.
+    const search = withSearch ? await searchOn(holder) : { skipped: true }
+
+    // A fresh node joins and pulls everything.
+    fresh = await ensureNode({
+      name: 'Neue Kommune',
+      ags: '05999998',
+      dataDir: join(root, `cold-${entries}`, 'fresh'),
+      httpPort: base + 50,
+      p2pPort: base + 1050,
+      registry: region.registry,
+      sync: { registryRefreshMs: 500, antiEntropyMs: 15_000, redialMs: 500 }
+    })
+    const bytes0 = loopbackBytes()
+    fresh.process = await startNodeProcess(fresh, join(root, `cold-${entries}`, 'logs', 'fresh.log'))
+    await approveAll(region.registry, [fresh])
+    const t0 = performance.now()
+    let peak = 0
+    await waitUntil(
+      async () => {
+        peak = Math.max(peak, memoryOf(fresh!.process!.pid!).peakRssMb)
+        return (await status(fresh!)).regionalEntries >= entries
+      },
+      'cold sync',
+      900_000,
+      250
+    )
+    const seconds = (performance.now() - t0) / 1000
+    const wire = loopbackBytes() - bytes0
+    return {
+      fill: { seconds: round(fillSeconds, 1) },
+      search,
+      coldSync: {
+        entries: entries,
+        seconds: round(seconds, 1),
+        entriesPerSecond: round(entries / seconds, 0),
+        peakRssMb: peak,
+        wire: {
+          entryBytes: round(avgEntryBytes, 0),
+          bytesPerEntry: round(wire / entries, 0),
+          ratio: round(wire / entries / avgEntryBytes, 2)
+        }
+      }
+    }
+  } finally {
+    // Never leave processes (and their ports) behind, also when a measurement fails.
+    await stopAll([fresh?.process])
+    await stopRegion(region)
+  }
+}
+
+/** Catalog search on a full node: a mixed sequence, every query kind, and concurrent clients. */
+async function searchOn(holder: NodeHandle): Promise<Record<string, unknown>> {
   const queries = [
     'q=Radweg',
     'q=Stra%C3%9Fe&theme=TRAN',
@@ -265,50 +325,7 @@ async function coldSyncAndSearch(base: number): Promise<Record<string, unknown>>
   log(
     `search: p50 ${search.sequentialMs.p50} ms, p99 ${search.sequentialMs.p99} ms, ${search.concurrent50.requestsPerSecond} req/s with 50 clients`
   )
-
-  // A fresh node joins and pulls everything.
-  const fresh = await ensureNode({
-    name: 'Neue Kommune',
-    ags: '05999998',
-    dataDir: join(root, 'cold', 'fresh'),
-    httpPort: base + 50,
-    p2pPort: base + 1050,
-    registry: region.registry,
-    sync: { registryRefreshMs: 500, antiEntropyMs: 15_000, redialMs: 500 }
-  })
-  const bytes0 = loopbackBytes()
-  fresh.process = await startNodeProcess(fresh, join(root, 'cold', 'logs', 'fresh.log'))
-  await approveAll(region.registry, [fresh])
-  const t0 = performance.now()
-  let peak = 0
-  await waitUntil(
-    async () => {
-      peak = Math.max(peak, memoryOf(fresh.process!.pid!).peakRssMb)
-      return (await status(fresh)).regionalEntries >= ENTRIES
-    },
-    'cold sync',
-    900_000,
-    250
-  )
-  const seconds = (performance.now() - t0) / 1000
-  const wire = loopbackBytes() - bytes0
-  await stopAll([fresh.process])
-  await stopRegion(region)
-  return {
-    fill: { seconds: round(fillSeconds, 1) },
-    search,
-    coldSync: {
-      entries: ENTRIES,
-      seconds: round(seconds, 1),
-      entriesPerSecond: round(ENTRIES / seconds, 0),
-      peakRssMb: peak,
-      wire: {
-        entryBytes: round(avgEntryBytes, 0),
-        bytesPerEntry: round(wire / ENTRIES, 0),
-        ratio: round(wire / ENTRIES / avgEntryBytes, 2)
-      }
-    }
-  }
+  return search
 }
 
 /**
@@ -333,8 +350,6 @@ async function searchKinds(
     empty: '',
     'cursor page 2': `q=Radweg&cursor=${page1.nextCursor ?? ''}`
   }
-  const raw = new Database(join(holder.dataDir, 'node.sqlite'), { readonly: true })
-  const match = raw.prepare('SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ? ORDER BY rank LIMIT 20')
   const out: Awaited<ReturnType<typeof searchKinds>> = {}
   for (const [kind, qs] of Object.entries(kinds)) {
     const lat: number[] = []
@@ -344,22 +359,23 @@ async function searchKinds(
       total = (await api<LocalSearchAnswer>(holder, `/api/v1/search?${qs}`)).total
       lat.push(performance.now() - t)
     }
-    const word = words[kind]
-    let rawFts5: { p50Ms: number; p99Ms: number } | undefined
-    if (word !== undefined) {
-      const fts = toFtsQuery(word)!
-      const rawLat: number[] = []
-      for (let i = 0; i < 100; i++) {
-        const t = performance.now()
-        match.all(fts)
-        rawLat.push(performance.now() - t)
-      }
-      rawFts5 = { p50Ms: round(percentile(rawLat, 50), 2), p99Ms: round(percentile(rawLat, 99), 2) }
+    out[kind] = { p50Ms: round(percentile(lat, 50), 1), p99Ms: round(percentile(lat, 99), 1), total }
+    log(`  search ${kind}: p50 ${out[kind].p50Ms} ms, p99 ${out[kind].p99Ms} ms`)
+  }
+  // After the HTTP requests: a pause of seconds between them would let the
+  // server close the client's keep-alive socket under it ("fetch failed").
+  const raw = new Database(join(holder.dataDir, 'node.sqlite'), { readonly: true })
+  const match = raw.prepare('SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ? ORDER BY rank LIMIT 20')
+  for (const [kind, word] of Object.entries(words)) {
+    const fts = toFtsQuery(word)!
+    const rawLat: number[] = []
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now()
+      match.all(fts)
+      rawLat.push(performance.now() - t)
     }
-    out[kind] = { p50Ms: round(percentile(lat, 50), 1), p99Ms: round(percentile(lat, 99), 1), total, ...(rawFts5 ? { rawFts5 } : {}) }
-    log(
-      `  search ${kind}: p50 ${out[kind].p50Ms} ms, p99 ${out[kind].p99Ms} ms${rawFts5 ? ` (raw FTS5 top 20: p99 ${rawFts5.p99Ms} ms)` : ''}`
-    )
+    out[kind]!.rawFts5 = { p50Ms: round(percentile(rawLat, 50), 2), p99Ms: round(percentile(rawLat, 99), 2) }
+    log(`  raw FTS5 top 20, ${kind}: p99 ${out[kind]!.rawFts5.p99Ms} ms`)
   }
   raw.close()
   return out
@@ -476,7 +492,9 @@ async function main(): Promise<boolean> {
   // Fixed ports stay below Linux's ephemeral range (32768+): outgoing dials
   // of one region took a port a later region wanted to listen on.
   const idle = await footprint(19_000)
-  const cold = ENTRIES > 0 ? await coldSyncAndSearch(20_000) : { coldSync: { skipped: true }, search: { skipped: true } }
+  const cold = ENTRIES > 0 ? await coldSyncAndSearch(20_000, ENTRIES, true) : { coldSync: { skipped: true }, search: { skipped: true } }
+  // Two processes, B joins fresh and pulls 10,000 entries: OrbitDB 4 took 87–90 s here, B peaking at 344–353 MB (issue 15).
+  const replication10k = (await coldSyncAndSearch(21_000, 10_000, false)).coldSync as { seconds: number; peakRssMb: number }
   const regions: Array<Record<string, any>> = []
   const coldSync = cold.coldSync as { entriesPerSecond?: number; peakRssMb?: number }
   const results = (): Record<string, unknown> => ({
@@ -486,8 +504,14 @@ async function main(): Promise<boolean> {
     ceilings,
     footprint: idle,
     ...cold,
+    replication10k: {
+      ...replication10k,
+      orbitDb: ORBITDB_10K,
+      timeVsOrbitDb: round(replication10k.seconds / ORBITDB_10K.seconds, 3),
+      peakRssVsOrbitDb: round(replication10k.peakRssMb / ORBITDB_10K.peakRssMb, 2)
+    },
     coldSyncVsVerifyCeiling: round((coldSync.entriesPerSecond ?? 0) / ceilings.ed25519Verify.perSecond, 3),
-    coldSyncVsSqliteCeiling: round((cold.coldSync as any).entriesPerSecond / ceilings.sqliteInsert.perSecond, 3),
+    coldSyncVsSqliteCeiling: round((cold.coldSync).entriesPerSecond / ceilings.sqliteInsert.perSecond, 3),
     regions
   })
   const save = (): void => {
@@ -533,6 +557,11 @@ async function main(): Promise<boolean> {
     ['Entry verification, full path, one core', `${ceilings.entryVerifyOneCore}/s`, ''],
     ['SQLite inserts, one transaction', `${ceilings.sqliteInsert.perSecond}/s`, ''],
     [
+      'Two nodes, B pulls 10,000 entries',
+      `${replication10k.seconds} s, B peak RSS ${replication10k.peakRssMb} MB (OrbitDB 4: ${ORBITDB_10K.seconds} s, ${ORBITDB_10K.peakRssMb} MB)`,
+      `≤ 1/20 time → ${round(replication10k.seconds / ORBITDB_10K.seconds, 3)}; ≤ ½ RSS → ${round(replication10k.peakRssMb / ORBITDB_10K.peakRssMb, 2)}`
+    ],
+    [
       'Idle node (one-node region) vs minimal hono + SQLite + libp2p process',
       `${idle.nodeRssMb} MB vs ${idle.minimalRssMb} MB`,
       `≤ 80 MB and ≤ 1.1× → ${idle.ratio}×`
@@ -546,15 +575,15 @@ async function main(): Promise<boolean> {
           ],
           [
             'Cold sync wire bytes per entry',
-            `${(cold.coldSync as any).wire.bytesPerEntry} B (entry ${(cold.coldSync as any).wire.entryBytes} B)`,
-            `≤ 1.2× → ${(cold.coldSync as any).wire.ratio}×`
+            `${(cold.coldSync).wire.bytesPerEntry} B (entry ${(cold.coldSync).wire.entryBytes} B)`,
+            `≤ 1.2× → ${(cold.coldSync).wire.ratio}×`
           ],
           [
             `Search on ${ENTRIES} entries`,
-            `p50 ${(cold.search as any).sequentialMs.p50} ms, p99 ${(cold.search as any).sequentialMs.p99} ms`,
+            `p50 ${(cold.search).sequentialMs.p50} ms, p99 ${(cold.search).sequentialMs.p99} ms`,
             'p99 ≤ 20 ms'
           ],
-          ...Object.entries((cold.search as any).kinds as Record<string, any>).map(
+          ...Object.entries((cold.search).kinds as Record<string, any>).map(
             ([kind, k]) =>
               [
                 `  search: ${kind}`,
@@ -564,12 +593,12 @@ async function main(): Promise<boolean> {
           ),
           [
             'Search, 50 concurrent clients, 10 s',
-            `${(cold.search as any).concurrent50.requestsPerSecond} req/s, p99 ${(cold.search as any).concurrent50.p99Ms} ms, ${(cold.search as any).concurrent50.errors} errors`,
+            `${(cold.search).concurrent50.requestsPerSecond} req/s, p99 ${(cold.search).concurrent50.p99Ms} ms, ${(cold.search).concurrent50.errors} errors`,
             ''
           ],
           [
             'Search, 200 concurrent clients, 30 s',
-            `${(cold.search as any).concurrent200.requestsPerSecond} req/s, p99 ${(cold.search as any).concurrent200.p99Ms} ms, ${(cold.search as any).concurrent200.errors} errors`,
+            `${(cold.search).concurrent200.requestsPerSecond} req/s, p99 ${(cold.search).concurrent200.p99Ms} ms, ${(cold.search).concurrent200.errors} errors`,
             '0 errors'
           ]
         ] as Array<[string, string, string]>)

@@ -1,8 +1,11 @@
 import { peerIdFromString } from '@libp2p/peer-id'
+import { base64url } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   EntrySigner,
   MAX_FRAME_BYTES,
+  canonicalize,
+  datasetMetadataSchema,
   SEARCH_PROTOCOL,
   SYNC_PROTOCOL,
   decodeSearchRequest,
@@ -252,6 +255,49 @@ describe('one bad participant', () => {
     expect(ids).not.toContain(`${soest.node.peerId}/haushalt-alt`)
     expect(ids[0]).toBe(`${olpe.node.peerId}/haushalt`)
     for (const item of body.items) expect(item.score).toBeLessThanOrEqual(1)
+  })
+
+  it('federated search: hits the asker does not hold are verified together, and a forged one among them is dropped', async () => {
+    // A valid entry Mallory signed and never published, and a copy with its payload changed.
+    const fresh = await signer.sign({
+      v: 1,
+      publisher: signer.peerId,
+      datasetId: 'haushalt-mallory',
+      seq: 100_000,
+      prevHash: 'a'.repeat(64),
+      issuedAt: new Date().toISOString(),
+      tombstone: false,
+      dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'haushalt-mallory', title: 'Haushaltsplan Mallory' }))
+    })
+    const [h, , sig] = fresh.jws.split('.') as [string, string, string]
+    const changed = { ...fresh.payload, datasetId: 'haushalt-gefaelscht', dataset: { ...fresh.payload.dataset!, id: 'haushalt-gefaelscht' } }
+    const forged = `${h}.${base64url.encode(canonicalize(changed))}.${sig}`
+    const host = mallory.node.network!.host
+    await host.unhandle(SEARCH_PROTOCOL)
+    await host.handle(SEARCH_PROTOCOL, async stream => {
+      const io = framedStream(stream, MAX_FRAME_BYTES, 5_000)
+      try {
+        decodeSearchRequest(await io.read())
+        await io.write(
+          encodeSearchResponse({
+            type: 'search-result',
+            total: 2,
+            hits: [
+              { jws: forged, score: 2 },
+              { jws: fresh.jws, score: 1 }
+            ]
+          })
+        )
+        await stream.close()
+      } catch (err) {
+        stream.abort(err as Error)
+      }
+    })
+    const body = (await (await fetch(`${arnsberg.node.url}/api/v1/search?q=Haushaltsplan&scope=federated`)).json()) as any
+    const ids = body.items.map((i: any) => `${i.provenance.publisher}/${i.dataset.id}`)
+    expect(ids).toContain(`${mallory.node.peerId}/haushalt-mallory`)
+    expect(ids).not.toContain(`${mallory.node.peerId}/haushalt-gefaelscht`)
+    expect(body.nodes.find((n: any) => n.peerId === mallory.node.peerId)).toMatchObject({ status: 'answered', hits: 1 })
   })
 
   it('sync streams a peer opens and never reads: at most two are served per peer, each holding one bounded page', async () => {

@@ -102,12 +102,7 @@ export class FederatedSearch {
       local: () => Promise.resolve(this.#c.search.search({ ...query, cursor: undefined }, false).items),
       onLocal: add,
       onRemote: async (node, answer) => {
-        const hits: SearchHit[] = []
-        for (const raw of answer?.hits ?? []) {
-          const hit = await this.#verify(raw.jws, raw.score)
-          if (hit !== undefined) hits.push(hit)
-        }
-        add(node, hits)
+        add(node, await this.#verified(answer?.hits ?? []))
       }
     })
     // Several nodes may hold different versions of one dataset: the newest signed entry wins.
@@ -131,30 +126,41 @@ export class FederatedSearch {
    * A remote hit stands only if it verifies and is not older than what this
    * node holds of the dataset: an old signed entry must not bring back a
    * dataset its publisher changed or deleted since. Entries this node holds
-   * already (same hash) need no second signature check.
+   * already (same hash) need no second signature check; the others of one
+   * answer are checked together on the signature pool.
    */
-  async #verify(jws: string, score: number): Promise<SearchHit | undefined> {
-    const hash = sha256Hex(jws)
-    const kid = jwsKeyId(jws)
-    const idOf = claimedDatasetId(jws)
-    const head = kid === undefined || idOf === undefined ? undefined : this.#c.store.datasetHead(kid, idOf)
-    if (head !== undefined && head.hash !== hash && head.tombstone) return undefined
-    const e = head?.hash === hash ? this.#c.acceptor.decodeHeld(jws, hash) : await this.#c.acceptor.check(jws)
-    if ('reason' in e || e.payload.tombstone || e.payload.dataset === undefined) return undefined
-    if (head !== undefined && head.seq > e.payload.seq) return undefined
-    return {
-      dataset: e.payload.dataset,
-      score,
-      provenance: {
-        publisher: e.payload.publisher,
-        kommune: this.#c.whoIs(e.payload.publisher).kommune,
-        seq: e.payload.seq,
-        entryHash: e.hash,
-        signedAt: e.payload.issuedAt,
-        receivedAt: this.#c.store.receivedAt(e.hash),
-        publisherOnline: e.payload.publisher === this.#c.self || this.#c.isConnected(e.payload.publisher)
-      }
+  async #verified(raw: Array<{ jws: string; score: number }>): Promise<SearchHit[]> {
+    const { store, acceptor } = this.#c
+    const claims = raw.map(({ jws, score }) => {
+      const hash = sha256Hex(jws)
+      const kid = jwsKeyId(jws)
+      const idOf = claimedDatasetId(jws)
+      return { jws, score, hash, head: kid === undefined || idOf === undefined ? undefined : store.datasetHead(kid, idOf) }
+    })
+    // A held tombstone ends any other entry of the dataset before its signature costs anything.
+    const open = claims.filter(c => !(c.head !== undefined && c.head.hash !== c.hash && c.head.tombstone))
+    const unknown = open.filter(c => c.head?.hash !== c.hash)
+    const checked = new Map((await acceptor.checkAll(unknown.map(c => c.jws))).map((e, i) => [unknown[i]!.hash, e]))
+    const hits: SearchHit[] = []
+    for (const c of open) {
+      const e = c.head?.hash === c.hash ? acceptor.decodeHeld(c.jws, c.hash) : checked.get(c.hash)!
+      if ('reason' in e || e.payload.tombstone || e.payload.dataset === undefined) continue
+      if (c.head !== undefined && c.head.seq > e.payload.seq) continue
+      hits.push({
+        dataset: e.payload.dataset,
+        score: c.score,
+        provenance: {
+          publisher: e.payload.publisher,
+          kommune: this.#c.whoIs(e.payload.publisher).kommune,
+          seq: e.payload.seq,
+          entryHash: e.hash,
+          signedAt: e.payload.issuedAt,
+          receivedAt: store.receivedAt(e.hash),
+          publisherOnline: e.payload.publisher === this.#c.self || this.#c.isConnected(e.payload.publisher)
+        }
+      })
     }
+    return hits
   }
 }
 

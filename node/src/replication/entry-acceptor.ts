@@ -97,8 +97,7 @@ export class EntryAcceptor {
 
   async accept(jwsList: string[], source: string): Promise<AcceptResult> {
     const result: AcceptResult = { stored: [], duplicates: 0, conflicts: 0, rejected: [], gaps: [] }
-    const checked =
-      this.pool === undefined ? await Promise.all(jwsList.map(async jws => this.check(jws))) : await this.#checkBatch(jwsList, this.pool)
+    const checked = await this.checkAll(jwsList)
     const valid: SignedEntry[] = []
     for (const c of checked) {
       if ('reason' in c) result.rejected.push(c)
@@ -237,6 +236,15 @@ export class EntryAcceptor {
       if (err instanceof InvalidEntryError) return { reason: err.reason }
       throw err
     }
+  }
+
+  /**
+   * check() for many entries at once: with a pool, the signatures are checked
+   * together (node:crypto with cached keys, on workers for large batches)
+   * instead of one jose verification after another on the main thread.
+   */
+  async checkAll(jwsList: string[]): Promise<Array<SignedEntry | Rejection>> {
+    return this.pool === undefined ? Promise.all(jwsList.map(async jws => this.check(jws))) : this.#checkBatch(jwsList, this.pool)
   }
 
   /** The same checks as check(), with every signature of the batch verified by the pool. */
