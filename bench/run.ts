@@ -511,7 +511,7 @@ async function main(): Promise<boolean> {
       peakRssVsOrbitDb: round(replication10k.peakRssMb / ORBITDB_10K.peakRssMb, 2)
     },
     coldSyncVsVerifyCeiling: round((coldSync.entriesPerSecond ?? 0) / ceilings.ed25519Verify.perSecond, 3),
-    coldSyncVsSqliteCeiling: round((cold.coldSync).entriesPerSecond / ceilings.sqliteInsert.perSecond, 3),
+    coldSyncVsSqliteCeiling: round(cold.coldSync.entriesPerSecond / ceilings.sqliteInsert.perSecond, 3),
     regions
   })
   const save = (): void => {
@@ -575,15 +575,11 @@ async function main(): Promise<boolean> {
           ],
           [
             'Cold sync wire bytes per entry',
-            `${(cold.coldSync).wire.bytesPerEntry} B (entry ${(cold.coldSync).wire.entryBytes} B)`,
-            `≤ 1.2× → ${(cold.coldSync).wire.ratio}×`
+            `${cold.coldSync.wire.bytesPerEntry} B (entry ${cold.coldSync.wire.entryBytes} B)`,
+            `≤ 1.2× → ${cold.coldSync.wire.ratio}×`
           ],
-          [
-            `Search on ${ENTRIES} entries`,
-            `p50 ${(cold.search).sequentialMs.p50} ms, p99 ${(cold.search).sequentialMs.p99} ms`,
-            'p99 ≤ 20 ms'
-          ],
-          ...Object.entries((cold.search).kinds as Record<string, any>).map(
+          [`Search on ${ENTRIES} entries`, `p50 ${cold.search.sequentialMs.p50} ms, p99 ${cold.search.sequentialMs.p99} ms`, 'p99 ≤ 20 ms'],
+          ...Object.entries(cold.search.kinds as Record<string, any>).map(
             ([kind, k]) =>
               [
                 `  search: ${kind}`,
@@ -593,12 +589,12 @@ async function main(): Promise<boolean> {
           ),
           [
             'Search, 50 concurrent clients, 10 s',
-            `${(cold.search).concurrent50.requestsPerSecond} req/s, p99 ${(cold.search).concurrent50.p99Ms} ms, ${(cold.search).concurrent50.errors} errors`,
+            `${cold.search.concurrent50.requestsPerSecond} req/s, p99 ${cold.search.concurrent50.p99Ms} ms, ${cold.search.concurrent50.errors} errors`,
             ''
           ],
           [
             'Search, 200 concurrent clients, 30 s',
-            `${(cold.search).concurrent200.requestsPerSecond} req/s, p99 ${(cold.search).concurrent200.p99Ms} ms, ${(cold.search).concurrent200.errors} errors`,
+            `${cold.search.concurrent200.requestsPerSecond} req/s, p99 ${cold.search.concurrent200.p99Ms} ms, ${cold.search.concurrent200.errors} errors`,
             '0 errors'
           ]
         ] as Array<[string, string, string]>)
