@@ -33,6 +33,10 @@ const SIZES = (process.env.BENCH_SIZES ?? '5,20,59')
   .filter(n => n > 0)
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000)
 const PUBLICATIONS = Number(process.env.BENCH_PUBLICATIONS ?? 100)
+const SIMULATE = (process.env.BENCH_SIMULATE ?? '60,396')
+  .split(',')
+  .map(Number)
+  .filter(n => n > 0)
 /** OrbitDB 4, the same two-process 10,000-entry case on this machine (issue 15; lower end of 87–90 s and 344–353 MB). */
 const ORBITDB_10K = { seconds: 87, peakRssMb: 344 }
 const OUT = fileURLToPath(new URL('./', import.meta.url))
@@ -413,6 +417,23 @@ async function footprint(base: number): Promise<{ nodeRssMb: number; minimalRssM
   }
 }
 
+/** The 396-node simulation (bench/simulate-region.ts) as a child process: its JSON, or why it failed. */
+async function simulate(nodes: number): Promise<Record<string, any>> {
+  log(`simulation of ${nodes} nodes in one process`)
+  const child = spawn(process.execPath, ['--import', 'tsx', join(OUT, 'simulate-region.ts')], {
+    env: { ...process.env, SIM_NODES: String(nodes) },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => {
+    out += String(d)
+  })
+  const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+  const last = out.trim().split('\n').at(-1) ?? ''
+  if (!last.startsWith('{')) return { nodes, error: `simulation exited with ${code}` }
+  return JSON.parse(last) as Record<string, any>
+}
+
 /** `clients` concurrent HTTP clients searching for `ms`: throughput, latency, errors. */
 async function concurrentSearch(
   holder: NodeHandle,
@@ -495,6 +516,8 @@ async function main(): Promise<boolean> {
   const cold = ENTRIES > 0 ? await coldSyncAndSearch(20_000, ENTRIES, true) : { coldSync: { skipped: true }, search: { skipped: true } }
   // Two processes, B joins fresh and pulls 10,000 entries: OrbitDB 4 took 87–90 s here, B peaking at 344–353 MB (issue 15).
   const replication10k = (await coldSyncAndSearch(21_000, 10_000, false)).coldSync as { seconds: number; peakRssMb: number }
+  const simulations: Array<Record<string, any>> = []
+  for (const n of SIMULATE) simulations.push(await simulate(n))
   const regions: Array<Record<string, any>> = []
   const coldSync = cold.coldSync as { entriesPerSecond?: number; peakRssMb?: number }
   const results = (): Record<string, unknown> => ({
@@ -504,6 +527,7 @@ async function main(): Promise<boolean> {
     ceilings,
     footprint: idle,
     ...cold,
+    simulations,
     replication10k: {
       ...replication10k,
       orbitDb: ORBITDB_10K,
@@ -599,6 +623,28 @@ async function main(): Promise<boolean> {
           ]
         ] as Array<[string, string, string]>)
       : []),
+    ...simulations.flatMap(simulation =>
+      simulation.error !== undefined
+        ? ([[`Simulation, ${simulation.nodes} nodes`, `not measured: ${simulation.error}`, '']] as Array<[string, string, string]>)
+        : ([
+            [
+              `Simulation, ${simulation.nodes} nodes in one process: propagation`,
+              `all nodes p50 ${simulation.propagation.visibleOnAllMs.p50} ms, p99 ${simulation.propagation.visibleOnAllMs.p99} ms; hops p50 ${simulation.propagation.hops.p50}, p99 ${simulation.propagation.hops.p99}`,
+              ''
+            ],
+            [
+              '  gossip wire bytes',
+              `${simulation.gossipWire.bytesPerDeliveredEntry} B per delivered entry (${simulation.gossipWire.ratio}× the entry), ${simulation.gossipWire.bytesPerNodePerEntry} B per node and entry`,
+              ''
+            ],
+            [
+              '  churn: a tenth away while entries are published',
+              `all ${simulation.nodes} hold everything ${simulation.churn.convergedSeconds} s after they are back`,
+              ''
+            ],
+            ['  idle', `CPU ${simulation.idle.cpuPercentPerNode} % per node`, '']
+          ] as Array<[string, string, string]>)
+    ),
     ...regions
       .filter(r => r.error !== undefined)
       .map(r => [`Region of ${r.nodes} nodes`, `not measured: ${r.error}`, ''] as [string, string, string]),
