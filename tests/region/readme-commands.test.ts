@@ -17,7 +17,8 @@ import { interrupt, npxShim, readmeCommands, REPO, sh, shStart, type ShellResult
 const RUN_ELSEWHERE: Record<string, string> = {
   'npm test': '.ci/run runs it (this test is part of it)',
   'npm run demo': 'tests/region/demo.test.ts runs it as printed',
-  'npm run bench': 'the benchmark: numbers, no pass/fail (docs/PERFORMANCE.md); issue 15'
+  'npm run bench': 'the benchmark: numbers, no pass/fail (docs/PERFORMANCE.md); issue 15',
+  'npm run simulate': 'tests/region/simulate.test.ts runs it as printed (8 nodes)'
 }
 
 const GEOJSON = JSON.stringify({
