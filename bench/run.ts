@@ -37,6 +37,7 @@ const SIMULATE = (process.env.BENCH_SIMULATE ?? '60,396')
   .split(',')
   .map(Number)
   .filter(n => n > 0)
+const BENCH_HTTP_LIMITS = { queriesPerMinute: 1_000_000, queryBurst: 100_000 }
 /** OrbitDB 4, the same two-process 10,000-entry case on this machine (issue 15; lower end of 87–90 s and 344–353 MB). */
 const ORBITDB_10K = { seconds: 87, peakRssMb: 344 }
 const OUT = fileURLToPath(new URL('./', import.meta.url))
@@ -71,7 +72,9 @@ async function startRegion(
         httpPort: base + 1 + i,
         p2pPort: base + 1001 + i,
         registry,
-        sync: { registryRefreshMs: 1_000, antiEntropyMs: 15_000, redialMs: 1_000 }
+        sync: { registryRefreshMs: 1_000, antiEntropyMs: 15_000, redialMs: 1_000 },
+        // The benchmark is one client on 127.0.0.1 asking hundreds of federated searches a minute.
+        http: BENCH_HTTP_LIMITS
       })
     )
     await prepare?.(nodes[i]!, i)
@@ -256,7 +259,8 @@ async function coldSyncAndSearch(base: number, entries: number, withSearch: bool
       httpPort: base + 50,
       p2pPort: base + 1050,
       registry: region.registry,
-      sync: { registryRefreshMs: 500, antiEntropyMs: 15_000, redialMs: 500 }
+      sync: { registryRefreshMs: 500, antiEntropyMs: 15_000, redialMs: 500 },
+      http: BENCH_HTTP_LIMITS
     })
     const bytes0 = loopbackBytes()
     fresh.process = await startNodeProcess(fresh, join(root, `cold-${entries}`, 'logs', 'fresh.log'))

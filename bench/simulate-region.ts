@@ -32,6 +32,7 @@ import { cpuSecondsOf, loopbackBytes, percentile, round } from './measure.js'
 
 const N = Number(process.env.SIM_NODES ?? 396)
 const PUBLICATIONS = Number(process.env.SIM_PUBLICATIONS ?? 50)
+const IDLE_SECONDS = Number(process.env.SIM_IDLE_SECONDS ?? 10)
 const CHURN = 0.1
 /** Entries published while the churned tenth is away: fewer than a signature-pool batch. */
 const PUBLICATIONS_DURING_CHURN = 20
@@ -253,12 +254,12 @@ async function main(): Promise<void> {
   const degree = nodes.map(n => n.host!.getPeers().length)
   say(`connected after ${round(connectMs / 1000, 1)} s; peers per node p50 ${percentile(degree, 50)}, max ${Math.max(...degree)}`)
 
-  // Idle: CPU of the whole process over 10 s, per node.
+  // Idle: CPU of the whole process, per node.
   const cpu0 = cpuSecondsOf(process.pid)
   const bytesIdle0 = loopbackBytes()
-  await sleep(10_000)
-  const idleCpuPerNode = ((cpuSecondsOf(process.pid) - cpu0) / 10 / N) * 100
-  const idleBytesPerSecond = (loopbackBytes() - bytesIdle0) / 10
+  await sleep(IDLE_SECONDS * 1000)
+  const idleCpuPerNode = ((cpuSecondsOf(process.pid) - cpu0) / IDLE_SECONDS / N) * 100
+  const idleBytesPerSecond = (loopbackBytes() - bytesIdle0) / IDLE_SECONDS
 
   // Propagation: PUBLICATIONS entries from random nodes, 200 ms apart.
   say(`publishing ${PUBLICATIONS} entries`)

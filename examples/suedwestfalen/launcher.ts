@@ -48,6 +48,8 @@ export interface NodeOptions {
   p2pPort: number
   registry: RegistryHandle
   sync?: { registryRefreshMs?: number; antiEntropyMs?: number; redialMs?: number }
+  /** Per-client query limits (the benchmark is one client asking far more than a person). */
+  http?: { queriesPerMinute?: number; queryBurst?: number }
 }
 
 /** Creates a node's data directory unless it exists (a second run reuses it). */
@@ -55,7 +57,7 @@ export async function ensureNode(o: NodeOptions): Promise<NodeHandle> {
   if (!existsSync(join(o.dataDir, 'config.json'))) {
     await initNode(o.dataDir, {
       kommune: { name: o.name, ags: o.ags },
-      http: { host: '127.0.0.1', port: o.httpPort },
+      http: { host: '127.0.0.1', port: o.httpPort, ...o.http },
       p2p: { listen: [`/ip4/127.0.0.1/tcp/${o.p2pPort}`], inboundConnectionThreshold: 1000 },
       registry: { url: o.registry.url, publicKeyJwk: o.registry.publicKeyJwk },
       sync: { registryRefreshMs: 2_000, antiEntropyMs: 10_000, redialMs: 2_000, ...o.sync }

@@ -10,6 +10,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { CATALOG_TOPIC } from '@swf/protocol'
 import type { NodeConfig } from '../config.js'
+import { CONNECTION_PING_INTERVAL_MS } from './constants.js'
 
 /**
  * Largest yamux receive window per stream. A paused stream (framed-stream.ts)
@@ -49,6 +50,7 @@ export async function createHost({ key, p2p, isAllowed }: HostOptions): Promise<
       maxConnections: p2p.maxConnections,
       inboundConnectionThreshold: p2p.inboundConnectionThreshold
     },
+    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL_MS },
     services: {
       identify: identify(),
       ping: ping(),

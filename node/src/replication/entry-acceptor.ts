@@ -97,6 +97,8 @@ export class EntryAcceptor {
 
   async accept(jwsList: string[], source: string): Promise<AcceptResult> {
     const result: AcceptResult = { stored: [], duplicates: 0, conflicts: 0, rejected: [], gaps: [] }
+    // An anti-entropy pull that found nothing new: no transaction, no events.
+    if (jwsList.length === 0) return result
     const checked = await this.checkAll(jwsList)
     const valid: SignedEntry[] = []
     for (const c of checked) {
