@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, existsSync, readFileSync } from 'node:fs'
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { initNode } from '@swf/node/init'
@@ -29,8 +29,19 @@ export interface NodeHandle {
 }
 
 /** Creates the registry's data directory unless it exists; reads its key and token. */
-export async function ensureRegistry(dataDir: string, port: number): Promise<RegistryHandle> {
-  if (!existsSync(join(dataDir, 'registry.json'))) await initRegistry(dataDir, { host: '127.0.0.1', port })
+export async function ensureRegistry(
+  dataDir: string,
+  port: number,
+  /** Registry `limits` (the benchmark registers 59 nodes from one address at once). */
+  limits?: { registrationsPerMinute?: number; registrationBurst?: number }
+): Promise<RegistryHandle> {
+  if (!existsSync(join(dataDir, 'registry.json'))) {
+    await initRegistry(dataDir, { host: '127.0.0.1', port })
+    if (limits !== undefined) {
+      const file = join(dataDir, 'registry.json')
+      writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), limits }, null, 2) + '\n')
+    }
+  }
   const key = JSON.parse(readFileSync(join(dataDir, 'registry-key.json'), 'utf8')) as { x: string }
   return {
     dataDir,
