@@ -20,6 +20,13 @@ export interface TestNode {
   cleanup: () => Promise<void>
 }
 
+/** GET /api/v1/search?<qs> anonymously: the JSON answer, or an error naming the status. */
+export async function searchOk(t: TestNode, qs: string): Promise<any> {
+  const r = await t.api(`/api/v1/search?${qs}`, { auth: false })
+  if (r.status !== 200) throw new Error(`${r.status} ${await r.text()}`)
+  return r.json()
+}
+
 export function tempDir(prefix = 'swf-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }

@@ -14,7 +14,7 @@ import { SearchIndex } from '@swf/node/services/search-index'
 import { publishBulk } from '../helpers/bulk.js'
 import { runCli } from '../helpers/cli.js'
 import { sampleDataset } from '../helpers/fixtures.js'
-import { json, startTestNode, tempDir, type TestNode } from '../helpers/node.js'
+import { json, startTestNode, tempDir, searchOk, type TestNode } from '../helpers/node.js'
 
 describe('SearchIndex (the in-memory filters and facets)', () => {
   const doc = (ds: number, issuedMs: number, theme = 'ENVI', publisher = 'p1') => ({
@@ -74,11 +74,7 @@ describe('SearchIndex (the in-memory filters and facets)', () => {
 
 describe('search over a large catalog: bounded ranking and counting', () => {
   let t: TestNode
-  const search = async (qs: string): Promise<any> => {
-    const r = await t.api(`/api/v1/search?${qs}`, { auth: false })
-    if (r.status !== 200) throw new Error(`${r.status} ${await r.text()}`)
-    return r.json()
-  }
+  const search = async (qs: string): Promise<any> => searchOk(t, qs)
 
   beforeAll(async () => {
     t = await startTestNode()

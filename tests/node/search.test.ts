@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sampleDataset } from '../helpers/fixtures.js'
-import { json, startTestNode, type TestNode } from '../helpers/node.js'
+import { json, startTestNode, searchOk, type TestNode } from '../helpers/node.js'
 
 let t: TestNode
-const search = async (qs: string): Promise<any> => {
-  const r = await t.api(`/api/v1/search?${qs}`, { auth: false })
-  if (r.status !== 200) throw new Error(`${r.status} ${await r.text()}`)
-  return r.json()
-}
+const search = async (qs: string): Promise<any> => searchOk(t, qs)
 
 beforeAll(async () => {
   t = await startTestNode()

@@ -226,27 +226,10 @@ describe('one bad participant', () => {
         .prepare('SELECT jws FROM entries WHERE publisher = ? AND dataset_id = ?')
         .get(mallory.node.peerId, 'start') as { jws: string }
     ).jws
-    const host = mallory.node.network!.host
-    await host.unhandle(SEARCH_PROTOCOL)
-    await host.handle(SEARCH_PROTOCOL, async stream => {
-      const io = framedStream(stream, MAX_FRAME_BYTES, 5_000)
-      try {
-        decodeSearchRequest(await io.read())
-        await io.write(
-          encodeSearchResponse({
-            type: 'search-result',
-            total: 2,
-            hits: [
-              { jws: bait, score: 1e300 },
-              { jws: old.jws, score: 1e300 }
-            ]
-          })
-        )
-        await stream.close()
-      } catch (err) {
-        stream.abort(err as Error)
-      }
-    })
+    await answerSearchesWith(mallory, [
+      { jws: bait, score: 1e300 },
+      { jws: old.jws, score: 1e300 }
+    ])
     const res = await fetch(`${arnsberg.node.url}/api/v1/search?q=Haushaltsplan&scope=federated`)
     expect(res.status).toBe(200)
     const body = (await res.json()) as any
@@ -270,29 +253,16 @@ describe('one bad participant', () => {
       dataset: datasetMetadataSchema.parse(sampleDataset({ id: 'haushalt-mallory', title: 'Haushaltsplan Mallory' }))
     })
     const [h, , sig] = fresh.jws.split('.') as [string, string, string]
-    const changed = { ...fresh.payload, datasetId: 'haushalt-gefaelscht', dataset: { ...fresh.payload.dataset!, id: 'haushalt-gefaelscht' } }
+    const changed = {
+      ...fresh.payload,
+      datasetId: 'haushalt-gefaelscht',
+      dataset: { ...fresh.payload.dataset!, id: 'haushalt-gefaelscht' }
+    }
     const forged = `${h}.${base64url.encode(canonicalize(changed))}.${sig}`
-    const host = mallory.node.network!.host
-    await host.unhandle(SEARCH_PROTOCOL)
-    await host.handle(SEARCH_PROTOCOL, async stream => {
-      const io = framedStream(stream, MAX_FRAME_BYTES, 5_000)
-      try {
-        decodeSearchRequest(await io.read())
-        await io.write(
-          encodeSearchResponse({
-            type: 'search-result',
-            total: 2,
-            hits: [
-              { jws: forged, score: 2 },
-              { jws: fresh.jws, score: 1 }
-            ]
-          })
-        )
-        await stream.close()
-      } catch (err) {
-        stream.abort(err as Error)
-      }
-    })
+    await answerSearchesWith(mallory, [
+      { jws: forged, score: 2 },
+      { jws: fresh.jws, score: 1 }
+    ])
     const body = (await (await fetch(`${arnsberg.node.url}/api/v1/search?q=Haushaltsplan&scope=federated`)).json()) as any
     const ids = body.items.map((i: any) => `${i.provenance.publisher}/${i.dataset.id}`)
     expect(ids).toContain(`${mallory.node.peerId}/haushalt-mallory`)
@@ -327,3 +297,19 @@ describe('one bad participant', () => {
     for (const s of streams) s.abort(new Error('done'))
   })
 })
+
+/** Mallory answers every search with these hits, whatever was asked. */
+async function answerSearchesWith(mallory: RegionNode, hits: Array<{ jws: string; score: number }>): Promise<void> {
+  const host = mallory.node.network!.host
+  await host.unhandle(SEARCH_PROTOCOL)
+  await host.handle(SEARCH_PROTOCOL, async stream => {
+    const io = framedStream(stream, MAX_FRAME_BYTES, 5_000)
+    try {
+      decodeSearchRequest(await io.read())
+      await io.write(encodeSearchResponse({ type: 'search-result', total: hits.length, hits }))
+      await stream.close()
+    } catch (err) {
+      stream.abort(err as Error)
+    }
+  })
+}
