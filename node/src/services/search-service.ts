@@ -1,5 +1,4 @@
 import { foldGerman, toFtsQuery, type DataQuery, type DatasetMetadata, type SearchQuery } from '@swf/protocol'
-import type { Statement } from 'better-sqlite3'
 import type { NodeDb } from '../db/open.js'
 import { ValidationError } from '../errors.js'
 import { and, BITSET_KINDS, SearchIndex, type BitsetKind, type DsSet, type IndexedDataset } from './search-index.js'
@@ -142,7 +141,7 @@ export class SearchService {
     const index = this.#index()
     const fts = query.q === undefined ? null : toFtsQuery(query.q)
     const set = index.all()
-    this.#narrow(set, query)
+    this.#narrow(index, set, query)
     let total: number
     let totalExact = true
     let page: Array<{ ds: number; rank: number | null }>
@@ -154,7 +153,7 @@ export class SearchService {
       if (newest.length > query.limit) last = { kind: 'n', key: newest[query.limit - 1]!.issuedMs, ds: newest[query.limit - 1]!.ds }
       total = index.count(set)
     } else {
-      const ranked = this.#matches(fts, set)
+      const ranked = this.#matches(index, fts, set)
       totalExact = ranked.exact
       let from = 0
       let below = ranked.boundary
@@ -183,7 +182,7 @@ export class SearchService {
       items,
       total,
       totalExact,
-      facets: withFacets ? this.#facets(set) : { publisher: [], theme: [], license: [], format: [] },
+      facets: withFacets ? this.#facets(index, set) : { publisher: [], theme: [], license: [], format: [] },
       nextCursor: last === undefined ? null : encodeCursor(last.kind, last.key, last.ds)
     }
   }
@@ -194,9 +193,8 @@ export class SearchService {
    * below which the unranked rest begins. Both steps are bounded: bm25 for a
    * word in every one of 100k datasets costs ~100 ms, listing them ~35 ms.
    */
-  #matches(fts: string, set: DsSet): { hits: Array<{ ds: number; rank: number }>; boundary: number; exact: boolean } {
+  #matches(index: SearchIndex, fts: string, set: DsSet): { hits: Array<{ ds: number; rank: number }>; boundary: number; exact: boolean } {
     const st = this.#statements()
-    const index = this.#index()
     const scored = st.rankNewest.raw().all(fts, MAX_RANKED_HITS + 1) as Array<[number, number]>
     let exact = true
     let boundary = 0
@@ -215,8 +213,7 @@ export class SearchService {
   }
 
   /** Applies the query's filters (all but its words) to a set of datasets. */
-  #narrow(set: DsSet, query: SearchQuery): void {
-    const index = this.#index()
+  #narrow(index: SearchIndex, set: DsSet, query: SearchQuery): void {
     if (query.publisher !== undefined && query.publisher.length > 0) index.keepPublishers(set, query.publisher)
     // Only the registry's AGS of the signer counts: a dataset naming another Kommune's AGS
     // in its spatial field must not appear under that Kommune.
@@ -237,8 +234,7 @@ export class SearchService {
     if (query.modifiedSince !== undefined) index.keepModifiedSince(set, Date.parse(query.modifiedSince))
   }
 
-  #facets(set: DsSet): SearchResult['facets'] {
-    const index = this.#index()
+  #facets(index: SearchIndex, set: DsSet): SearchResult['facets'] {
     const terms = index.termFacets(set, FACET_VALUES)
     return {
       publisher: index.publisherFacet(set, PUBLISHER_FACET_VALUES).map(p => ({ ...p, label: this.ctx.kommuneOf(p.value) })),
@@ -255,8 +251,8 @@ export class SearchService {
     const st = this.#statements()
     const head = (st.logHead.get() as number | undefined) ?? this.#indexedUpTo
     if (this.#searchIndex !== undefined && head === this.#indexedUpTo) return this.#searchIndex
-    const changed = this.#searchIndex === undefined ? [] : (st.logSince.all(this.#indexedUpTo) as number[])
-    if (this.#searchIndex === undefined || changed.length > REBUILD_AFTER_CHANGES) {
+    // Log rows since the last read (seq is AUTOINCREMENT): decided before reading them.
+    if (this.#searchIndex === undefined || head - this.#indexedUpTo > REBUILD_AFTER_CHANGES) {
       // Start-up, or a bulk sync: one pass over the tables beats a lookup per change.
       const index = new SearchIndex()
       const terms = new Map<number, IndexedDataset['terms']>()
@@ -268,7 +264,7 @@ export class SearchService {
       for (const d of st.allDocs.iterate() as Iterable<DocRow>) index.put(indexed(d, terms.get(d.ds) ?? []))
       this.#searchIndex = index
     } else {
-      for (const ds of new Set(changed)) {
+      for (const ds of new Set(st.logSince.all(this.#indexedUpTo) as number[])) {
         const d = st.docByKey.get(ds) as DocRow | undefined
         if (d === undefined) this.#searchIndex.remove(ds)
         else this.#searchIndex.put(indexed(d, st.termsByKey.all(ds) as IndexedDataset['terms']))
@@ -290,13 +286,16 @@ export class SearchService {
   private prepare() {
     const sqlite = this.#sqlite
     const doc = 'd.ds, d.publisher, d.issued_at, i.modified, i.min_lon, i.min_lat, i.max_lon, i.max_lat'
+    const hit = `SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at, e.received_at, '' AS jws, NULL AS rank
+      FROM datasets d JOIN entries e ON e.hash = d.entry_hash`
     const facetKinds = BITSET_KINDS.map(k => `'${k}'`).join(', ')
     return {
       // Newest matches first: FTS5 walks its rowids backwards without sorting.
       rankNewest: sqlite.prepare(`SELECT rowid, ${RANK} FROM dataset_fts WHERE dataset_fts MATCH ? ORDER BY rowid DESC LIMIT ?`),
       matchNewest: sqlite.prepare('SELECT rowid FROM dataset_fts WHERE dataset_fts MATCH ? ORDER BY rowid DESC LIMIT ?').pluck(),
-      hitByKey: sqlite.prepare(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at, e.received_at
-        FROM datasets d JOIN entries e ON e.hash = d.entry_hash WHERE d.ds = ?`),
+      // A live dataset with its entry's times, read per hit of every search and list page: by key, or by name.
+      hitByKey: sqlite.prepare(`${hit} WHERE d.ds = ? AND d.tombstone = 0`),
+      hitByName: sqlite.prepare(`${hit} WHERE d.publisher = ? AND d.dataset_id = ? AND d.tombstone = 0`),
       logHead: sqlite.prepare('SELECT seq FROM search_log ORDER BY seq DESC LIMIT 1').pluck(),
       logSince: sqlite.prepare('SELECT ds FROM search_log WHERE seq > ? ORDER BY seq').pluck(),
       trimLog: sqlite.prepare('DELETE FROM search_log WHERE seq <= ?'),
@@ -321,17 +320,6 @@ export class SearchService {
 
   get #sqlite() {
     return this.db.$client
-  }
-
-  #hitStatement: Statement<[string, string]> | undefined
-
-  /** A live dataset with its entry's times: prepared once, read per hit of every search and list page. */
-  get #hitRow(): Statement<[string, string]> {
-    this.#hitStatement ??= this.#sqlite.prepare<
-      [string, string]
-    >(`SELECT d.publisher, d.dataset_id, d.metadata, d.seq, d.entry_hash, d.issued_at, e.received_at, '' AS jws, NULL AS rank
-      FROM datasets d JOIN entries e ON e.hash = d.entry_hash WHERE d.publisher = ? AND d.dataset_id = ? AND d.tombstone = 0`)
-    return this.#hitStatement
   }
 
   #from(fts: string | null): string {
@@ -419,7 +407,10 @@ export class SearchService {
         )
         .all(...params, limit, offset) as typeof page
     }
-    return { rows: page.map(k => this.#hit({ ...(this.#hitRow.get(k.publisher, k.dataset_id) as Row), rank: k.rank })), total }
+    return {
+      rows: page.map(k => this.#hit({ ...(this.#statements().hitByName.get(k.publisher, k.dataset_id) as Row), rank: k.rank })),
+      total
+    }
   }
 
   /**
@@ -462,7 +453,7 @@ export class SearchService {
 
   /** One live dataset as a hit (no score). */
   hit(publisher: string, datasetId: string): SearchHit | undefined {
-    const row = this.#hitRow.get(publisher, datasetId) as Row | undefined
+    const row = this.#statements().hitByName.get(publisher, datasetId) as Row | undefined
     return row === undefined ? undefined : this.#hit(row)
   }
 
