@@ -17,7 +17,7 @@ import {
 import { parseConfig } from '@swf/node/config'
 import { closeDatabase, openDatabase, type NodeDb } from '@swf/node/db/open'
 import { createHost, type Host } from '@swf/node/p2p/host'
-import { Dialer, markRingSuccessors, type DialTarget } from '@swf/node/p2p/dialer'
+import { Dialer, type DialTarget } from '@swf/node/p2p/dialer'
 import { PeerGuard } from '@swf/node/p2p/peer-guard'
 import { PeerTracker } from '@swf/node/p2p/peer-tracker'
 import { Replication } from '@swf/node/replication/index'
@@ -111,23 +111,18 @@ async function startNode(n: SimNode): Promise<void> {
 
 async function stopNode(n: SimNode): Promise<void> {
   online.delete(n)
-  clearTimeout(n.dialTimer)
-  clearInterval(n.dialTimer)
+  clearTimeout(n.dialTimer) // the first round's timeout or the interval after it: Node clears either
   await n.replication?.stop()
   await n.host?.stop()
   n.host = undefined
   n.replication = undefined
 }
 
-/** One dial round of a node: its own rule (target peers plus ring successors). */
+/** One dial round of a node, by the node's own rule (Dialer.round: target peers plus ring successors). */
 function dialRound(n: SimNode): void {
   if (!online.has(n)) return
-  const connected = new Set(n.host!.getPeers().map(String))
-  const targets: DialTarget[] = [...online]
-    .filter(o => o !== n)
-    .map(o => ({ peerId: peerIdFromString(o.peerId), addrs: connected.has(o.peerId) ? [] : o.addrs }))
-  markRingSuccessors(n.peerId, targets, peer => connected.has(peer) || !n.dialer!.lastDialFailed(peer))
-  n.dialer!.tick(targets)
+  const targets: DialTarget[] = [...online].filter(o => o !== n).map(o => ({ peerId: peerIdFromString(o.peerId), addrs: o.addrs }))
+  n.dialer!.round(n.peerId, targets)
 }
 
 /**

@@ -41,6 +41,17 @@ export class Dialer {
     }
   }
 
+  /**
+   * One round of a node's dialling: ring successors of `self` among the targets
+   * (up to the first one connected or not known to have failed) are marked to be
+   * dialled whatever the budget, then tick().
+   */
+  round(self: string, targets: DialTarget[]): void {
+    const connected = new Set(this.#host.getPeers().map(String))
+    markRingSuccessors(self, targets, peer => connected.has(peer) || !this.lastDialFailed(peer))
+    this.tick(targets)
+  }
+
   /** Whether the last dial to the peer failed (it is probably offline). */
   lastDialFailed(peer: string): boolean {
     return this.#failed.has(peer)

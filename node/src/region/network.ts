@@ -13,7 +13,7 @@ import type { ParticipantDirectory } from './participant-directory.js'
 import { registerWithRegistry, RegistrationError } from './registration.js'
 import { PeerTracker } from '../p2p/peer-tracker.js'
 import { PeerGuard } from '../p2p/peer-guard.js'
-import { Dialer, markRingSuccessors, type DialTarget } from '../p2p/dialer.js'
+import { Dialer, type DialTarget } from '../p2p/dialer.js'
 
 export interface Membership {
   status: 'active' | 'pending' | 'revoked' | 'cut-off' | 'not-listed'
@@ -200,15 +200,12 @@ export class Network {
       if (peer === undefined || peer === this.#self) continue
       targets.set(peer, { peerId: peerIdFromString(peer), addrs: [...(targets.get(peer)?.addrs ?? []), addr], always: true })
     }
-    const active = [...targets.values()].filter(t => this.#opts.directory.isActive(t.peerId.toString()))
-    const connected = new Set(this.host.getPeers().map(String))
-    markRingSuccessors(this.#self, active, peer => connected.has(peer) || this.#dialer?.lastDialFailed(peer) !== true)
-    return active
+    return [...targets.values()].filter(t => this.#opts.directory.isActive(t.peerId.toString()))
   }
 
   #dialAll(): void {
     if (this.#stopped || this.#dialer === undefined) return
-    this.#dialer.tick(this.#dialTargets())
+    this.#dialer.round(this.#self, this.#dialTargets())
   }
 
   /**
