@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
 import type { Logger } from 'pino'
 import type { BlobStore } from './blob-store.js'
+import { downloadPath } from './file-names.js'
 import type { CatalogService } from './services/catalog-service.js'
 import { requireAdminToken } from './http/auth.js'
 import { AuthFailures, writeRateLimit } from './http/rate-limit.js'
@@ -15,7 +16,11 @@ import { healthRoutes } from './http/routes/health.js'
 import { nodeInfoRoutes, type NodeInfo } from './http/routes/node-info.js'
 import { regionRoutes } from './http/routes/region.js'
 import { searchRoutes } from './http/routes/search.js'
-import { dataRoutes } from './http/routes/data.js'
+import { dataQueryRunner, dataRoutes } from './http/routes/data.js'
+import { ogcRoutes } from './http/routes/ogc.js'
+import { FeatureCollections } from './features/feature-collections.js'
+import { NotFoundError } from './errors.js'
+import { peerIdSchema } from '@swf/protocol'
 import { dcatRoutes } from './http/routes/dcat.js'
 import { ckanRoutes } from './http/routes/ckan.js'
 import { ImportedDatasets } from './services/imported-datasets.js'
@@ -90,11 +95,17 @@ export function createApp(deps: AppDeps): Hono {
     deps.search,
     deps.regional,
     () => organizations(deps),
-    (base, publisher, id, dist) =>
-      publisher === deps.info.peerId
-        ? `${base}/api/v1/datasets/${id}/distributions/${dist}/file`
-        : `${base}/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`
+    (base, publisher, dataset, dist) => `${base}${downloadPath(deps.info.peerId, publisher, dataset, dist)}`
   )
+  const names = collectionNames(deps)
+  const features = new FeatureCollections({
+    regional: deps.regional,
+    search: deps.search,
+    ...names,
+    self: deps.info.peerId,
+    heldPath: async sha256 => ((await deps.blobs.has(sha256)) ? deps.blobs.pathOf(sha256) : undefined),
+    localFile: (publisher, datasetId, distId) => localFileOf(deps, publisher, datasetId, distId)
+  })
   const app = new Hono()
   app.use(secureHeaders())
   app.use(writeRateLimit(deps.http.writesPerMinute, deps.http.writeBurst))
@@ -105,7 +116,10 @@ export function createApp(deps: AppDeps): Hono {
       maxConcurrentPerClient: deps.http.maxConcurrentQueriesPerClient,
       maxConcurrent: deps.http.maxConcurrentQueries,
       // Local search is one indexed read; these fan out to every node of the region.
-      applies: c => c.req.path === '/api/v1/query' || (c.req.path === '/api/v1/search' && c.req.query('scope') === 'federated')
+      applies: c =>
+        c.req.path === '/api/v1/query' ||
+        c.req.path === '/collections/region/items' ||
+        (c.req.path === '/api/v1/search' && c.req.query('scope') === 'federated')
     })
   )
   app.use(async (c, next) => (c.req.path.startsWith('/verwaltung') ? next() : cors(c, next)))
@@ -119,7 +133,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1', importRoutes({ importer, admin, log: deps.log }))
   app.route('/api/v1', regionRoutes(deps))
   app.route('/api/v1', searchRoutes(deps))
-  app.route('/api/v1', dataRoutes({ ...deps, peerId: deps.info.peerId }))
+  app.route('/api/v1', dataRoutes({ ...deps, peerId: deps.info.peerId, nameOf: names.nameOf }))
   app.route(
     '/',
     dcatRoutes({
@@ -152,6 +166,19 @@ export function createApp(deps: AppDeps): Hono {
   )
   app.route(
     '/',
+    ogcRoutes({
+      collections: features,
+      search: deps.search,
+      runDataQuery: dataQueryRunner({ ...deps, peerId: deps.info.peerId }),
+      nameOf: names.nameOf,
+      self: deps.info.peerId,
+      kommune: deps.info.kommune.name,
+      publicUrl: deps.publicUrl,
+      log: deps.log
+    })
+  )
+  app.route(
+    '/',
     webRoutes({
       kommune: deps.info.kommune,
       peerId: deps.info.peerId,
@@ -170,6 +197,29 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound(onNotFound)
   app.onError(onError(deps.log))
   return app
+}
+
+/**
+ * The prefix of a publisher's collection and record ids: its Kommune's slug
+ * (as CKAN's organization name), or its peer id when it has no Kommune here.
+ */
+function collectionNames(deps: AppDeps): { nameOf: (peerId: string) => string; peerOf: (name: string) => string | undefined } {
+  return {
+    nameOf: peerId => organizations(deps).find(o => o.peerId === peerId)?.name ?? peerId,
+    peerOf: name => organizations(deps).find(o => o.name === name)?.peerId ?? (peerIdSchema.safeParse(name).success ? name : undefined)
+  }
+}
+
+/** An intact local copy of a distribution's file: fetched and verified from the region when this node does not hold it. */
+async function localFileOf(deps: AppDeps, publisher: string, datasetId: string, distId: string): Promise<{ path: string; source: string }> {
+  if (deps.access !== undefined) {
+    const file = await deps.access.resolve(publisher, datasetId, distId)
+    return { path: deps.blobs.pathOf(file.sha256), source: file.source }
+  }
+  const dist = deps.regional.get(publisher, datasetId).dataset.distributions.find(d => d.id === distId)
+  if (dist?.sha256 === undefined) throw new NotFoundError(`dataset "${datasetId}" has no file "${distId}"`)
+  if ((await deps.blobs.verify(dist.sha256)) !== 'ok') throw new NotFoundError(`file ${dist.sha256} is not held by this node`)
+  return { path: deps.blobs.pathOf(dist.sha256), source: 'local' }
 }
 
 /** Every Kommune of the region as a CKAN organization: this node and the active participants. */

@@ -26,3 +26,22 @@ export function contentDisposition(fileName: string): string {
     ? `attachment; filename="${fileName}"`
     : `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`
 }
+
+/**
+ * Where a distribution's file is downloaded from this node: the node's own
+ * files under /api/v1/datasets, others' (fetched and verified) under
+ * /api/v1/catalog. The path ends in the file's name with its extension, so
+ * that clients which pick a reader by extension (GDAL) open it as it is.
+ */
+export function downloadPath(
+  self: string,
+  publisher: string,
+  dataset: { id: string; distributions: Array<Pick<Distribution, 'id' | 'format' | 'title'>> },
+  distId: string
+): string {
+  const dist = dataset.distributions.find(d => d.id === distId)
+  const name = encodeURIComponent(dist === undefined ? 'file' : fileNameOf(dist))
+  return publisher === self
+    ? `/api/v1/datasets/${dataset.id}/distributions/${distId}/${name}`
+    : `/api/v1/catalog/${publisher}/${dataset.id}/distributions/${distId}/${name}`
+}

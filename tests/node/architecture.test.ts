@@ -27,6 +27,7 @@ const FLOORS: Array<{ room: string; floor: number }> = [
   { room: 'web', floor: 5 },
   { room: 'http', floor: 4 },
   { room: 'metrics.ts', floor: 4 },
+  { room: 'features', floor: 3 },
   { room: 'region', floor: 3 },
   { room: 'ckan', floor: 2 },
   { room: 'replication', floor: 2 },

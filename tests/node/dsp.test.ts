@@ -45,7 +45,7 @@ describe('Dataspace Protocol 2025-1 catalog', () => {
     expect(first.hasPolicy).toEqual([expect.objectContaining({ '@type': 'Offer', permission: [{ action: 'use' }] })])
     expect(first.hasPolicy[0]).not.toHaveProperty('target')
     expect(first.distribution[0]).toMatchObject({ '@type': 'Distribution', format: 'HttpData-PULL' })
-    expect(first.distribution[0].accessService.endpointURL).toMatch(/\/api\/v1\/datasets\/d-000\/distributions\/csv\/file$/)
+    expect(first.distribution[0].accessService.endpointURL).toMatch(/\/api\/v1\/datasets\/d-000\/distributions\/csv\/[^/]+\.csv$/)
     expect(r.link).toMatch(/page=2>; rel="next"/)
     const page2 = await request(catalogRequest, '?page=2')
     expect(page2.body.dataset.map((d: any) => d['@id'])).toEqual(['05958004-d-100', '05958004-d-101'])

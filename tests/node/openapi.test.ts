@@ -1,6 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dspValidator } from '../helpers/dsp-schemas.js'
+import { FEATURES_BASE, ogcValidator } from '../helpers/ogc-schemas.js'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { json, startTestNode, type TestNode } from '../helpers/node.js'
 
@@ -54,6 +55,7 @@ describe('OpenAPI', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true })
     ajv.addSchema(doc, 'https://node.example/openapi.json')
     const dsp = dspValidator()
+    const ogc = ogcValidator()
     const pointer = (...parts: string[]): string => parts.map(p => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
     const check = async (method: string, path: string, url: string, init: RequestInit & { auth?: boolean } = {}): Promise<void> => {
       const res = await t.api(url, { auth: false, ...init, method: method.toUpperCase() })
@@ -65,6 +67,10 @@ describe('OpenAPI', () => {
       expect(schema, `${method} ${url} ${status} has no JSON schema`).toBeDefined()
       const body = await res.json()
       const ref: string | undefined = schema.$ref
+      if (ref?.startsWith(FEATURES_BASE)) {
+        expect(ogc.validate(`features/${ref.slice(FEATURES_BASE.length)}`, body), `${method} ${url}`).toEqual([])
+        return
+      }
       if (ref?.startsWith('https://w3id.org/dspace/2025/1/')) {
         expect(dsp.validate(ref.replace('https://w3id.org/dspace/2025/1/', ''), body), `${method} ${url}`).toEqual([])
         return
@@ -108,7 +114,15 @@ describe('OpenAPI', () => {
       ['/api/v1/search', '/api/v1/search?bbox=1,2'],
       ['/api/3/action/{action}', '/api/3/action/package_show?id=gibt-es-nicht'],
       ['/api/3/action/{action}', '/api/3/action/package_search?sort=zufall'],
-      ['/dsp/catalog/datasets/{id}', '/dsp/catalog/datasets/05958004-gibt-es-nicht']
+      ['/dsp/catalog/datasets/{id}', '/dsp/catalog/datasets/05958004-gibt-es-nicht'],
+      // OGC API, and its exceptions.
+      ['/', '/?f=json'],
+      ['/conformance', '/conformance'],
+      ['/collections', '/collections'],
+      ['/collections/catalog', '/collections/catalog'],
+      ['/collections/region', '/collections/region'],
+      ['/collections/{collectionId}', '/collections/stadt-arnsberg.radwege.netz'],
+      ['/collections/{collectionId}', '/collections/stadt-arnsberg.gibt-es-nicht.netz']
     ]
     for (const [path, url] of calls) await check('get', path, url)
     // Every GET route with a JSON answer is among the calls.

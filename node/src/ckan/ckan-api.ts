@@ -1,4 +1,4 @@
-import { DATA_THEMES, LICENSES, licenseUri } from '@swf/protocol'
+import { DATA_THEMES, LICENSES, licenseUri, type DatasetMetadata } from '@swf/protocol'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { ListFilter, SearchService } from '../services/search-service.js'
 import { LICENSE_LABELS, THEME_LABELS } from '../vocabulary-labels.js'
@@ -41,7 +41,7 @@ export class CkanApi {
     private readonly regional: RegionalCatalog,
     private readonly organizations: () => Organization[],
     /** A file's download URL at this node, `base` being the URL the client called (or the public URL). */
-    private readonly downloadUrl: (base: string, publisher: string, datasetId: string, distId: string) => string
+    private readonly downloadUrl: (base: string, publisher: string, dataset: DatasetMetadata, distId: string) => string
   ) {}
 
   packageSearch(p: PackageSearchParams, base: string): Record<string, unknown> {
@@ -171,7 +171,7 @@ export class CkanApi {
       title: hit.provenance.kommune ?? hit.provenance.publisher,
       ags: null
     }
-    return packageDict(hit, org, dist => this.downloadUrl(base, hit.provenance.publisher, hit.dataset.id, dist))
+    return packageDict(hit, org, dist => this.downloadUrl(base, hit.provenance.publisher, hit.dataset, dist))
   }
 
   #orgsByPeer(): Map<string, Organization> {

@@ -5,6 +5,7 @@ import type { ResolvedFile } from '../services/catalog-service.js'
 import { errorResponse } from './errors.js'
 import { parseRange } from './range.js'
 import { contentDisposition } from '../file-names.js'
+import { NotFoundError } from '../errors.js'
 
 /**
  * Serves a stored file with ETag (its SHA-256), conditional GET and byte
@@ -58,3 +59,9 @@ export async function fileResponse(c: Context, store: BlobStore, file: ResolvedF
 }
 
 const toWeb = (r: Readable): ReadableStream<Uint8Array> => Readable.toWeb(r) as ReadableStream<Uint8Array>
+
+/** A download path ends in `file` or in the distribution's file name (with its extension); anything else is a 404 naming it. */
+export function checkFileName(asked: string, fileName: string): void {
+  if (asked !== 'file' && asked !== fileName)
+    throw new NotFoundError(`this distribution's file is "${fileName}" (or "file"), not "${asked}"`)
+}

@@ -41,6 +41,9 @@ const answer = (s: z.ZodType): Schema => {
 const DSP = 'https://w3id.org/dspace/2025/1/catalog/'
 /** The Dataspace Protocol's own schemas (2025-1), by their $id. */
 const dspSchema = (name: string, description: string): Schema => ({ $ref: `${DSP}${name}`, description })
+const OGC = 'https://schemas.opengis.net/ogcapi/features/part1/1.0/openapi/schemas/'
+/** The OGC API – Features Part 1 schemas, by their published URL. */
+const ogcSchema = (name: string): Schema => ({ $ref: `${OGC}${name}` })
 
 interface Op {
   summary: string
@@ -56,7 +59,7 @@ interface Op {
   /** Success is 201 Created (a new signed entry or stored file). */
   created?: boolean
   /** Error bodies in another API's own shape. */
-  errors?: 'ckan' | 'dsp'
+  errors?: 'ckan' | 'dsp' | 'ogc'
 }
 
 const errorSchema: Schema = {
@@ -77,6 +80,8 @@ const errorSchema: Schema = {
 }
 
 const WITH_STREAM = ['application/json', NDJSON]
+const GEOJSON = 'application/geo+json'
+const OGC_OPENAPI = 'application/vnd.oai.openapi+json;version=3.0'
 
 const CKAN_SUMMARY =
   'CKAN 2.10 action API (GET with query, POST with JSON or form): package_search, package_show, package_list, organization_list, organization_show, group_list, group_show, tag_list, license_list, status_show'
@@ -139,17 +144,21 @@ const OPS: Record<string, Record<string, Op>> = {
     },
     delete: { summary: 'Remove a distribution', tag: 'Eigene Datensätze', admin: true, ok: publishResultSchema }
   },
-  '/api/v1/datasets/{id}/distributions/{distId}/file': {
-    get: { summary: 'Download (ETag, Range)', tag: 'Eigene Datensätze', produces: 'application/octet-stream' }
+  '/api/v1/datasets/{id}/distributions/{distId}/{fileName}': {
+    get: {
+      summary: 'Download (ETag, Range); {fileName} is the file name with its extension (as every download link has it) or "file"',
+      tag: 'Eigene Datensätze',
+      produces: 'application/octet-stream'
+    }
   },
   '/api/v1/files/{sha256}': { get: { summary: 'Any held file by content hash', tag: 'Daten', produces: 'application/octet-stream' } },
   '/api/v1/catalog': {
     get: { summary: 'The regional catalog held by this node', tag: 'Region', query: catalogQuerySchema, ok: regionalPageSchema }
   },
   '/api/v1/catalog/{publisher}/{id}': { get: { summary: 'One dataset of the regional catalog', tag: 'Region', ok: regionalDatasetSchema } },
-  '/api/v1/catalog/{publisher}/{id}/distributions/{distId}/file': {
+  '/api/v1/catalog/{publisher}/{id}/distributions/{distId}/{fileName}': {
     get: {
-      summary: 'Download any file of the region through this node (sha256-verified)',
+      summary: 'Download any file of the region through this node (sha256-verified); {fileName}: its name with extension, or "file"',
       tag: 'Daten',
       produces: 'application/octet-stream',
       responses: { 502: 'A peer served wrong bytes', 503: 'No node holding it is reachable' }
@@ -167,9 +176,9 @@ const OPS: Record<string, Record<string, Op>> = {
   '/api/v1/query': {
     get: {
       summary:
-        'Federated data query over CSV and GeoJSON (where=field=value | field~value, repeatable; Accept: application/x-ndjson streams a line per node)',
+        'Federated data query over CSV and GeoJSON (where=field=value | field~value, repeatable; Accept: application/x-ndjson streams a line per node; f=geojson or Accept: application/geo+json answers one FeatureCollection)',
       tag: 'Daten',
-      produces: WITH_STREAM,
+      produces: [...WITH_STREAM, GEOJSON],
       ok: dataQueryResultSchema,
       query: z.object({
         bbox: z.string().optional(),
@@ -178,7 +187,8 @@ const OPS: Record<string, Record<string, Op>> = {
         theme: z.string().optional(),
         keyword: z.string().optional(),
         limit: z.number().optional(),
-        timeoutMs: z.number().optional()
+        timeoutMs: z.number().optional(),
+        f: z.enum(['json', 'geojson']).optional()
       })
     }
   },
@@ -231,7 +241,79 @@ const OPS: Record<string, Record<string, Op>> = {
     }
   },
   '/assets/app.css': { get: { summary: 'Web UI stylesheet', tag: 'Web', produces: 'text/css' } },
-  '/': { get: { summary: 'Web UI: regional catalog', tag: 'Web', produces: 'text/html' } },
+  '/': {
+    get: {
+      summary: 'Web UI: regional catalog; with Accept: application/json (or f=json) the OGC API landing page',
+      tag: 'Web',
+      produces: ['text/html', 'application/json'],
+      ok: ogcSchema('landingPage.yaml'),
+      errors: 'ogc'
+    }
+  },
+  '/conformance': { get: { summary: 'OGC API conformance classes', tag: 'OGC API', ok: ogcSchema('confClasses.yaml'), errors: 'ogc' } },
+  '/api': {
+    get: {
+      summary: 'The OGC API definition (OpenAPI 3.0, per-collection items paths)',
+      tag: 'OGC API',
+      produces: OGC_OPENAPI,
+      errors: 'ogc'
+    }
+  },
+  '/collections': {
+    get: {
+      summary: 'OGC API collections: every CSV and GeoJSON file of the region, the catalog, the region',
+      tag: 'OGC API',
+      ok: ogcSchema('collections.yaml'),
+      errors: 'ogc'
+    }
+  },
+  '/collections/catalog': {
+    get: { summary: 'OGC API Records: the regional catalog', tag: 'OGC API', ok: ogcSchema('collection.yaml'), errors: 'ogc' }
+  },
+  '/collections/catalog/items': {
+    get: {
+      summary: 'OGC API Records: datasets as records (q, bbox, datetime, limit, cursor)',
+      tag: 'OGC API',
+      produces: GEOJSON,
+      errors: 'ogc'
+    }
+  },
+  '/collections/catalog/items/{recordId}': {
+    get: { summary: 'OGC API Records: one record', tag: 'OGC API', produces: GEOJSON, errors: 'ogc' }
+  },
+  '/collections/region': {
+    get: { summary: "The regional view: every Kommune's features", tag: 'OGC API', ok: ogcSchema('collection.yaml'), errors: 'ogc' }
+  },
+  '/collections/region/items': {
+    get: {
+      summary: "Every Kommune's features in a bbox, asked live of every node (default bbox: Südwestfalen); per-node status in `nodes`",
+      tag: 'OGC API',
+      produces: GEOJSON,
+      errors: 'ogc'
+    }
+  },
+  '/collections/{collectionId}': {
+    get: {
+      summary: 'OGC API Features: one collection (a CSV or GeoJSON file)',
+      tag: 'OGC API',
+      ok: ogcSchema('collection.yaml'),
+      errors: 'ogc'
+    }
+  },
+  '/collections/{collectionId}/queryables': {
+    get: { summary: 'Properties of a collection (JSON Schema)', tag: 'OGC API', produces: 'application/schema+json', errors: 'ogc' }
+  },
+  '/collections/{collectionId}/items': {
+    get: {
+      summary: 'Features (limit ≤ 10000, offset, bbox, bbox-crs, crs, datetime, property=value); OGC exception JSON on bad input',
+      tag: 'OGC API',
+      produces: GEOJSON,
+      errors: 'ogc'
+    }
+  },
+  '/collections/{collectionId}/items/{featureId}': {
+    get: { summary: 'One feature (id: its position from 1)', tag: 'OGC API', produces: GEOJSON, errors: 'ogc' }
+  },
   '/datensatz/{publisher}/{id}': { get: { summary: 'Web UI: dataset page', tag: 'Web', produces: 'text/html' } },
   '/karte': { get: { summary: 'Web UI: map of dataset extents', tag: 'Web', produces: 'text/html' } },
   '/region': { get: { summary: 'Web UI: participants and sync state', tag: 'Web', produces: 'text/html' } },
@@ -249,7 +331,12 @@ const OPS: Record<string, Record<string, Op>> = {
 }
 
 const bodySchema = (s: z.ZodType | Schema): Schema => (s instanceof z.ZodType ? json(s) : s)
-const ERROR_REFS = { api: '#/components/schemas/Error', ckan: '#/components/schemas/CkanError', dsp: `${DSP}catalog-error-schema.json` }
+const ERROR_REFS = {
+  api: '#/components/schemas/Error',
+  ckan: '#/components/schemas/CkanError',
+  dsp: `${DSP}catalog-error-schema.json`,
+  ogc: `${OGC}exception.yaml`
+}
 
 function responsesOf(op: Op): Schema {
   const ok = op.ok === undefined ? {} : { schema: op.ok instanceof z.ZodType ? answer(op.ok) : op.ok }

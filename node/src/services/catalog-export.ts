@@ -1,5 +1,6 @@
 import type { Quad } from 'n3'
 import type { RegionalCatalog, RegionalDatasetView } from './regional-catalog.js'
+import { downloadPath } from '../file-names.js'
 import { catalogQuads, datasetQuads } from '../dcat/to-rdf.js'
 
 export const EXPORT_PAGE_SIZE = 100
@@ -25,10 +26,7 @@ export function datasetViewQuads(v: RegionalDatasetView, ctx: ExportContext): Qu
     publisherAgs: own ? ctx.self.ags : ctx.agsOf(v.entry.publisher),
     contributorId: ctx.contributorId,
     // Other Kommunen's files are fetched and verified through this node.
-    downloadUrl: dist =>
-      own
-        ? `${ctx.baseUrl}/api/v1/datasets/${v.dataset.id}/distributions/${dist}/file`
-        : `${ctx.baseUrl}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}/distributions/${dist}/file`,
+    downloadUrl: dist => `${ctx.baseUrl}${downloadPath(ctx.self.peerId, v.entry.publisher, v.dataset, dist)}`,
     pageUrl: `${ctx.baseUrl}/datensatz/${v.entry.publisher}/${v.dataset.id}`
   })
 }

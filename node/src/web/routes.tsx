@@ -9,6 +9,7 @@ import { clientAddress } from '../http/client-address.js'
 import type { AuthFailures } from '../http/rate-limit.js'
 import { searchQuerySchema, slugify, type DatasetMetadata } from '@swf/protocol'
 import { ValidationError, NotFoundError, ConflictError } from '../errors.js'
+import { downloadPath } from '../file-names.js'
 import { tokenChecker } from '../http/auth.js'
 import { UploadTooLargeError } from '../blob-store.js'
 import type { RegionStatus } from '../region/region-status.js'
@@ -107,11 +108,7 @@ export function webRoutes(deps: WebDeps): Hono {
         c,
         view.dataset.title,
         'katalog',
-        <DatasetPage
-          view={view}
-          online={online(publisher)}
-          fileUrl={dist => `/api/v1/catalog/${publisher}/${id}/distributions/${dist}/file`}
-        />
+        <DatasetPage view={view} online={online(publisher)} fileUrl={dist => downloadPath(deps.peerId, publisher, view.dataset, dist)} />
       )
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err

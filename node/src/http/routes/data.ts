@@ -4,12 +4,13 @@ import { dataQuerySchema, peerIdSchema } from '@swf/protocol'
 import type { BlobStore } from '../../blob-store.js'
 import { ValidationError } from '../../errors.js'
 import { fileNameOf } from '../../file-names.js'
+import { matchesAsFeatures } from '../../features/matches-as-features.js'
 import type { DataAccess } from '../../region/data-access.js'
 import { withOrigin, type FederatedDataQuery } from '../../region/federated-data-query.js'
 import type { NodeStatus } from '../../region/federation.js'
 import type { DataQueryService } from '../../services/data-query-service.js'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'
-import { fileResponse } from '../file-response.js'
+import { checkFileName, fileResponse } from '../file-response.js'
 import { ndjsonResponse, wantsNdjson } from '../ndjson.js'
 import { readQuery } from '../request.js'
 import { parseBbox } from '../search-params.js'
@@ -22,6 +23,8 @@ export interface DataRouteDeps {
   federatedData?: FederatedDataQuery
   access?: DataAccess
   peerId: string
+  /** The collection-id prefix of a publisher (its Kommune's slug). */
+  nameOf: (peerId: string) => string
   log: Logger
 }
 
@@ -36,13 +39,34 @@ function parseWhere(values: string[]): Array<{ field: string; op: 'eq' | 'contai
   })
 }
 
+export type RunDataQuery = FederatedDataQuery['query']
+
+/** Runs a data query over the region, or (without a region) over this node's files only, with the same answer shape. */
+export function dataQueryRunner({
+  dataQuery,
+  regional,
+  federatedData,
+  peerId
+}: Pick<DataRouteDeps, 'dataQuery' | 'regional' | 'federatedData' | 'peerId'>): RunDataQuery {
+  if (federatedData !== undefined) return federatedData.query.bind(federatedData)
+  return async (query, _deadlineMs, onNode) => {
+    const local = await dataQuery.run(query)
+    const node: NodeStatus = { peerId, kommune: regional.kommuneOf(peerId), status: 'local', latencyMs: 0, hits: local.matches.length }
+    const matches = withOrigin(node, local.matches)
+    onNode?.(node, matches)
+    return { matches, truncated: local.truncated, nodes: [node] }
+  }
+}
+
 /**
  * Data itself: federated data queries (with `Accept: application/x-ndjson`
  * one line per node as it answers) and downloads of any file of the region
  * through this node.
  */
-export function dataRoutes({ blobs, regional, dataQuery, federatedData, access, peerId, log }: DataRouteDeps): Hono {
+export function dataRoutes({ blobs, regional, dataQuery, federatedData, access, peerId, nameOf, log }: DataRouteDeps): Hono {
   const app = new Hono()
+
+  const run = dataQueryRunner({ dataQuery, regional, federatedData, peerId })
 
   app.get('/query', async c => {
     const { timeoutMs } = readQuery(c, federationQuerySchema.loose())
@@ -57,7 +81,16 @@ export function dataRoutes({ blobs, regional, dataQuery, federatedData, access, 
     if (limit !== undefined) raw.limit = /^\d+$/.test(limit) ? Number(limit) : limit
     const parsed = dataQuerySchema.safeParse(raw)
     if (!parsed.success) throw ValidationError.fromZod(parsed.error)
-    const run = federatedData?.query.bind(federatedData) ?? queryAlone
+    const f = c.req.query('f')
+    if (f !== undefined && f !== 'json' && f !== 'geojson') throw new ValidationError('f', 'f is json (default) or geojson')
+    if (f === 'geojson' || (f === undefined && (c.req.header('accept') ?? '').includes('application/geo+json'))) {
+      // The same answer as one GeoJSON FeatureCollection: rows become points, each feature names its origin.
+      const result = await run(parsed.data, timeoutMs)
+      const features = matchesAsFeatures(result.matches, nameOf)
+      return c.body(JSON.stringify({ type: 'FeatureCollection', features, truncated: result.truncated, nodes: result.nodes }), 200, {
+        'Content-Type': 'application/geo+json'
+      })
+    }
     if (!wantsNdjson(c)) return c.json(await run(parsed.data, timeoutMs))
     return ndjsonResponse(c, log, async line => {
       const result = await run(parsed.data, timeoutMs, (node, matches) => {
@@ -67,25 +100,16 @@ export function dataRoutes({ blobs, regional, dataQuery, federatedData, access, 
     })
   })
 
-  /** Without a region: the same answer, from this node's files only. */
-  const queryAlone: FederatedDataQuery['query'] = async (query, _deadlineMs, onNode) => {
-    const local = await dataQuery.run(query)
-    const kommune = regional.kommuneOf(peerId)
-    const node: NodeStatus = { peerId, kommune, status: 'local', latencyMs: 0, hits: local.matches.length }
-    const matches = withOrigin(node, local.matches)
-    onNode?.(node, matches)
-    return { matches, truncated: local.truncated, nodes: [node] }
-  }
-
-  app.get('/catalog/:publisher/:id/distributions/:distId/file', async c => {
+  app.get('/catalog/:publisher/:id/distributions/:distId/:fileName', async c => {
     const publisher = peerIdSchema.safeParse(c.req.param('publisher'))
     if (!publisher.success) throw new ValidationError('publisher', 'publisher must be a peer id')
     const { publisher: p, id, distId } = { publisher: publisher.data, id: c.req.param('id'), distId: c.req.param('distId') }
-    if (access !== undefined) return fileResponse(c, blobs, await access.resolve(p, id, distId), true)
     // Alone (no region): only what this node holds.
     const view = regional.get(p, id)
     const dist = view.dataset.distributions.find(d => d.id === distId)
     if (dist?.sha256 === undefined) throw new ValidationError('distId', `no file "${distId}" in dataset "${id}"`)
+    checkFileName(c.req.param('fileName'), fileNameOf(dist))
+    if (access !== undefined) return fileResponse(c, blobs, await access.resolve(p, id, distId), true)
     return fileResponse(
       c,
       blobs,

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { BlobStore } from '../../blob-store.js'
 import type { CatalogService } from '../../services/catalog-service.js'
 import { ApiError, errorResponse } from '../errors.js'
-import { fileResponse } from '../file-response.js'
+import { checkFileName, fileResponse } from '../file-response.js'
 import { pageQuerySchema, readJson, readQuery } from '../request.js'
 
 export interface DatasetRouteDeps {
@@ -71,8 +71,10 @@ export function datasetRoutes({ catalog, blobs, admin, maxUploadBytes, access, i
     c.json(await catalog.removeDistribution(c.req.param('id'), c.req.param('distId')))
   )
 
-  app.get('/:id/distributions/:distId/file', async c => {
+  // `…/file` and `…/<file name>.<ext>` (what clients such as GDAL pick a driver by) serve the same bytes.
+  app.get('/:id/distributions/:distId/:fileName', async c => {
     const file = catalog.resolveFile(c.req.param('id'), c.req.param('distId'))
+    checkFileName(c.req.param('fileName'), file.fileName)
     // A corrupt own file is quarantined and, in a region, fetched back from a mirror.
     if (access !== undefined) await access.verifiedLocal(info.peerId, file.sha256, file.byteSize).catch(() => {})
     return fileResponse(c, blobs, file)

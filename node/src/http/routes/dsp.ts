@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { licenseUri } from '@swf/protocol'
+import { downloadPath } from '../../file-names.js'
 import type { RegionalCatalog, RegionalDatasetView } from '../../services/regional-catalog.js'
 import { packageName } from '../../ckan/packages.js'
 import { NotFoundError } from '../../errors.js'
@@ -30,11 +31,7 @@ export function dspRoutes({ regional, participantId, agsOf, publisherOfAgs, publ
   const dataService = (c: Context) => ({ '@id': `${base(c)}/dsp`, '@type': 'DataService', endpointURL: `${base(c)}/dsp` })
   const datasetOf = (c: Context, v: RegionalDatasetView) => {
     const name = packageName(agsOf(v.entry.publisher), v.dataset.id)
-    const own = v.entry.publisher === participantId
-    const fileUrl = (dist: string): string =>
-      own
-        ? `${base(c)}/api/v1/datasets/${v.dataset.id}/distributions/${dist}/file`
-        : `${base(c)}/api/v1/catalog/${v.entry.publisher}/${v.dataset.id}/distributions/${dist}/file`
+    const fileUrl = (dist: string): string => `${base(c)}${downloadPath(participantId, v.entry.publisher, v.dataset, dist)}`
     // Datasets without a file are reached through their page (as dcat:accessURL in the DCAT export).
     const endpoints = v.dataset.distributions
       .map(d => ({
