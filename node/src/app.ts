@@ -18,7 +18,8 @@ import { regionRoutes } from './http/routes/region.js'
 import { searchRoutes } from './http/routes/search.js'
 import { dataQueryRunner, dataRoutes } from './http/routes/data.js'
 import { ogcRoutes } from './http/routes/ogc.js'
-import { FeatureCollections } from './features/feature-collections.js'
+import { collectionId, FeatureCollections } from './features/feature-collections.js'
+import { DistributionPreviews } from './features/distribution-preview.js'
 import { NotFoundError } from './errors.js'
 import { peerIdSchema } from '@swf/protocol'
 import { dcatRoutes } from './http/routes/dcat.js'
@@ -98,12 +99,14 @@ export function createApp(deps: AppDeps): Hono {
     (base, publisher, dataset, dist) => `${base}${downloadPath(deps.info.peerId, publisher, dataset, dist)}`
   )
   const names = collectionNames(deps)
+  const heldPath = async (sha256: string): Promise<string | undefined> =>
+    (await deps.blobs.has(sha256)) ? deps.blobs.pathOf(sha256) : undefined
   const features = new FeatureCollections({
     regional: deps.regional,
     search: deps.search,
     ...names,
     self: deps.info.peerId,
-    heldPath: async sha256 => ((await deps.blobs.has(sha256)) ? deps.blobs.pathOf(sha256) : undefined),
+    heldPath,
     localFile: (publisher, datasetId, distId) => localFileOf(deps, publisher, datasetId, distId)
   })
   const app = new Hono()
@@ -191,7 +194,9 @@ export function createApp(deps: AppDeps): Hono {
       store: deps.store,
       region: deps.region,
       directory: deps.directory,
-      publicUrl: deps.publicUrl
+      publicUrl: deps.publicUrl,
+      previews: new DistributionPreviews(features, heldPath),
+      collectionIdOf: (publisher, datasetId, distId) => collectionId(names.nameOf(publisher), datasetId, distId)
     })
   )
   app.notFound(onNotFound)

@@ -76,7 +76,7 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     expect(await page.locator('svg.karte rect').count()).toBe(1)
     expect(await page.locator('a:has-text("Herunterladen")').count(), 'download link on the dataset page').toBe(1)
     const href = await page.locator('a:has-text("Herunterladen")').getAttribute('href')
-    expect(href).toBe(`/api/v1/catalog/${soest.node.peerId}/strassenschaeden/distributions/schaeden-csv/file`)
+    expect(href).toBe(`/api/v1/catalog/${soest.node.peerId}/strassenschaeden/distributions/schaeden-csv/schaeden-csv.csv`)
     // A download that never starts says what the node answers for the same URL.
     const nodeSays = async (): Promise<string> => {
       const res = await fetch(`${olpe.node.url}${href}`, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => err as Error)
@@ -204,6 +204,30 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     await page.goto(`${olpe.node.url}/verwaltung`)
     const titles = (await page.locator('tbody tr td:first-child').allTextContents()).filter(t => t.startsWith('Messreihe'))
     expect(titles.slice(0, 11)).toEqual(Array.from({ length: 11 }, (_, i) => `Messreihe ${i + 1}`))
+  })
+
+  it("shows a file's features on a map and a CSV's first rows as a table, all drawn by the node itself", async () => {
+    const hosts = new Set<string>()
+    const track = (r: { url: () => string }): void => {
+      hosts.add(new URL(r.url()).host)
+    }
+    page.on('request', track)
+    // Olpe's node shows Soest's file: fetched from Soest and verified, as a download is.
+    await page.goto(`${olpe.node.url}/datensatz/${soest.node.peerId}/strassenschaeden`)
+    page.off('request', track)
+    expect([...hosts]).toEqual([new URL(olpe.node.url).host])
+    const map = page.locator('svg.features')
+    expect(await map.locator('.merkmal circle').count()).toBe(2)
+    expect((await map.locator('.merkmal circle').first().boundingBox())!.width).toBeGreaterThan(0)
+    expect(await map.locator('.kommunen text').textContent()).toBe('Soest')
+    expect(await map.locator('.kreise polygon').count()).toBe(1)
+    expect(await page.locator('.vorschau .meta').first().textContent()).toContain('2 Features')
+    expect(await page.locator('.vorschau .meta a').first().getAttribute('href')).toBe(
+      `${olpe.node.url}/collections/stadt-soest.strassenschaeden.schaeden-csv`
+    )
+    const table = page.locator('.vorschau table.tabelle')
+    expect(await table.locator('th').allTextContents()).toEqual(['id', 'lat', 'lon', 'schadensart'])
+    expect(await table.locator('tbody tr').allTextContents()).toEqual(['151.578.10Schlagloch', '251.588.11Riss'])
   })
 
   it('renders the OpenAPI reference offline', async () => {

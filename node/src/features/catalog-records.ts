@@ -1,7 +1,7 @@
 import type { DatasetMetadata } from '@swf/protocol'
 import { fileNameOf } from '../file-names.js'
 import type { Provenance } from '../services/search-service.js'
-import { FEATURE_FORMATS } from './feature-collections.js'
+import { collectionId, FEATURE_FORMATS } from './feature-collections.js'
 
 // The regional catalog as OGC API – Records (Part 1): each dataset a record,
 // a GeoJSON feature whose geometry is the dataset's extent and whose
@@ -56,7 +56,7 @@ export function recordOf(dataset: DatasetMetadata, provenance: Provenance, ctx: 
       links.push({ href: `${base}${path}`, rel: 'enclosure', type: d.mediaType, title: d.title })
       if ((FEATURE_FORMATS as readonly string[]).includes(d.format)) {
         links.push({
-          href: `${base}/collections/${name}.${dataset.id}.${d.id}`,
+          href: `${base}/collections/${collectionId(name, dataset.id, d.id)}`,
           rel: 'item',
           type: 'application/json',
           title: `Features: ${d.title}`

@@ -25,6 +25,9 @@ const MAX_CHECKED_CSV = 10_000
 /** Formats whose files are collections. */
 export const FEATURE_FORMATS = ['GEOJSON', 'CSV'] as const
 
+/** A collection's id: `{kommune}.{datasetId}.{distributionId}` (slugs hold no dots, so it splits back). */
+export const collectionId = (name: string, datasetId: string, distId: string): string => `${name}.${datasetId}.${distId}`
+
 export interface FeatureCollectionInfo {
   /** `{kommune}.{datasetId}.{distributionId}`: stable and readable (slugs hold no dots). */
   id: string
@@ -126,8 +129,13 @@ export class FeatureCollections {
       throw new NotFoundError(`no collection "${id}" (ids are kommune.dataset.distribution, as /collections lists them)`)
     }
     const view = this.deps.regional.get(publisher, datasetId)
-    const found = this.#collectionsOf(publisher, view.publisher.kommune, view.dataset).find(c => c.distribution.id === distId)
-    if (found === undefined) throw new NotFoundError(`dataset "${datasetId}" has no CSV or GeoJSON file "${distId}"`)
+    return this.forDistribution(publisher, view.publisher.kommune, view.dataset, distId)
+  }
+
+  /** The collection of one distribution of a dataset; NotFoundError when it is no CSV or GeoJSON file. */
+  forDistribution(publisher: string, kommune: string | null, dataset: DatasetMetadata, distId: string): FeatureCollectionInfo {
+    const found = this.#collectionsOf(publisher, kommune, dataset).find(c => c.distribution.id === distId)
+    if (found === undefined) throw new NotFoundError(`dataset "${dataset.id}" has no CSV or GeoJSON file "${distId}"`)
     return found
   }
 
@@ -215,7 +223,7 @@ export class FeatureCollections {
     return dataset.distributions.flatMap(d => {
       if (d.sha256 === undefined || !(FEATURE_FORMATS as readonly string[]).includes(d.format)) return []
       const info: FeatureCollectionInfo = {
-        id: `${prefix}.${dataset.id}.${d.id}`,
+        id: collectionId(prefix, dataset.id, d.id),
         title: dataset.distributions.length > 1 ? `${dataset.title}: ${d.title}` : dataset.title,
         description: dataset.description,
         publisher,

@@ -1,4 +1,5 @@
 import type { OriginMatch } from '../region/federated-data-query.js'
+import { collectionId } from './feature-collections.js'
 import { featureOfRow, type Feature } from './feature-file.js'
 
 /**
@@ -13,7 +14,7 @@ export function matchesAsFeatures(
 ): Array<Feature & { origin: OriginMatch['origin'] }> {
   const out: Array<Feature & { origin: OriginMatch['origin'] }> = []
   matches.forEach((m, i) => {
-    const collection = `${nameOf(m.origin.publisher)}.${m.origin.datasetId}.${m.origin.distributionId}`
+    const collection = collectionId(nameOf(m.origin.publisher), m.origin.datasetId, m.origin.distributionId)
     const id = `${collection}.${i + 1}`
     const base =
       m.format === 'CSV'

@@ -183,3 +183,110 @@ export function ExtentMap({ items, width = 720 }: { items: MapItem[]; width?: nu
     </svg>
   )
 }
+
+interface Geometry {
+  type: string
+  coordinates?: unknown
+  geometries?: unknown
+}
+
+/** Every position list of a geometry, by how it is drawn. */
+function shapesOf(
+  g: Geometry | null,
+  out: { points: Point[]; lines: Point[][]; areas: Point[][][] } = { points: [], lines: [], areas: [] }
+) {
+  if (g === null) return out
+  const c = g.coordinates as never
+  if (g.type === 'Point') out.points.push(c)
+  else if (g.type === 'MultiPoint') out.points.push(...(c as Point[]))
+  else if (g.type === 'LineString') out.lines.push(c)
+  else if (g.type === 'MultiLineString') out.lines.push(...(c as Point[][]))
+  else if (g.type === 'Polygon') out.areas.push(c)
+  else if (g.type === 'MultiPolygon') out.areas.push(...(c as Point[][][]))
+  else if (g.type === 'GeometryCollection' && Array.isArray(g.geometries))
+    for (const inner of g.geometries as Geometry[]) shapesOf(inner, out)
+  return out
+}
+
+export interface MapFeature {
+  geometry: Geometry | null
+  /** A feature's tooltip: its first properties. */
+  label: string
+}
+
+/**
+ * A file's features drawn as SVG over the outline of the Kommune's Kreis and
+ * the Kommune itself (lon/lat, x scaled by cos(latitude)): no tile server,
+ * no script, works offline.
+ */
+export function FeatureMap({ features, ags, width = 720 }: { features: MapFeature[]; ags?: string; width?: number }) {
+  const town = KOMMUNEN.find(k => k.ags === ags)
+  const kreis = town === undefined ? undefined : OUTLINES.find(o => KREISE.find(k => k.name === o.name)?.prefix === town.ags.slice(0, 5))
+  const shapes = features.map(f => ({ label: f.label, ...shapesOf(f.geometry) }))
+  const all: Point[] = shapes
+    .flatMap(s => [...s.points, ...s.lines.flat(), ...s.areas.flat(2)])
+    .filter(p => Number.isFinite(p[0]) && Number.isFinite(p[1]))
+  if (town !== undefined) all.push([town.lon, town.lat])
+  if (all.length === 0) return null
+  let [w, s, e, n] = [
+    Math.min(...all.map(p => p[0])),
+    Math.min(...all.map(p => p[1])),
+    Math.max(...all.map(p => p[0])),
+    Math.max(...all.map(p => p[1]))
+  ]
+  const padX = Math.max((e - w) * 0.06, 0.005)
+  const padY = Math.max((n - s) * 0.06, 0.005)
+  w -= padX
+  e += padX
+  s -= padY
+  n += padY
+  const k = Math.cos((((s + n) / 2) * Math.PI) / 180)
+  const scale = width / ((e - w) * k)
+  const height = Math.max(120, Math.min(900, Math.round((n - s) * scale)))
+  const x = (lon: number): string => ((lon - w) * k * scale).toFixed(1)
+  const y = (lat: number): string => ((n - lat) * scale).toFixed(1)
+  const pts = (line: Point[]): string => line.map(([lon, lat]) => `${x(lon)},${y(lat)}`).join(' ')
+  const ring = (r: Point[]): string => `M${r.map(([lon, lat]) => `${x(lon)},${y(lat)}`).join('L')}Z`
+  return (
+    <svg
+      class="karte features"
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={`Karte: ${features.length} Features${town === undefined ? '' : ` in ${town.name}`}`}
+    >
+      {kreis === undefined ? null : (
+        <g class="kreise">
+          <polygon points={pts(kreis.outline)}>
+            <title>{kreis.name}</title>
+          </polygon>
+        </g>
+      )}
+      {town === undefined ? null : (
+        <g class="kommunen">
+          <circle cx={x(town.lon)} cy={y(town.lat)} r="4">
+            <title>{town.name}</title>
+          </circle>
+          <text x={(Number(x(town.lon)) + 6).toFixed(1)} y={(Number(y(town.lat)) - 6).toFixed(1)}>
+            {town.name}
+          </text>
+        </g>
+      )}
+      <g class="merkmale">
+        {shapes.map(f => (
+          <g class="merkmal">
+            <title>{f.label}</title>
+            {f.areas.map(a => (
+              <path d={a.map(ring).join(' ')} fill-rule="evenodd" />
+            ))}
+            {f.lines.map(l => (
+              <polyline points={pts(l)} />
+            ))}
+            {f.points.map(([lon, lat]) => (
+              <circle cx={x(lon)} cy={y(lat)} r="3" />
+            ))}
+          </g>
+        ))}
+      </g>
+    </svg>
+  )
+}

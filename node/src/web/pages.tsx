@@ -4,7 +4,8 @@ import type { DatasetMetadata } from '@swf/protocol'
 import type { RegionalDatasetView } from '../services/regional-catalog.js'
 import type { SearchResult } from '../services/search-service.js'
 import { formatBytes, formatDate, formatLabel, licenseLabel, THEME_LABELS } from './layout.js'
-import { ExtentMap } from './map.js'
+import { ExtentMap, FeatureMap } from './map.js'
+import type { DistributionPreview } from '../features/distribution-preview.js'
 
 const datasetHref = (publisher: string, id: string): string => `/datensatz/${publisher}/${id}`
 
@@ -122,11 +123,20 @@ export function CatalogPage({ result, params, error }: { result: SearchResult; p
 export function DatasetPage({
   view,
   online,
-  fileUrl
+  fileUrl,
+  previews = [],
+  ags,
+  collectionUrl
 }: {
   view: RegionalDatasetView
   online: boolean
   fileUrl: (distId: string) => string
+  /** Maps and tables of the dataset's CSV and GeoJSON files. */
+  previews?: DistributionPreview[]
+  /** The publisher's AGS: its Kommune is drawn on the maps. */
+  ags?: string
+  /** The OGC API collection of a file (what QGIS and GDAL open). */
+  collectionUrl?: (distId: string) => string
 }) {
   const d: DatasetMetadata = view.dataset
   return (
@@ -168,6 +178,14 @@ export function DatasetPage({
           </tbody>
         </table>
       )}
+      {previews.map(p => (
+        <Preview
+          preview={p}
+          title={d.distributions.find(x => x.id === p.distributionId)?.title ?? p.distributionId}
+          ags={ags}
+          href={collectionUrl?.(p.distributionId)}
+        />
+      ))}
       <h2>Herkunft</h2>
       <table>
         <tbody>
@@ -242,6 +260,61 @@ export function DatasetPage({
         </>
       ) : null}
     </>
+  )
+}
+
+/** A file's features on a map and, for a CSV, its first rows. */
+function Preview({ preview, title, ags, href }: { preview: DistributionPreview; title: string; ags?: string; href?: string }) {
+  const f = preview.features
+  return (
+    <section class="vorschau">
+      <h2>Vorschau: {title}</h2>
+      {f === undefined ? null : (
+        <>
+          <p class="meta">
+            {f.total.toLocaleString('de-DE')} Features
+            {f.total > f.items.length ? `, die ersten ${f.items.length.toLocaleString('de-DE')} auf der Karte` : ''}
+            {href === undefined ? null : (
+              <>
+                {' '}
+                · für QGIS und GDAL (OGC API – Features): <a href={href}>{href}</a>
+              </>
+            )}
+          </p>
+          <FeatureMap
+            ags={ags}
+            features={f.items.map(x => ({
+              geometry: x.geometry,
+              label: Object.entries(x.properties)
+                .slice(0, 4)
+                .map(([k, v]) => `${k}: ${String(v)}`)
+                .join('\n')
+            }))}
+          />
+        </>
+      )}
+      {preview.table === undefined ? null : (
+        <table class="tabelle">
+          <thead>
+            <tr>
+              {preview.table.header.map(h => (
+                <th>{h}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {preview.table.rows.map(r => (
+              <tr>
+                {r.map(v => (
+                  <td>{v}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {preview.note === undefined ? null : <p class="meta">{preview.note}</p>}
+    </section>
   )
 }
 

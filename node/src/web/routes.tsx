@@ -10,6 +10,7 @@ import type { AuthFailures } from '../http/rate-limit.js'
 import { searchQuerySchema, slugify, type DatasetMetadata } from '@swf/protocol'
 import { ValidationError, NotFoundError, ConflictError } from '../errors.js'
 import { downloadPath } from '../file-names.js'
+import type { DistributionPreviews } from '../features/distribution-preview.js'
 import { tokenChecker } from '../http/auth.js'
 import { UploadTooLargeError } from '../blob-store.js'
 import type { RegionStatus } from '../region/region-status.js'
@@ -40,6 +41,10 @@ export interface WebDeps {
   directory?: ParticipantDirectory
   /** config http.publicUrl: an https one means the node sits behind TLS (cookies get Secure). */
   publicUrl?: string
+  /** Maps and tables of a dataset's files. */
+  previews: DistributionPreviews
+  /** The OGC API collection id of a file. */
+  collectionIdOf: (publisher: string, datasetId: string, distId: string) => string
 }
 
 const COOKIE = 'swf_session'
@@ -100,15 +105,26 @@ export function webRoutes(deps: WebDeps): Hono {
     return page(c, 'Katalog', 'katalog', <CatalogPage result={result} params={url.searchParams} error={error} />)
   })
 
-  app.get('/datensatz/:publisher/:id', c => {
+  app.get('/datensatz/:publisher/:id', async c => {
     const { publisher, id } = c.req.param()
     try {
       const view = deps.regional.get(publisher, id)
-      return page(
+      const previews = await deps.previews.of(publisher, view.publisher.kommune, view.dataset)
+      const ags = publisher === deps.peerId ? deps.kommune.ags : deps.directory?.participants().find(p => p.peerId === publisher)?.ags
+      return await page(
         c,
         view.dataset.title,
         'katalog',
-        <DatasetPage view={view} online={online(publisher)} fileUrl={dist => downloadPath(deps.peerId, publisher, view.dataset, dist)} />
+        <DatasetPage
+          view={view}
+          online={online(publisher)}
+          fileUrl={dist => downloadPath(deps.peerId, publisher, view.dataset, dist)}
+          previews={previews}
+          ags={ags}
+          collectionUrl={dist =>
+            `${deps.publicUrl ?? new URL(c.req.url).origin}/collections/${deps.collectionIdOf(publisher, view.dataset.id, dist)}`
+          }
+        />
       )
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err

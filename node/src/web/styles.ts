@@ -24,6 +24,9 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 .karte .beschriftung text { font-size: 11px; fill: #1d2327; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 .karte .kreise polygon { fill: #eef2e6; stroke: #8a9a7b; stroke-width: 1; stroke-dasharray: 4 3; }
 .karte .kommunen circle { fill: #6b7780; } .karte .kommunen text { font-size: 9px; fill: #4a555c; }
+.karte .merkmal circle { fill: #c0392b; stroke: #fff; stroke-width: 1; } .karte .merkmal polyline { fill: none; stroke: #c0392b; stroke-width: 2.5; }
+.karte .merkmal path { fill: rgba(192,57,43,.25); stroke: #c0392b; stroke-width: 1.5; }
+.vorschau { overflow-x: auto; } .vorschau table { font-size: .85rem; }
 .formular label { display: block; margin: .8rem 0 .2rem; font-weight: 600; } .formular input[type=text], .formular textarea, .formular select { width: 100%; }
 .fehler { color: var(--rot); font-size: .9rem; } .hinweis { background: var(--hell); padding: .6rem .8rem; border-left: 4px solid var(--blau); }
 .blaettern { display: flex; gap: 1rem; margin-top: 1rem; }
