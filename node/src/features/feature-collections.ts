@@ -11,6 +11,8 @@ import { csvHasCoordinates, indexFeatureFile, readFeatures, type Feature, type F
 
 /** Indexes kept in memory, by their size (56 bytes per feature). */
 export const FEATURE_INDEX_CACHE_BYTES = 64 * 1024 * 1024
+/** Indexes built at the same time; more wait (each build is one streaming pass over a file, on the event loop). */
+export const MAX_CONCURRENT_INDEX_BUILDS = 2
 /** Largest page of items (OGC `limit`); a larger limit is refused, not clamped. */
 export const MAX_ITEMS_LIMIT = 10_000
 export const DEFAULT_ITEMS_LIMIT = 10
@@ -72,6 +74,8 @@ export interface FeatureCollectionsDeps {
   /** This node's peer id. */
   self: string
   cacheBytes?: number
+  /** Largest file served as items, in features (default MAX_INDEXED_FEATURES). */
+  maxFeatures?: number
 }
 
 export class FeatureCollections {
@@ -83,6 +87,7 @@ export class FeatureCollections {
   /** Held CSVs whose header was checked for coordinates, by sha256. */
   readonly #csvChecked = new Map<string, boolean>()
   #cached = 0
+  readonly #builds = new Gate(MAX_CONCURRENT_INDEX_BUILDS)
 
   constructor(private readonly deps: FeatureCollectionsDeps) {}
 
@@ -139,6 +144,16 @@ export class FeatureCollections {
     return found
   }
 
+  /** Index builds running now (at most MAX_CONCURRENT_INDEX_BUILDS). */
+  get buildsRunning(): number {
+    return this.#builds.running
+  }
+
+  /** Bytes the kept indexes take (at most the cache budget, beside the one in use). */
+  get cachedBytes(): number {
+    return this.#cached
+  }
+
   /** The publisher a collection-id prefix names. */
   publisherOf(name: string): string | undefined {
     return this.deps.peerOf(name)
@@ -162,7 +177,8 @@ export class FeatureCollections {
     const sha = collection.distribution.sha256
     let p = this.#indexes.get(sha)
     if (p === undefined) {
-      p = indexFeatureFile(path, collection.distribution.format as 'CSV' | 'GEOJSON')
+      const format = collection.distribution.format as 'CSV' | 'GEOJSON'
+      p = this.#builds.run(() => indexFeatureFile(path, format, { maxFeatures: this.deps.maxFeatures }))
       this.#indexes.set(sha, p)
       p.then(
         index => {
@@ -284,4 +300,28 @@ function propertyEquals(v: unknown, value: string): boolean {
   if (typeof v === 'number') return value.trim() !== '' && Number(value.replace(',', '.')) === v
   if (typeof v === 'boolean') return String(v) === value
   return typeof v === 'string' && v === value
+}
+
+/** Runs at most `limit` tasks at once; the others wait in order. */
+class Gate {
+  #running = 0
+  readonly #waiting: Array<() => void> = []
+
+  constructor(private readonly limit: number) {}
+
+  /** Tasks running now (for tests and metrics). */
+  get running(): number {
+    return this.#running
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.limit) await new Promise<void>(resolve => this.#waiting.push(resolve))
+    this.#running++
+    try {
+      return await task()
+    } finally {
+      this.#running--
+      this.#waiting.shift()?.()
+    }
+  }
 }

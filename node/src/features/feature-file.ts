@@ -13,6 +13,15 @@ import { CRS84, crsOf, EPSG_25832, transformCoordinates, transformer, type Crs }
 
 /** Files with more features are not indexed (the index alone would take 56 MB); they stay downloads. */
 export const MAX_INDEXED_FEATURES = 1_000_000
+/** Bytes read per step while a file is indexed. */
+const INDEX_CHUNK_BYTES = 256 * 1024
+
+export interface IndexOptions {
+  /** More features than this end the index with TooManyFeaturesError (default MAX_INDEXED_FEATURES). */
+  maxFeatures?: number
+  /** Bytes per read (default 256 KB); small in tests, to cut features across reads. */
+  chunkBytes?: number
+}
 /** One feature larger than this ends the index: no page may need more memory than that. */
 export const MAX_FEATURE_BYTES = 16 * 1024 * 1024
 /** Features whose byte ranges lie closer than this are read with one read. */
@@ -66,6 +75,8 @@ export interface Feature {
 
 /** Growable per-feature arrays. */
 class Columns {
+  constructor(private readonly maxFeatures = MAX_INDEXED_FEATURES) {}
+
   count = 0
   starts = new Float64Array(1024)
   ends = new Float64Array(1024)
@@ -73,8 +84,10 @@ class Columns {
   times = new Float64Array(1024)
 
   push(start: number, end: number, box: BBox | undefined, time: number): void {
-    if (this.count >= MAX_INDEXED_FEATURES) {
-      throw new TooManyFeaturesError(`the file holds more than ${MAX_INDEXED_FEATURES} features; download it instead`)
+    if (this.count >= this.maxFeatures) {
+      throw new TooManyFeaturesError(
+        `the file holds more than ${this.maxFeatures} features, more than this node serves as items; download it instead`
+      )
     }
     if (this.count === this.starts.length) this.#grow()
     const i = this.count++
@@ -211,13 +224,13 @@ export function coordinateColumns(header: string[], first: Record<string, string
 const isUtm32 = (x: number, y: number): boolean => x > 100_000 && x < 1_000_000 && y > 5_000_000 && y < 6_500_000
 
 /** Builds the index of a CSV file: one streaming pass. */
-export async function indexCsv(path: string): Promise<FeatureIndex> {
+export async function indexCsv(path: string, opts: IndexOptions = {}): Promise<FeatureIndex> {
   const delimiter = csvDelimiter((await readHead(path)).split(/\r?\n/)[0] ?? '')
   // Rows as arrays with their end offsets (BOM included): the first is the header.
-  const parser = createReadStream(path).pipe(
+  const parser = createReadStream(path, { highWaterMark: opts.chunkBytes ?? INDEX_CHUNK_BYTES }).pipe(
     parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true })
   )
-  const cols = new Columns()
+  const cols = new Columns(opts.maxFeatures)
   const types = new ColumnTypes()
   let header: string[] | undefined
   let where: { x: string; y: string; crs: Crs } | undefined
@@ -297,8 +310,8 @@ export async function csvHasCoordinates(path: string): Promise<boolean> {
  * each member of the top-level `features` array by its bytes (strings and
  * nesting followed), and each feature alone is parsed.
  */
-export async function indexGeoJson(path: string): Promise<FeatureIndex> {
-  const cols = new Columns()
+export async function indexGeoJson(path: string, opts: IndexOptions = {}): Promise<FeatureIndex> {
+  const cols = new Columns(opts.maxFeatures)
   const props = new Map<string, PropertyType>()
   /** The property holding times: looked for in the first feature ('' when it has none). */
   const time = { field: undefined as string | undefined }
@@ -332,7 +345,9 @@ export async function indexGeoJson(path: string): Promise<FeatureIndex> {
       toCrs84 = transformer(crs, CRS84)
     }
   }
-  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) scanner.push(chunk, onFeature)
+  for await (const chunk of createReadStream(path, { highWaterMark: opts.chunkBytes ?? INDEX_CHUNK_BYTES }) as AsyncIterable<Buffer>)
+    scanner.push(chunk, onFeature)
+  if (!scanner.complete) throw new NoFeaturesError('the file is not complete JSON (it ends inside a string, object or array)')
   if (cols.count === 0 && scanner.documentType === 'Feature') {
     // A file that is one Feature: its whole text is the feature.
     const text = await readFile(path)
@@ -441,6 +456,8 @@ class GeoJsonScanner {
           this.#featureBytes = 0
           featureFrom = -1
           onFeature(text, start, this.#offset + i + 1)
+        } else if (this.#depth === this.#featuresDepth && this.#featureStart >= 0) {
+          throw new NoFeaturesError(`the file is not valid JSON: "]" closes the feature that starts at byte ${this.#featureStart}`)
         } else if (this.#depth === 1 && this.#featuresDepth === 2 && b === CLOSE_ARRAY) this.#featuresDepth = -1
         if (this.#crs !== undefined && this.#depth === this.#crsDepth) {
           this.#crs.push(chunk.subarray(crsFrom, i + 1))
@@ -466,6 +483,11 @@ class GeoJsonScanner {
     this.#offset += chunk.length
   }
 
+  /** Whether the bytes so far end a whole JSON document (every string and bracket closed). */
+  get complete(): boolean {
+    return this.#depth === 0 && !this.#inString && this.#featureStart < 0
+  }
+
   #endTopString(): void {
     const text = Buffer.from(this.#string).toString('utf8')
     if (this.#expectTypeValue && this.#key === 'type') {
@@ -476,8 +498,8 @@ class GeoJsonScanner {
 }
 
 /** A file's index: CSV or GeoJSON by its format code. */
-export async function indexFeatureFile(path: string, format: 'CSV' | 'GEOJSON'): Promise<FeatureIndex> {
-  return format === 'CSV' ? indexCsv(path) : indexGeoJson(path)
+export async function indexFeatureFile(path: string, format: 'CSV' | 'GEOJSON', opts: IndexOptions = {}): Promise<FeatureIndex> {
+  return format === 'CSV' ? indexCsv(path, opts) : indexGeoJson(path, opts)
 }
 
 /**

@@ -1,0 +1,64 @@
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { DatasetMetadata } from '@swf/protocol'
+import { CRS84 } from '@swf/node/features/crs'
+import { FeatureCollections, MAX_CONCURRENT_INDEX_BUILDS } from '@swf/node/features/feature-collections'
+import { tempDir } from '../helpers/node.js'
+
+// What an anonymous client can make a node spend through OGC API items:
+// index builds run two at a time, kept indexes stay within their budget.
+
+const dir = tempDir('swf-collections-')
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const ROWS = 40_000
+const files = Array.from({ length: 6 }, (_, k) => {
+  const path = join(dir, `f${k}.csv`)
+  writeFileSync(path, 'lat;lon;n\n' + Array.from({ length: ROWS }, (_, i) => `51.${i};8.${k};${i}`).join('\n'))
+  return path
+})
+const sha = (k: number): string => String(k).padStart(64, '0')
+const dataset = (k: number): DatasetMetadata => ({
+  id: `d${k}`,
+  title: `D${k}`,
+  description: 'x',
+  keywords: [],
+  themes: [],
+  license: 'dl-by-de/2.0',
+  distributions: [{ id: 'csv', title: 'f.csv', format: 'CSV', mediaType: 'text/csv', license: 'dl-by-de/2.0', sha256: sha(k), byteSize: 1 }]
+})
+
+describe('feature collections under load', () => {
+  const collections = new FeatureCollections({
+    // Listing is not what these tests ask: the catalog is not needed.
+    regional: undefined as never,
+    search: undefined as never,
+    nameOf: p => p,
+    peerOf: n => n,
+    self: 'self',
+    heldPath: async s => files[Number(s)],
+    localFile: async (_p, datasetId) => ({ path: files[Number(datasetId.slice(1))]!, source: 'local' }),
+    cacheBytes: 3 * 1024 * 1024
+  })
+  const infos = files.map((_, k) => collections.forDistribution('self', 'Test', dataset(k), 'csv'))
+
+  it('builds at most two indexes at once, and keeps indexes within the cache budget', async () => {
+    let most = 0
+    let sampling = true
+    const sample = (): void => {
+      most = Math.max(most, collections.buildsRunning)
+      if (sampling) setImmediate(sample)
+    }
+    sample()
+    const pages = await Promise.all(infos.map(async c => collections.items(c, { properties: [], limit: 5, offset: 0, crs: CRS84 })))
+    sampling = false
+    expect(pages.map(p => p.numberMatched)).toEqual(files.map(() => ROWS))
+    expect(most).toBe(MAX_CONCURRENT_INDEX_BUILDS)
+    // One index takes 56 bytes per feature (2.2 MB here): the budget of 3 MB keeps one.
+    expect(collections.cachedBytes).toBeLessThanOrEqual(3 * 1024 * 1024)
+    expect(collections.cachedBytes).toBe(ROWS * 56)
+  })
+})
