@@ -39,8 +39,8 @@ describe('feature collections under load', () => {
     nameOf: p => p,
     peerOf: n => n,
     self: 'self',
-    heldPath: async s => files[Number(s)],
-    localFile: async (_p, datasetId) => ({ path: files[Number(datasetId.slice(1))]!, source: 'local' }),
+    heldPath: s => Promise.resolve(files[Number(s)]),
+    localFile: (_p, datasetId) => Promise.resolve({ path: files[Number(datasetId.slice(1))]!, source: 'local' }),
     cacheBytes: 3 * 1024 * 1024
   })
   const infos = files.map((_, k) => collections.forDistribution('self', 'Test', dataset(k), 'csv'))
