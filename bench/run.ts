@@ -19,6 +19,7 @@ import Database from 'better-sqlite3'
 import { EntrySigner, EntryVerifier, generateIdentityKey, datasetMetadataSchema, toFtsQuery } from '@swf/protocol'
 import type { FederatedSearchAnswer, LocalSearchAnswer, RegionalDataset, StatusAnswer } from '@swf/node/http/response-schemas'
 import { fillNode } from './bulk-entries.js'
+import { spatialItems } from './spatial-items.js'
 import { ed25519VerifyCeiling, sqliteInsertCeiling } from './ceilings.js'
 import { latencyChart } from './chart.js'
 import { cpuSecondsOf, loopbackBytes, memoryOf, percentile, round } from './measure.js'
@@ -33,6 +34,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '5,20,59')
   .filter(n => n > 0)
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000)
 const PUBLICATIONS = Number(process.env.BENCH_PUBLICATIONS ?? 100)
+const FEATURES = Number(process.env.BENCH_FEATURES ?? 100_000)
 const SIMULATE = (process.env.BENCH_SIMULATE ?? '60,396')
   .split(',')
   .map(Number)
@@ -521,6 +523,8 @@ async function main(): Promise<boolean> {
   const cold = ENTRIES > 0 ? await coldSyncAndSearch(20_000, ENTRIES, true) : { coldSync: { skipped: true }, search: { skipped: true } }
   // Two processes, B joins fresh and pulls 10,000 entries: OrbitDB 4 took 87–90 s here, B peaking at 344–353 MB (issue 15).
   const replication10k = (await coldSyncAndSearch(21_000, 10_000, false)).coldSync as { seconds: number; peakRssMb: number }
+  // OGC API items of one collection of BENCH_FEATURES features (0 skips it).
+  const spatial = FEATURES > 0 ? await spatialItems(26_000, FEATURES) : { skipped: true }
   const simulations: Array<Record<string, any>> = []
   for (const n of SIMULATE) simulations.push(await simulate(n))
   const regions: Array<Record<string, any>> = []
@@ -532,6 +536,7 @@ async function main(): Promise<boolean> {
     ceilings,
     footprint: idle,
     ...cold,
+    spatial,
     simulations,
     replication10k: {
       ...replication10k,
@@ -626,6 +631,23 @@ async function main(): Promise<boolean> {
             `${cold.search.concurrent200.requestsPerSecond} req/s, p99 ${cold.search.concurrent200.p99Ms} ms, ${cold.search.concurrent200.errors} errors`,
             '0 errors'
           ]
+        ] as Array<[string, string, string]>)
+      : []),
+    ...(FEATURES > 0
+      ? ([
+          [
+            `OGC API items, ${spatial.features} features (${spatial.fileMb} MB CSV): first page (index built)`,
+            `${spatial.firstPageMs} ms`,
+            ''
+          ],
+          ['  page of 100 at a random offset', `p50 ${spatial.pageMs.p50} ms, p99 ${spatial.pageMs.p99} ms`, 'p99 ≤ 50 ms'],
+          ['  bbox query (0.1°, 100 items)', `p50 ${spatial.bboxMs.p50} ms, p99 ${spatial.bboxMs.p99} ms`, 'p99 ≤ 50 ms'],
+          [
+            '  paging through all (limit 1000)',
+            `${spatial.pagingAll.seconds} s, RSS ${spatial.rss.beforePagingMb} → peak ${spatial.rss.peakWhilePagingMb} MB`,
+            `streamed: growth ≪ file → ${spatial.rss.growthWhilePagingMb} MB`
+          ],
+          ['  GDAL ogr2ogr to GeoPackage (PAGE_SIZE=1000)', JSON.stringify(spatial.gdalToGeoPackage), '']
         ] as Array<[string, string, string]>)
       : []),
     ...simulations.flatMap(simulation =>

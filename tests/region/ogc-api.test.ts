@@ -1,10 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sampleDataset } from '../helpers/fixtures.js'
+import { tempDir } from '../helpers/node.js'
 import { ogcValidator } from '../helpers/ogc-schemas.js'
+import { readmeCommands } from '../helpers/readme.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 
 // OGC API – Features and Records driven by the real client GIS users have:
@@ -291,6 +293,23 @@ describe('OGC API Features and Records, read by GDAL (2 nodes)', () => {
     expect(geojson).toMatch(/Feature Count: 3\b/)
     const region2 = await gdal('ogrinfo', ['-ro', '-so', '-spat', '8.05', '51.54', '8.17', '51.6', `OAPIF:${arnsberg.node.url}/`, 'region'])
     expect(region2).toMatch(/Feature Count: 3\b/)
+  })
+
+  it("runs the README's GDAL commands as printed (with the test node's address)", async () => {
+    const lines = readmeCommands().filter(l => /^(ogrinfo|ogr2ogr) /.test(l))
+    expect(lines).toHaveLength(5)
+    const cwd = tempDir('swf-readme-gdal-')
+    const outputs: string[] = []
+    for (const line of lines) {
+      const { stdout } = await run('bash', ['-c', line.replaceAll('http://127.0.0.1:8080', arnsberg.node.url)], { cwd, maxBuffer: 1 << 26 })
+      outputs.push(stdout)
+    }
+    expect(outputs[0]).toContain(baenke)
+    expect(await gdal('ogrinfo', ['-ro', '-so', join(cwd, 'baenke.gpkg'), baenke])).toMatch(/Feature Count: 10000\b/)
+    expect(Number(/Feature Count: (\d+)/.exec(outputs[2]!)![1])).toBeGreaterThan(0)
+    expect(outputs[3]).toMatch(/Feature Count: 3334\b/)
+    expect(outputs[4]).toMatch(/Feature Count: 3\b/)
+    rmSync(cwd, { recursive: true, force: true })
   })
 
   it('ends every download URL in a file name with its extension and media type: GDAL opens it without a prefix', async () => {

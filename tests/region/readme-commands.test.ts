@@ -18,7 +18,12 @@ const RUN_ELSEWHERE: Record<string, string> = {
   'npm test': '.ci/run runs it (this test is part of it)',
   'npm run demo': 'tests/region/demo.test.ts runs it as printed',
   'npm run bench': 'the benchmark: numbers, no pass/fail (docs/PERFORMANCE.md); issue 15',
-  'npm run simulate': 'tests/region/simulate.test.ts runs it as printed (8 nodes)'
+  'npm run simulate': 'tests/region/simulate.test.ts runs it as printed (8 nodes)',
+  ...Object.fromEntries(
+    readmeCommands()
+      .filter(l => /^(ogrinfo|ogr2ogr) /.test(l))
+      .map(l => [l, "tests/region/ogc-api.test.ts runs it as printed, with its node's address, against a region holding that collection"])
+  )
 }
 
 const GEOJSON = JSON.stringify({

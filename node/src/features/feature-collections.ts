@@ -198,10 +198,10 @@ export class FeatureCollections {
 
   async items(collection: FeatureCollectionInfo, q: ItemsQuery): Promise<ItemsPage & { source: string }> {
     const { index, path, source } = await this.indexOf(collection)
-    const candidates = matchingPositions(index, q)
     if (q.properties.length === 0) {
-      const positions = candidates.slice(q.offset, q.offset + q.limit)
-      return { features: await readFeatures(path, index, positions, q.crs), numberMatched: candidates.length, index, source }
+      // Counted in one pass over the index; only the page's positions are kept (no array per feature per request).
+      const { count, window } = matchingWindow(index, q, q.offset, q.limit)
+      return { features: await readFeatures(path, index, window, q.crs), numberMatched: count, index, source }
     }
     const unknown = q.properties.find(([name]) => !index.properties.some(p => p.name === name))
     if (unknown !== undefined) throw new ValidationError(unknown[0], `collection ${collection.id} has no property "${unknown[0]}"`)
@@ -210,6 +210,7 @@ export class FeatureCollections {
     const key = `${collection.distribution.sha256}|${JSON.stringify([q.bbox ?? null, q.datetime ?? null, q.properties])}`
     let matched = this.#filtered.get(key)
     if (matched === undefined) {
+      const candidates = matchingWindow(index, q, 0, index.count).window
       const hits: number[] = []
       for (let i = 0; i < candidates.length; i += FILTER_BATCH) {
         for (const f of await readFeatures(path, index, candidates.slice(i, i + FILTER_BATCH), q.crs)) {
@@ -275,9 +276,18 @@ export class FeatureCollections {
   }
 }
 
-/** Positions whose box meets the bbox and whose time lies in the interval, in file order. */
-function matchingPositions(index: FeatureIndex, q: ItemsQuery): number[] {
-  const out: number[] = []
+/**
+ * How many features meet the bbox and the time interval, and the positions
+ * of those from the `skip`-th on, at most `take` of them, in file order.
+ */
+function matchingWindow(
+  index: FeatureIndex,
+  q: Pick<ItemsQuery, 'bbox' | 'datetime'>,
+  skip: number,
+  take: number
+): { count: number; window: number[] } {
+  const window: number[] = []
+  let count = 0
   const b = q.bbox
   const t = index.timeField === undefined ? undefined : q.datetime
   for (let i = 0; i < index.count; i++) {
@@ -291,9 +301,10 @@ function matchingPositions(index: FeatureIndex, q: ItemsQuery): number[] {
       const time = index.times[i]!
       if (!(time >= t[0] && time <= t[1])) continue
     }
-    out.push(i)
+    if (count >= skip && window.length < take) window.push(i)
+    count++
   }
-  return out
+  return { count, window }
 }
 
 function propertyEquals(v: unknown, value: string): boolean {

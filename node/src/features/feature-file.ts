@@ -25,7 +25,7 @@ export interface IndexOptions {
 /** One feature larger than this ends the index: no page may need more memory than that. */
 export const MAX_FEATURE_BYTES = 16 * 1024 * 1024
 /** Features whose byte ranges lie closer than this are read with one read. */
-const READ_GAP_BYTES = 64 * 1024
+const READ_GAP_BYTES = 16 * 1024
 const INDEX_BYTES_PER_FEATURE = 7 * 8
 
 /** Column names of Rechtswert/Hochwert (easting/northing), in lower case. */
@@ -537,7 +537,7 @@ export async function readFeatures(path: string, index: FeatureIndex, positions:
       const to = index.ends[run[run.length - 1]!]!
       const buf = Buffer.alloc(to - from)
       await fh.read(buf, 0, buf.length, from)
-      out.push(...(index.format === 'CSV' ? csvFeatures(buf, index, run, crs) : jsonFeatures(buf, from, index, run, crs)))
+      out.push(...(index.format === 'CSV' ? csvFeatures(buf, from, index, run, crs) : jsonFeatures(buf, from, index, run, crs)))
       runStart = k
     }
   } finally {
@@ -546,19 +546,12 @@ export async function readFeatures(path: string, index: FeatureIndex, positions:
   return out
 }
 
-function csvFeatures(buf: Buffer, index: FeatureIndex, run: number[], crs: Crs): Feature[] {
+function csvFeatures(buf: Buffer, from: number, index: FeatureIndex, run: number[], crs: Crs): Feature[] {
   const csv = index.csv!
-  const rows = parseCsvText<Record<string, string>>(buf, {
-    columns: csv.header,
-    delimiter: csv.delimiter,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    trim: true
-  })
-  const first = run[0]!
   const fn = transformer(index.crs, crs)
+  // Each record by its own bytes: a page parses its rows, not the gaps between them.
   return run.map(pos => {
-    const row = rows[pos - first] ?? {}
+    const row = csvRecord(buf.toString('utf8', index.starts[pos]! - from, index.ends[pos]! - from), csv.header, csv.delimiter)
     const properties: Record<string, unknown> = {}
     for (const p of index.properties) properties[p.name] = typed(row[p.name] ?? '', p.type)
     const x = numberIn(row[csv.x])
@@ -566,6 +559,24 @@ function csvFeatures(buf: Buffer, index: FeatureIndex, run: number[], crs: Crs):
     const geometry = Number.isFinite(x) && Number.isFinite(y) ? { type: 'Point', coordinates: fn([x, y]) } : null
     return { type: 'Feature' as const, id: pos + 1, geometry, properties }
   })
+}
+
+/** One CSV record (with its line break, maybe after empty lines): split directly when unquoted, else by csv-parse. */
+function csvRecord(text: string, header: string[], delimiter: string): Record<string, string> {
+  const record: Record<string, string> = {}
+  if (!text.includes('"')) {
+    const values = text.replace(/^[\r\n]+|[\r\n]+$/g, '').split(delimiter)
+    for (let i = 0; i < header.length; i++) record[header[i]!] = values[i]?.trim() ?? ''
+    return record
+  }
+  const rows = parseCsvText<Record<string, string>>(text, {
+    columns: header,
+    delimiter,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true
+  })
+  return rows[0] ?? record
 }
 
 function jsonFeatures(buf: Buffer, from: number, index: FeatureIndex, run: number[], crs: Crs): Feature[] {
