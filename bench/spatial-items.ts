@@ -123,7 +123,9 @@ export async function spatialItems(base: number, features: number): Promise<Reco
     try {
       const gpkg = join(dir, 'punkte.gpkg')
       const g0 = performance.now()
-      await run('ogr2ogr', ['-f', 'GPKG', '-oo', 'PAGE_SIZE=1000', gpkg, `OAPIF:${node.url}/`, 'stadt-arnsberg.punkte.csv'], { maxBuffer: 1 << 26 })
+      await run('ogr2ogr', ['-f', 'GPKG', '-oo', 'PAGE_SIZE=1000', gpkg, `OAPIF:${node.url}/`, 'stadt-arnsberg.punkte.csv'], {
+        maxBuffer: 1 << 26
+      })
       const info = (await run('ogrinfo', ['-ro', '-so', gpkg, 'stadt-arnsberg.punkte.csv'])).stdout
       gdal = { seconds: round((performance.now() - g0) / 1000, 1), featureCount: Number(/Feature Count: (\d+)/.exec(info)?.[1] ?? -1) }
     } catch (err) {
