@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { DatasetMetadata } from '@swf/protocol'
-import { CRS84 } from '@swf/node/features/crs'
+import { CRS84 } from '@swf/node/spatial/crs'
 import { FeatureCollections, MAX_CONCURRENT_INDEX_BUILDS } from '@swf/node/features/feature-collections'
 import { tempDir } from '../helpers/node.js'
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CRS84, EPSG_25832, EPSG_4326, transformer, type Crs } from '@swf/node/features/crs'
+import { CRS84, EPSG_25832, EPSG_4326, transformer, type Crs } from '@swf/node/spatial/crs'
 import { indexFeatureFile, NoFeaturesError, readFeatures, TooManyFeaturesError, type FeatureIndex } from '@swf/node/features/feature-file'
 import { tempDir } from '../helpers/node.js'
 import { rmSync } from 'node:fs'

@@ -281,6 +281,11 @@ describe('OGC API Features and Records, read by GDAL (2 nodes)', () => {
     const kommunen = new Set(all.body.features.map((f: any) => f.properties.herkunft_kommune))
     expect(kommunen).toEqual(new Set(['Stadt Arnsberg', 'Stadt Soest']))
     expect(all.body.nodes.map((n: any) => n.status).sort()).toEqual(['answered', 'local'])
+    // Arnsberg's surveyed benches (Rechtswert/Hochwert) come back as lon/lat points too.
+    const bench = all.body.features.find((f: any) => f.properties.herkunft_collection === baenke)
+    expect(bench.geometry.coordinates[0]).toBeGreaterThan(7.9)
+    expect(bench.geometry.coordinates[1]).toBeGreaterThan(51.35)
+    expect(all.body.truncated).toBe(true)
     const soestPoints = all.body.features.filter((f: any) => f.origin.kommune === 'Stadt Soest')
     expect(soestPoints.map((f: any) => f.geometry.coordinates)).toContainEqual([8.1062, 51.5712])
     // The data query as GeoJSON: GDAL reads it as it is.

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises'
 import { parse as parseCsvText } from 'csv-parse/sync'
 import type { DatasetMetadata, Distribution } from '@swf/protocol'
 import { csvDelimiter } from '../spatial/extent.js'
-import { CRS84 } from './crs.js'
+import { CRS84 } from '../spatial/crs.js'
 import type { Feature } from './feature-file.js'
 import type { FeatureCollections } from './feature-collections.js'
 

@@ -2,7 +2,7 @@ import type { BBox, DatasetMetadata, Distribution } from '@swf/protocol'
 import { NotFoundError, ValidationError } from '../errors.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { SearchService } from '../services/search-service.js'
-import { CRS84, type Crs } from './crs.js'
+import { CRS84, type Crs } from '../spatial/crs.js'
 import { csvHasCoordinates, indexFeatureFile, readFeatures, type Feature, type FeatureIndex } from './feature-file.js'
 
 // Every CSV or GeoJSON file of the region as an OGC API – Features

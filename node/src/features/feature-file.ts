@@ -3,8 +3,8 @@ import { open, readFile } from 'node:fs/promises'
 import { parse } from 'csv-parse'
 import { parse as parseCsvText } from 'csv-parse/sync'
 import type { BBox } from '@swf/protocol'
-import { csvDelimiter, geometryBbox, LAT_NAMES, LON_NAMES } from '../spatial/extent.js'
-import { CRS84, crsOf, EPSG_25832, transformCoordinates, transformer, type Crs } from './crs.js'
+import { coordinateColumns, csvDelimiter, geometryBbox, numberIn } from '../spatial/extent.js'
+import { CRS84, crsOf, EPSG_25832, transformCoordinates, transformer, type Crs } from '../spatial/crs.js'
 
 // A stored CSV or GeoJSON file as a collection of features, read without
 // ever holding the file: one streaming pass builds an index (per feature its
@@ -28,9 +28,6 @@ export const MAX_FEATURE_BYTES = 16 * 1024 * 1024
 const READ_GAP_BYTES = 16 * 1024
 const INDEX_BYTES_PER_FEATURE = 7 * 8
 
-/** Column names of Rechtswert/Hochwert (easting/northing), in lower case. */
-export const EASTING_NAMES = ['rechtswert', 'ostwert', 'easting', 'utm_e', 'utm_x', 'e', 'x']
-export const NORTHING_NAMES = ['hochwert', 'nordwert', 'northing', 'utm_n', 'utm_y', 'n', 'y']
 /** A column or property named so carries the time of a feature. */
 export const TIME_NAMES = ['datetime', 'zeit', 'zeitpunkt', 'zeitstempel', 'timestamp', 'time', 'datum', 'date', 'erfasst', 'gemessen']
 
@@ -199,29 +196,6 @@ function typed(value: string, type: PropertyType): unknown {
   if (type === 'boolean') return value === 'true'
   return value
 }
-
-export const numberIn = (v: string | undefined): number => (v === undefined || v.trim() === '' ? NaN : Number(v.trim().replace(',', '.')))
-
-/** Which columns hold a CSV's positions, and in which CRS: lat/lon in degrees, or Rechtswert/Hochwert in EPSG:25832. */
-export function coordinateColumns(header: string[], first: Record<string, string>): { x: string; y: string; crs: Crs } | undefined {
-  const find = (names: string[]): string | undefined => header.find(h => names.includes(h.toLowerCase()))
-  const lon = find(LON_NAMES)
-  const lat = find(LAT_NAMES)
-  if (lon !== undefined && lat !== undefined) {
-    const x = numberIn(first[lon])
-    const y = numberIn(first[lat])
-    // "x"/"y" columns with metres are UTM 32N, as NRW's surveys write them.
-    if (Math.abs(x) > 180 || Math.abs(y) > 90) return isUtm32(x, y) ? { x: lon, y: lat, crs: EPSG_25832 } : undefined
-    return { x: lon, y: lat, crs: CRS84 }
-  }
-  const east = find(EASTING_NAMES)
-  const north = find(NORTHING_NAMES)
-  if (east === undefined || north === undefined) return undefined
-  return { x: east, y: north, crs: EPSG_25832 }
-}
-
-/** Within EPSG:25832's area of use, loosely (easting with or without the zone prefix 32). */
-const isUtm32 = (x: number, y: number): boolean => x > 100_000 && x < 1_000_000 && y > 5_000_000 && y < 6_500_000
 
 /** Builds the index of a CSV file: one streaming pass. */
 export async function indexCsv(path: string, opts: IndexOptions = {}): Promise<FeatureIndex> {

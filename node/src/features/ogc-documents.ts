@@ -1,4 +1,4 @@
-import { SUPPORTED_CRS, CRS84 } from './crs.js'
+import { SUPPORTED_CRS, CRS84 } from '../spatial/crs.js'
 import type { FeatureIndex } from './feature-file.js'
 import { DEFAULT_ITEMS_LIMIT, MAX_ITEMS_LIMIT, type FeatureCollectionInfo } from './feature-collections.js'
 import { RECORD_CORE } from './catalog-records.js'

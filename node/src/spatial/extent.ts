@@ -2,9 +2,12 @@ import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { parse } from 'csv-parse'
 import type { BBox } from '@swf/protocol'
+import { CRS84, EPSG_25832, transformer, type Crs } from './crs.js'
 
 // Where the points of a CSV or GeoJSON file lie: used by data queries (per
-// stored file) and by `swf-node publish` (the extent of the file it uploads).
+// stored file), by OGC API collections and by `swf-node publish` (the extent
+// of the file it uploads). CSV coordinates are lat/lon in WGS 84, or
+// Rechtswert/Hochwert in ETRS89 / UTM 32N as NRW's surveys write them.
 
 /** GeoJSON files are parsed whole; larger ones have no extent here. */
 export const MAX_GEOJSON_BYTES = 64 * 1024 * 1024
@@ -19,19 +22,42 @@ export function bboxFromText(raw: string): BBox | undefined {
   return parts.map(Number) as BBox
 }
 
-/** A coordinate column's value (decimal comma allowed); names are matched in lower case. */
-export function coordinate(record: Record<string, string>, names: string[]): number | undefined {
-  const key = Object.keys(record).find(k => names.includes(k.toLowerCase()))
-  if (key === undefined) return undefined
-  const n = Number(String(record[key]).replace(',', '.'))
-  return Number.isFinite(n) ? n : undefined
+/** Column names of Rechtswert/Hochwert (easting/northing) in EPSG:25832, in lower case. */
+export const EASTING_NAMES = ['rechtswert', 'ostwert', 'easting', 'utm_e', 'utm_x']
+export const NORTHING_NAMES = ['hochwert', 'nordwert', 'northing', 'utm_n', 'utm_y']
+
+/** A coordinate's number (decimal comma allowed); NaN when empty or not a number. */
+export const numberIn = (v: string | undefined): number => (v === undefined || v.trim() === '' ? NaN : Number(v.trim().replace(',', '.')))
+
+/** Which columns hold a CSV's positions, and in which CRS: lat/lon in degrees, or Rechtswert/Hochwert in EPSG:25832. */
+export function coordinateColumns(header: string[], first: Record<string, string>): { x: string; y: string; crs: Crs } | undefined {
+  const find = (names: string[]): string | undefined => header.find(h => names.includes(h.toLowerCase()))
+  const lon = find(LON_NAMES)
+  const lat = find(LAT_NAMES)
+  if (lon !== undefined && lat !== undefined) {
+    const x = numberIn(first[lon])
+    const y = numberIn(first[lat])
+    // "x"/"y" columns with metres are UTM 32N, as NRW's surveys write them.
+    if (Math.abs(x) > 180 || Math.abs(y) > 90) return isUtm32(x, y) ? { x: lon, y: lat, crs: EPSG_25832 } : undefined
+    return { x: lon, y: lat, crs: CRS84 }
+  }
+  const east = find(EASTING_NAMES)
+  const north = find(NORTHING_NAMES)
+  if (east === undefined || north === undefined) return undefined
+  return { x: east, y: north, crs: EPSG_25832 }
 }
 
-/** A CSV row's point as [lon, lat], if it has lat/lon columns. */
+/** Within EPSG:25832's area of use, loosely (easting with or without the zone prefix 32). */
+const isUtm32 = (x: number, y: number): boolean => x > 100_000 && x < 1_000_000 && y > 5_000_000 && y < 6_500_000
+
+/** A CSV row's point as CRS84 [lon, lat]: lat/lon columns, or Rechtswert/Hochwert converted from EPSG:25832. */
 export function rowPoint(row: Record<string, string>): [number, number] | undefined {
-  const lat = coordinate(row, LAT_NAMES)
-  const lon = coordinate(row, LON_NAMES)
-  return lat === undefined || lon === undefined ? undefined : [lon, lat]
+  const where = coordinateColumns(Object.keys(row), row)
+  if (where === undefined) return undefined
+  const x = numberIn(row[where.x])
+  const y = numberIn(row[where.y])
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return undefined
+  return where.crs === CRS84 ? [x, y] : transformer(where.crs, CRS84)([x, y])
 }
 
 /** The smallest box holding both (either may be missing). */

@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
 import type { BBox } from '@swf/protocol'
 import { downloadPath } from '../../file-names.js'
-import { bboxToCrs84, crsOf, CRS84, type Crs } from '../../features/crs.js'
+import { bboxToCrs84, crsOf, CRS84, type Crs } from '../../spatial/crs.js'
 import { recordInTime, recordOf, type CatalogRecord } from '../../features/catalog-records.js'
 import {
   DEFAULT_ITEMS_LIMIT,
