@@ -4,7 +4,7 @@ import { parse } from 'csv-parse'
 import { parse as parseCsvText } from 'csv-parse/sync'
 import type { BBox } from '@swf/protocol'
 import { coordinateColumns, csvDelimiter, geometryBbox, numberIn } from '../spatial/extent.js'
-import { CRS84, crsOf, EPSG_25832, transformCoordinates, transformer, type Crs } from '../spatial/crs.js'
+import { CRS84, crsOf, transformCoordinates, transformer, type Crs } from '../spatial/crs.js'
 
 // A stored CSV or GeoJSON file as a collection of features, read without
 // ever holding the file: one streaming pass builds an index (per feature its
