@@ -62,6 +62,28 @@ function overlap(a: BBox, b: BBox): number {
   return union === 0 ? (a.every((v, k) => Math.abs(v - b[k]!) < 1e-6) ? 1 : 0) : inter / union
 }
 
+/**
+ * A plain lon/lat projection of a box, padded by a fraction of its size (at
+ * least `minPad` degrees), x scaled by cos(latitude), `width` pixels wide.
+ */
+function projection(box: BBox, width: number, padFraction: number, minPad: number) {
+  let [w, s, e, n] = box
+  const padX = Math.max((e - w) * padFraction, minPad)
+  const padY = Math.max((n - s) * padFraction, minPad)
+  w -= padX
+  e += padX
+  s -= padY
+  n += padY
+  const k = Math.cos((((s + n) / 2) * Math.PI) / 180)
+  const scale = width / ((e - w) * k)
+  return {
+    scale,
+    height: Math.round((n - s) * scale),
+    x: (lon: number): number => (lon - w) * k * scale,
+    y: (lat: number): number => (n - lat) * scale
+  }
+}
+
 export interface Cluster {
   bbox: BBox
   items: MapItem[]
@@ -88,23 +110,17 @@ export function ExtentMap({ items, width = 720 }: { items: MapItem[]; width?: nu
   const clusters = clusterExtents(items)
   const boxes = [REGION, ...items.map(i => i.bbox)]
   // The view: the region and every extent, but never beyond Germany.
-  let [w, s, e, n] = [
-    Math.max(GERMANY_BBOX[0], Math.min(...boxes.map(b => b[0]))),
-    Math.max(GERMANY_BBOX[1], Math.min(...boxes.map(b => b[1]))),
-    Math.min(GERMANY_BBOX[2], Math.max(...boxes.map(b => b[2]))),
-    Math.min(GERMANY_BBOX[3], Math.max(...boxes.map(b => b[3])))
-  ]
-  const padX = Math.max((e - w) * 0.04, 0.02)
-  const padY = Math.max((n - s) * 0.04, 0.02)
-  w -= padX
-  e += padX
-  s -= padY
-  n += padY
-  const k = Math.cos((((s + n) / 2) * Math.PI) / 180)
-  const scale = width / ((e - w) * k)
-  const height = Math.round((n - s) * scale)
-  const x = (lon: number): number => (lon - w) * k * scale
-  const y = (lat: number): number => (n - lat) * scale
+  const { x, y, scale, height } = projection(
+    [
+      Math.max(GERMANY_BBOX[0], Math.min(...boxes.map(b => b[0]))),
+      Math.max(GERMANY_BBOX[1], Math.min(...boxes.map(b => b[1]))),
+      Math.min(GERMANY_BBOX[2], Math.max(...boxes.map(b => b[2]))),
+      Math.min(GERMANY_BBOX[3], Math.max(...boxes.map(b => b[3])))
+    ],
+    width,
+    0.04,
+    0.02
+  )
   const townLabels = scale > 250 // names only when the region is large enough to read them
 
   const placed: Array<[number, number, number, number]> = []
@@ -228,23 +244,15 @@ export function FeatureMap({ features, ags, width = 720 }: { features: MapFeatur
     .filter(p => Number.isFinite(p[0]) && Number.isFinite(p[1]))
   if (town !== undefined) all.push([town.lon, town.lat])
   if (all.length === 0) return null
-  let [w, s, e, n] = [
-    Math.min(...all.map(p => p[0])),
-    Math.min(...all.map(p => p[1])),
-    Math.max(...all.map(p => p[0])),
-    Math.max(...all.map(p => p[1]))
-  ]
-  const padX = Math.max((e - w) * 0.06, 0.005)
-  const padY = Math.max((n - s) * 0.06, 0.005)
-  w -= padX
-  e += padX
-  s -= padY
-  n += padY
-  const k = Math.cos((((s + n) / 2) * Math.PI) / 180)
-  const scale = width / ((e - w) * k)
-  const height = Math.max(120, Math.min(900, Math.round((n - s) * scale)))
-  const x = (lon: number): string => ((lon - w) * k * scale).toFixed(1)
-  const y = (lat: number): string => ((n - lat) * scale).toFixed(1)
+  const view = projection(
+    [Math.min(...all.map(p => p[0])), Math.min(...all.map(p => p[1])), Math.max(...all.map(p => p[0])), Math.max(...all.map(p => p[1]))],
+    width,
+    0.06,
+    0.005
+  )
+  const height = Math.max(120, Math.min(900, view.height))
+  const x = (lon: number): string => view.x(lon).toFixed(1)
+  const y = (lat: number): string => view.y(lat).toFixed(1)
   const pts = (line: Point[]): string => line.map(([lon, lat]) => `${x(lon)},${y(lat)}`).join(' ')
   const ring = (r: Point[]): string => `M${r.map(([lon, lat]) => `${x(lon)},${y(lat)}`).join('L')}Z`
   return (
