@@ -1,4 +1,4 @@
-import type { Distribution } from '@swf/protocol'
+import { FORMAT_BY_MEDIA_TYPE, type Distribution } from '@swf/protocol'
 
 const EXTENSIONS: Record<string, string> = { GEOJSON: 'geojson', JSON_LD: 'jsonld', TXT: 'txt', BIN: 'bin' }
 
@@ -44,4 +44,23 @@ export function downloadPath(
   return publisher === self
     ? `/api/v1/datasets/${dataset.id}/distributions/${distId}/${name}`
     : `/api/v1/catalog/${publisher}/${dataset.id}/distributions/${distId}/${name}`
+}
+
+/** Media types that say nothing about a file: a download is served with its format's type instead. */
+const GENERIC_MEDIA_TYPES = new Set([
+  'application/octet-stream',
+  'binary/octet-stream',
+  'application/x-download',
+  'application/force-download'
+])
+/** The first media type listed for each EU file-type code. */
+const MEDIA_TYPE_BY_FORMAT: Record<string, string> = Object.fromEntries(
+  Object.entries(FORMAT_BY_MEDIA_TYPE)
+    .reverse()
+    .map(([type, format]) => [format, type])
+)
+
+/** The media type a download is served with: the signed one, unless it is generic and the format names a better one. */
+export function servedMediaType(dist: Pick<Distribution, 'format' | 'mediaType'>): string {
+  return GENERIC_MEDIA_TYPES.has(dist.mediaType.toLowerCase()) ? (MEDIA_TYPE_BY_FORMAT[dist.format] ?? dist.mediaType) : dist.mediaType
 }

@@ -202,7 +202,7 @@ describe('DCAT-AP.de import', () => {
     }
     expect(imported.keywords).toEqual([...original.keywords].sort((x: string, y: string) => x.localeCompare(y, 'de')))
     expect(imported.distributions[0]).toMatchObject({ id: 'daten', format: 'CSV', mediaType: 'text/csv' })
-    expect(imported.distributions[0].downloadURL).toMatch(/\/api\/v1\/datasets\/olpe-0\/distributions\/daten\/file$/)
+    expect(imported.distributions[0].downloadURL).toMatch(/\/api\/v1\/datasets\/olpe-0\/distributions\/daten\/daten\.csv$/)
   })
 
   it('imports a catalog of several MB', async () => {

@@ -331,5 +331,14 @@ describe('OGC API Features and Records, read by GDAL (2 nodes)', () => {
     expect(((await wrong.json()) as any).error.message).toMatch(/baenke\.csv/)
     const dcat = await (await fetch(`${soest.node.url}/catalog.ttl?scope=region`)).text()
     expect(dcat).toContain('/distributions/standorte/baenke.csv>')
+    // Uploaded as application/octet-stream with format CSV: served as what it is.
+    const res = await fetch(`${arnsberg.node.url}/api/v1/datasets/oeffnungszeiten/distributions/roh?title=roh.csv&format=CSV`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${arnsberg.token}`, 'content-type': 'application/octet-stream' },
+      body: OHNE_KOORDINATEN
+    })
+    expect(res.status).toBe(201)
+    const raw = await fetch(`${arnsberg.node.url}/api/v1/datasets/oeffnungszeiten/distributions/roh/roh.csv`)
+    expect(raw.headers.get('content-type')).toMatch(/^text\/csv/)
   })
 })

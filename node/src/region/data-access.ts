@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { BlobHashMismatchError, UploadTooLargeError, type BlobStore } from '../blob-store.js'
 import type { BlobIndex } from '../services/blob-index.js'
 import { NotFoundError } from '../errors.js'
-import { fileNameOf } from '../file-names.js'
+import { fileNameOf, servedMediaType } from '../file-names.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import { FetchSizeMismatchError, type FileFetch } from './file-fetch.js'
 import type { RegionComponents } from './federation.js'
@@ -75,7 +75,7 @@ export class DataAccess {
         `distribution "${distId}" is an external link (${dist.accessURL ?? dist.downloadURL ?? 'no URL'}), not a file in the data space`
       )
     }
-    const file = { sha256: dist.sha256, byteSize: dist.byteSize, mediaType: dist.mediaType, fileName: fileNameOf(dist) }
+    const file = { sha256: dist.sha256, byteSize: dist.byteSize, mediaType: servedMediaType(dist), fileName: fileNameOf(dist) }
     const source = await this.verifiedLocal(publisher, dist.sha256, dist.byteSize, onProgress)
     return { ...file, source }
   }

@@ -18,7 +18,7 @@ import type { DatasetRow } from '../db/schema.js'
 import { BlobIndex } from './blob-index.js'
 import type { EntryStore } from './entry-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import { fileNameOf } from '../file-names.js'
+import { fileNameOf, servedMediaType } from '../file-names.js'
 import { bboxProblem, regionalAgsProblem } from '../spatial/suedwestfalen.js'
 import { Mutex } from '../mutex.js'
 
@@ -248,7 +248,7 @@ export class CatalogService {
         `distribution "${distId}" is an external link (${dist.accessURL ?? dist.downloadURL ?? 'no URL'}), not a file on this node`
       )
     }
-    return { sha256: dist.sha256, byteSize: dist.byteSize, mediaType: dist.mediaType, fileName: fileNameOf(dist) }
+    return { sha256: dist.sha256, byteSize: dist.byteSize, mediaType: servedMediaType(dist), fileName: fileNameOf(dist) }
   }
 
   /** A stored file by content hash, if this node holds it. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { dataQuerySchema, peerIdSchema } from '@swf/protocol'
 import type { BlobStore } from '../../blob-store.js'
 import { ValidationError } from '../../errors.js'
-import { fileNameOf } from '../../file-names.js'
+import { fileNameOf, servedMediaType } from '../../file-names.js'
 import { matchesAsFeatures } from '../../features/matches-as-features.js'
 import type { DataAccess } from '../../region/data-access.js'
 import { withOrigin, type FederatedDataQuery } from '../../region/federated-data-query.js'
@@ -113,7 +113,7 @@ export function dataRoutes({ blobs, regional, dataQuery, federatedData, access, 
     return fileResponse(
       c,
       blobs,
-      { sha256: dist.sha256, byteSize: dist.byteSize ?? 0, mediaType: dist.mediaType, fileName: fileNameOf(dist) },
+      { sha256: dist.sha256, byteSize: dist.byteSize ?? 0, mediaType: servedMediaType(dist), fileName: fileNameOf(dist) },
       true
     )
   })
