@@ -60,6 +60,8 @@ export interface AppDeps {
   adminToken: string
   metrics: NodeMetrics
   db: NodeDb
+  /** Where KML and GPX files are kept converted to GeoJSON (`<dataDir>/converted`). */
+  convertedDir: string
   /** Public base URL for links in exports (default: the request's origin). */
   publicUrl?: string
   contributorId: string
@@ -106,6 +108,7 @@ export function createApp(deps: AppDeps): Hono {
     search: deps.search,
     ...names,
     self: deps.info.peerId,
+    convertedDir: deps.convertedDir,
     heldPath,
     localFile: (publisher, datasetId, distId) => localFileOf(deps, publisher, datasetId, distId)
   })

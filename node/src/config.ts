@@ -148,6 +148,8 @@ export const previousKeyPath = (dataDir: string): string => join(dataDir, 'node-
 export const tokenPath = (dataDir: string): string => join(dataDir, 'admin-token')
 export const databasePath = (dataDir: string): string => join(dataDir, 'node.sqlite')
 export const blobsPath = (dataDir: string): string => join(dataDir, 'blobs')
+/** KML and GPX files converted to GeoJSON for OGC API items (a cache: safe to delete while the node is stopped). */
+export const convertedPath = (dataDir: string): string => join(dataDir, 'converted')
 export const participantCachePath = (dataDir: string): string => join(dataDir, 'participants.jws')
 /** The registry key this node follows after a signed hand-over (overrides config's registry.publicKeyJwk). */
 export const pinnedRegistryKeyPath = (dataDir: string): string => join(dataDir, 'registry-key.json')

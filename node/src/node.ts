@@ -6,6 +6,7 @@ import { EntrySigner, peerIdOf, publicJwkOf } from '@swf/protocol'
 import { BlobStore } from './blob-store.js'
 import {
   blobsPath,
+  convertedPath,
   databasePath,
   keyPath,
   loadConfig,
@@ -168,6 +169,7 @@ async function startLockedNode(options: StartOptions, dataDir: string, config: N
     directory,
     whoIs,
     blobs,
+    convertedDir: convertedPath(dataDir),
     adminToken,
     metrics: createMetrics({ store: entryStore, region: regionStatus, directory, whoIs }),
     db,

@@ -33,6 +33,16 @@ const BAENKE_CSV =
 const SOEST_CSV =
   'id;lat;lon;schadensart;strasse\n1;51,5712;8,1062;Schlagloch;Brüderstraße\n2;51,5741;8,1118;Riss;Ulricherstraße\n3;51,5689;8,1009;Schlagloch;Thomästraße\n'
 const RADROUTEN = readFileSync(new URL('../../examples/suedwestfalen/data/arnsberg-radrouten.geojson', import.meta.url), 'utf8')
+/** A hiking trail recorded with a GPS device, and a hut beside it. */
+const WANDERWEG_GPX = `<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="GPS" xmlns="http://www.topografix.com/GPX/1/1">
+  <trk><name>Sauerland-Höhenflug (Abschnitt Arnsberg)</name><trkseg>
+    <trkpt lat="51.401" lon="8.061"><time>2025-06-01T09:00:00Z</time></trkpt>
+    <trkpt lat="51.395" lon="8.082"><time>2025-06-01T09:40:00Z</time></trkpt>
+    <trkpt lat="51.388" lon="8.101"><time>2025-06-01T10:15:00Z</time></trkpt>
+  </trkseg></trk>
+  <wpt lat="51.392" lon="8.09"><name>Schutzhütte</name></wpt>
+</gpx>`
 /** Opening hours of the town hall: no coordinates. */
 const OHNE_KOORDINATEN = 'tag;von;bis\nMontag;08:00;16:00\n'
 
@@ -84,6 +94,16 @@ describe('OGC API Features and Records, read by GDAL (2 nodes)', () => {
     await upload(arnsberg, 'baenke', 'standorte', 'baenke.csv', 'text/csv', BAENKE_CSV)
     await region.publish(arnsberg, sampleDataset({ id: 'radrouten', title: 'Radrouten Arnsberg', themes: ['TRAN'], keywords: ['Rad'] }))
     await upload(arnsberg, 'radrouten', 'netz', 'radrouten.geojson', 'application/geo+json', RADROUTEN)
+    await region.publish(
+      arnsberg,
+      sampleDataset({ id: 'wanderweg', title: 'Wanderweg Sauerland-Höhenflug', themes: ['EDUC'], keywords: ['Wandern'] })
+    )
+    const gpx = await fetch(`${arnsberg.node.url}/api/v1/datasets/wanderweg/distributions/track?title=wanderweg.gpx&format=GPX`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${arnsberg.token}`, 'content-type': 'application/gpx+xml' },
+      body: WANDERWEG_GPX
+    })
+    expect(gpx.status).toBe(201)
     await region.publish(arnsberg, sampleDataset({ id: 'oeffnungszeiten', title: 'Öffnungszeiten Rathaus', keywords: ['Rathaus'] }))
     await upload(arnsberg, 'oeffnungszeiten', 'zeiten', 'zeiten.csv', 'text/csv', OHNE_KOORDINATEN)
     await region.publish(
@@ -102,7 +122,7 @@ describe('OGC API Features and Records, read by GDAL (2 nodes)', () => {
     ohne = 'stadt-arnsberg.oeffnungszeiten.zeiten'
     schaeden = 'stadt-soest.strassenschaeden.punkte'
     // Soest's node holds Arnsberg's entries (not its files) once the catalog synced.
-    await waitFor(() => region.datasetIds(soest, arnsberg.node.peerId).length === 3, "Arnsberg's datasets at Soest")
+    await waitFor(() => region.datasetIds(soest, arnsberg.node.peerId).length === 4, "Arnsberg's datasets at Soest")
   })
 
   afterAll(async () => {
@@ -207,6 +227,11 @@ describe('OGC API Features and Records, read by GDAL (2 nodes)', () => {
     const lines = await gdal('ogrinfo', ['-ro', '-so', `OAPIF:${soest.node.url}/`, radrouten])
     expect(lines).toMatch(/Geometry: Line String/)
     expect(lines).toMatch(/Feature Count: 3\b/)
+    // A GPX track and waypoint, read from its GeoJSON form.
+    const track = await gdal('ogrinfo', ['-ro', '-al', `OAPIF:${soest.node.url}/`, 'stadt-arnsberg.wanderweg.track'])
+    expect(track).toMatch(/Feature Count: 2\b/)
+    expect(track).toMatch(/LINESTRING \(8\.061 51\.401,8\.082 51\.395,8\.101 51\.388\)/)
+    expect(track).toMatch(/name \(String\) = Schutzhütte/)
     valid('features/landingPage.yaml', (await get(soest, '/')).body)
     valid('features/confClasses.yaml', (await get(soest, '/conformance')).body)
     valid('features/collection.yaml', (await get(soest, `/collections/${radrouten}`)).body)
@@ -266,13 +291,14 @@ describe('OGC API Features and Records, read by GDAL (2 nodes)', () => {
     expect(in2026.body.features.map((f: any) => f.id).sort()).toEqual([
       'stadt-arnsberg.oeffnungszeiten',
       'stadt-arnsberg.radrouten',
+      'stadt-arnsberg.wanderweg',
       'stadt-soest.strassenschaeden'
     ])
     const one = await get(arnsberg, '/collections/catalog/items/stadt-soest.strassenschaeden')
     valid('records/recordGeoJSON.yaml', one.body)
     expect(one.body.properties.title).toBe('Straßenschäden Soest')
     const records = await gdal('ogrinfo', ['-ro', '-so', `OAPIF:${soest.node.url}/`, 'catalog'])
-    expect(records).toMatch(/Feature Count: 4\b/)
+    expect(records).toMatch(/Feature Count: 5\b/)
   })
 
   it("answers for the whole region: a bbox over Südwestfalen returns every Kommune's features, with per-node status", async () => {

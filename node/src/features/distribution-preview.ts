@@ -4,7 +4,7 @@ import type { DatasetMetadata, Distribution } from '@swf/protocol'
 import { csvDelimiter } from '../spatial/extent.js'
 import { CRS84 } from '../spatial/crs.js'
 import type { Feature } from './feature-file.js'
-import type { FeatureCollections } from './feature-collections.js'
+import { FEATURE_FORMATS, type FeatureCollections } from './feature-collections.js'
 
 // What a dataset page shows of a file: its features on a map and, for a CSV,
 // its first rows as a table. Read from the node's own copy; a neighbour's
@@ -34,11 +34,11 @@ export class DistributionPreviews {
     private readonly heldPath: (sha256: string) => Promise<string | undefined>
   ) {}
 
-  /** Previews of a dataset's CSV and GeoJSON files; never throws (a failed preview is a note). */
+  /** Previews of a dataset's CSV, GeoJSON, KML and GPX files; never throws (a failed preview is a note). */
   async of(publisher: string, kommune: string | null, dataset: DatasetMetadata): Promise<DistributionPreview[]> {
     const out: DistributionPreview[] = []
     for (const dist of dataset.distributions) {
-      if (dist.sha256 === undefined || (dist.format !== 'CSV' && dist.format !== 'GEOJSON')) continue
+      if (dist.sha256 === undefined || !(FEATURE_FORMATS as readonly string[]).includes(dist.format)) continue
       out.push(await this.#preview(publisher, kommune, dataset, dist as Distribution & { sha256: string }))
     }
     return out

@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '../errors.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { SearchService } from '../services/search-service.js'
 import { CRS84, type Crs } from '../spatial/crs.js'
+import { CONVERTED_FORMATS, convertedGeoJson, convertedPathOf, isConverted } from './converted-file.js'
 import { csvHasCoordinates, indexFeatureFile, readFeatures, type Feature, type FeatureIndex } from './feature-file.js'
 
 // Every CSV or GeoJSON file of the region as an OGC API – Features
@@ -25,7 +26,7 @@ export const FILTER_CACHE_BYTES = 16 * 1024 * 1024
 /** CSV header checks remembered. */
 const MAX_CHECKED_CSV = 10_000
 /** Formats whose files are collections. */
-export const FEATURE_FORMATS = ['GEOJSON', 'CSV'] as const
+export const FEATURE_FORMATS = ['GEOJSON', 'CSV', ...CONVERTED_FORMATS] as const
 
 /** A collection's id: `{kommune}.{datasetId}.{distributionId}` (slugs hold no dots, so it splits back). */
 export const collectionId = (name: string, datasetId: string, distId: string): string => `${name}.${datasetId}.${distId}`
@@ -71,6 +72,8 @@ export interface FeatureCollectionsDeps {
   localFile: (publisher: string, datasetId: string, distId: string) => Promise<{ path: string; source: string }>
   /** The path of a file this node holds (undefined when it does not). */
   heldPath: (sha256: string) => Promise<string | undefined>
+  /** Where KML and GPX files are kept converted to GeoJSON. */
+  convertedDir: string
   /** This node's peer id. */
   self: string
   cacheBytes?: number
@@ -173,12 +176,18 @@ export class FeatureCollections {
 
   /** The file's index (built on first use): its extent, time extent and properties. */
   async indexOf(collection: FeatureCollectionInfo): Promise<{ index: FeatureIndex; path: string; source: string }> {
-    const { path, source } = await this.deps.localFile(collection.publisher, collection.dataset.id, collection.distribution.id)
+    const { path: original, source } = await this.deps.localFile(collection.publisher, collection.dataset.id, collection.distribution.id)
     const sha = collection.distribution.sha256
+    const format = collection.distribution.format
+    const converted = isConverted(format)
+    // KML and GPX are read from their GeoJSON form.
+    const path = converted ? convertedPathOf(this.deps.convertedDir, sha) : original
     let p = this.#indexes.get(sha)
     if (p === undefined) {
-      const format = collection.distribution.format as 'CSV' | 'GEOJSON'
-      p = this.#builds.run(() => indexFeatureFile(path, format, { maxFeatures: this.deps.maxFeatures }))
+      p = this.#builds.run(async () => {
+        if (converted) await convertedGeoJson(original, sha, format, this.deps.convertedDir)
+        return indexFeatureFile(path, format === 'CSV' ? 'CSV' : 'GEOJSON', { maxFeatures: this.deps.maxFeatures })
+      })
       this.#indexes.set(sha, p)
       p.then(
         index => {
@@ -267,11 +276,14 @@ export class FeatureCollections {
     this.#sizes.set(sha, bytes)
     this.#cached += bytes
     const limit = this.deps.cacheBytes ?? FEATURE_INDEX_CACHE_BYTES
-    for (const key of this.#indexes.keys()) {
-      if (this.#cached <= limit || key === sha) break
+    // Least recently used first; the one just built and those still building stay.
+    for (const key of [...this.#indexes.keys()]) {
+      if (this.#cached <= limit) break
+      const size = this.#sizes.get(key)
+      if (key === sha || size === undefined) continue
       this.#indexes.delete(key)
-      this.#cached -= this.#sizes.get(key) ?? 0
       this.#sizes.delete(key)
+      this.#cached -= size
     }
   }
 }
