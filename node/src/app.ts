@@ -18,6 +18,8 @@ import { regionRoutes } from './http/routes/region.js'
 import { searchRoutes } from './http/routes/search.js'
 import { dataQueryRunner, dataRoutes } from './http/routes/data.js'
 import { ogcRoutes } from './http/routes/ogc.js'
+import { useCaseRoutes } from './http/routes/use-cases.js'
+import { UseCaseService } from './services/use-case-service.js'
 import { collectionId, FeatureCollections } from './features/feature-collections.js'
 import { DistributionPreviews } from './features/distribution-preview.js'
 import { NotFoundError } from './errors.js'
@@ -139,6 +141,17 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1', importRoutes({ importer, admin, log: deps.log }))
   app.route('/api/v1', regionRoutes(deps))
   app.route('/api/v1', searchRoutes(deps))
+  app.route(
+    '/api/v1/use-cases',
+    useCaseRoutes({
+      useCases: new UseCaseService(deps.catalog.useCases, deps.catalog, deps.regional, deps.regional.kommuneOf),
+      catalog: deps.catalog,
+      blobs: deps.blobs,
+      admin,
+      peerOfAgs: ags => organizations(deps).find(o => o.ags === ags)?.peerId,
+      access: deps.access
+    })
+  )
   app.route('/api/v1', dataRoutes({ ...deps, peerId: deps.info.peerId, nameOf: names.nameOf }))
   app.route(
     '/',

@@ -13,7 +13,8 @@ const NOT_IN_XML =
   // eslint-disable-next-line no-control-regex -- control characters are what it refuses
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
-const text = (max: number) =>
+/** Text of at most `max` characters that any XML can carry (trimmed, not empty). */
+export const text = (max: number) =>
   z
     .string({ error: iss => (iss.input === undefined ? 'required' : 'must be text') })
     .trim()

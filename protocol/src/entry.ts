@@ -1,9 +1,12 @@
 import { z } from 'zod'
 import { datasetMetadataSchema } from './dataset.js'
+import { useCaseSchema } from './use-case.js'
 import { peerIdSchema, sha256HexSchema, slugSchema } from './identifiers.js'
 
 // A catalog entry is a signed statement "publisher P, in its seq-th act,
-// sets dataset D to this metadata (or deletes it)". Sequence numbers are per
+// sets dataset D to this metadata (or deletes it)" — or, with kind
+// "usecase", sets its use case D (datasets and use cases of a publisher
+// share one id space). Sequence numbers are per
 // publisher and gap-free; prevHash chains each entry to the publisher's
 // previous one, so two different entries signed for one seq are evidence of
 // equivocation rather than an ambiguity.
@@ -21,20 +24,27 @@ export const entryPayloadSchema = z
     prevHash: sha256HexSchema.nullable(),
     issuedAt: z.iso.datetime({ offset: false }),
     tombstone: z.boolean(),
-    dataset: datasetMetadataSchema.optional()
+    /** Absent for datasets (the entries before use cases had none). */
+    kind: z.literal('usecase').optional(),
+    dataset: datasetMetadataSchema.optional(),
+    useCase: useCaseSchema.optional()
   })
   .superRefine((e, ctx) => {
     if ((e.seq === 1) !== (e.prevHash === null)) {
       ctx.addIssue({ code: 'custom', path: ['prevHash'], message: 'prevHash is null exactly for seq 1' })
     }
-    if (e.tombstone && e.dataset !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a tombstone carries no dataset' })
+    const body = e.kind === 'usecase' ? 'useCase' : 'dataset'
+    const other = e.kind === 'usecase' ? 'dataset' : 'useCase'
+    if (e[other] !== undefined) ctx.addIssue({ code: 'custom', path: [other], message: `not in a ${e.kind ?? 'dataset'} entry` })
+    if (e.tombstone && e[body] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [body], message: `a tombstone carries no ${body}` })
     }
-    if (!e.tombstone && e.dataset === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'required unless tombstone' })
+    if (!e.tombstone && e[body] === undefined) {
+      ctx.addIssue({ code: 'custom', path: [body], message: 'required unless tombstone' })
     }
-    if (e.dataset !== undefined && e.dataset.id !== e.datasetId) {
-      ctx.addIssue({ code: 'custom', path: ['dataset', 'id'], message: 'must equal datasetId' })
+    const id = e[body]?.id
+    if (id !== undefined && id !== e.datasetId) {
+      ctx.addIssue({ code: 'custom', path: [body, 'id'], message: 'must equal datasetId' })
     }
   })
 

@@ -1,6 +1,7 @@
 export * from './vocabularies.js'
 export * from './identifiers.js'
 export * from './dataset.js'
+export * from './use-case.js'
 export * from './canonical.js'
 export * from './errors.js'
 export * from './identity.js'

@@ -14,7 +14,8 @@ const STORES = [
   'services/search-service.ts',
   'services/regional-catalog.ts',
   'services/blob-index.ts',
-  'services/imported-datasets.ts'
+  'services/imported-datasets.ts',
+  'services/use-case-store.ts'
 ]
 
 /** Rooms from the top floor down; a file may import from its own room and the ones below. */

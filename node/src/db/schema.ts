@@ -53,6 +53,33 @@ export const datasets = sqliteTable(
   ]
 )
 
+/**
+ * The current state of every use case held (own and synced): the newest entry
+ * per (publisher, id), kind "usecase". Datasets and use cases share a
+ * publisher's id space: a newer entry of the other kind tombstones the row.
+ */
+export const useCases = sqliteTable(
+  'use_cases',
+  {
+    publisher: text('publisher').notNull(),
+    useCaseId: text('use_case_id').notNull(),
+    entryHash: text('entry_hash')
+      .notNull()
+      .references(() => entries.hash),
+    seq: integer('seq').notNull(),
+    tombstone: integer('tombstone', { mode: 'boolean' }).notNull(),
+    title: text('title'),
+    /** The use case as signed (JSON), null for tombstones. */
+    body: text('body', { mode: 'json' }),
+    /** A take-over: the use case it takes over. */
+    takesOverPublisher: text('takes_over_publisher'),
+    takesOverId: text('takes_over_id'),
+    issuedAt: text('issued_at').notNull()
+  },
+  t => [primaryKey({ columns: [t.publisher, t.useCaseId] }), index('use_cases_takes_over').on(t.takesOverPublisher, t.takesOverId)]
+)
+export type UseCaseRow = typeof useCases.$inferSelect
+
 /** Files held in the content-addressed blob store. */
 export const blobs = sqliteTable('blobs', {
   sha256: text('sha256').primaryKey(),

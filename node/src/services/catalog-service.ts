@@ -4,9 +4,12 @@ import {
   distributionSchema,
   FORMAT_BY_MEDIA_TYPE,
   jwsPayloadOf,
+  MAX_USE_CASE_IMAGE_BYTES,
   slugify,
   slugSchema,
+  useCaseSchema,
   type DatasetMetadata,
+  type UseCase,
   type Distribution,
   type EntryPayload,
   type EntrySigner,
@@ -17,6 +20,7 @@ import type { NodeDb } from '../db/open.js'
 import type { DatasetRow } from '../db/schema.js'
 import { BlobIndex } from './blob-index.js'
 import type { EntryStore } from './entry-store.js'
+import { UseCaseStore } from './use-case-store.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { fileNameOf, servedMediaType } from '../file-names.js'
 import { bboxProblem, regionalAgsProblem } from '../spatial/suedwestfalen.js'
@@ -46,6 +50,8 @@ export interface CatalogEvents {
 
 export interface PublishResult {
   dataset: DatasetMetadata | null
+  /** For a use-case entry: the use case as signed (null for its tombstone). */
+  useCase?: UseCase | null
   entry: EntryInfo
 }
 
@@ -81,7 +87,11 @@ export class CatalogService {
   /** `entry:published` after each own entry is committed (the node gossips it); any number of listeners. */
   readonly events = new EventEmitter<CatalogEvents>()
 
+  /** Every use case held, own and synced (read-only here; entries write them). */
+  readonly useCases: UseCaseStore
+
   constructor(db: NodeDb, signer: EntrySigner, blobStore: BlobStore, entryStore: EntryStore, publisherName: string) {
+    this.useCases = new UseCaseStore(db)
     this.#signer = signer
     this.#blobs = blobStore
     this.#blobIndex = new BlobIndex(db)
@@ -150,6 +160,7 @@ export class CatalogService {
         : input
     const metadata = this.#validate(withId)
     return this.#lock.run(async () => {
+      this.#checkIdFree(metadata.id, 'dataset', 'create')
       const existing = this.#row(metadata.id)
       if (existing !== undefined && !existing.tombstone) {
         throw new ConflictError(`dataset "${metadata.id}" exists already; update it with PUT`, 'id')
@@ -297,16 +308,22 @@ export class CatalogService {
 
   /** Must run under #lock: reads the head, signs the next entry, commits. */
   async #publish(datasetId: string, dataset: DatasetMetadata | null, blob?: StoredBlob): Promise<PublishResult> {
+    return this.#sign({ datasetId, tombstone: dataset === null, ...(dataset === null ? {} : { dataset }) }, blob)
+  }
+
+  /** Must run under #lock: the next entry with this body (a dataset's or a use case's), signed and committed. */
+  async #sign(
+    body: Pick<EntryPayload, 'datasetId' | 'tombstone' | 'kind' | 'dataset' | 'useCase'>,
+    blob?: StoredBlob
+  ): Promise<PublishResult> {
     const head = this.head()
     const payload: EntryPayload = {
       v: 1,
       publisher: this.publisher,
-      datasetId,
       seq: head.seq + 1,
       prevHash: head.hash,
       issuedAt: new Date().toISOString(),
-      tombstone: dataset === null,
-      ...(dataset === null ? {} : { dataset })
+      ...body
     }
     const signed = await this.#signer.sign(payload)
     const [outcome] = this.#entries.store([signed], tx => {
@@ -320,7 +337,65 @@ export class CatalogService {
     const p = signed.payload
     return {
       dataset: p.dataset ?? null,
+      ...(p.kind === 'usecase' ? { useCase: p.useCase ?? null } : {}),
       entry: { publisher: p.publisher, seq: p.seq, hash: signed.hash, issuedAt: p.issuedAt, tombstone: p.tombstone }
+    }
+  }
+
+  /**
+   * Publishes an own use case (a new one or a new version) as the next entry
+   * of this publisher: `check` (what only the region knows: the use case it
+   * takes over, whose datasets are named) runs under the lock before signing.
+   */
+  async publishUseCase(useCase: UseCase, mode: 'create' | 'update', check: (u: UseCase) => void): Promise<PublishResult> {
+    return this.#lock.run(async () => {
+      this.#checkIdFree(useCase.id, 'usecase', mode)
+      check(useCase)
+      return this.#sign({ datasetId: useCase.id, tombstone: false, kind: 'usecase', useCase })
+    })
+  }
+
+  /** Deletes an own use case: a signed tombstone. */
+  async removeUseCase(id: string): Promise<PublishResult> {
+    return this.#lock.run(async () => {
+      if (this.useCases.get(this.publisher, checkId(id)) === undefined) throw new NotFoundError(`no use case "${id}"`)
+      return this.#sign({ datasetId: id, tombstone: true, kind: 'usecase' })
+    })
+  }
+
+  /** Adds an image (PNG, JPEG, WebP) to an own use case; the body is refused beyond MAX_USE_CASE_IMAGE_BYTES (413, nothing stored). */
+  async addUseCaseImage(id: string, body: AsyncIterable<Uint8Array>, opts: { mediaType: string; title: string }): Promise<PublishResult> {
+    const current = this.useCases.get(this.publisher, checkId(id))
+    if (current === undefined) throw new NotFoundError(`no use case "${id}"`)
+    const mediaType = opts.mediaType.split(';')[0]!.trim().toLowerCase()
+    const draft = { sha256: '0'.repeat(64), byteSize: 1, mediaType, title: opts.title }
+    const probe = useCaseSchema.safeParse({ ...current.useCase, images: [...current.useCase.images, draft] })
+    if (!probe.success) throw ValidationError.fromZod(probe.error)
+    const stored = await this.#blobs.write(body, MAX_USE_CASE_IMAGE_BYTES)
+    if (stored.byteSize === 0) throw new ValidationError('file', 'the image is empty (0 bytes)')
+    return this.#lock.run(async () => {
+      const latest = this.useCases.get(this.publisher, id)
+      if (latest === undefined) throw new NotFoundError(`no use case "${id}"`)
+      const useCase = useCaseSchema.parse({
+        ...latest.useCase,
+        images: [...latest.useCase.images, { ...draft, sha256: stored.sha256, byteSize: stored.byteSize }]
+      })
+      return this.#sign({ datasetId: id, tombstone: false, kind: 'usecase', useCase }, stored)
+    })
+  }
+
+  /** Datasets and use cases share this publisher's ids: a live one of the other kind (or, on create, of the same) takes the id. */
+  #checkIdFree(id: string, kind: 'dataset' | 'usecase', mode: 'create' | 'update'): void {
+    const dataset = this.#row(id)
+    const useCase = this.useCases.exists(this.publisher, id)
+    const liveDataset = dataset !== undefined && !dataset.tombstone
+    const liveUseCase = useCase !== undefined && !useCase.tombstone
+    if (kind === 'usecase') {
+      if (liveDataset) throw new ConflictError(`"${id}" is a dataset of this Kommune; a use case needs another id`, 'id')
+      if (mode === 'create' && liveUseCase) throw new ConflictError(`use case "${id}" exists already; update it with PUT`, 'id')
+      if (mode === 'update' && !liveUseCase) throw new NotFoundError(`no use case "${id}"`)
+    } else if (liveUseCase) {
+      throw new ConflictError(`"${id}" is a use case of this Kommune; a dataset needs another id`, 'id')
     }
   }
 }

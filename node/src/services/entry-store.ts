@@ -71,7 +71,7 @@ export class EntryStore {
             return outcome
           }
           // Out-of-order delivery: an older entry never overwrites a newer state.
-          this.#upsertDataset(e.hash, p)
+          this.#upsertState(e.hash, p)
           this.#checkChain(e, receivedAt)
           touch(p.publisher, p.seq, 1, e.jws.length)
           return 'stored'
@@ -99,8 +99,10 @@ export class EntryStore {
     const [kept, other] = wins ? [e.jws, held.jws] : [held.jws, e.jws]
     st.insertProof.run(p.publisher, p.seq, 'same-seq', kept, other, receivedAt)
     if (!wins) return 'conflict'
-    st.deleteDataset.run(p.publisher, held.dataset_id)
-    st.deleteDataset.run(p.publisher, p.datasetId)
+    for (const id of [held.dataset_id, p.datasetId]) {
+      st.deleteDataset.run(p.publisher, id)
+      st.deleteUseCase.run(p.publisher, id)
+    }
     st.deleteEntry.run(held.hash)
     st.insertEntry.run(e.hash, p.publisher, p.seq, p.datasetId, p.tombstone ? 1 : 0, p.issuedAt, receivedAt, e.jws)
     st.adjustUsage.run(e.jws.length - held.jws.length, p.publisher)
@@ -108,27 +110,41 @@ export class EntryStore {
     return 'replaced'
   }
 
-  /** The dataset's state from its newest held entry (after an equivocation replaced one). */
+  /** The state of a key from its newest held entry (after an equivocation replaced one). */
   #rebuildDataset(publisher: string, datasetId: string): void {
     const st = this.#statements()
     const newest = st.newestEntryOf.get(publisher, datasetId) as { hash: string; jws: string } | undefined
     if (newest === undefined) return
-    this.#upsertDataset(newest.hash, payloadOf(newest.jws))
+    this.#upsertState(newest.hash, payloadOf(newest.jws))
   }
 
-  /** A dataset's state row from one of its entries (the statement keeps the newer state). */
-  #upsertDataset(hash: string, p: EntryPayload): void {
+  /**
+   * A key's state row from one of its entries: a dataset's or a use case's
+   * (the statements keep the newer state). Datasets and use cases share the
+   * publisher's ids: a newer entry of one kind tombstones the other's row.
+   */
+  #upsertState(hash: string, p: EntryPayload): void {
+    const st = this.#statements()
+    if (p.kind === 'usecase') {
+      const u = p.useCase
+      st.upsertUseCase.run(
+        p.publisher,
+        p.datasetId,
+        hash,
+        p.seq,
+        p.tombstone ? 1 : 0,
+        u?.title ?? null,
+        u === undefined ? null : JSON.stringify(u),
+        u?.takesOver?.publisher ?? null,
+        u?.takesOver?.useCaseId ?? null,
+        p.issuedAt
+      )
+      st.tombstoneOlderDataset.run(hash, p.seq, p.issuedAt, p.publisher, p.datasetId, p.seq)
+      return
+    }
     const dataset = p.dataset === undefined ? null : JSON.stringify(p.dataset)
-    this.#statements().upsertDataset.run(
-      p.publisher,
-      p.datasetId,
-      hash,
-      p.seq,
-      p.tombstone ? 1 : 0,
-      p.dataset?.title ?? null,
-      dataset,
-      p.issuedAt
-    )
+    st.upsertDataset.run(p.publisher, p.datasetId, hash, p.seq, p.tombstone ? 1 : 0, p.dataset?.title ?? null, dataset, p.issuedAt)
+    st.tombstoneOlderUseCase.run(hash, p.seq, p.issuedAt, p.publisher, p.datasetId, p.seq)
   }
 
   /**
@@ -169,6 +185,21 @@ export class EntryStore {
       newestEntryOf: sqlite.prepare('SELECT hash, jws FROM entries WHERE publisher = ? AND dataset_id = ? ORDER BY seq DESC LIMIT 1'),
       deleteEntry: sqlite.prepare('DELETE FROM entries WHERE hash = ?'),
       deleteDataset: sqlite.prepare('DELETE FROM datasets WHERE publisher = ? AND dataset_id = ?'),
+      upsertUseCase: sqlite.prepare(`INSERT INTO use_cases (publisher, use_case_id, entry_hash, seq, tombstone, title, body,
+          takes_over_publisher, takes_over_id, issued_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (publisher, use_case_id) DO UPDATE SET entry_hash = excluded.entry_hash, seq = excluded.seq,
+          tombstone = excluded.tombstone, title = excluded.title, body = excluded.body,
+          takes_over_publisher = excluded.takes_over_publisher, takes_over_id = excluded.takes_over_id, issued_at = excluded.issued_at
+        WHERE excluded.seq > use_cases.seq`),
+      deleteUseCase: sqlite.prepare('DELETE FROM use_cases WHERE publisher = ? AND use_case_id = ?'),
+      tombstoneOlderDataset:
+        sqlite.prepare(`UPDATE datasets SET tombstone = 1, title = NULL, metadata = NULL, entry_hash = ?, seq = ?, issued_at = ?
+        WHERE publisher = ? AND dataset_id = ? AND seq < ? AND tombstone = 0`),
+      tombstoneOlderUseCase:
+        sqlite.prepare(`UPDATE use_cases SET tombstone = 1, title = NULL, body = NULL, entry_hash = ?, seq = ?, issued_at = ?,
+          takes_over_publisher = NULL, takes_over_id = NULL
+        WHERE publisher = ? AND use_case_id = ? AND seq < ? AND tombstone = 0`),
       insertProof: sqlite.prepare(
         'INSERT OR IGNORE INTO equivocations (publisher, seq, kind, jws_a, jws_b, detected_at) VALUES (?, ?, ?, ?, ?, ?)'
       ),
