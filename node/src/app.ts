@@ -100,7 +100,12 @@ export function createApp(deps: AppDeps): Hono {
     deps.search,
     deps.regional,
     () => organizations(deps),
-    (base, publisher, dataset, dist) => `${base}${downloadPath(deps.info.peerId, publisher, dataset, dist)}`
+    (base, publisher, dataset, dist) => `${base}${downloadPath(deps.info.peerId, publisher, dataset, dist)}`,
+    {
+      all: () => deps.catalog.useCases.list({}, 10_000).items,
+      get: (publisher, id) => deps.catalog.useCases.get(publisher, id),
+      usingDataset: (publisher, datasetId) => deps.catalog.useCases.usingDataset(publisher, datasetId)
+    }
   )
   const names = collectionNames(deps)
   const heldPath = async (sha256: string): Promise<string | undefined> =>

@@ -172,6 +172,30 @@ describe('use cases shared and taken over (3 nodes)', () => {
     expect(Buffer.from(await image.arrayBuffer()).equals(PNG)).toBe(true)
   })
 
+  it("answers ckanext-showcase's actions: use cases as showcases, with their packages", async () => {
+    const ckan = async (action: string, body?: Record<string, string>): Promise<any> => {
+      const res = await fetch(`${soest.node.url}/api/3/action/${action}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      })
+      const json: any = await res.json()
+      expect(json.success).toBe(true)
+      return json.result
+    }
+    const list = await ckan('ckanext_showcase_list')
+    expect(list.map((s: any) => s.name).sort()).toEqual(['05958004-radrouten-app', '05962040-radrouten-app'])
+    expect(list.every((s: any) => s.type === 'showcase')).toBe(true)
+    // ckanapi's way: POST with a JSON body.
+    const show = await ckan('ckanext_showcase_show', { id: '05958004-radrouten-app' })
+    expect(show).toMatchObject({ title: 'Radrouten-App Arnsberg', url: 'https://git.example/arnsberg/radrouten-app' })
+    expect(show.image_url).toBe(`${soest.node.url}/api/v1/use-cases/${arnsberg.node.peerId}/radrouten-app/images/1`)
+    const packages = await ckan('ckanext_showcase_package_list', { showcase_id: show.id })
+    expect(packages.map((p: any) => p.name)).toEqual(['05958004-radrouten'])
+    const showcases = await ckan('ckanext_package_showcase_list', { package_id: '05962040-radwege-menden' })
+    expect(showcases.map((s: any) => s.name)).toEqual(['05962040-radrouten-app'])
+    expect(showcases[0].extras).toContainEqual({ key: 'takes_over', value: `${arnsberg.node.peerId}/radrouten-app` })
+  })
+
   it('deletes with a tombstone: gone everywhere, and the take-over names its original as dangling', async () => {
     const gone = await raw(arnsberg, '/api/v1/use-cases/radrouten-app', { method: 'DELETE' })
     expect(gone.status).toBe(200)

@@ -4,7 +4,17 @@ import type { ListFilter, SearchService } from '../services/search-service.js'
 import { LICENSE_LABELS, THEME_LABELS } from '../vocabulary-labels.js'
 import { CkanError } from './ckan-error.js'
 import { parseFilter, parseSort } from './solr-syntax.js'
-import { OPEN_LICENSES, organizationDict, organizationName, packageDict, packageName, uuidOf, type Organization } from './packages.js'
+import {
+  OPEN_LICENSES,
+  organizationDict,
+  organizationName,
+  packageDict,
+  packageName,
+  showcaseDict,
+  uuidOf,
+  type Organization,
+  type ShowcaseSource
+} from './packages.js'
 
 /** CKAN caps rows at ckan.search.rows_max (default 1000) instead of refusing more. */
 export const MAX_ROWS = 1000
@@ -30,6 +40,13 @@ export interface PackageSearchParams {
   'facet.limit'?: string
 }
 
+/** The use cases a node holds, as the showcase actions read them. */
+export interface ShowcaseSources {
+  all: () => ShowcaseSource[]
+  get: (publisher: string, id: string) => ShowcaseSource | undefined
+  usingDataset: (publisher: string, datasetId: string) => ShowcaseSource[]
+}
+
 /**
  * The CKAN 2.10 read API over the regional catalog, so CKAN clients and
  * ckanext-harvest can read a node: package_search, package_show,
@@ -41,8 +58,55 @@ export class CkanApi {
     private readonly regional: RegionalCatalog,
     private readonly organizations: () => Organization[],
     /** A file's download URL at this node, `base` being the URL the client called (or the public URL). */
-    private readonly downloadUrl: (base: string, publisher: string, dataset: DatasetMetadata, distId: string) => string
+    private readonly downloadUrl: (base: string, publisher: string, dataset: DatasetMetadata, distId: string) => string,
+    /** The use cases held: ckanext-showcase's showcases. */
+    private readonly useCases: ShowcaseSources
   ) {}
+
+  /** ckanext_showcase_list: every use case held (originals and take-overs). */
+  showcaseList(base: string): unknown[] {
+    const orgs = this.#orgsByPeer()
+    return this.useCases.all().map(s => this.#showcase(s, orgs, base))
+  }
+
+  /** ckanext_showcase_show: one, by name (`<AGS>-<id>`) or id. */
+  showcaseShow(id: string | undefined, base: string): Record<string, unknown> {
+    return this.#showcase(this.#resolveShowcase(id, 'id'), this.#orgsByPeer(), base)
+  }
+
+  /** ckanext_showcase_package_list: the packages a use case uses (those held; dangling references are left out). */
+  showcasePackageList(showcaseId: string | undefined, base: string): unknown[] {
+    const s = this.#resolveShowcase(showcaseId, 'showcase_id')
+    const orgs = this.#orgsByPeer()
+    return s.useCase.datasets.flatMap(d => {
+      const hit = this.search.hit(d.publisher, d.datasetId)
+      return hit === undefined ? [] : [this.#package(hit, orgs, base)]
+    })
+  }
+
+  /** ckanext_package_showcase_list: the use cases that use a package. */
+  packageShowcaseList(packageId: string | undefined, base: string): unknown[] {
+    if (packageId === undefined || packageId === '') throw new CkanError(409, 'Validation Error', 'Missing value', 'package_id')
+    const key = this.#resolvePackage(packageId)
+    const orgs = this.#orgsByPeer()
+    return this.useCases.usingDataset(key.publisher, key.datasetId).map(s => this.#showcase(s, orgs, base))
+  }
+
+  #showcase(s: ShowcaseSource, orgs: Map<string, Organization>, base: string): Record<string, unknown> {
+    return showcaseDict(s, orgs.get(s.publisher), n => `${base}/api/v1/use-cases/${s.publisher}/${s.useCase.id}/images/${n}`)
+  }
+
+  #resolveShowcase(id: string | undefined, field: string): ShowcaseSource {
+    if (id === undefined || id === '') throw new CkanError(409, 'Validation Error', 'Missing value', field)
+    const m = /^(\d{8})-(.+)$/.exec(id)
+    const org = m === null ? undefined : this.organizations().find(o => o.ags === m[1])
+    const found =
+      org !== undefined
+        ? this.useCases.get(org.peerId, m![2]!)
+        : this.useCases.all().find(s => uuidOf(`showcase:${s.publisher}/${s.useCase.id}`) === id)
+    if (found === undefined) throw new CkanError(404, 'Not Found Error', 'Not found')
+    return found
+  }
 
   packageSearch(p: PackageSearchParams, base: string): Record<string, unknown> {
     const rows = Math.min(intParam(p.rows, 'rows', 10, 0, Number.MAX_SAFE_INTEGER), MAX_ROWS)

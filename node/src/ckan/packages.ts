@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { licenseUri, slugify, themeUri, type DatasetMetadata } from '@swf/protocol'
+import { licenseUri, slugify, themeUri, type DatasetMetadata, type UseCase } from '@swf/protocol'
 import { LICENSE_LABELS } from '../vocabulary-labels.js'
 import type { SearchHit } from '../services/search-service.js'
 
@@ -162,5 +162,56 @@ export function packageDict(hit: SearchHit, org: Organization, downloadUrl: (dis
     extras,
     relationships_as_object: [],
     relationships_as_subject: []
+  }
+}
+
+/** What a showcase is made from: a use case as the node reads it. */
+export interface ShowcaseSource {
+  publisher: string
+  useCase: UseCase
+  entry: { seq: number; hash: string; issuedAt: string }
+}
+
+/**
+ * A use case as ckanext-showcase's package dict (type "showcase"): its
+ * website or app as `url`, its first image as `image_url`, status, problem
+ * and take-over in `extras`.
+ */
+export function showcaseDict(s: ShowcaseSource, org: Organization | undefined, imageUrl: (n: number) => string): Record<string, unknown> {
+  const u = s.useCase
+  const time = ckanTime(s.entry.issuedAt)
+  const link = u.links.find(l => l.kind === 'website' || l.kind === 'app-store') ?? u.links[0]
+  const extras = [
+    { key: 'publisher_peer_id', value: s.publisher },
+    { key: 'status', value: u.status },
+    { key: 'problem', value: u.problem },
+    { key: 'entry_seq', value: String(s.entry.seq) },
+    { key: 'entry_hash', value: s.entry.hash },
+    ...(u.softwareLicense === undefined ? [] : [{ key: 'software_license', value: u.softwareLicense }]),
+    ...(u.takesOver === undefined ? [] : [{ key: 'takes_over', value: `${u.takesOver.publisher}/${u.takesOver.useCaseId}` }])
+  ]
+  return {
+    id: uuidOf(`showcase:${s.publisher}/${u.id}`),
+    name: packageName(org?.ags ?? null, u.id),
+    title: u.title,
+    notes: u.description,
+    type: 'showcase',
+    state: 'active',
+    private: false,
+    url: link?.url ?? '',
+    image_url: u.images.length === 0 ? '' : imageUrl(1),
+    author: u.contactPoint?.name ?? org?.title ?? '',
+    author_email: u.contactPoint?.email ?? '',
+    license_id: u.softwareLicense ?? '',
+    owner_org: null,
+    organization: null,
+    metadata_created: time,
+    metadata_modified: time,
+    num_resources: 0,
+    resources: [],
+    num_tags: u.needs.themes.length,
+    tags: u.needs.themes.map(t => ({ name: t.toLowerCase(), display_name: t.toLowerCase(), state: 'active' })),
+    groups: [],
+    extras
   }
 }

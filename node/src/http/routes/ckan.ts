@@ -29,6 +29,11 @@ export function ckanRoutes({ ckan, siteTitle, publicUrl }: { ckan: CkanApi; site
     group_show: (ckan, p) => ckan.groupShow(p.id),
     tag_list: (ckan, p) => ckan.tagList(p.query, yes(p.all_fields)),
     license_list: ckan => ckan.licenseList(),
+    // ckanext-showcase: use cases as showcases.
+    ckanext_showcase_list: (ckan, _p, base) => ckan.showcaseList(base),
+    ckanext_showcase_show: (ckan, p, base) => ckan.showcaseShow(p.id, base),
+    ckanext_showcase_package_list: (ckan, p, base) => ckan.showcasePackageList(p.showcase_id, base),
+    ckanext_package_showcase_list: (ckan, p, base) => ckan.packageShowcaseList(p.package_id, base),
     status_show: (_ckan, _p, base) => ({
       site_title: siteTitle,
       site_description: 'Knoten im Datenraum Südwestfalen (CKAN-kompatible Lese-API)',
