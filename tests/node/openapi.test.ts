@@ -92,6 +92,17 @@ describe('OpenAPI', () => {
       headers: { 'content-type': 'text/csv' },
       body: 'x\n1\n'
     })
+    await check('post', '/api/v1/use-cases', '/api/v1/use-cases', {
+      ...json({
+        id: 'radwege-app',
+        title: 'Radwege-App',
+        description: 'Zeigt das Radwegenetz.',
+        problem: 'Das Netz ist schwer zu finden.',
+        status: 'pilot',
+        datasets: [{ role: 'Netz', publisher: t.node.peerId, datasetId: 'radwege' }]
+      }),
+      auth: true
+    })
     const calls: Array<[string, string]> = [
       ['/health', '/health'],
       ['/api/v1/node', '/api/v1/node'],
@@ -115,6 +126,10 @@ describe('OpenAPI', () => {
       ['/api/3/action/{action}', '/api/3/action/package_show?id=gibt-es-nicht'],
       ['/api/3/action/{action}', '/api/3/action/package_search?sort=zufall'],
       ['/dsp/catalog/datasets/{id}', '/dsp/catalog/datasets/05958004-gibt-es-nicht'],
+      ['/api/v1/use-cases', '/api/v1/use-cases?q=radwege'],
+      ['/api/v1/use-cases/{publisher}/{id}', `/api/v1/use-cases/${t.node.peerId}/radwege-app`],
+      ['/api/v1/use-cases/{publisher}/{id}/fit', `/api/v1/use-cases/${t.node.peerId}/radwege-app/fit?kommune=${t.node.peerId}`],
+      ['/api/v1/use-cases/{publisher}/{id}', `/api/v1/use-cases/${t.node.peerId}/gibt-es-nicht`],
       // OGC API, and its exceptions.
       ['/', '/?f=json'],
       ['/conformance', '/conformance'],

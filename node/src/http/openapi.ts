@@ -1,10 +1,11 @@
 import { z } from 'zod'
-import { dataQuerySchema, datasetMetadataSchema, searchQuerySchema } from '@swf/protocol'
+import { dataQuerySchema, datasetMetadataSchema, searchQuerySchema, useCaseSchema } from '@swf/protocol'
 import { NDJSON } from './ndjson.js'
 import { pageQuerySchema } from './request.js'
 import { uploadQuerySchema } from './routes/datasets.js'
 import { rdfCatalogQuerySchema } from './routes/dcat.js'
 import { importQuerySchema } from './routes/import.js'
+import { imageQuerySchema, useCaseListQuerySchema } from './routes/use-cases.js'
 import { catalogQuerySchema } from './routes/region.js'
 import { federationQuerySchema } from './routes/search.js'
 import { VERSION } from '../version.js'
@@ -25,7 +26,10 @@ import {
   searchResultSchema,
   signedEntrySchema,
   statusSchema,
-  uploadResultSchema
+  uploadResultSchema,
+  useCaseFitSchema,
+  useCaseListSchema,
+  useCaseViewSchema
 } from './response-schemas.js'
 
 // OpenAPI 3.1 for every HTTP endpoint, generated from the zod schemas that
@@ -162,6 +166,66 @@ const OPS: Record<string, Record<string, Op>> = {
       tag: 'Daten',
       produces: 'application/octet-stream',
       responses: { 502: 'A peer served wrong bytes', 503: 'No node holding it is reachable' }
+    }
+  },
+  '/api/v1/use-cases': {
+    get: {
+      summary: 'Use cases of the region (q, status, theme, publisher, takeOvers, dataset=publisher/id, limit, offset)',
+      tag: 'Anwendungen',
+      query: useCaseListQuerySchema,
+      ok: useCaseListSchema
+    },
+    post: {
+      summary: 'Publish a use case (or, with takesOver, a take-over naming own datasets for the original roles)',
+      tag: 'Anwendungen',
+      admin: true,
+      body: { schema: useCaseSchema, mediaTypes: ['application/json'] },
+      created: true,
+      ok: publishResultSchema
+    }
+  },
+  '/api/v1/use-cases/{id}': {
+    put: {
+      summary: 'Replace an own use case (images are kept if left out)',
+      tag: 'Anwendungen',
+      admin: true,
+      body: { schema: useCaseSchema, mediaTypes: ['application/json'] },
+      ok: publishResultSchema
+    },
+    delete: { summary: 'Delete an own use case: a signed tombstone', tag: 'Anwendungen', admin: true, ok: publishResultSchema }
+  },
+  '/api/v1/use-cases/{id}/images': {
+    put: {
+      summary: 'Add an image (PNG, JPEG, WebP; raw body, at most 2 MB: 413 beyond)',
+      tag: 'Anwendungen',
+      admin: true,
+      query: imageQuerySchema,
+      body: { mediaTypes: ['image/png', 'image/jpeg', 'image/webp'] },
+      created: true,
+      ok: publishResultSchema,
+      responses: { 413: 'Too large' }
+    }
+  },
+  '/api/v1/use-cases/{publisher}/{id}': {
+    get: {
+      summary: 'A use case: datasets (dangling ones flagged), the use case it takes over, the Kommunen that run it',
+      tag: 'Anwendungen',
+      ok: useCaseViewSchema
+    }
+  },
+  '/api/v1/use-cases/{publisher}/{id}/fit': {
+    get: {
+      summary: 'For a Kommune (kommune=peer id or AGS): its own datasets that would fill each role, and the roles it has nothing for',
+      tag: 'Anwendungen',
+      query: z.object({ kommune: z.string() }),
+      ok: useCaseFitSchema
+    }
+  },
+  '/api/v1/use-cases/{publisher}/{id}/images/{n}': {
+    get: {
+      summary: 'Image n of a use case (verified against the signed sha256)',
+      tag: 'Anwendungen',
+      produces: ['image/png', 'image/jpeg', 'image/webp']
     }
   },
   '/api/v1/search': {

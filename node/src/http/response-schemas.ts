@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { dataMatchSchema, datasetMetadataSchema, distributionSchema, entryPayloadSchema } from '@swf/protocol'
+import {
+  dataMatchSchema,
+  datasetMetadataSchema,
+  distributionSchema,
+  entryPayloadSchema,
+  useCaseDatasetSchema,
+  useCaseSchema
+} from '@swf/protocol'
 
 // What the node's JSON endpoints answer, for the OpenAPI document. The
 // dataset itself is the protocol's schema; the rest describes the services'
@@ -16,7 +23,12 @@ export const entryInfoSchema = z.object({
   tombstone: z.boolean()
 })
 export const ownDatasetSchema = z.object({ dataset: datasetMetadataSchema, entry: entryInfoSchema })
-export const publishResultSchema = z.object({ dataset: datasetMetadataSchema.nullable(), entry: entryInfoSchema })
+export const publishResultSchema = z.object({
+  dataset: datasetMetadataSchema.nullable(),
+  /** For a use-case entry: the use case as signed (null for its tombstone). */
+  useCase: useCaseSchema.nullable().optional(),
+  entry: entryInfoSchema
+})
 /** An uploaded file: the new signed version and the distribution that describes the file. */
 export const uploadResultSchema = publishResultSchema.extend({ dataset: datasetMetadataSchema, distribution: distributionSchema })
 export const ownPageSchema = z.object({ items: z.array(ownDatasetSchema), nextCursor: z.string().nullable() })
@@ -161,6 +173,50 @@ export const ckanErrorSchema = z.object({
     .looseObject({ __type: z.string(), message: z.string().optional() })
     .describe('a Validation Error names each bad parameter as a key with a list of messages')
 })
+const usedDatasetSchema = useCaseDatasetSchema.extend({
+  title: z.string().nullable(),
+  kommune: z.string().nullable(),
+  dangling: z.boolean().describe('the catalog holds no live dataset under this reference')
+})
+export const useCaseViewSchema = z.object({
+  publisher: peerId,
+  kommune: z.string().nullable(),
+  useCase: useCaseSchema,
+  entry: z.object({ seq: z.number().int(), hash: z.string(), issuedAt: iso }),
+  datasets: z.array(usedDatasetSchema),
+  takesOver: z
+    .object({ publisher: peerId, kommune: z.string().nullable(), id: z.string(), title: z.string().nullable(), dangling: z.boolean() })
+    .nullable(),
+  takenOverBy: z.array(
+    z.object({
+      publisher: peerId,
+      kommune: z.string().nullable(),
+      id: z.string(),
+      status: z.string(),
+      datasets: z.array(usedDatasetSchema)
+    })
+  )
+})
+export const useCaseListSchema = z.object({ items: z.array(useCaseViewSchema), total: z.number().int() })
+export const useCaseFitSchema = z.object({
+  kommune: peerId,
+  roles: z.array(
+    z.object({
+      role: z.string(),
+      original: z.array(usedDatasetSchema),
+      candidates: z.array(
+        z.object({
+          datasetId: z.string(),
+          title: z.string(),
+          themes: z.array(z.string()),
+          formats: z.array(z.string()),
+          matches: z.array(z.string())
+        })
+      ),
+      missing: z.boolean()
+    })
+  )
+})
 export const dspVersionSchema = z.object({
   protocolVersions: z.array(z.object({ version: z.string(), path: z.string(), binding: z.string() }))
 })
@@ -180,3 +236,5 @@ export type DataQueryAnswer = z.infer<typeof dataQueryResultSchema>
 export type StatusAnswer = z.infer<typeof statusSchema>
 export type NodeInfoAnswer = z.infer<typeof nodeInfoSchema>
 export type ImportReportAnswer = z.infer<typeof importReportSchema>
+export type UseCaseAnswer = z.infer<typeof useCaseViewSchema>
+export type UseCaseListAnswer = z.infer<typeof useCaseListSchema>
