@@ -119,6 +119,7 @@ export function createApp(deps: AppDeps): Hono {
     heldPath,
     localFile: (publisher, datasetId, distId) => localFileOf(deps, publisher, datasetId, distId)
   })
+  const useCases = new UseCaseService(deps.catalog.useCases, deps.catalog, deps.regional, deps.regional.kommuneOf)
   const app = new Hono()
   app.use(secureHeaders())
   app.use(writeRateLimit(deps.http.writesPerMinute, deps.http.writeBurst))
@@ -149,7 +150,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route(
     '/api/v1/use-cases',
     useCaseRoutes({
-      useCases: new UseCaseService(deps.catalog.useCases, deps.catalog, deps.regional, deps.regional.kommuneOf),
+      useCases,
       catalog: deps.catalog,
       blobs: deps.blobs,
       admin,
@@ -217,7 +218,8 @@ export function createApp(deps: AppDeps): Hono {
       directory: deps.directory,
       publicUrl: deps.publicUrl,
       previews: new DistributionPreviews(features, heldPath),
-      collectionIdOf: (publisher, datasetId, distId) => collectionId(names.nameOf(publisher), datasetId, distId)
+      collectionIdOf: (publisher, datasetId, distId) => collectionId(names.nameOf(publisher), datasetId, distId),
+      useCases
     })
   )
   app.notFound(onNotFound)

@@ -230,6 +230,55 @@ describe('German web UI in a real browser', { timeout: 150_000 }, () => {
     expect(await table.locator('tbody tr').allTextContents()).toEqual(['151.578.10Schlagloch', '251.588.11Riss'])
   })
 
+  it("finds a neighbour's use case, shows who runs it and what Olpe would need, and takes it over through the form", async () => {
+    const api = async (n: RegionNode, path: string, body: unknown): Promise<any> => {
+      const res = await fetch(`${n.node.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${n.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body)
+      })
+      expect(res.status).toBe(201)
+      return res.json()
+    }
+    await api(soest, '/api/v1/use-cases', {
+      id: 'strassenschaeden-erfassung',
+      title: 'Straßenschäden-Erfassung per App',
+      description: 'Bauhof-Teams erfassen Schlaglöcher und Risse mit Foto und Position.',
+      problem: 'Schäden wurden auf Papier notiert und gingen verloren.',
+      status: 'in-operation',
+      datasets: [{ role: 'Schadstellen', publisher: soest.node.peerId, datasetId: 'strassenschaeden' }],
+      needs: { themes: ['TRAN'], formats: ['CSV'] }
+    })
+    await api(olpe, '/api/v1/datasets', sampleDataset({ id: 'baustellen-olpe', title: 'Baustellen Olpe', themes: ['TRAN'] }))
+    await waitFor(async () => {
+      const res = await fetch(`${olpe.node.url}/api/v1/use-cases?q=Schlagloecher`)
+      return ((await res.json()) as any).total === 1
+    }, "Soest's use case at Olpe")
+    await page.goto(`${olpe.node.url}/anwendungen?q=Straßenschäden`)
+    await page.click('text=Straßenschäden-Erfassung per App')
+    await page.waitForURL(/\/anwendung\/.*\/strassenschaeden-erfassung$/)
+    expect(await page.locator('table.daten td').allTextContents()).toEqual(['Schadstellen', 'Straßenschäden Soest (Stadt Soest)'])
+    expect(await page.locator('svg.kommunen-karte text.markiert').allTextContents()).toEqual(['Soest'])
+    // Baustellen shares the theme, the Kita file the format (CSV).
+    expect(await page.locator('.nachnutzung .kandidaten li').allTextContents()).toEqual(['Baustellen Olpe', 'Kita-Plätze Olpe'])
+    // Logged in (an earlier test did): the admin area's form takes it over for Olpe.
+    await page.click('.nachnutzung a:has-text("Für Stadt Olpe übernehmen")')
+    expect(await page.locator('.nachnutzung select option').allTextContents()).toEqual(['Baustellen Olpe', 'Kita-Plätze Olpe', '(keiner)'])
+    await page.click('.nachnutzung button:has-text("Für Stadt Olpe übernehmen")')
+    await page.waitForURL(new RegExp(`/anwendung/${olpe.node.peerId}/strassenschaeden-erfassung$`))
+    expect(await page.locator('main').textContent()).toContain('Übernommen von')
+    expect(await page.locator('table.daten td').allTextContents()).toEqual(['Schadstellen', 'Baustellen Olpe (Stadt Olpe)'])
+    await waitFor(async () => {
+      const res = await fetch(`${soest.node.url}/api/v1/use-cases/${soest.node.peerId}/strassenschaeden-erfassung`)
+      return ((await res.json()) as any).takenOverBy.length === 1
+    }, "Olpe's take-over at Soest")
+    await page.goto(`${soest.node.url}/anwendung/${soest.node.peerId}/strassenschaeden-erfassung`)
+    expect(await page.locator('ul.nutzer li').allTextContents()).toEqual(['Stadt Soest (Original)', 'Stadt Olpe'])
+    expect((await page.locator('svg.kommunen-karte text.markiert').allTextContents()).sort()).toEqual(['Olpe', 'Soest'])
+    await page.goto(`${soest.node.url}/datensatz/${soest.node.peerId}/strassenschaeden`)
+    expect(await page.locator('main').textContent()).toContain('Genutzt in Anwendungen')
+  })
+
   it('renders the OpenAPI reference offline', async () => {
     await page.goto(`${olpe.node.url}/api/docs`)
     await page.waitForSelector('.swagger-ui .info .title', { timeout: 60_000 })

@@ -379,6 +379,18 @@ const OPS: Record<string, Record<string, Op>> = {
     get: { summary: 'One feature (id: its position from 1)', tag: 'OGC API', produces: GEOJSON, errors: 'ogc' }
   },
   '/datensatz/{publisher}/{id}': { get: { summary: 'Web UI: dataset page', tag: 'Web', produces: 'text/html' } },
+  '/anwendungen': { get: { summary: 'Web UI: use cases of the region (search, facets)', tag: 'Web', produces: 'text/html' } },
+  '/anwendung/{publisher}/{id}': {
+    get: { summary: 'Web UI: a use case, who runs it, and what this Kommune would need to take it over', tag: 'Web', produces: 'text/html' }
+  },
+  '/verwaltung/anwendung/neu': {
+    get: { summary: 'Web UI: publish a use case (form)', tag: 'Web', produces: 'text/html' },
+    post: { summary: 'Web UI: publish a use case', tag: 'Web', produces: 'text/html' }
+  },
+  '/verwaltung/anwendung/uebernehmen': {
+    get: { summary: "Web UI: take-over form (this Kommune's datasets per role)", tag: 'Web', produces: 'text/html' },
+    post: { summary: "Web UI: take over a use case with this Kommune's datasets", tag: 'Web', produces: 'text/html' }
+  },
   '/karte': { get: { summary: 'Web UI: map of dataset extents', tag: 'Web', produces: 'text/html' } },
   '/region': { get: { summary: 'Web UI: participants and sync state', tag: 'Web', produces: 'text/html' } },
   '/verwaltung': { get: { summary: 'Web UI: admin area (login)', tag: 'Web', produces: 'text/html' } },

@@ -3,7 +3,7 @@
 import type { Child } from 'hono/jsx'
 import { LICENSE_LABELS, THEME_LABELS } from '../vocabulary-labels.js'
 
-export type NavKey = 'katalog' | 'karte' | 'region' | 'verwaltung'
+export type NavKey = 'katalog' | 'anwendungen' | 'karte' | 'region' | 'verwaltung'
 
 /** The page frame: German, no scripts, one local stylesheet. */
 export function Layout({ title, kommune, nav, children }: { title: string; kommune: string; nav?: NavKey; children: Child }) {
@@ -26,6 +26,7 @@ export function Layout({ title, kommune, nav, children }: { title: string; kommu
             Datenraum Südwestfalen · {kommune}
           </a>
           {link('katalog', '/', 'Katalog')}
+          {link('anwendungen', '/anwendungen', 'Anwendungen')}
           {link('karte', '/karte', 'Karte')}
           {link('region', '/region', 'Region')}
           {link('verwaltung', '/verwaltung', 'Verwaltung')}

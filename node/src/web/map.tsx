@@ -298,3 +298,38 @@ export function FeatureMap({ features, ags, width = 720 }: { features: MapFeatur
     </svg>
   )
 }
+
+/** Südwestfalen's Kreise and Kommunen, the highlighted ones (by AGS) marked and named. */
+export function KommunenMap({ highlight, label, width = 560 }: { highlight: string[]; label: string; width?: number }) {
+  const { x, y, height } = projection(REGION, width, 0.02, 0.02)
+  const marked = new Set(highlight)
+  const pts = (line: Point[]): string => line.map(([lon, lat]) => `${x(lon).toFixed(1)},${y(lat).toFixed(1)}`).join(' ')
+  return (
+    <svg class="karte kommunen-karte" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
+      <g class="kreise">
+        {OUTLINES.map(o => (
+          <polygon points={pts(o.outline)}>
+            <title>{o.name}</title>
+          </polygon>
+        ))}
+      </g>
+      <g class="kommunen">
+        {KOMMUNEN.map(t => (
+          <circle
+            class={marked.has(t.ags) ? 'markiert' : undefined}
+            cx={x(t.lon).toFixed(1)}
+            cy={y(t.lat).toFixed(1)}
+            r={marked.has(t.ags) ? '6' : '2'}
+          >
+            <title>{t.name}</title>
+          </circle>
+        ))}
+        {KOMMUNEN.filter(t => marked.has(t.ags)).map(t => (
+          <text class="markiert" x={(x(t.lon) + 8).toFixed(1)} y={(y(t.lat) + 4).toFixed(1)}>
+            {t.name}
+          </text>
+        ))}
+      </g>
+    </svg>
+  )
+}

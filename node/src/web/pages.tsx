@@ -6,6 +6,8 @@ import type { SearchResult } from '../services/search-service.js'
 import { formatBytes, formatDate, formatLabel, licenseLabel, THEME_LABELS } from './layout.js'
 import { ExtentMap, FeatureMap } from './map.js'
 import type { DistributionPreview } from '../features/distribution-preview.js'
+import type { UseCaseView } from '../services/use-case-service.js'
+import { UsedIn } from './use-case-pages.js'
 
 const datasetHref = (publisher: string, id: string): string => `/datensatz/${publisher}/${id}`
 
@@ -125,6 +127,7 @@ export function DatasetPage({
   online,
   fileUrl,
   previews = [],
+  usedIn = [],
   ags,
   collectionUrl
 }: {
@@ -133,6 +136,8 @@ export function DatasetPage({
   fileUrl: (distId: string) => string
   /** Maps and tables of the dataset's CSV and GeoJSON files. */
   previews?: DistributionPreview[]
+  /** The use cases that use it. */
+  usedIn?: UseCaseView[]
   /** The publisher's AGS: its Kommune is drawn on the maps. */
   ags?: string
   /** The OGC API collection of a file (what QGIS and GDAL open). */
@@ -186,6 +191,7 @@ export function DatasetPage({
           href={collectionUrl?.(p.distributionId)}
         />
       ))}
+      <UsedIn items={usedIn} />
       <h2>Herkunft</h2>
       <table>
         <tbody>

@@ -25,6 +25,8 @@ import { CatalogPage, DatasetPage, MapPage, RegionPage, type RegionRow } from '.
 import { STYLES } from './styles.js'
 import { bboxFromText } from '../spatial/extent.js'
 import { AdminSessions, csrfMatches, type AdminSession } from './admin-sessions.js'
+import { useCaseWebRoutes } from './use-case-routes.js'
+import type { UseCaseService } from '../services/use-case-service.js'
 
 export interface WebDeps {
   kommune: { name: string; ags: string }
@@ -45,6 +47,7 @@ export interface WebDeps {
   previews: DistributionPreviews
   /** The OGC API collection id of a file. */
   collectionIdOf: (publisher: string, datasetId: string, distId: string) => string
+  useCases: UseCaseService
 }
 
 const COOKIE = 'swf_session'
@@ -54,6 +57,8 @@ const LIST_PARAMS = ['publisher', 'theme', 'license', 'format'] as const
 export function webRoutes(deps: WebDeps): Hono {
   const app = new Hono()
   const isAdmin = tokenChecker(deps.adminToken)
+  const agsOf = (peer: string): string | undefined =>
+    peer === deps.peerId ? deps.kommune.ags : deps.directory?.participants().find(p => p.peerId === peer)?.ags
   const online = (peer: string): boolean => peer === deps.peerId || (deps.region?.isConnected(peer) ?? false)
   const page = (c: Context, title: string, nav: NavKey | undefined, body: unknown, status: 200 | 400 | 403 | 404 | 413 | 429 = 200) =>
     c.html(
@@ -110,7 +115,7 @@ export function webRoutes(deps: WebDeps): Hono {
     try {
       const view = deps.regional.get(publisher, id)
       const previews = await deps.previews.of(publisher, view.publisher.kommune, view.dataset)
-      const ags = publisher === deps.peerId ? deps.kommune.ags : deps.directory?.participants().find(p => p.peerId === publisher)?.ags
+      const ags = agsOf(publisher)
       return await page(
         c,
         view.dataset.title,
@@ -120,6 +125,7 @@ export function webRoutes(deps: WebDeps): Hono {
           online={online(publisher)}
           fileUrl={dist => downloadPath(deps.peerId, publisher, view.dataset, dist)}
           previews={previews}
+          usedIn={deps.useCases.usingDataset(publisher, id)}
           ags={ags}
           collectionUrl={dist =>
             `${deps.publicUrl ?? new URL(c.req.url).origin}/collections/${deps.collectionIdOf(publisher, view.dataset.id, dist)}`
@@ -262,6 +268,15 @@ export function webRoutes(deps: WebDeps): Hono {
   const requireLogin: MiddlewareHandler<BlankEnv> = async (c, next) => (loggedIn(c) ? next() : c.redirect('/verwaltung', 303))
   app.use('/verwaltung/neu', requireLogin)
   app.use('/verwaltung/bearbeiten/*', requireLogin)
+  useCaseWebRoutes(app, {
+    useCases: deps.useCases,
+    self: { peerId: deps.peerId, name: deps.kommune.name, ags: deps.kommune.ags },
+    agsOf,
+    page,
+    sessionOf,
+    checkedPost,
+    requireLogin
+  })
   app.get('/verwaltung/neu', c =>
     page(c, 'Veröffentlichen', 'verwaltung', <DatasetForm values={{}} errors={[]} csrf={sessionOf(c)!.csrf} />)
   )

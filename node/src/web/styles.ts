@@ -26,6 +26,8 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 .karte .kommunen circle { fill: #6b7780; } .karte .kommunen text { font-size: 9px; fill: #4a555c; }
 .karte .merkmal circle { fill: #c0392b; stroke: #fff; stroke-width: 1; } .karte .merkmal polyline { fill: none; stroke: #c0392b; stroke-width: 2.5; }
 .karte .merkmal path { fill: rgba(192,57,43,.25); stroke: #c0392b; stroke-width: 1.5; }
+.karte .kommunen circle.markiert { fill: #2e7d32; stroke: #fff; stroke-width: 1.5; } .karte .kommunen text.markiert { font-size: 13px; fill: #1d2327; font-weight: 600; }
+.fehlt { color: #a12622; } .bilder { display: flex; gap: 1rem; flex-wrap: wrap; } .bilder img { max-width: 16rem; border: 1px solid #dde3e7; }
 .vorschau { overflow-x: auto; } .vorschau table { font-size: .85rem; }
 .formular label { display: block; margin: .8rem 0 .2rem; font-weight: 600; } .formular input[type=text], .formular textarea, .formular select { width: 100%; }
 .fehler { color: var(--rot); font-size: .9rem; } .hinweis { background: var(--hell); padding: .6rem .8rem; border-left: 4px solid var(--blau); }
