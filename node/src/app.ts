@@ -87,6 +87,8 @@ export interface AppDeps {
 }
 
 const cors = readOnlyCors()
+/** Use cases described in one DCAT catalog page (its first). */
+const MAX_EXPORTED_USE_CASES = 500
 
 /** The node's HTTP surface: the JSON API and standard interfaces (http/) and the web UI (web/); routes stay thin, services do the work. */
 export function createApp(deps: AppDeps): Hono {
@@ -163,6 +165,7 @@ export function createApp(deps: AppDeps): Hono {
     '/',
     dcatRoutes({
       regional: deps.regional,
+      useCases: publisher => deps.catalog.useCases.list(publisher === undefined ? {} : { publisher }, MAX_EXPORTED_USE_CASES).items,
       context: c => ({
         baseUrl: deps.publicUrl ?? new URL(c.req.url).origin,
         self: { peerId: deps.info.peerId, kommune: deps.info.kommune.name, ags: deps.info.kommune.ags },

@@ -42,6 +42,28 @@ describe("DCAT-AP.de export against GovData's official shapes", { timeout: 180_0
       body: '{"type":"FeatureCollection","features":[]}'
     })
     expect(upload.status).toBe(201)
+    // A use case: a dcat:DataService in the catalog, the dataset it uses as dcat:servesDataset.
+    const useCase = await fetch(`${soest.node.url}/api/v1/use-cases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${soest.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 'radwege-app',
+        title: 'Radwege-App Soest — "Wall" & <Grandweg>',
+        description: 'Zeigt die Radwege mit Belag.',
+        problem: 'Radfahrende kennen das Netz nicht.',
+        status: 'in-operation',
+        datasets: [
+          { role: 'Netz', publisher: soest.node.peerId, datasetId: 'radwege-soest' },
+          { role: 'Baustellen', publisher: soest.node.peerId, datasetId: 'gibt-es-nicht' }
+        ],
+        links: [
+          { kind: 'website', url: 'https://radwege.soest.example/' },
+          { kind: 'source', url: 'https://git.example/soest/radwege-app' }
+        ],
+        softwareLicense: 'EUPL-1.2'
+      })
+    })
+    expect(useCase.status).toBe(201)
     const imported = await fetch(`${olpe.node.url}/api/v1/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${olpe.token}`, 'content-type': 'text/turtle' },
@@ -63,6 +85,12 @@ describe("DCAT-AP.de export against GovData's official shapes", { timeout: 180_0
         const out = `${r.stdout ?? ''}${r.stderr ?? ''}`
         expect(out, out).toMatch(/summary: Violation=0 /)
         expect(Number(/data triples: (\d+)/.exec(out)?.[1])).toBeGreaterThan(scope === 'region' ? 60 : 30)
+        if (ext === 'ttl') {
+          const ttl = await (await fetch(url)).text()
+          expect(ttl).toMatch(/dcat:service <[^>]+\/anwendung\/[^>]+\/radwege-app>/)
+          expect(ttl).toContain('dcat:DataService')
+          expect(ttl).toMatch(/dcat:servesDataset <[^>]+\/dataset\/radwege-soest>/)
+        }
       })
     }
   }

@@ -1,5 +1,5 @@
 import { DataFactory, type Quad, type Quad_Object, type Quad_Subject } from 'n3'
-import { LICENSES, licenseUri, type DatasetMetadata } from '@swf/protocol'
+import { LICENSES, licenseUri, type DatasetMetadata, type UseCase } from '@swf/protocol'
 import { DATA_THEME, FILE_TYPE, FREQUENCY, IANA_MEDIA_TYPES, NS, POLITICAL_GEOCODING } from './vocab.js'
 
 const { namedNode, literal, blankNode, quad } = {
@@ -138,6 +138,46 @@ export interface CatalogRdfContext {
   datasetIris: string[]
   /** ckanext-dcat style paging (hydra:PagedCollection) when the catalog spans pages. */
   paging?: { pageUrl: (page: number) => string; page: number; lastPage: number; totalItems: number; itemsPerPage: number }
+  /** Use cases, as dcat:service of the catalog. */
+  serviceIris?: string[]
+}
+
+export interface UseCaseRdfContext {
+  /** IRI of the use case: its page on this node. */
+  iri: string
+  publisherName: string
+  publisherIri: string
+  /** IRIs of the datasets it uses that are described in the same graph (dcat:servesDataset must point to a dcat:Dataset). */
+  datasetIris: string[]
+  /** IRI of the use case it takes over, if any. */
+  originalIri?: string
+}
+
+/**
+ * A use case as DCAT-AP.de 2.0 allows it: a dcat:DataService (title,
+ * description with the problem it solves, an endpoint — its app or website,
+ * else its page) whose documents (source code, documentation, its page) are
+ * foaf:Documents; the datasets it uses as dcat:servesDataset.
+ */
+export function useCaseQuads(u: UseCase, ctx: UseCaseRdfContext): Quad[] {
+  const out: Quad[] = []
+  const s = namedNode(ctx.iri)
+  out.push(quad(s, a, iri('dcat', 'DataService')))
+  out.push(quad(s, iri('dct', 'title'), de(u.title)))
+  out.push(quad(s, iri('dct', 'description'), de(`${u.description}\n\n${u.problem}`)))
+  const endpoint = u.links.find(l => l.kind === 'app-store' || l.kind === 'website')?.url ?? ctx.iri
+  out.push(quad(s, iri('dcat', 'endpointURL'), namedNode(endpoint)))
+  for (const page of [ctx.iri, ...u.links.filter(l => l.kind === 'source' || l.kind === 'documentation').map(l => l.url)]) {
+    out.push(quad(s, iri('foaf', 'page'), namedNode(page)))
+    out.push(quad(namedNode(page), a, iri('foaf', 'Document')))
+  }
+  const pub = namedNode(ctx.publisherIri)
+  out.push(quad(s, iri('dct', 'publisher'), pub))
+  out.push(quad(pub, a, iri('foaf', 'Organization')))
+  out.push(quad(pub, iri('foaf', 'name'), literal(ctx.publisherName)))
+  for (const d of ctx.datasetIris) out.push(quad(s, iri('dcat', 'servesDataset'), namedNode(d)))
+  if (ctx.originalIri !== undefined) out.push(quad(s, iri('dct', 'source'), namedNode(ctx.originalIri)))
+  return out
 }
 
 export function catalogQuads(ctx: CatalogRdfContext): Quad[] {
@@ -151,6 +191,7 @@ export function catalogQuads(ctx: CatalogRdfContext): Quad[] {
   out.push(quad(pub, a, iri('foaf', 'Organization')))
   out.push(quad(pub, iri('foaf', 'name'), literal(ctx.publisherName)))
   for (const d of ctx.datasetIris) out.push(quad(c, iri('dcat', 'dataset'), namedNode(d)))
+  for (const svc of ctx.serviceIris ?? []) out.push(quad(c, iri('dcat', 'service'), namedNode(svc)))
   if (ctx.paging !== undefined) {
     const p = ctx.paging
     const page = namedNode(p.pageUrl(p.page))

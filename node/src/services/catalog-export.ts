@@ -1,7 +1,8 @@
 import type { Quad } from 'n3'
 import type { RegionalCatalog, RegionalDatasetView } from './regional-catalog.js'
 import { downloadPath } from '../file-names.js'
-import { catalogQuads, datasetQuads } from '../dcat/to-rdf.js'
+import { catalogQuads, datasetQuads, useCaseQuads } from '../dcat/to-rdf.js'
+import type { UseCaseRecord } from './use-case-store.js'
 
 export const EXPORT_PAGE_SIZE = 100
 
@@ -14,8 +15,14 @@ export interface ExportContext {
 
 /** IRIs and URLs a node gives the datasets it exports. */
 export function datasetIri(base: string, self: string, v: RegionalDatasetView): string {
-  return v.entry.publisher === self ? `${base}/dataset/${v.dataset.id}` : `${base}/catalog/${v.entry.publisher}/${v.dataset.id}`
+  return datasetIriOf(base, self, v.entry.publisher, v.dataset.id)
 }
+
+const datasetIriOf = (base: string, self: string, publisher: string, id: string): string =>
+  publisher === self ? `${base}/dataset/${id}` : `${base}/catalog/${publisher}/${id}`
+
+/** A use case's IRI: its page on this node. */
+const useCaseIri = (base: string, publisher: string, id: string): string => `${base}/anwendung/${publisher}/${id}`
 
 export function datasetViewQuads(v: RegionalDatasetView, ctx: ExportContext): Quad[] {
   const own = v.entry.publisher === ctx.self.peerId
@@ -35,7 +42,15 @@ export function datasetViewQuads(v: RegionalDatasetView, ctx: ExportContext): Qu
 export function catalogPageQuads(
   regional: RegionalCatalog,
   ctx: ExportContext,
-  opts: { scope: 'own' | 'region'; page: number; modifiedSince?: string; pageUrl: (page: number) => string }
+  opts: {
+    scope: 'own' | 'region'
+    page: number
+    modifiedSince?: string
+    pageUrl: (page: number) => string
+    /** Use cases in scope: described on the first page, as dcat:DataService. */
+    useCases?: UseCaseRecord[]
+    kommuneOf?: (peerId: string) => string | null
+  }
 ): Quad[] {
   const { items, total } = regional.exportPage({
     publisher: opts.scope === 'own' ? ctx.self.peerId : undefined,
@@ -44,6 +59,9 @@ export function catalogPageQuads(
     limit: EXPORT_PAGE_SIZE
   })
   const lastPage = Math.max(1, Math.ceil(total / EXPORT_PAGE_SIZE))
+  const onPage = new Set(items.map(v => datasetIri(ctx.baseUrl, ctx.self.peerId, v)))
+  const useCases =
+    opts.page === 1 ? (opts.useCases ?? []).filter(u => opts.modifiedSince === undefined || u.entry.issuedAt >= opts.modifiedSince) : []
   return [
     ...catalogQuads({
       iri: `${ctx.baseUrl}/catalog`,
@@ -55,8 +73,21 @@ export function catalogPageQuads(
       publisherName: ctx.self.kommune,
       publisherIri: `${ctx.baseUrl}/organization/${ctx.self.peerId}`,
       datasetIris: items.map(v => datasetIri(ctx.baseUrl, ctx.self.peerId, v)),
+      serviceIris: useCases.map(u => useCaseIri(ctx.baseUrl, u.publisher, u.useCase.id)),
       paging: { pageUrl: opts.pageUrl, page: opts.page, lastPage, totalItems: total, itemsPerPage: EXPORT_PAGE_SIZE }
     }),
-    ...items.flatMap(v => datasetViewQuads(v, ctx))
+    ...items.flatMap(v => datasetViewQuads(v, ctx)),
+    ...useCases.flatMap(u => {
+      const t = u.useCase.takesOver
+      return useCaseQuads(u.useCase, {
+        iri: useCaseIri(ctx.baseUrl, u.publisher, u.useCase.id),
+        publisherName: opts.kommuneOf?.(u.publisher) ?? u.publisher,
+        publisherIri: `${ctx.baseUrl}/organization/${u.publisher}`,
+        datasetIris: u.useCase.datasets
+          .map(d => datasetIriOf(ctx.baseUrl, ctx.self.peerId, d.publisher, d.datasetId))
+          .filter(i => onPage.has(i)),
+        ...(t === undefined ? {} : { originalIri: useCaseIri(ctx.baseUrl, t.publisher, t.useCaseId) })
+      })
+    })
   ]
 }

@@ -4,6 +4,7 @@ import { isoDateSchema } from '@swf/protocol'
 import type { ExportContext } from '../../services/catalog-export.js'
 import { MEDIA_TYPES, type RdfFormat } from '../../dcat/formats.js'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'
+import type { UseCaseRecord } from '../../services/use-case-store.js'
 import { readQuery } from '../request.js'
 
 const FORMATS: RdfFormat[] = ['ttl', 'rdf', 'jsonld']
@@ -24,10 +25,12 @@ export const rdfCatalogQuerySchema = z.object({
 export interface DcatRouteDeps {
   regional: RegionalCatalog
   context: (c: Context) => ExportContext
+  /** The use cases held (of one publisher): dcat:DataService on a catalog's first page. */
+  useCases: (publisher?: string) => UseCaseRecord[]
 }
 
 /** DCAT-AP.de 2.0 catalog in Turtle, RDF/XML and JSON-LD, paged like ckanext-dcat. */
-export function dcatRoutes({ regional, context }: DcatRouteDeps): Hono {
+export function dcatRoutes({ regional, context, useCases }: DcatRouteDeps): Hono {
   const app = new Hono()
   for (const format of FORMATS) {
     app.get(`/catalog.${format}`, async c => {
@@ -42,7 +45,14 @@ export function dcatRoutes({ regional, context }: DcatRouteDeps): Hono {
         return `${ctx.baseUrl}/catalog.${format}?${params.toString()}`
       }
       const { catalogPageQuads, serialize } = await rdf()
-      const quads = catalogPageQuads(regional, ctx, { scope: q.scope, page: q.page, modifiedSince: q.modified_since, pageUrl })
+      const quads = catalogPageQuads(regional, ctx, {
+        scope: q.scope,
+        page: q.page,
+        modifiedSince: q.modified_since,
+        pageUrl,
+        useCases: useCases(q.scope === 'own' ? ctx.self.peerId : undefined),
+        kommuneOf: regional.kommuneOf
+      })
       return c.body(await serialize(quads, format), 200, { 'Content-Type': MEDIA_TYPES[format] })
     })
   }
