@@ -14,8 +14,8 @@ import {
   stopAll,
   type NodeHandle
 } from './launcher.js'
-import { REGION } from './region.js'
-import type { DataQueryAnswer, RegionalDataset, SearchAnswer, StatusAnswer } from '@swf/node/http/response-schemas'
+import { REGION, USE_CASES } from './region.js'
+import type { DataQueryAnswer, RegionalDataset, SearchAnswer, StatusAnswer, UseCaseListAnswer } from '@swf/node/http/response-schemas'
 
 // `npm run demo`: the Südwestfalen region on one machine — a registry and
 // seven Kommunen as separate processes on 127.0.0.1. A second run reuses
@@ -100,6 +100,38 @@ async function main(): Promise<void> {
     }
   }
 
+  // Use cases: the originals, then the take-overs (once the taking node holds the original).
+  const peerOfAgs = new Map(nodes.map(n => [n.ags, n.peerId]))
+  for (const { ags, useCase } of USE_CASES) {
+    const n = nodes.find(x => x.ags === ags)!
+    const exists = await api(n, `/api/v1/use-cases/${n.peerId}/${useCase.id}`).then(
+      () => true,
+      () => false
+    )
+    if (exists) continue
+    const { takesOver, datasets, ...rest } = useCase
+    if (takesOver !== undefined) {
+      const original = `/api/v1/use-cases/${peerOfAgs.get(takesOver.ags)}/${takesOver.useCaseId}`
+      while (
+        !(await api(n, original).then(
+          () => true,
+          () => false
+        ))
+      )
+        await new Promise(r => setTimeout(r, 200))
+    }
+    await api(n, '/api/v1/use-cases', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...rest,
+        datasets: datasets.map(d => ({ role: d.role, publisher: peerOfAgs.get(d.ags), datasetId: d.datasetId })),
+        ...(takesOver === undefined ? {} : { takesOver: { publisher: peerOfAgs.get(takesOver.ags), useCaseId: takesOver.useCaseId } })
+      })
+    })
+    say(`  ${n.name} published the use case "${useCase.title}"`)
+  }
+
   // Converged: every node holds every Kommune's entries, with no gaps.
   const own = await Promise.all(nodes.map(async n => (await api<StatusAnswer>(n, '/api/v1/status')).ownEntries))
   const total = own.reduce((a, b) => a + b, 0)
@@ -144,6 +176,12 @@ async function main(): Promise<void> {
   )
   const ok = createHash('sha256').update(bytes).digest('hex') === dist.sha256
   say(`   ${dist.title}: ${bytes.length} bytes, sha256 ${ok ? 'matches the signed entry' : 'DOES NOT MATCH'}`)
+
+  say(`\n4) Use cases, as ${olpe.name} sees them:`)
+  for (const u of (await api<UseCaseListAnswer>(olpe, '/api/v1/use-cases?takeOvers=false')).items) {
+    const runs = [u.kommune, ...u.takenOverBy.map(t => t.kommune)].join(', ')
+    say(`   ${u.kommune}: ${u.useCase.title} · used by ${runs}`)
+  }
 
   say('\nWeb UI of every Kommune:')
   for (const n of nodes) say(`   ${n.name.padEnd(26)} ${n.url}/`)

@@ -1,4 +1,4 @@
-import type { DatasetMetadataInput } from '@swf/protocol'
+import type { DatasetMetadataInput, UseCaseInput } from '@swf/protocol'
 
 // The demo region: seven Kommunen of Südwestfalen with their real AGS and
 // sample datasets written for this project (bboxes inside the real towns).
@@ -195,4 +195,115 @@ export const REGION: DemoKommune[] = [
       }
     ]
   }
+]
+
+/** A sample use case, its datasets named by AGS (the demo resolves them to peer ids). */
+export interface SampleUseCase {
+  ags: string
+  useCase: Omit<UseCaseInput, 'datasets' | 'takesOver'> & {
+    datasets: Array<{ role: string; ags: string; datasetId: string }>
+    takesOver?: { ags: string; useCaseId: string }
+  }
+}
+
+const ARNSBERG = '05958004'
+const MENDEN = '05962040'
+const OLPE = '05966024'
+const SOEST = '05974040'
+
+/** Use cases written for this project: originals first, then the take-overs of other Kommunen. */
+export const USE_CASES: SampleUseCase[] = [
+  {
+    ags: ARNSBERG,
+    useCase: {
+      id: 'radrouten-app',
+      title: 'Radrouten-App Arnsberg',
+      description:
+        'Eine Web-App zeigt die ausgeschilderten Radrouten mit Belag, Länge und Beschilderung auf der Karte und führt zur nächsten Route. Die Routen kommen aus dem offenen Datensatz der Stadt.',
+      problem: 'Radfahrende und Gäste fanden die Routen des Radverkehrsnetzes NRW in keiner gängigen App mit Belag und Steigung.',
+      status: 'in-operation',
+      datasets: [{ role: 'Radrouten', ags: ARNSBERG, datasetId: 'radrouten' }],
+      needs: {
+        themes: ['TRAN'],
+        formats: ['GEOJSON'],
+        schema: 'Eine LineString je Route; Eigenschaften name, belag, laenge_km, beschilderung.'
+      },
+      links: [
+        { kind: 'source', url: 'https://git.arnsberg.example/mobilitaet/radrouten-app' },
+        { kind: 'website', url: 'https://radrouten.arnsberg.example/' }
+      ],
+      softwareLicense: 'EUPL-1.2',
+      contactPoint: { name: 'Stadt Arnsberg, Fachdienst Mobilität', email: 'opendata@arnsberg.example' }
+    }
+  },
+  {
+    ags: SOEST,
+    useCase: {
+      id: 'strassenschaeden-erfassung',
+      title: 'Straßenschäden-Erfassung per App',
+      description:
+        'Teams des Bauhofs erfassen Schlaglöcher, Risse und Absenkungen mit Position, Foto und Schadensklasse; die Schadstellen werden als offener Datensatz veröffentlicht.',
+      problem:
+        'Schäden wurden auf Papier notiert, doppelt gemeldet oder gingen verloren; die Priorisierung der Reparaturen war nicht nachvollziehbar.',
+      status: 'in-operation',
+      datasets: [{ role: 'Schadstellen', ags: SOEST, datasetId: 'strassenzustand' }],
+      needs: {
+        themes: ['TRAN'],
+        formats: ['GEOJSON', 'CSV'],
+        schema: 'Punkt je Schaden; schadensart, strasse, klasse (1–5), erfasst (Datum).'
+      },
+      links: [{ kind: 'documentation', url: 'https://www.soest.example/strassenzustand/anleitung' }],
+      softwareLicense: 'EUPL-1.2'
+    }
+  },
+  {
+    ags: MENDEN,
+    useCase: {
+      id: 'verkehrszaehler',
+      title: 'Verkehrszähler an Hauptstraßen',
+      description:
+        'Zählstellen erfassen stündlich Kraftfahrzeuge und Räder; die Zählwerte fließen offen in die Verkehrsplanung und in gemeinsame Projekte.',
+      problem:
+        'Verkehrsplanung stützte sich auf Einzelzählungen alle paar Jahre; Wirkung von Baustellen und Umleitungen war nicht messbar.',
+      status: 'pilot',
+      datasets: [{ role: 'Zählwerte', ags: MENDEN, datasetId: 'verkehrszaehlung' }],
+      needs: { themes: ['TRAN'], formats: ['CSV'], schema: 'Zeile je Stunde und Zählstelle: zeit, zaehlstelle, lat, lon, kfz, rad.' },
+      links: [],
+      softwareLicense: 'MIT'
+    }
+  },
+  {
+    ags: OLPE,
+    useCase: {
+      id: 'kita-platzfinder',
+      title: 'Kita-Platzfinder Olpe',
+      description: 'Eltern sehen freie Plätze und U3-Plätze aller Kitas der Stadt auf einer Karte, tagesaktuell aus dem offenen Datensatz.',
+      problem: 'Eltern mussten jede Kita einzeln anrufen, um freie Plätze zu finden.',
+      status: 'in-operation',
+      datasets: [{ role: 'Kitas', ags: OLPE, datasetId: 'kita-plaetze' }],
+      needs: {
+        themes: ['EDUC'],
+        formats: ['CSV'],
+        schema: 'Zeile je Kita: kita, traeger, strasse, lat, lon, plaetze_gesamt, plaetze_frei, u3_plaetze.'
+      },
+      links: [{ kind: 'website', url: 'https://kita.olpe.example/' }],
+      softwareLicense: 'EUPL-1.2'
+    }
+  },
+  // Take-overs: Menden and Soest run Arnsberg's app; their bike routes are being digitised (the role is still open).
+  ...[MENDEN, SOEST].map(ags => ({
+    ags,
+    useCase: {
+      id: 'radrouten-app',
+      title: 'Radrouten-App (übernommen von Arnsberg)',
+      description: 'Die Radrouten-App der Stadt Arnsberg, betrieben für das eigene Stadtgebiet.',
+      problem: 'Auch hier fehlten die ausgeschilderten Radrouten in gängigen Apps.',
+      status: 'pilot' as const,
+      datasets: [],
+      needs: { themes: ['TRAN' as const], formats: ['GEOJSON'] },
+      links: [{ kind: 'source' as const, url: 'https://git.arnsberg.example/mobilitaet/radrouten-app' }],
+      softwareLicense: 'EUPL-1.2',
+      takesOver: { ags: ARNSBERG, useCaseId: 'radrouten-app' }
+    }
+  }))
 ]

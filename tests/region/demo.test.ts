@@ -38,7 +38,12 @@ describe('npm run demo', () => {
 
   it('starts registry and seven Kommunen as processes, converges, searches, queries, downloads, and stops cleanly', async () => {
     const { code, out } = await runDemo(dir, base)
-    expect(out).toMatch(/Sync: 7\/7 nodes hold all 14 entries/)
+    // 14 datasets and their files, 4 use cases, 2 take-overs.
+    expect(out).toMatch(/Sync: 7\/7 nodes hold all 20 entries/)
+    expect(out).toMatch(/Stadt Arnsberg: Radrouten-App Arnsberg · used by Stadt Arnsberg, Stadt Menden \(Sauerland\), Stadt Soest/)
+    expect(out).toMatch(/Stadt Soest: Straßenschäden-Erfassung per App · used by Stadt Soest/)
+    expect(out).toMatch(/Stadt Menden \(Sauerland\): Verkehrszähler an Hauptstraßen/)
+    expect(out).toMatch(/Stadt Olpe: Kita-Platzfinder Olpe/)
     expect(out).toMatch(/Stadt Arnsberg: Radrouten im Stadtgebiet Arnsberg/)
     expect(out).toMatch(/Stadt Soest · strassenzustand\/schadstellen-geojson · Brüderstraße/)
     expect(out).toMatch(/Stadt Soest · strassenzustand\/schadstellen-csv · Brüderstraße/)
@@ -50,7 +55,8 @@ describe('npm run demo', () => {
   it('reuses the data on a second run', async () => {
     const { code, out } = await runDemo(dir, base)
     expect(out).not.toMatch(/published "/)
-    expect(out).toMatch(/Sync: 7\/7 nodes hold all 14 entries/)
+    expect(out).not.toMatch(/published the use case/)
+    expect(out).toMatch(/Sync: 7\/7 nodes hold all 20 entries/)
     expect(code).toBe(0)
   })
 })
