@@ -121,7 +121,7 @@ export function createApp(deps: AppDeps): Hono {
     heldPath,
     localFile: (publisher, datasetId, distId) => localFileOf(deps, publisher, datasetId, distId)
   })
-  const useCases = new UseCaseService(deps.catalog.useCases, deps.catalog, deps.regional, deps.regional.kommuneOf)
+  const useCases = new UseCaseService(deps.catalog.useCases, deps.catalog, deps.regional, deps.search, deps.regional.kommuneOf)
   const app = new Hono()
   app.use(secureHeaders())
   app.use(writeRateLimit(deps.http.writesPerMinute, deps.http.writeBurst))

@@ -2,6 +2,7 @@ import { useCaseSchema, type DatasetMetadata, type UseCase, type UseCaseDataset 
 import { NotFoundError, ValidationError } from '../errors.js'
 import type { CatalogService, PublishResult } from './catalog-service.js'
 import type { KommuneOf, RegionalCatalog } from './regional-catalog.js'
+import type { SearchService } from './search-service.js'
 import type { UseCaseFilter, UseCaseRecord, UseCaseStore } from './use-case-store.js'
 
 // Use cases as people read them: which datasets they use (and which of those
@@ -9,6 +10,8 @@ import type { UseCaseFilter, UseCaseRecord, UseCaseStore } from './use-case-stor
 // that has not, which of its own datasets would fill each role.
 
 export const MAX_USE_CASE_PAGE = 100
+/** Datasets looked at per role and criterion (theme, format) when a Kommune's fit is computed. */
+export const MAX_FIT_CANDIDATES = 50
 
 export interface UsedDataset extends UseCaseDataset {
   title: string | null
@@ -42,6 +45,7 @@ export class UseCaseService {
     private readonly store: UseCaseStore,
     private readonly catalog: CatalogService,
     private readonly regional: RegionalCatalog,
+    private readonly search: SearchService,
     private readonly kommuneOf: KommuneOf
   ) {}
 
@@ -85,7 +89,6 @@ export class UseCaseService {
    */
   fit(publisher: string, id: string, kommune: string): RoleFit[] {
     const original = this.get(publisher, id)
-    const own = this.regional.liveDatasetsOf([kommune]).map(d => d.dataset)
     const roles = [...new Set(original.datasets.map(d => d.role))]
     return roles.map(role => {
       const uses = original.datasets.filter(d => d.role === role)
@@ -95,7 +98,17 @@ export class UseCaseService {
         for (const t of d?.themes ?? original.useCase.needs.themes) wanted.themes.add(t)
         for (const f of d?.distributions.map(x => x.format) ?? original.useCase.needs.formats) wanted.formats.add(f)
       }
-      const candidates = own
+      // From the search index: the Kommune's datasets with one of the themes, and those with one of the formats (bounded).
+      const found = new Map<string, DatasetMetadata>()
+      for (const [kind, values] of [
+        ['theme', [...wanted.themes]],
+        ['format', [...wanted.formats]]
+      ] as const) {
+        if (values.length === 0) continue
+        const hits = this.search.search({ publisher: [kommune], [kind]: values, limit: MAX_FIT_CANDIDATES }, false)
+        for (const h of hits.items) found.set(h.dataset.id, h.dataset)
+      }
+      const candidates = [...found.values()]
         .map(d => {
           const formats = [...new Set(d.distributions.map(x => x.format))]
           const matches = [
