@@ -103,37 +103,25 @@ describe('use cases shared and taken over (3 nodes)', () => {
 
   it("takes over with the Kommune's own datasets; another Kommune's dataset or an unknown role is refused and nothing is signed", async () => {
     const before = headOf(menden)
-    const theirs = await raw(menden, '/api/v1/use-cases', {
-      method: 'POST',
-      body: JSON.stringify({
-        ...APP,
-        status: 'pilot',
-        takesOver: { publisher: arnsberg.node.peerId, useCaseId: 'radrouten-app' },
-        datasets: [{ role: 'Radrouten', publisher: arnsberg.node.peerId, datasetId: 'radrouten' }]
+    /** Menden's take-over of Arnsberg's app, naming one dataset for one role. */
+    const takeOver = async (role: string, publisher: string, datasetId: string): Promise<{ status: number; body: any }> =>
+      raw(menden, '/api/v1/use-cases', {
+        method: 'POST',
+        body: JSON.stringify({
+          ...APP,
+          status: 'pilot',
+          takesOver: { publisher: arnsberg.node.peerId, useCaseId: 'radrouten-app' },
+          datasets: [{ role, publisher, datasetId }]
+        })
       })
-    })
+    const theirs = await takeOver('Radrouten', arnsberg.node.peerId, 'radrouten')
     expect(theirs.status).toBe(400)
     expect(theirs.body.error).toMatchObject({ code: 'validation_failed', field: 'datasets.0.publisher' })
     expect(theirs.body.error.message).toContain('Stadt Arnsberg')
-    const role = await raw(menden, '/api/v1/use-cases', {
-      method: 'POST',
-      body: JSON.stringify({
-        ...APP,
-        takesOver: { publisher: arnsberg.node.peerId, useCaseId: 'radrouten-app' },
-        datasets: [{ role: 'Parkplätze', publisher: menden.node.peerId, datasetId: 'radwege-menden' }]
-      })
-    })
+    const role = await takeOver('Parkplätze', menden.node.peerId, 'radwege-menden')
     expect(role.body.error.field).toBe('datasets.0.role')
     expect(headOf(menden)).toBe(before)
-    const taken = await raw(menden, '/api/v1/use-cases', {
-      method: 'POST',
-      body: JSON.stringify({
-        ...APP,
-        status: 'pilot',
-        takesOver: { publisher: arnsberg.node.peerId, useCaseId: 'radrouten-app' },
-        datasets: [{ role: 'Radrouten', publisher: menden.node.peerId, datasetId: 'radwege-menden' }]
-      })
-    })
+    const taken = await takeOver('Radrouten', menden.node.peerId, 'radwege-menden')
     expect(taken.status).toBe(201)
     const original = await waitFor(async () => {
       const r = await raw(soest, `/api/v1/use-cases/${arnsberg.node.peerId}/radrouten-app`)

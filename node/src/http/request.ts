@@ -1,7 +1,8 @@
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import { ValidationError } from '../errors.js'
-import { ApiError } from './errors.js'
+import { ApiError, errorResponse } from './errors.js'
 
 /** The JSON body, or a 400 naming what is wrong with it. */
 export async function readJson(c: Context): Promise<unknown> {
@@ -25,3 +26,10 @@ export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional()
 })
+
+/** Refuses a JSON body over `maxBytes` with a 413 before reading it. */
+export const jsonBodyLimit = (maxBytes: number): MiddlewareHandler =>
+  bodyLimit({
+    maxSize: maxBytes,
+    onError: c => errorResponse(c, 413, 'payload_too_large', `JSON body over ${maxBytes} bytes`)
+  })

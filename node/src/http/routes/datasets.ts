@@ -1,11 +1,10 @@
 import { Hono, type MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import type { BlobStore } from '../../blob-store.js'
 import type { CatalogService } from '../../services/catalog-service.js'
-import { ApiError, errorResponse } from '../errors.js'
+import { ApiError } from '../errors.js'
 import { checkFileName, fileResponse } from '../file-response.js'
-import { pageQuerySchema, readJson, readQuery } from '../request.js'
+import { pageQuerySchema, readJson, readQuery, jsonBodyLimit } from '../request.js'
 
 export interface DatasetRouteDeps {
   catalog: CatalogService
@@ -27,10 +26,7 @@ export const uploadQuerySchema = z.object({
 
 /** /api/v1/datasets: the node's own datasets, their files and signed entries. */
 export function datasetRoutes({ catalog, blobs, admin, maxUploadBytes, access, info }: DatasetRouteDeps): Hono {
-  const jsonLimit = bodyLimit({
-    maxSize: MAX_JSON_BYTES,
-    onError: c => errorResponse(c, 413, 'payload_too_large', `JSON body over ${MAX_JSON_BYTES} bytes`)
-  })
+  const jsonLimit = jsonBodyLimit(MAX_JSON_BYTES)
   const app = new Hono()
 
   app.get('/', c => {

@@ -1,14 +1,13 @@
 import { Hono, type MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import { DATA_THEMES, MAX_USE_CASE_IMAGE_BYTES, peerIdSchema, USE_CASE_STATUSES } from '@swf/protocol'
 import type { BlobStore } from '../../blob-store.js'
 import { ValidationError } from '../../errors.js'
 import type { CatalogService } from '../../services/catalog-service.js'
 import { MAX_USE_CASE_PAGE, type UseCaseService } from '../../services/use-case-service.js'
-import { ApiError, errorResponse } from '../errors.js'
+import { ApiError } from '../errors.js'
 import { fileResponse } from '../file-response.js'
-import { readJson, readQuery } from '../request.js'
+import { readJson, readQuery, jsonBodyLimit } from '../request.js'
 
 export interface UseCaseRouteDeps {
   useCases: UseCaseService
@@ -46,10 +45,7 @@ export const imageQuerySchema = z.object({ title: z.string().min(1).max(200) })
  * with the admin token; take-overs are use cases with `takesOver`.
  */
 export function useCaseRoutes({ useCases, catalog, blobs, admin, peerOfAgs, access }: UseCaseRouteDeps): Hono {
-  const jsonLimit = bodyLimit({
-    maxSize: MAX_JSON_BYTES,
-    onError: c => errorResponse(c, 413, 'payload_too_large', `JSON body over ${MAX_JSON_BYTES} bytes`)
-  })
+  const jsonLimit = jsonBodyLimit(MAX_JSON_BYTES)
   const app = new Hono()
 
   app.get('/', c => {
