@@ -191,8 +191,44 @@ describe('migration 0007/0008: a data directory from before the integer key', ()
           })
         )
       }
-      // EntryStore's SQL is the same before and after: the old triggers index these.
-      new EntryStore(oldDb).store(entries)
+      // Written as the version before 0007 wrote them (its entry store's statements): the old triggers index these.
+      const insertEntry = sqlite.prepare(
+        'INSERT INTO entries (hash, publisher, seq, dataset_id, tombstone, issued_at, received_at, jws) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+      )
+      const upsertDataset =
+        sqlite.prepare(`INSERT INTO datasets (publisher, dataset_id, entry_hash, seq, tombstone, title, metadata, issued_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (publisher, dataset_id) DO UPDATE SET entry_hash = excluded.entry_hash, seq = excluded.seq,
+          tombstone = excluded.tombstone, title = excluded.title, metadata = excluded.metadata, issued_at = excluded.issued_at
+        WHERE excluded.seq > datasets.seq`)
+      const received = new Date().toISOString()
+      sqlite.transaction(() => {
+        for (const { hash, jws, payload: p } of entries) {
+          insertEntry.run(hash, p.publisher, p.seq, p.datasetId, p.tombstone ? 1 : 0, p.issuedAt, received, jws)
+          upsertDataset.run(
+            p.publisher,
+            p.datasetId,
+            hash,
+            p.seq,
+            p.tombstone ? 1 : 0,
+            p.dataset?.title ?? null,
+            p.dataset === undefined ? null : JSON.stringify(p.dataset),
+            p.issuedAt
+          )
+        }
+        sqlite
+          .prepare(
+            'INSERT INTO publishers (peer_id, contiguous_seq, max_seq, updated_at, entry_count, entry_bytes) VALUES (?, ?, ?, ?, ?, ?)'
+          )
+          .run(
+            signer.peerId,
+            30,
+            30,
+            received,
+            30,
+            entries.reduce((n, e) => n + e.jws.length, 0)
+          )
+      })()
       sqlite.close()
 
       const db = openDatabase(file)
