@@ -88,7 +88,7 @@ export async function csvHead(path: string, rows: number): Promise<{ header: str
   const cut = text.lastIndexOf('\n')
   if (cut > 0 && text.length === TABLE_HEAD_BYTES) text = text.slice(0, cut)
   const parsed: string[][] = parseCsvText(text, {
-    delimiter: csvDelimiter(text.split(/\r?\n/)[0] ?? ''),
+    delimiter: csvDelimiter(text),
     bom: true,
     relax_column_count: true,
     relax_quotes: true,

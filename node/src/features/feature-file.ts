@@ -3,7 +3,7 @@ import { open, readFile } from 'node:fs/promises'
 import { parse } from 'csv-parse'
 import { parse as parseCsvText } from 'csv-parse/sync'
 import type { BBox } from '@swf/protocol'
-import { coordinateColumns, csvDelimiter, geometryBbox, numberIn } from '../spatial/extent.js'
+import { coordinateColumns, csvDelimiter, geometryBbox, isObject, numberIn, readHead, unionBbox } from '../spatial/extent.js'
 import { CRS84, crsOf, transformCoordinates, transformer, type Crs } from '../spatial/crs.js'
 
 // A stored CSV or GeoJSON file as a collection of features, read without
@@ -110,12 +110,8 @@ class Columns {
   extent(): BBox | undefined {
     let box: BBox | undefined
     for (let i = 0; i < this.count; i++) {
-      const b = this.boxes.subarray(i * 4, i * 4 + 4)
-      if (Number.isNaN(b[0])) continue
-      box =
-        box === undefined
-          ? [b[0]!, b[1]!, b[2]!, b[3]!]
-          : [Math.min(box[0], b[0]!), Math.min(box[1], b[1]!), Math.max(box[2], b[2]!), Math.max(box[3], b[3]!)]
+      const o = i * 4
+      if (!Number.isNaN(this.boxes[o])) box = unionBbox(box, [this.boxes[o]!, this.boxes[o + 1]!, this.boxes[o + 2]!, this.boxes[o + 3]!])
     }
     return box
   }
@@ -157,6 +153,17 @@ export function timeOf(value: unknown): number {
 const INTEGER = /^-?(0|[1-9]\d{0,14})$/
 const DECIMAL = /^-?\d{1,15}([.,]\d+)?$/
 
+/** The narrowest type both fit: integers widen to numbers, anything else mixed to text. */
+function widen(was: PropertyType | undefined, is: PropertyType): PropertyType {
+  if (was === undefined || was === is) return is
+  return (was === 'integer' && is === 'number') || (was === 'number' && is === 'integer') ? 'number' : 'string'
+}
+
+/** The field holding a feature's time: one named so, else the first whose value is a date. */
+function timeFieldOf(names: string[], record: Record<string, unknown>): string | undefined {
+  return names.find(n => TIME_NAMES.includes(n.toLowerCase())) ?? names.find(n => !Number.isNaN(timeOf(record[n])))
+}
+
 /** Per column: the narrowest type every non-empty value fits. */
 class ColumnTypes {
   readonly #types = new Map<string, PropertyType>()
@@ -173,14 +180,7 @@ class ColumnTypes {
           : v === 'true' || v === 'false'
             ? 'boolean'
             : 'string'
-      this.#types.set(
-        k,
-        was === undefined || was === is
-          ? is
-          : (was === 'integer' && is === 'number') || (was === 'number' && is === 'integer')
-            ? 'number'
-            : 'string'
-      )
+      this.#types.set(k, widen(was, is))
     }
   }
 
@@ -199,7 +199,7 @@ function typed(value: string, type: PropertyType): unknown {
 
 /** Builds the index of a CSV file: one streaming pass. */
 export async function indexCsv(path: string, opts: IndexOptions = {}): Promise<FeatureIndex> {
-  const delimiter = csvDelimiter((await readHead(path)).split(/\r?\n/)[0] ?? '')
+  const delimiter = csvDelimiter(await readHead(path))
   // Rows as arrays with their end offsets (BOM included): the first is the header.
   const parser = createReadStream(path, { highWaterMark: opts.chunkBytes ?? INDEX_CHUNK_BYTES }).pipe(
     parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true })
@@ -226,7 +226,7 @@ export async function indexCsv(path: string, opts: IndexOptions = {}): Promise<F
           throw new NoFeaturesError('the CSV has no coordinate columns (lat/lon in WGS 84, or Rechtswert/Hochwert in EPSG:25832)')
         }
         toCrs84 = transformer(where.crs, CRS84)
-        timeField = header.find(h => TIME_NAMES.includes(h.toLowerCase())) ?? header.find(h => !Number.isNaN(timeOf(record[h])))
+        timeField = timeFieldOf(header, record)
       }
       types.see(record)
       const x = numberIn(record[where.x])
@@ -259,8 +259,8 @@ export async function indexCsv(path: string, opts: IndexOptions = {}): Promise<F
 
 /** Whether a CSV's header and first row name coordinates (reads its first 64 KB only). */
 export async function csvHasCoordinates(path: string): Promise<boolean> {
-  const head = await readHead(path)
-  const delimiter = csvDelimiter(head.split(/\r?\n/)[0] ?? '')
+  const head = await readHead(path, 64 * 1024)
+  const delimiter = csvDelimiter(head)
   let rows: Array<Record<string, string>>
   try {
     rows = parseCsvText<Record<string, string>>(head, {
@@ -303,10 +303,7 @@ export async function indexGeoJson(path: string, opts: IndexOptions = {}): Promi
       throw new NoFeaturesError(`member ${cols.count + 1} of "features" is not a GeoJSON Feature`)
     const properties = isObject(feature.properties) ? feature.properties : {}
     if (cols.count < 1000) for (const [k, v] of Object.entries(properties)) props.set(k, mergeType(props.get(k), v))
-    const field = (time.field ??=
-      Object.keys(properties).find(k => TIME_NAMES.includes(k.toLowerCase())) ??
-      Object.keys(properties).find(k => !Number.isNaN(timeOf(properties[k]))) ??
-      '')
+    const field = (time.field ??= timeFieldOf(Object.keys(properties), properties) ?? '')
     const coords = (feature.geometry as { coordinates?: unknown } | null)?.coordinates
     const box = geometryBbox(crs === CRS84 ? coords : transformCoordinates(coords, toCrs84))
     cols.push(start, end, box, field === '' ? NaN : timeOf(properties[field]))
@@ -342,13 +339,8 @@ export async function indexGeoJson(path: string, opts: IndexOptions = {}): Promi
 
 function mergeType(was: PropertyType | undefined, v: unknown): PropertyType {
   if (v === null || v === undefined) return was ?? 'string'
-  const is: PropertyType =
-    typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : 'string'
-  if (was === undefined || was === is) return is
-  return (was === 'integer' && is === 'number') || (was === 'number' && is === 'integer') ? 'number' : 'string'
+  return widen(was, typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : 'string')
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -476,10 +468,6 @@ export async function indexFeatureFile(path: string, format: 'CSV' | 'GEOJSON', 
   return format === 'CSV' ? indexCsv(path, opts) : indexGeoJson(path, opts)
 }
 
-/**
- * The features at the given positions (ascending), read from the file by
- * their byte ranges; coordinates in `crs`. Feature ids are positions + 1.
- */
 /** A CSV row (header → value) as a feature in CRS84, when it has coordinate columns. */
 export function featureOfRow(row: Record<string, unknown>, id: number | string): Feature | undefined {
   const text: Record<string, string> = {}
@@ -497,6 +485,10 @@ export function featureOfRow(row: Record<string, unknown>, id: number | string):
   return { type: 'Feature', id, geometry: { type: 'Point', coordinates: transformer(where.crs, CRS84)([x, y]) }, properties }
 }
 
+/**
+ * The features at the given positions (ascending), read from the file by
+ * their byte ranges; coordinates in `crs`. Feature ids are positions + 1.
+ */
 export async function readFeatures(path: string, index: FeatureIndex, positions: number[], crs: Crs): Promise<Feature[]> {
   if (positions.length === 0) return []
   const out: Feature[] = []
@@ -568,15 +560,4 @@ function transformGeometry(g: NonNullable<Feature['geometry']>, fn: ReturnType<t
     return { type: g.type, geometries: (g.geometries as Array<NonNullable<Feature['geometry']>>).map(x => transformGeometry(x, fn)) }
   }
   return { type: g.type, coordinates: transformCoordinates(g.coordinates, fn) }
-}
-
-async function readHead(path: string): Promise<string> {
-  const fh = await open(path, 'r')
-  try {
-    const buf = Buffer.alloc(64 * 1024)
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
-    return buf.toString('utf8', 0, bytesRead)
-  } finally {
-    await fh.close()
-  }
 }

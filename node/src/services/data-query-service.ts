@@ -2,7 +2,17 @@ import { readFile, stat } from 'node:fs/promises'
 import { foldGerman, type BBox, type DataMatch, type DataQuery, type DatasetMetadata, type WhereClause } from '@swf/protocol'
 import type { BlobStore } from '../blob-store.js'
 import type { SearchService } from './search-service.js'
-import { csvDelimiter, csvParser, featuresOf, geometryBbox, MAX_GEOJSON_BYTES, rowPoint, unionBbox } from '../spatial/extent.js'
+import {
+  csvDelimiter,
+  csvParser,
+  featuresOf,
+  geometryBbox,
+  isObject,
+  MAX_GEOJSON_BYTES,
+  readHead,
+  rowPoint,
+  unionBbox
+} from '../spatial/extent.js'
 
 export { MAX_GEOJSON_BYTES }
 
@@ -150,19 +160,7 @@ export class DataQueryService {
   }
 
   async *#csvRows(sha256: string): AsyncIterable<Record<string, string>> {
-    const head = await new Promise<string>((resolve, reject) => {
-      let text = ''
-      const s = this.blobs.read(sha256, { start: 0, end: 4095 })
-      s.on('data', d => {
-        text += String(d)
-      })
-      s.on('end', () => {
-        resolve(text)
-      })
-      s.on('error', reject)
-    })
-    const firstLine = head.split(/\r?\n/)[0] ?? ''
-    const parser = this.blobs.read(sha256).pipe(csvParser(csvDelimiter(firstLine)))
+    const parser = this.blobs.read(sha256).pipe(csvParser(csvDelimiter(await readHead(this.blobs.pathOf(sha256)))))
     for await (const record of parser) yield record as Record<string, string>
   }
 
@@ -178,8 +176,6 @@ export class DataQueryService {
     return featuresOf(doc)
   }
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function attribute(record: Record<string, unknown>, field: string): unknown {
   if (field in record) return record[field]

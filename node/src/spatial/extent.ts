@@ -83,7 +83,7 @@ export function geometryBbox(coords: unknown): BBox | undefined {
   return box
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** The features of a parsed GeoJSON document (a FeatureCollection or one Feature). */
 export function featuresOf(doc: unknown): Array<Record<string, unknown>> {
@@ -93,8 +93,9 @@ export function featuresOf(doc: unknown): Array<Record<string, unknown>> {
   return []
 }
 
-/** The separator a CSV's header line uses most: `;`, `,` or tab. */
-export function csvDelimiter(firstLine: string): string {
+/** The separator a CSV's header line (the first line of `text`) uses most: `;`, `,` or tab. */
+export function csvDelimiter(text: string): string {
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? ''
   return [';', ',', '\t'].map(d => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0]
 }
 
@@ -117,19 +118,19 @@ export async function extentOfFile(path: string, kind: 'CSV' | 'GEOJSON'): Promi
     for (const f of featuresOf(doc)) box = unionBbox(box, geometryBbox((f.geometry as { coordinates?: unknown } | null)?.coordinates))
     return box
   }
-  const head = await readHead(path)
   let box: BBox | undefined
-  for await (const row of createReadStream(path).pipe(csvParser(csvDelimiter(head.split(/\r?\n/)[0] ?? '')))) {
+  for await (const row of createReadStream(path).pipe(csvParser(csvDelimiter(await readHead(path))))) {
     const p = rowPoint(row as Record<string, string>)
     if (p !== undefined) box = unionBbox(box, [p[0], p[1], p[0], p[1]])
   }
   return box
 }
 
-async function readHead(path: string): Promise<string> {
+/** The first `bytes` of a file as text (its header line and a first row, for a CSV). */
+export async function readHead(path: string, bytes = 4096): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = ''
-    const s = createReadStream(path, { start: 0, end: 4095, encoding: 'utf8' })
+    const s = createReadStream(path, { start: 0, end: bytes - 1, encoding: 'utf8' })
     s.on('data', d => {
       text += String(d)
     })
