@@ -1,5 +1,5 @@
-import type { DatasetMetadata } from '@swf/protocol'
-import { fileNameOf } from '../file-names.js'
+import { licenseUri, type DatasetMetadata } from '@swf/protocol'
+import { downloadPath } from '../file-names.js'
 import type { Provenance } from '../services/search-service.js'
 import { collectionId, FEATURE_FORMATS } from './feature-collections.js'
 
@@ -8,7 +8,6 @@ import { collectionId, FEATURE_FORMATS } from './feature-collections.js'
 // provenance names the Kommune that signed it.
 
 const THEME_SCHEME = 'http://publications.europa.eu/resource/authority/data-theme'
-const LICENSE_BASE = 'http://dcat-ap.de/def/licenses/'
 
 export interface CatalogRecord {
   id: string
@@ -45,15 +44,16 @@ export function recordOf(dataset: DatasetMetadata, provenance: Provenance, ctx: 
       type: 'text/html',
       title: dataset.title
     },
-    { href: licenseHref(dataset.license), rel: 'license', title: dataset.license }
+    { href: licenseUri(dataset.license), rel: 'license', title: dataset.license }
   ]
   for (const d of dataset.distributions) {
     if (d.sha256 !== undefined) {
-      const path =
-        provenance.publisher === ctx.self
-          ? `/api/v1/datasets/${dataset.id}/distributions/${d.id}/${encodeURIComponent(fileNameOf(d))}`
-          : `/api/v1/catalog/${provenance.publisher}/${dataset.id}/distributions/${d.id}/${encodeURIComponent(fileNameOf(d))}`
-      links.push({ href: `${base}${path}`, rel: 'enclosure', type: d.mediaType, title: d.title })
+      links.push({
+        href: `${base}${downloadPath(ctx.self, provenance.publisher, dataset, d.id)}`,
+        rel: 'enclosure',
+        type: d.mediaType,
+        title: d.title
+      })
       if ((FEATURE_FORMATS as readonly string[]).includes(d.format)) {
         links.push({
           href: `${base}/collections/${collectionId(name, dataset.id, d.id)}`,
@@ -123,8 +123,6 @@ function contactsOf(dataset: DatasetMetadata, p: Provenance): Array<Record<strin
 function asDateTime(d: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(d) ? `${d}T00:00:00Z` : new Date(d).toISOString()
 }
-
-const licenseHref = (license: string): string => (/^https?:\/\//.test(license) ? license : `${LICENSE_BASE}${license}`)
 
 /** Whether a record's time (temporal coverage, else its last change) meets the interval (epoch ms). */
 export function recordInTime(dataset: DatasetMetadata, signedAt: string, [from, to]: [number, number]): boolean {

@@ -15,11 +15,10 @@ export const CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30',
   'http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs',
-  'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-core',
+  RECORD_CORE,
   'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-collection',
-  'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/json',
-  RECORD_CORE
-].filter((c, i, all) => all.indexOf(c) === i)
+  'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/json'
+]
 
 export interface Link {
   href: string

@@ -106,12 +106,12 @@ export class EntryStore {
     st.deleteEntry.run(held.hash)
     st.insertEntry.run(e.hash, p.publisher, p.seq, p.datasetId, p.tombstone ? 1 : 0, p.issuedAt, receivedAt, e.jws)
     st.adjustUsage.run(e.jws.length - held.jws.length, p.publisher)
-    for (const id of new Set([held.dataset_id, p.datasetId])) this.#rebuildDataset(p.publisher, id)
+    for (const id of new Set([held.dataset_id, p.datasetId])) this.#rebuildState(p.publisher, id)
     return 'replaced'
   }
 
   /** The state of a key from its newest held entry (after an equivocation replaced one). */
-  #rebuildDataset(publisher: string, datasetId: string): void {
+  #rebuildState(publisher: string, datasetId: string): void {
     const st = this.#statements()
     const newest = st.newestEntryOf.get(publisher, datasetId) as { hash: string; jws: string } | undefined
     if (newest === undefined) return

@@ -54,6 +54,13 @@ export class UseCaseService {
     return { items: page.items.map(r => this.#view(r)), total: page.total }
   }
 
+  /** The Kommunen that publish use cases (the list's facet), with their counts. */
+  publishers(): Array<{ peerId: string; name: string; count: number }> {
+    return this.store
+      .countsByPublisher()
+      .map(p => ({ peerId: p.publisher, name: this.kommuneOf(p.publisher) ?? p.publisher, count: p.count }))
+  }
+
   get(publisher: string, id: string): UseCaseView {
     const r = this.store.get(publisher, id)
     if (r === undefined) throw new NotFoundError(`no use case "${id}" of ${publisher}`)

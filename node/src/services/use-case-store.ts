@@ -91,6 +91,13 @@ export class UseCaseStore {
     return { items: rows.map(record), total }
   }
 
+  /** Publishers of live use cases, with how many each has, most first. */
+  countsByPublisher(): Array<{ publisher: string; count: number }> {
+    return this.db.$client
+      .prepare('SELECT publisher, count(*) AS count FROM use_cases WHERE tombstone = 0 GROUP BY publisher ORDER BY count DESC, publisher')
+      .all() as Array<{ publisher: string; count: number }>
+  }
+
   /** The live take-overs of a use case. */
   takeOversOf(publisher: string, id: string): UseCaseRecord[] {
     return (

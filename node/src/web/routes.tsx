@@ -270,7 +270,7 @@ export function webRoutes(deps: WebDeps): Hono {
   app.use('/verwaltung/bearbeiten/*', requireLogin)
   useCaseWebRoutes(app, {
     useCases: deps.useCases,
-    self: { peerId: deps.peerId, name: deps.kommune.name, ags: deps.kommune.ags },
+    self: { peerId: deps.peerId, name: deps.kommune.name },
     agsOf,
     page,
     sessionOf,

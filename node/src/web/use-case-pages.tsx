@@ -119,20 +119,15 @@ function DatasetCell({ d }: { d: UsedDataset }) {
 export function UseCasePage({
   view,
   self,
-  selfAgs,
   agsOf,
-  fit,
-  csrf
+  fit
 }: {
   view: UseCaseView
   /** This node's Kommune: the take-over section is for it. */
   self: { peerId: string; name: string }
-  selfAgs: string
   agsOf: (peerId: string) => string | undefined
-  /** When this Kommune does not run it yet: its datasets per role. */
+  /** When this Kommune does not run it yet: its datasets per role (the form to take it over is in the admin area). */
   fit: RoleFit[] | undefined
-  /** Set when an admin is logged in: the take-over form is shown. */
-  csrf: string | undefined
 }) {
   const u = view.useCase
   const runs = [
@@ -221,7 +216,7 @@ export function UseCasePage({
         ))}
       </ul>
       <KommunenMap highlight={runs.flatMap(r => agsOf(r.peerId) ?? [])} label="Kommunen, die diese Anwendung nutzen" />
-      {fit === undefined ? null : <FitSection view={view} fit={fit} self={self} selfAgs={selfAgs} csrf={csrf} />}
+      {fit === undefined ? null : <FitSection view={view} fit={fit} self={self} csrf={undefined} />}
     </>
   )
 }
@@ -235,7 +230,6 @@ export function FitSection({
   view: UseCaseView
   fit: RoleFit[]
   self: { peerId: string; name: string }
-  selfAgs?: string
   /** In the admin area: the form with a choice per role. */
   csrf: string | undefined
 }) {

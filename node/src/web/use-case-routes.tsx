@@ -12,7 +12,7 @@ import { THEME_LABELS } from './layout.js'
 
 export interface UseCaseWebDeps {
   useCases: UseCaseService
-  self: { peerId: string; name: string; ags: string }
+  self: { peerId: string; name: string }
   agsOf: (peerId: string) => string | undefined
   page: (
     c: Context,
@@ -47,17 +47,11 @@ export function useCaseWebRoutes(app: Hono, deps: UseCaseWebDeps): void {
       100,
       0
     )
-    const counts = new Map<string, { peerId: string; name: string; count: number }>()
-    for (const u of useCases.list({}, 100, 0).items) {
-      const k = counts.get(u.publisher) ?? { peerId: u.publisher, name: u.kommune ?? u.publisher, count: 0 }
-      k.count++
-      counts.set(u.publisher, k)
-    }
     return page(
       c,
       'Anwendungen',
       'anwendungen',
-      <UseCaseListPage items={result.items} total={result.total} params={{ q, status, theme }} kommunen={[...counts.values()]} />
+      <UseCaseListPage items={result.items} total={result.total} params={{ q, status, theme }} kommunen={useCases.publishers()} />
     )
   })
 
@@ -73,12 +67,7 @@ export function useCaseWebRoutes(app: Hono, deps: UseCaseWebDeps): void {
     // A Kommune that neither published nor took it over sees what it would need.
     const runs = view.publisher === self.peerId || view.takenOverBy.some(t => t.publisher === self.peerId) || view.takesOver !== null
     const fit = runs ? undefined : useCases.fit(view.publisher, view.useCase.id, self.peerId)
-    return page(
-      c,
-      view.useCase.title,
-      'anwendungen',
-      <UseCasePage view={view} self={self} selfAgs={self.ags} agsOf={deps.agsOf} fit={fit} csrf={undefined} />
-    )
+    return page(c, view.useCase.title, 'anwendungen', <UseCasePage view={view} self={self} agsOf={deps.agsOf} fit={fit} />)
   })
 
   app.use('/verwaltung/anwendung/*', deps.requireLogin)
@@ -110,7 +99,8 @@ export function useCaseWebRoutes(app: Hono, deps: UseCaseWebDeps): void {
     try {
       const original = useCases.get(text('publisher'), text('id'))
       const datasets: Array<{ role: string; publisher: string; datasetId: string }> = []
-      for (let i = 0; text(`role.${i}`) !== '' || i < original.datasets.length; i++) {
+      // One form row per role of the original (fewer roles than datasets when a role has several).
+      for (let i = 0; i < original.datasets.length; i++) {
         if (text(`role.${i}`) === '' || text(`dataset.${i}`) === '') continue
         datasets.push({ role: text(`role.${i}`), publisher: self.peerId, datasetId: text(`dataset.${i}`) })
       }
