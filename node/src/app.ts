@@ -235,9 +235,21 @@ export function createApp(deps: AppDeps): Hono {
  * (as CKAN's organization name), or its peer id when it has no Kommune here.
  */
 function collectionNames(deps: AppDeps): { nameOf: (peerId: string) => string; peerOf: (name: string) => string | undefined } {
+  // Asked once per collection and record listed: the names are kept until the participant list changes.
+  let names: { serial: number; byPeer: Map<string, string>; byName: Map<string, string> } | undefined
+  const current = (): NonNullable<typeof names> => {
+    const serial = deps.directory?.serial ?? 0
+    if (names?.serial !== serial) {
+      const orgs = organizations(deps)
+      // The first organization with a name wins, as a search of the list would find it (this node comes first).
+      const first = <K>(pairs: Array<[K, string]>): Map<K, string> => new Map([...pairs].reverse())
+      names = { serial, byPeer: first(orgs.map(o => [o.peerId, o.name])), byName: first(orgs.map(o => [o.name, o.peerId])) }
+    }
+    return names
+  }
   return {
-    nameOf: peerId => organizations(deps).find(o => o.peerId === peerId)?.name ?? peerId,
-    peerOf: name => organizations(deps).find(o => o.name === name)?.peerId ?? (peerIdSchema.safeParse(name).success ? name : undefined)
+    nameOf: peerId => current().byPeer.get(peerId) ?? peerId,
+    peerOf: name => current().byName.get(name) ?? (peerIdSchema.safeParse(name).success ? name : undefined)
   }
 }
 

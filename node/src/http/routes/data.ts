@@ -104,12 +104,12 @@ export function dataRoutes({ blobs, regional, dataQuery, federatedData, access, 
     const publisher = peerIdSchema.safeParse(c.req.param('publisher'))
     if (!publisher.success) throw new ValidationError('publisher', 'publisher must be a peer id')
     const { publisher: p, id, distId } = { publisher: publisher.data, id: c.req.param('id'), distId: c.req.param('distId') }
-    // Alone (no region): only what this node holds.
     const view = regional.get(p, id)
     const dist = view.dataset.distributions.find(d => d.id === distId)
     if (dist?.sha256 === undefined) throw new ValidationError('distId', `no file "${distId}" in dataset "${id}"`)
     checkFileName(c.req.param('fileName'), fileNameOf(dist))
     if (access !== undefined) return fileResponse(c, blobs, await access.resolve(p, id, distId), true)
+    // Alone (no region): only what this node holds.
     return fileResponse(
       c,
       blobs,
