@@ -58,3 +58,21 @@ export interface SignedEntry {
   hash: string
   payload: EntryPayload
 }
+
+/**
+ * Every kind of entry a log holds. A new kind is added here first: the
+ * lifecycle test (tests/sync/lifecycle.test.ts) then fails until the kind
+ * has its row there — publish, update, tombstone, relay, revocation, key
+ * rotation, quota, equivocation, mirror, backup/restore, import/export.
+ */
+export const ENTRY_KINDS = ['dataset', 'usecase'] as const
+export type EntryKind = (typeof ENTRY_KINDS)[number]
+
+/** An entry's kind ("dataset" for the entries before kinds, which carry none). */
+export const entryKindOf = (p: Pick<EntryPayload, 'kind'>): EntryKind => p.kind ?? 'dataset'
+
+/** The files an entry pins by hash, of every kind: a dataset's distributions, a use case's images. */
+export function filesOfEntry(p: Pick<EntryPayload, 'dataset' | 'useCase'>): Array<{ sha256: string; byteSize: number }> {
+  const files = [...(p.dataset?.distributions ?? []), ...(p.useCase?.images ?? [])]
+  return files.flatMap(f => (f.sha256 !== undefined && f.byteSize !== undefined ? [{ sha256: f.sha256, byteSize: f.byteSize }] : []))
+}

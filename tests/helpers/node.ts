@@ -63,7 +63,24 @@ export async function startTestNode(config: Partial<NodeConfigInput> = {}): Prom
 /** Everything a node stores, by content: all table rows and every blob file's hash. */
 export function snapshotState(t: TestNode): string {
   const sqlite = t.node.db.$client
-  const tables = ['entries', 'datasets', 'blobs', 'publishers'].map(name => sqlite.prepare(`SELECT * FROM ${name} ORDER BY 1, 2`).all())
+  // Every table the schema has (new ones included), the full-text index by its rows, not its shadow tables.
+  const names = (
+    sqlite
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' AND name NOT LIKE 'dataset_fts_%' ORDER BY name"
+      )
+      .all() as Array<{ name: string }>
+  ).map(r => r.name)
+  const tables = Object.fromEntries(
+    names.map(name => [
+      name,
+      sqlite
+        .prepare(`SELECT * FROM "${name}"`)
+        .all()
+        .map(r => JSON.stringify(r))
+        .sort()
+    ])
+  )
   const files: string[] = []
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir)) {

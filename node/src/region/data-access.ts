@@ -91,7 +91,11 @@ export class DataAccess {
     byteSize: number,
     onProgress?: (bytes: number, total: number) => void
   ): Promise<string> {
-    if ((await this.blobStore.verify(sha256)) === 'ok') return 'local'
+    if ((await this.blobStore.verify(sha256)) === 'ok') {
+      // Intact on disk, perhaps not indexed (a database restored from an older backup): index it.
+      if (this.blobIndex.get(sha256) === undefined) this.blobIndex.record(sha256, byteSize)
+      return 'local'
+    }
     return this.ensure(publisher, sha256, byteSize, onProgress)
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { DatasetMetadata, SignedEntry } from '@swf/protocol'
+import { filesOfEntry, type SignedEntry } from '@swf/protocol'
 import type { BlobStore } from '../blob-store.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { DataAccess } from './data-access.js'
@@ -26,10 +26,11 @@ export class Mirror {
     return this.mirrored().size > 0
   }
 
-  /** Called with entries just stored from the network. */
+  /** Called with entries just stored from the network: the files of every kind (distributions, images). */
   onEntries(entries: SignedEntry[]): void {
     for (const e of entries) {
-      if (this.mirrored().has(e.payload.publisher) && e.payload.dataset !== undefined) this.#enqueue(e.payload.publisher, e.payload.dataset)
+      if (this.mirrored().has(e.payload.publisher))
+        this.#enqueue(filesOfEntry(e.payload).map(f => ({ publisher: e.payload.publisher, ...f })))
     }
   }
 
@@ -37,14 +38,12 @@ export class Mirror {
   catchUp(): void {
     const publishers = [...this.mirrored()]
     if (publishers.length === 0) return
-    for (const r of this.regional.liveDatasetsOf(publishers)) this.#enqueue(r.publisher, r.dataset)
+    this.#enqueue(this.regional.liveFilesOf(publishers))
   }
 
-  #enqueue(publisher: string, dataset: DatasetMetadata): void {
-    for (const d of dataset.distributions) {
-      if (d.sha256 !== undefined && d.byteSize !== undefined && !this.#queue.some(q => q.sha256 === d.sha256)) {
-        this.#queue.push({ publisher, sha256: d.sha256, byteSize: d.byteSize })
-      }
+  #enqueue(files: Array<{ publisher: string; sha256: string; byteSize: number }>): void {
+    for (const f of files) {
+      if (!this.#queue.some(q => q.sha256 === f.sha256)) this.#queue.push(f)
     }
     void this.#drain()
   }
@@ -55,9 +54,9 @@ export class Mirror {
     try {
       while (this.#queue.length > 0) {
         const job = this.#queue.shift()!
-        if (await this.blobStore.has(job.sha256)) continue
         try {
-          await this.access.ensure(job.publisher, job.sha256, job.byteSize)
+          // Held and intact is indexed and kept; otherwise fetched from a holder.
+          await this.access.verifiedLocal(job.publisher, job.sha256, job.byteSize)
         } catch (err) {
           // Retried at the next catch-up (anti-entropy interval).
           this.log.debug({ sha256: job.sha256, err: (err as Error).message }, 'mirror fetch failed')

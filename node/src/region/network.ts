@@ -249,8 +249,13 @@ export class Network {
       .publisherStates()
       .map(s => s.peerId)
       .filter(p => p !== this.#self && !directory.isPublisher(p))
-    const removed = store.purgePublishers(gone)
-    if (removed > 0) this.#log.info({ publishers: gone.length, entries: removed }, 'removed entries of publishers that no longer belong')
+    // A purge that fails must not cost the node its new list (nor its start): logged, and tried again on the next change.
+    try {
+      const removed = store.purgePublishers(gone)
+      if (removed > 0) this.#log.info({ publishers: gone.length, entries: removed }, 'removed entries of publishers that no longer belong')
+    } catch (err) {
+      this.#log.error({ err, publishers: gone }, 'could not remove the entries of publishers that no longer belong')
+    }
   }
 
   /** Active participants of the region (from the registry's list). */

@@ -26,12 +26,14 @@ import type { PeerGuard } from '../p2p/peer-guard.js'
 import type { PeerTracker } from '../p2p/peer-tracker.js'
 import { P2pError, P2pErrorCode } from '../p2p/errors.js'
 import { handleGuarded } from '../p2p/guarded-handler.js'
-import { SYNC, SYNC_PAGE_TIMEOUT_MS, SYNC_PROOF_BYTES, SYNC_REQUEST_TIMEOUT_MS } from './constants.js'
+import { SYNC, SYNC_PAGE_TIMEOUT_MS, SYNC_PROOF_BYTES, SYNC_REQUEST_TIMEOUT_MS, WALK_BACK_SEQS } from './constants.js'
 
 export interface PullResult {
   received: number
   stored: number
   rejected: number
+  /** Two logs of a publisher part further back than this pull compared: pull again to walk back. */
+  walkOn: boolean
 }
 
 export interface CatalogSyncComponents {
@@ -61,10 +63,26 @@ export interface PullProgress {
  */
 export class CatalogSync {
   readonly #progress = new Map<string, PullProgress>()
+  /**
+   * Publishers whose logs part (a second entry for a held seq was seen) and
+   * the seq from which the next pull asks again. Two logs of one publisher
+   * differ from their fork point on, so a pull claims less than it holds and
+   * walks back WALK_BACK_SEQS at a time until it finds where they part:
+   * every node then sees both entries of every seq and keeps the lower hash.
+   */
+  readonly #walk = new Map<string, number>()
   readonly #c: CatalogSyncComponents
 
   constructor(components: CatalogSyncComponents) {
     this.#c = components
+  }
+
+  /** Two entries of a publisher for one seq were seen (by any way in): the next pull walks back from there. */
+  noteConflicts(seqs: Array<[publisher: string, seq: number]>): void {
+    for (const [publisher, seq] of seqs) {
+      if (!this.#walk.has(publisher) && seq > 1) this.#walk.set(publisher, Math.max(0, seq - 1 - WALK_BACK_SEQS))
+    }
+    if (this.#walk.size > MAX_HELD_PUBLISHERS) this.#walk.delete(this.#walk.keys().next().value!)
   }
 
   async start(): Promise<void> {
@@ -81,29 +99,33 @@ export class CatalogSync {
   async pull(peer: string | PeerId): Promise<PullResult> {
     const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
     const from = peerId.toString()
-    const result: PullResult = { received: 0, stored: 0, rejected: 0 }
+    const result: PullResult = { received: 0, stored: 0, rejected: 0, walkOn: false }
     const progress: PullProgress = { peerId: from, expected: null, received: 0 }
     const stream = await this.#c.host.dialProtocol(peerId, SYNC_PROTOCOL, { signal: AbortSignal.timeout(SYNC_REQUEST_TIMEOUT_MS) })
     this.#progress.set(from, progress)
+    const walking = new Map(this.#walk)
+    const conflicts = new Map<string, number>()
+    const seen = (seqs: Array<[string, number]>): void => {
+      for (const [p, seq] of seqs) conflicts.set(p, Math.min(conflicts.get(p) ?? Infinity, seq))
+    }
     try {
       const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, SYNC_PAGE_TIMEOUT_MS)
       const states = this.#c.store.publisherStates()
-      await io.write(
-        encodeSyncMessage({
-          type: 'sync-request',
-          have: this.#c.store.versionVector(states),
-          held: this.#heldAboveWatermarks(states),
-          tips: this.#tips(states)
-        })
-      )
+      const have = this.#c.store.versionVector(states)
+      // Walking back: claim less than is held, so the peer sends its entries from there.
+      for (const [p, fromSeq] of walking) if (have[p] !== undefined) have[p] = Math.min(have[p], fromSeq)
+      const held = this.#heldAboveWatermarks(states.filter(s => !walking.has(s.peerId)))
+      await io.write(encodeSyncMessage({ type: 'sync-request', have, held, tips: this.#tips(states) }))
       for (;;) {
         const page = decodeSyncPage(await io.read())
         if (page.remaining !== undefined) progress.expected = page.remaining
-        if (page.proofs !== undefined && page.proofs.length > 0) await this.#c.acceptor.acceptProofs(page.proofs, `sync:${from}`)
+        if (page.proofs !== undefined && page.proofs.length > 0)
+          seen((await this.#c.acceptor.acceptProofs(page.proofs, `sync:${from}`)).conflictSeqs)
         // Ask for the next page before checking this one, so the responder reads
         // and sends while this node verifies: at most one page waits unread.
         if (!page.done) await io.write(encodeSyncMessage({ type: 'sync-next' }))
         const r = await this.#c.acceptor.accept(page.entries, `sync:${from}`)
+        seen(r.conflictSeqs)
         result.received += page.entries.length
         progress.received = result.received
         result.stored += r.stored.length
@@ -121,8 +143,24 @@ export class CatalogSync {
     } finally {
       this.#progress.delete(from)
     }
+    result.walkOn = this.#walkOn(walking, conflicts)
     this.#c.tracker.synced(from)
     return result
+  }
+
+  /**
+   * After a pull: where it walked and still found the logs parted at the
+   * lowest seq it compared, walk further back; where they part above that,
+   * the fork point is found. A conflict first seen in this pull starts a walk.
+   */
+  #walkOn(walked: Map<string, number>, conflicts: Map<string, number>): boolean {
+    for (const [p, fromSeq] of walked) {
+      const lowest = conflicts.get(p)
+      if (lowest !== undefined && lowest === fromSeq + 1 && fromSeq > 0) this.#walk.set(p, Math.max(0, fromSeq - WALK_BACK_SEQS))
+      else this.#walk.delete(p)
+    }
+    this.noteConflicts([...conflicts].filter(([p]) => !walked.has(p)))
+    return this.#walk.size > 0
   }
 
   /** Pulls under way now. */

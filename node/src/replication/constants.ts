@@ -16,6 +16,15 @@ export const MAX_SYNC_STREAMS_PER_PEER = 2
 /** Bytes of proofs of equivocation on a first page. */
 export const SYNC_PROOF_BYTES = 1024 * 1024
 
+/**
+ * Sequence numbers a pull walks back at a time where two logs of a publisher
+ * part (equivocation over many seqs): each step re-reads at most this many
+ * entries of that publisher, so a fork costs bounded pulls to find.
+ */
+export const WALK_BACK_SEQS = 64
+/** Pulls in a row from one peer while walking back (each bounded by WALK_BACK_SEQS). */
+export const MAX_WALK_PULLS = 64
+
 /** Catalog sync as a served protocol: a page in flight per stream, so few streams. */
 export const SYNC: ServedProtocol = {
   id: SYNC_PROTOCOL,

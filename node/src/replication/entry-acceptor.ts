@@ -10,7 +10,7 @@ import {
   type SignedEntry
 } from '@swf/protocol'
 import type { Participant } from '@swf/protocol'
-import type { EntryStore } from '../services/entry-store.js'
+import { entryCost, type EntryStore } from '../services/entry-store.js'
 import type { SignaturePool } from './signature-pool.js'
 
 export interface Membership {
@@ -54,6 +54,8 @@ export interface AcceptResult {
   rejected: Rejection[]
   /** Publishers whose watermark now trails an entry held: something is missing. */
   gaps: string[]
+  /** (publisher, seq) of every equivocation seen: where two logs of one publisher part. */
+  conflictSeqs: Array<[publisher: string, seq: number]>
 }
 
 export interface AcceptorEvents {
@@ -61,6 +63,8 @@ export interface AcceptorEvents {
   'entry:stored': [entries: SignedEntry[]]
   /** Entries one accept() refused, with the peer or path they came from (`gossip:<peer>`, `sync:<peer>`). */
   'entry:rejected': [rejections: Rejection[], source: string]
+  /** Where two entries of a publisher for one seq were seen (equivocation), by any way in. */
+  'entry:conflict': [seqs: Array<[publisher: string, seq: number]>]
 }
 
 export interface AcceptorCounters {
@@ -79,7 +83,7 @@ export interface AcceptorCounters {
  */
 export class EntryAcceptor {
   readonly counters: AcceptorCounters = { stored: 0, duplicates: 0, conflicts: 0, rejected: 0, overQuota: 0, fromTheFuture: 0 }
-  /** Per publisher: (issuedAt, bytes) of entries accepted that were signed within the last hour. */
+  /** Per publisher: (received at, cost) of the entries accepted within the last hour. */
   readonly #recent = new Map<string, Array<{ at: number; bytes: number }>>()
   /** `entry:stored` (mirroring listens) and `entry:rejected`; any number of listeners. */
   readonly events = new EventEmitter<AcceptorEvents>()
@@ -96,49 +100,73 @@ export class EntryAcceptor {
   ) {}
 
   async accept(jwsList: string[], source: string): Promise<AcceptResult> {
-    const result: AcceptResult = { stored: [], duplicates: 0, conflicts: 0, rejected: [], gaps: [] }
+    const result: AcceptResult = { stored: [], duplicates: 0, conflicts: 0, rejected: [], gaps: [], conflictSeqs: [] }
     // An anti-entropy pull that found nothing new: no transaction, no events.
     if (jwsList.length === 0) return result
     const checked = await this.checkAll(jwsList)
     const valid: SignedEntry[] = []
     for (const c of checked) {
-      if ('reason' in c) result.rejected.push(c)
+      if ('reason' in c) this.#reject(result, c.reason)
       else valid.push(c)
     }
+    this.#admit(valid, result, source)
+    this.#report(result, source)
+    return result
+  }
+
+  /**
+   * Stores what passes the quota, and detects equivocation whatever else
+   * refuses an entry: a second entry for a held sequence number, or one
+   * whose prevHash names another predecessor, leaves its proof even when
+   * the quota turns the entry away.
+   */
+  #admit(valid: SignedEntry[], result: AcceptResult, source: string): void {
     const admitted = this.#withinLimits(valid, result)
-    if (admitted.length > 0) {
-      const outcomes = this.store.store(admitted)
-      outcomes.forEach((o, i) => {
-        const e = admitted[i]!
-        if (o === 'stored' || o === 'replaced') result.stored.push(e)
-        else if (o === 'duplicate') result.duplicates++
-        if (o === 'conflict' || o === 'replaced') {
-          result.conflicts++
-          this.log.warn(
-            {
-              source,
-              publisher: e.payload.publisher,
-              seq: e.payload.seq,
-              hash: e.hash,
-              kept: o === 'replaced' ? 'this entry (lower hash)' : 'the held entry (lower hash)'
-            },
-            'publisher signed two entries for one sequence number (equivocation); proof kept'
-          )
-        }
-      })
-      const vv = this.store.versionVector()
-      result.gaps = [...new Set(result.stored.map(e => e.payload.publisher))].filter(p => (vv[p] ?? 0) < maxSeqOf(result.stored, p))
-    }
+    const refused = valid.filter(e => !admitted.includes(e))
+    for (const seq of this.store.recordProofs(refused)) result.conflictSeqs.push(seq)
+    if (admitted.length === 0) return
+    const outcomes = this.store.store(admitted)
+    outcomes.forEach((o, i) => {
+      const e = admitted[i]!
+      if (o === 'stored' || o === 'replaced') result.stored.push(e)
+      else if (o === 'duplicate') result.duplicates++
+      if (o === 'conflict' || o === 'replaced') {
+        result.conflicts++
+        result.conflictSeqs.push([e.payload.publisher, e.payload.seq])
+        this.log.warn(
+          {
+            source,
+            publisher: e.payload.publisher,
+            seq: e.payload.seq,
+            hash: e.hash,
+            kept: o === 'replaced' ? 'this entry (lower hash)' : 'the held entry (lower hash)'
+          },
+          'publisher signed two entries for one sequence number (equivocation); proof kept'
+        )
+      }
+    })
+    const vv = this.store.versionVector()
+    result.gaps = [...new Set(result.stored.map(e => e.payload.publisher))].filter(p => (vv[p] ?? 0) < maxSeqOf(result.stored, p))
+  }
+
+  #reject(result: AcceptResult, reason: RejectReason): void {
+    result.rejected.push({ reason })
+    if (reason === 'from-the-future') this.counters.fromTheFuture++
+    if (reason === 'over-quota') this.counters.overQuota++
+  }
+
+  /** Counters, the log and the events of one accept(). */
+  #report(result: AcceptResult, source: string): void {
     if (result.rejected.length > 0) {
       this.log.warn({ source, rejected: result.rejected.length, first: result.rejected[0]?.reason }, 'entries rejected')
       this.events.emit('entry:rejected', result.rejected, source)
     }
     if (result.stored.length > 0) this.events.emit('entry:stored', result.stored)
+    if (result.conflictSeqs.length > 0) this.events.emit('entry:conflict', result.conflictSeqs)
     this.counters.stored += result.stored.length
     this.counters.duplicates += result.duplicates
     this.counters.conflicts += result.conflicts
     this.counters.rejected += result.rejected.length
-    return result
   }
 
   /** An entry this node already holds (its hash matched a stored one): decoded, its signature was checked on arrival. */
@@ -148,29 +176,37 @@ export class EntryAcceptor {
 
   /**
    * Proofs of equivocation from a peer (two entries of one publisher that
-   * cannot both stand): both must verify; then storing them lets the store
-   * keep the proof and apply the same rule as on first sight.
+   * cannot both stand): both must pass every check an entry passes by gossip
+   * or pull — signature, membership, clock, quota — before either becomes
+   * catalog state; the pair itself is kept as proof (bounded per publisher).
    */
-  async acceptProofs(pairs: Array<[string, string]>, source: string): Promise<void> {
+  async acceptProofs(pairs: Array<[string, string]>, source: string): Promise<AcceptResult> {
+    const result: AcceptResult = { stored: [], duplicates: 0, conflicts: 0, rejected: [], gaps: [], conflictSeqs: [] }
     for (const [a, b] of pairs) {
-      const [ea, eb] = [await this.check(a), await this.check(b)]
-      if ('reason' in ea || 'reason' in eb || ea.payload.publisher !== eb.payload.publisher || ea.hash === eb.hash) {
+      const [ea, eb] = await this.checkAll([a, b])
+      if (ea === undefined || eb === undefined || 'reason' in ea || 'reason' in eb || !isProof(ea, eb)) {
         this.log.warn({ source }, 'invalid proof of equivocation dropped')
         continue
       }
-      const sameSeq = ea.payload.seq === eb.payload.seq
-      const fork = eb.payload.seq === ea.payload.seq + 1 && eb.payload.prevHash !== ea.hash
-      if (!sameSeq && !fork) continue
-      const outcomes = this.store.store([ea, eb])
-      const stored = [ea, eb].filter((_, i) => outcomes[i] === 'stored' || outcomes[i] === 'replaced')
-      if (stored.length > 0) this.events.emit('entry:stored', stored)
+      // A proof held already was admitted when it came: peers send theirs on every pull.
+      const kept = this.store.recordProof(ea, eb)
+      if (kept === 'known') continue
+      const before = result.conflictSeqs.length
+      this.#admit([ea, eb], result, source)
+      if (kept === 'full') result.conflictSeqs.length = before
     }
+    this.#report(result, source)
+    return result
   }
 
   /**
-   * Clock skew and the publisher's quota: entries signed in the future, or
-   * beyond what one publisher may make every node hold, are refused — not
-   * stored and not relayed; never a strike against the relaying peer.
+   * The publisher's quota, counted by what it costs this node (the entry
+   * and the state and search rows it makes, `entryCost`) and by when this
+   * node received it — a publisher's `issuedAt` cannot move bytes out of the
+   * hourly window. Entries held already pass (nothing new is stored), and so
+   * does a second entry for a held sequence number (it replaces, or is kept
+   * as proof). Refused entries are not stored and not relayed; never a
+   * strike against the relaying peer.
    */
   #withinLimits(valid: SignedEntry[], result: AcceptResult): SignedEntry[] {
     const now = Date.now()
@@ -178,13 +214,7 @@ export class EntryAcceptor {
     const out: SignedEntry[] = []
     for (const e of valid) {
       const p = e.payload
-      const issued = Date.parse(p.issuedAt)
-      if (issued > now + this.limits.maxClockSkewMs) {
-        result.rejected.push({ reason: 'from-the-future' })
-        this.counters.fromTheFuture++
-        continue
-      }
-      if (p.publisher === this.self) {
+      if (p.publisher === this.self || this.store.hashAt(p.publisher, p.seq) !== undefined) {
         out.push(e)
         continue
       }
@@ -194,30 +224,27 @@ export class EntryAcceptor {
         u = { ...held, hour: this.#recentBytes(p.publisher, now) }
         usage.set(p.publisher, u)
       }
-      const recent = issued > now - HOUR_MS
+      const cost = entryCost(e)
       if (
         u.entries + 1 > this.limits.maxEntriesPerPublisher ||
-        u.bytes + e.jws.length > this.limits.maxBytesPerPublisher ||
-        (recent && u.hour + e.jws.length > this.limits.maxBytesPerHour)
+        u.bytes + cost > this.limits.maxBytesPerPublisher ||
+        u.hour + cost > this.limits.maxBytesPerHour
       ) {
-        result.rejected.push({ reason: 'over-quota' })
-        this.counters.overQuota++
+        this.#reject(result, 'over-quota')
         continue
       }
       u.entries++
-      u.bytes += e.jws.length
-      if (recent) {
-        u.hour += e.jws.length
-        const list = this.#recent.get(p.publisher) ?? []
-        list.push({ at: issued, bytes: e.jws.length })
-        this.#recent.set(p.publisher, list)
-      }
+      u.bytes += cost
+      u.hour += cost
+      const list = this.#recent.get(p.publisher) ?? []
+      list.push({ at: now, bytes: cost })
+      this.#recent.set(p.publisher, list)
       out.push(e)
     }
     return out
   }
 
-  /** Bytes of a publisher's entries signed within the last hour that this node accepted. */
+  /** Bytes of a publisher's entries this node accepted within the last hour. */
   #recentBytes(publisher: string, now: number): number {
     const list = (this.#recent.get(publisher) ?? []).filter(r => r.at > now - HOUR_MS)
     this.#recent.set(publisher, list)
@@ -233,11 +260,16 @@ export class EntryAcceptor {
     const member = this.#member(jws)
     if ('reason' in member) return member
     try {
-      return await this.verifier.verify(jws, member.options)
+      return this.#inTime(await this.verifier.verify(jws, member.options))
     } catch (err) {
       if (err instanceof InvalidEntryError) return { reason: err.reason }
       throw err
     }
+  }
+
+  /** Signed further in the future than the clock skew allows: refused on every way in (pull, gossip, proofs, search hits). */
+  #inTime(e: SignedEntry): SignedEntry | Rejection {
+    return Date.parse(e.payload.issuedAt) > Date.now() + this.limits.maxClockSkewMs ? { reason: 'from-the-future' } : e
   }
 
   /**
@@ -270,7 +302,7 @@ export class EntryAcceptor {
     )
     const out: Array<SignedEntry | Rejection> = formed.map(f => ('reason' in f ? f : { reason: 'bad-signature' }))
     pending.forEach((p, k) => {
-      if (ok[k] === true) out[p.i] = p.entry
+      if (ok[k] === true) out[p.i] = this.#inTime(p.entry)
     })
     return out
   }
@@ -299,6 +331,12 @@ export function isProvableForgery(reason: RejectReason): boolean {
     reason === 'publisher-mismatch' ||
     reason === 'malformed'
   )
+}
+
+/** Two entries of one publisher that cannot both stand: one sequence number, or a successor naming another predecessor. */
+function isProof(a: SignedEntry, b: SignedEntry): boolean {
+  if (a.payload.publisher !== b.payload.publisher || a.hash === b.hash) return false
+  return a.payload.seq === b.payload.seq || (b.payload.seq === a.payload.seq + 1 && b.payload.prevHash !== a.hash)
 }
 
 function maxSeqOf(entries: SignedEntry[], publisher: string): number {

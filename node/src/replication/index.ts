@@ -8,6 +8,7 @@ import { CatalogGossip } from './catalog-gossip.js'
 import { CatalogSync } from './catalog-sync.js'
 import { EntryAcceptor, type AcceptorLimits, type Membership } from './entry-acceptor.js'
 import { SignaturePool } from './signature-pool.js'
+import { MAX_WALK_PULLS } from './constants.js'
 
 /** The participant list as replication asks it. */
 export interface Participants extends Membership {
@@ -73,6 +74,10 @@ export class Replication {
       this.#signatures,
       init.limits
     )
+    // A conflict seen by gossip or by proofs: the next pull walks back to where the logs part.
+    this.acceptor.events.on('entry:conflict', seqs => {
+      this.sync.noteConflicts(seqs)
+    })
     this.gossip = new CatalogGossip(
       { pubsub: host.services.pubsub, acceptor: this.acceptor, tracker, guard, log: log.child({ part: 'gossip' }) },
       {
@@ -144,11 +149,15 @@ export class Replication {
     }
     const p = (async () => {
       try {
+        // Again while asked to, or while a fork is walked back (bounded).
+        let walks = 0
+        let walkOn = false
         do {
           this.#pullAgain.delete(peer)
           const r = await this.sync.pull(peer)
           if (r.received > 0) this.#log.debug({ peer, ...r }, 'pulled entries')
-        } while (this.#pullAgain.has(peer) && !this.#stopped)
+          walkOn = r.walkOn && ++walks < MAX_WALK_PULLS
+        } while ((this.#pullAgain.has(peer) || walkOn) && !this.#stopped)
       } catch (err) {
         if (!this.#stopped) {
           const level = err instanceof CodecError ? 'warn' : 'debug'

@@ -7,6 +7,7 @@ import {
   entries,
   equivocations,
   publishers,
+  useCases,
   type DatasetRow,
   type EquivocationRow,
   type PublisherRow
@@ -19,10 +20,26 @@ import {
  */
 export type StoreOutcome = 'stored' | 'duplicate' | 'conflict' | 'replaced'
 
+/** A proof kept (`new`), held already (`known`), or not kept: the publisher has MAX_PROOFS_PER_PUBLISHER. */
+export type ProofOutcome = 'new' | 'known' | 'full'
+
 /** Held sequence numbers above a publisher's watermark, as inclusive ranges. */
 export type SeqRange = [from: number, to: number]
 
 type Tx = Parameters<Parameters<NodeDb['transaction']>[0]>[0]
+
+/**
+ * What one entry costs a node's disk, as its publisher's quota counts it:
+ * the JWS, the state row that holds its body again as JSON, and the search
+ * rows made of that (full text, facets, log), with SQLite's page slack.
+ * Measured over large entries (tests/sync/quota-ways-in.test.ts): about
+ * 3.4 times the JWS; counting the JWS alone let 28 MB of entries cost 95 MB.
+ */
+export const DISK_COST_PER_JWS_BYTE = 3.5
+export const entryCost = (e: { jws: string }): number => Math.ceil(e.jws.length * DISK_COST_PER_JWS_BYTE)
+
+/** Proofs of equivocation kept per publisher: each holds two entries, and one proves the publisher forked. */
+export const MAX_PROOFS_PER_PUBLISHER = 64
 
 /**
  * Applies verified entries to the database: the entry log, the current
@@ -73,7 +90,7 @@ export class EntryStore {
           // Out-of-order delivery: an older entry never overwrites a newer state.
           this.#upsertState(e.hash, p)
           this.#checkChain(e, receivedAt)
-          touch(p.publisher, p.seq, 1, e.jws.length)
+          touch(p.publisher, p.seq, 1, entryCost(e))
           return 'stored'
         })
         for (const [publisher, t] of touched) advanceWatermark(tx, publisher, t, receivedAt)
@@ -97,7 +114,7 @@ export class EntryStore {
     if (held === undefined) return 'conflict'
     const wins = e.hash < held.hash
     const [kept, other] = wins ? [e.jws, held.jws] : [held.jws, e.jws]
-    st.insertProof.run(p.publisher, p.seq, 'same-seq', kept, other, receivedAt)
+    this.#insertProof(p.publisher, p.seq, 'same-seq', kept, other, receivedAt)
     if (!wins) return 'conflict'
     for (const id of [held.dataset_id, p.datasetId]) {
       st.deleteDataset.run(p.publisher, id)
@@ -105,7 +122,7 @@ export class EntryStore {
     }
     st.deleteEntry.run(held.hash)
     st.insertEntry.run(e.hash, p.publisher, p.seq, p.datasetId, p.tombstone ? 1 : 0, p.issuedAt, receivedAt, e.jws)
-    st.adjustUsage.run(e.jws.length - held.jws.length, p.publisher)
+    st.adjustUsage.run(entryCost(e) - entryCost(held), p.publisher)
     for (const id of new Set([held.dataset_id, p.datasetId])) this.#rebuildState(p.publisher, id)
     return 'replaced'
   }
@@ -156,10 +173,57 @@ export class EntryStore {
     const st = this.#statements()
     const p = e.payload
     const before = st.entryAt.get(p.publisher, p.seq - 1) as { hash: string; jws: string } | undefined
-    if (before !== undefined && before.hash !== p.prevHash) st.insertProof.run(p.publisher, p.seq, 'fork', before.jws, e.jws, receivedAt)
+    if (before !== undefined && before.hash !== p.prevHash) this.#insertProof(p.publisher, p.seq, 'fork', before.jws, e.jws, receivedAt)
     const after = st.entryAt.get(p.publisher, p.seq + 1) as { hash: string; jws: string } | undefined
     if (after !== undefined && payloadOf(after.jws).prevHash !== e.hash)
-      st.insertProof.run(p.publisher, p.seq + 1, 'fork', e.jws, after.jws, receivedAt)
+      this.#insertProof(p.publisher, p.seq + 1, 'fork', e.jws, after.jws, receivedAt)
+  }
+
+  /** A proof row, while the publisher has fewer than MAX_PROOFS_PER_PUBLISHER. */
+  #insertProof(publisher: string, seq: number, kind: 'same-seq' | 'fork', a: string, b: string, at: string): ProofOutcome {
+    const st = this.#statements()
+    if ((st.countProofs.get(publisher) as { n: number }).n >= MAX_PROOFS_PER_PUBLISHER) return 'full'
+    return st.insertProof.run(publisher, seq, kind, a, b, at).changes > 0 ? 'new' : 'known'
+  }
+
+  /**
+   * Proofs for entries that are not stored (the quota refused them): a
+   * second entry for a held sequence number, or one whose prevHash names
+   * another predecessor than the held one. Returns where the logs part.
+   */
+  recordProofs(refused: SignedEntry[]): Array<[publisher: string, seq: number]> {
+    if (refused.length === 0) return []
+    const receivedAt = new Date().toISOString()
+    const st = this.#statements()
+    return this.#db.transaction(
+      () =>
+        refused.flatMap((e): Array<[string, number]> => {
+          const p = e.payload
+          const held = st.entryAt.get(p.publisher, p.seq) as { hash: string; jws: string } | undefined
+          if (held !== undefined && held.hash !== e.hash) {
+            const [kept, other] = e.hash < held.hash ? [e.jws, held.jws] : [held.jws, e.jws]
+            this.#insertProof(p.publisher, p.seq, 'same-seq', kept, other, receivedAt)
+            return [[p.publisher, p.seq]]
+          }
+          if (held === undefined) this.#checkChain(e, receivedAt)
+          return []
+        }),
+      { behavior: 'immediate' }
+    )
+  }
+
+  /** A proof received from a peer (two verified entries that cannot both stand). */
+  recordProof(a: SignedEntry, b: SignedEntry): ProofOutcome {
+    const sameSeq = a.payload.seq === b.payload.seq
+    const [kept, other] = sameSeq && b.hash < a.hash ? [b, a] : [a, b]
+    return this.#insertProof(
+      a.payload.publisher,
+      b.payload.seq,
+      sameSeq ? 'same-seq' : 'fork',
+      kept.jws,
+      other.jws,
+      new Date().toISOString()
+    )
   }
 
   #prepared: ReturnType<EntryStore['prepare']> | undefined
@@ -182,6 +246,7 @@ export class EntryStore {
           tombstone = excluded.tombstone, title = excluded.title, metadata = excluded.metadata, issued_at = excluded.issued_at
         WHERE excluded.seq > datasets.seq`),
       entryAt: sqlite.prepare('SELECT hash, jws, dataset_id FROM entries WHERE publisher = ? AND seq = ?'),
+      hashAt: sqlite.prepare('SELECT hash FROM entries WHERE publisher = ? AND seq = ?'),
       newestEntryOf: sqlite.prepare('SELECT hash, jws FROM entries WHERE publisher = ? AND dataset_id = ? ORDER BY seq DESC LIMIT 1'),
       deleteEntry: sqlite.prepare('DELETE FROM entries WHERE hash = ?'),
       deleteDataset: sqlite.prepare('DELETE FROM datasets WHERE publisher = ? AND dataset_id = ?'),
@@ -203,6 +268,7 @@ export class EntryStore {
       insertProof: sqlite.prepare(
         'INSERT OR IGNORE INTO equivocations (publisher, seq, kind, jws_a, jws_b, detected_at) VALUES (?, ?, ?, ?, ?, ?)'
       ),
+      countProofs: sqlite.prepare('SELECT count(*) AS n FROM equivocations WHERE publisher = ?'),
       adjustUsage: sqlite.prepare('UPDATE publishers SET entry_bytes = entry_bytes + ? WHERE peer_id = ?'),
       seqLengths: sqlite.prepare(
         'SELECT seq, length(jws) AS bytes FROM entries WHERE publisher = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?'
@@ -239,6 +305,11 @@ export class EntryStore {
       last = s.seq
     }
     return st.jwsBetween.all(publisher, afterSeq, last) as Array<{ seq: number; jws: string }>
+  }
+
+  /** The hash of the entry held at (publisher, seq), if any (without reading the entry). */
+  hashAt(publisher: string, seq: number): string | undefined {
+    return (this.#statements().hashAt.get(publisher, seq) as { hash: string } | undefined)?.hash
   }
 
   /** The entry held at (publisher, seq), if any. */
@@ -347,10 +418,15 @@ export class EntryStore {
     return this.#db.select().from(publishers).orderBy(asc(publishers.peerId)).all()
   }
 
-  /** Drops everything of publishers that no longer belong (revoked). Returns entries removed. */
+  /**
+   * Drops everything of publishers that no longer belong (revoked): every
+   * kind's state (its rows reference their entries), then the entries.
+   * Returns entries removed.
+   */
   purgePublishers(peerIds: string[]): number {
     if (peerIds.length === 0) return 0
     return this.#db.transaction(tx => {
+      tx.delete(useCases).where(inArray(useCases.publisher, peerIds)).run()
       tx.delete(datasets).where(inArray(datasets.publisher, peerIds)).run()
       tx.delete(publishers).where(inArray(publishers.peerId, peerIds)).run()
       tx.delete(equivocations).where(inArray(equivocations.publisher, peerIds)).run()

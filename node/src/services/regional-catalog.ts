@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, gte, inArray, or, type SQL } from 'drizzle-orm'
-import type { DatasetMetadata } from '@swf/protocol'
+import { filesOfEntry, type DatasetMetadata, type UseCase } from '@swf/protocol'
 import type { NodeDb } from '../db/open.js'
-import { datasets, entries } from '../db/schema.js'
+import { datasets, entries, useCases } from '../db/schema.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import type { Page } from './catalog-service.js'
 
@@ -64,6 +64,19 @@ export class RegionalCatalog {
       .where(and(eq(datasets.tombstone, false), inArray(datasets.publisher, publishers)))
       .all()
       .map(r => ({ publisher: r.publisher, dataset: r.metadata as DatasetMetadata }))
+  }
+
+  /** The files every live entry of these publishers pins, of every kind (dataset distributions, use case images). */
+  liveFilesOf(publishers: string[]): Array<{ publisher: string; sha256: string; byteSize: number }> {
+    if (publishers.length === 0) return []
+    const ds = this.liveDatasetsOf(publishers).map(r => ({ publisher: r.publisher, body: { dataset: r.dataset } }))
+    const uc = this.db
+      .select({ publisher: useCases.publisher, body: useCases.body })
+      .from(useCases)
+      .where(and(eq(useCases.tombstone, false), inArray(useCases.publisher, publishers)))
+      .all()
+      .map(r => ({ publisher: r.publisher, body: { useCase: r.body as UseCase } }))
+    return [...ds, ...uc].flatMap(r => filesOfEntry(r.body).map(f => ({ publisher: r.publisher, ...f })))
   }
 
   /** One page of live datasets in a stable order, for catalog exports. */

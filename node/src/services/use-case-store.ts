@@ -91,6 +91,13 @@ export class UseCaseStore {
     return { items: rows.map(record), total }
   }
 
+  /** Every live use case of one publisher, by id (a key rotation re-publishes them). */
+  liveOf(publisher: string): UseCaseRecord[] {
+    return (
+      this.db.$client.prepare('SELECT * FROM use_cases WHERE publisher = ? AND tombstone = 0 ORDER BY use_case_id').all(publisher) as Row[]
+    ).map(record)
+  }
+
   /** Publishers of live use cases, with how many each has, most first. */
   countsByPublisher(): Array<{ publisher: string; count: number }> {
     return this.db.$client
