@@ -263,7 +263,9 @@ async function coldSyncAndSearch(base: number, entries: number, withSearch: bool
       p2pPort: base + 1050,
       registry: region.registry,
       sync: { registryRefreshMs: 500, antiEntropyMs: 15_000, redialMs: 500 },
-      http: BENCH_HTTP_LIMITS
+      http: BENCH_HTTP_LIMITS,
+      // One publisher's whole history at once (100,000 entries cost ~450 MB on disk): more than the default hour allows.
+      quota: { maxBytesPerPublisher: 4 * 1024 ** 3, maxBytesPerHour: 4 * 1024 ** 3 }
     })
     const bytes0 = loopbackBytes()
     fresh.process = await startNodeProcess(fresh, join(root, `cold-${entries}`, 'logs', 'fresh.log'))

@@ -61,6 +61,8 @@ export interface NodeOptions {
   sync?: { registryRefreshMs?: number; antiEntropyMs?: number; redialMs?: number }
   /** Per-client query limits (the benchmark is one client asking far more than a person). */
   http?: { queriesPerMinute?: number; queryBurst?: number }
+  /** Publisher quotas (a node catching up on a large history at once needs more than an hour's worth). */
+  quota?: { maxBytesPerPublisher?: number; maxBytesPerHour?: number }
 }
 
 /** Creates a node's data directory unless it exists (a second run reuses it). */
@@ -71,7 +73,8 @@ export async function ensureNode(o: NodeOptions): Promise<NodeHandle> {
       http: { host: '127.0.0.1', port: o.httpPort, ...o.http },
       p2p: { listen: [`/ip4/127.0.0.1/tcp/${o.p2pPort}`], inboundConnectionThreshold: 1000 },
       registry: { url: o.registry.url, publicKeyJwk: o.registry.publicKeyJwk },
-      sync: { registryRefreshMs: 2_000, antiEntropyMs: 10_000, redialMs: 2_000, ...o.sync }
+      sync: { registryRefreshMs: 2_000, antiEntropyMs: 10_000, redialMs: 2_000, ...o.sync },
+      ...(o.quota === undefined ? {} : { quota: o.quota })
     })
   }
   const key = JSON.parse(readFileSync(join(o.dataDir, 'node-key.json'), 'utf8')) as { kid: string }

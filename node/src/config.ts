@@ -39,7 +39,10 @@ export const nodeConfigSchema = z.strictObject({
       queryBurst: z.number().int().positive().default(20),
       maxConcurrentQueriesPerClient: z.number().int().positive().default(2),
       /** Federated searches and data queries running at once on this node, from all clients. */
-      maxConcurrentQueries: z.number().int().positive().default(16)
+      maxConcurrentQueries: z.number().int().positive().default(16),
+      /** Queries waiting for one of those (fairly: the client that asked least lately goes first), each at most queryQueueMs; then 503. */
+      maxQueuedQueries: z.number().int().min(0).default(32),
+      queryQueueMs: z.number().int().min(0).max(60_000).default(3_000)
     })
     .prefault({}),
   p2p: z
@@ -98,17 +101,18 @@ export const nodeConfigSchema = z.strictObject({
   quota: z
     .strictObject({
       maxEntriesPerPublisher: z.number().int().positive().default(1_000_000),
+      /** Bytes on this node's disk (entries with their state and search rows, `entryCost`). */
       maxBytesPerPublisher: z
         .number()
         .int()
         .positive()
-        .default(256 * 1024 * 1024),
-      /** Bytes of entries signed within the last hour, per publisher. */
+        .default(1024 * 1024 * 1024),
+      /** Bytes on disk of the entries this node received within the last hour, per publisher (whatever they claim as issuedAt). */
       maxBytesPerHour: z
         .number()
         .int()
         .positive()
-        .default(32 * 1024 * 1024)
+        .default(64 * 1024 * 1024)
     })
     .prefault({}),
   /** Opt-in: keep verified copies of these publishers' files (peer ids or AGS). */

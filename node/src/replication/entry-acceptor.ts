@@ -27,8 +27,8 @@ export interface AcceptorLimits {
 
 export const DEFAULT_ACCEPTOR_LIMITS: AcceptorLimits = {
   maxEntriesPerPublisher: 1_000_000,
-  maxBytesPerPublisher: 256 * 1024 * 1024,
-  maxBytesPerHour: 32 * 1024 * 1024,
+  maxBytesPerPublisher: 1024 * 1024 * 1024,
+  maxBytesPerHour: 64 * 1024 * 1024,
   maxClockSkewMs: 300_000
 }
 
@@ -185,6 +185,7 @@ export class EntryAcceptor {
     for (const [a, b] of pairs) {
       const [ea, eb] = await this.checkAll([a, b])
       if (ea === undefined || eb === undefined || 'reason' in ea || 'reason' in eb || !isProof(ea, eb)) {
+        for (const e of [ea, eb]) if (e !== undefined && 'reason' in e) this.#reject(result, e.reason)
         this.log.warn({ source }, 'invalid proof of equivocation dropped')
         continue
       }
