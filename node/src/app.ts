@@ -62,6 +62,8 @@ export interface AppDeps {
   adminToken: string
   metrics: NodeMetrics
   db: NodeDb
+  /** The node's data directory (named when its disk is full). */
+  dataDir: string
   /** Where KML and GPX files are kept converted to GeoJSON (`<dataDir>/converted`). */
   convertedDir: string
   /** Public base URL for links in exports (default: the request's origin). */
@@ -226,7 +228,7 @@ export function createApp(deps: AppDeps): Hono {
     })
   )
   app.notFound(onNotFound)
-  app.onError(onError(deps.log))
+  app.onError(onError(deps.log, deps.dataDir))
   return app
 }
 

@@ -122,6 +122,10 @@ export class BlobStore {
     const hash = createHash('sha256')
     let byteSize = 0
     const fh = await open(tmpPath, 'wx', 0o644)
+    let sha256: string
+    let isOpen = true
+    // Any failure (too large, a full disk at write, fsync, mkdir or rename, a wrong hash)
+    // removes the tmp file: nothing half-written stays behind until the next start.
     try {
       for await (const chunk of chunks) {
         byteSize += chunk.byteLength
@@ -130,21 +134,18 @@ export class BlobStore {
         await fh.write(chunk)
       }
       await fh.sync()
-    } catch (err) {
+      isOpen = false
       await fh.close()
+      sha256 = hash.digest('hex')
+      if (expectedSha256 !== undefined && expectedSha256 !== sha256) throw new BlobHashMismatchError(expectedSha256, sha256)
+      await mkdir(join(this.#root, sha256.slice(0, 2)), { recursive: true })
+      await rename(tmpPath, this.pathOf(sha256))
+    } catch (err) {
+      if (isOpen) await fh.close().catch(() => undefined)
       await rm(tmpPath, { force: true })
       throw err
     }
-    await fh.close()
-    const sha256 = hash.digest('hex')
-    if (expectedSha256 !== undefined && expectedSha256 !== sha256) {
-      await rm(tmpPath, { force: true })
-      throw new BlobHashMismatchError(expectedSha256, sha256)
-    }
-    const dir = join(this.#root, sha256.slice(0, 2))
-    await mkdir(dir, { recursive: true })
-    await rename(tmpPath, this.pathOf(sha256))
-    await syncDir(dir)
+    await syncDir(join(this.#root, sha256.slice(0, 2)))
     const st = await stat(this.pathOf(sha256))
     this.#verified.set(sha256, `${st.size}:${st.mtimeMs}:${st.ino}`)
     return { sha256, byteSize }

@@ -169,6 +169,7 @@ async function startLockedNode(options: StartOptions, dataDir: string, config: N
     directory,
     whoIs,
     blobs,
+    dataDir,
     convertedDir: convertedPath(dataDir),
     adminToken,
     metrics: createMetrics({ store: entryStore, region: regionStatus, directory, whoIs }),

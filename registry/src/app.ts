@@ -24,27 +24,29 @@ export interface RegistryHttpLimits {
 export const DEFAULT_REGISTRY_HTTP_LIMITS: RegistryHttpLimits = { registrationsPerMinute: 6, registrationBurst: 10, maxAuthFailures: 10 }
 
 /**
- * The operator's token; a client address that sent `maxAuthFailures` wrong
- * ones in ten minutes is refused (429) before its token is even compared.
+ * The operator's token, compared (in constant time) before the failure count
+ * is looked at: a client address that sent `maxAuthFailures` wrong tokens in
+ * ten minutes has its further wrong ones refused (429), but the right token
+ * is never refused — else anyone on the operator's own address (the CLI's
+ * 127.0.0.1) locks the operator out. The token is 256 random bits: the limit
+ * keeps guessers noisy, not lucky.
  */
 function adminOnly(token: string, maxAuthFailures: number): MiddlewareHandler {
   const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
   const expected = digest(token)
   const failures = new TokenBuckets(maxAuthFailures / 600, maxAuthFailures)
   return async (c, next) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')
+    if (m === null) return fail(c, 401, 'unauthorized', 'admin token required: Authorization: Bearer <token>')
+    if (timingSafeEqual(digest(m[1]!), expected)) return next()
     const who = clientAddress(c)
     const wait = failures.secondsUntilToken(who)
     if (wait > 0) {
       c.header('Retry-After', String(wait))
       return fail(c, 429, 'locked_out', `too many wrong operator tokens from ${who}; retry in ${wait} s`)
     }
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')
-    if (m === null) return fail(c, 401, 'unauthorized', 'admin token required: Authorization: Bearer <token>')
-    if (!timingSafeEqual(digest(m[1]!), expected)) {
-      failures.take(who)
-      return fail(c, 403, 'forbidden', 'admin token is not valid')
-    }
-    await next()
+    failures.take(who)
+    return fail(c, 403, 'forbidden', 'admin token is not valid')
   }
 }
 

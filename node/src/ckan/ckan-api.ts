@@ -255,7 +255,7 @@ export class CkanApi {
 
   /** CKAN q and fq (Solr syntax) → a list filter. */
   #filter(q: string | undefined, fq: string | undefined): ListFilter {
-    const solr = parseFilter(fq, q?.slice(0, 500))
+    const solr = parseFilter(fq, q)
     const orgs = this.organizations()
     const filter: ListFilter = {
       ...emptyFilter(),
@@ -278,6 +278,8 @@ export class CkanApi {
               : t.field === 'license_id'
                 ? { kind: 'license' as const, values: t.values }
                 : { kind: 'theme' as const, values: t.values.map(v => v.toUpperCase()) }
+      // Excluding only unknown organizations excludes nothing (SQL's `NOT IN (NULL)` would exclude everything).
+      if (t.negate && entry.values.length === 0) continue
       ;(t.negate ? filter.exclude : filter.include).push(entry)
     }
     for (const r of solr.ranges) {

@@ -76,6 +76,15 @@ export interface SolrFilter {
 
 const emptyFilter = (): SolrFilter => ({ terms: [], ranges: [], none: false })
 
+/**
+ * Clauses one of q and fq may hold, each value of an OR list and each word
+ * counting as one (as Solr's maxBooleanClauses counts them). Every clause
+ * becomes a condition of one SQL expression: both parameters at the maximum
+ * stay far below SQLite's expression depth limit (1000), where a harvester's
+ * fq of 1000 `-organization:…` clauses answered 500.
+ */
+export const MAX_SOLR_CLAUSES = 100
+
 // field:value, field:"a b", field:[a TO b], field:{a TO b}, field:(a OR b), with +/- in front.
 const CLAUSE =
   /([+-]?)([A-Za-z_][\w.]*):("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|[^\s()]+)|(\bOR\b|\bAND\b|&&|\|\|)|([+-]?"(?:[^"\\]|\\.)*"|[^\s]+)/g
@@ -87,12 +96,29 @@ interface Clause {
   op?: 'OR' | 'AND'
 }
 
-function clauses(text: string): Clause[] {
+/** The clauses of q or fq; more than MAX_SOLR_CLAUSES is a 400 naming the parameter. */
+function clauses(text: string, param: 'fq' | 'q'): Clause[] {
   const out: Clause[] = []
+  let count = 0
   for (const m of text.matchAll(CLAUSE)) {
-    if (m[4] !== undefined) out.push({ negate: false, value: '', op: m[4] === 'OR' || m[4] === '||' ? 'OR' : 'AND' })
-    else if (m[2] !== undefined) out.push({ negate: m[1] === '-', field: m[2], value: m[3]! })
-    else out.push({ negate: m[5]!.startsWith('-'), value: m[5]!.replace(/^[+-]/, '') })
+    if (m[4] !== undefined) {
+      out.push({ negate: false, value: '', op: m[4] === 'OR' || m[4] === '||' ? 'OR' : 'AND' })
+      continue
+    }
+    const c =
+      m[2] !== undefined
+        ? { negate: m[1] === '-', field: m[2], value: m[3]! }
+        : { negate: m[5]!.startsWith('-'), value: m[5]!.replace(/^[+-]/, '') }
+    count += c.field === undefined ? 1 : values(c.value).length
+    if (count > MAX_SOLR_CLAUSES) {
+      throw new CkanError(
+        400,
+        'Validation Error',
+        `${param} may hold at most ${MAX_SOLR_CLAUSES} clauses (each value of an OR list and each word counts as one)`,
+        param
+      )
+    }
+    out.push(c)
   }
   return out
 }
@@ -174,7 +200,7 @@ export function parseFilter(fq: string | undefined, q: string | undefined, now =
 
   function walk(text: string, param: 'fq' | 'q', onText?: (c: Clause) => boolean): void {
     let or = false
-    for (const c of clauses(text)) {
+    for (const c of clauses(text, param)) {
       if (c.op !== undefined) {
         or = c.op === 'OR'
         continue

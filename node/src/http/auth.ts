@@ -14,27 +14,29 @@ export function tokenChecker(token: string): (candidate: string) => boolean {
 
 /**
  * Requires `Authorization: Bearer <admin token>`. Both sides are hashed first
- * so the comparison is constant-time whatever the length of the guess.
+ * so the comparison is constant-time whatever the length of the guess. The
+ * token is compared before the failure count is looked at: wrong tokens from
+ * an address are refused (429) past the limit, the right one never is — else
+ * anyone sharing the operator's address (or a proxy's) locks the operator out.
+ * The token is 256 random bits: the limit keeps guessers noisy, not lucky.
  */
 export function requireAdminToken(token: string, failures: AuthFailures): MiddlewareHandler {
   const matches = tokenChecker(token)
   return async (c, next) => {
-    const who = clientAddress(c)
-    const wait = failures.blockedFor(who)
-    if (wait > 0) {
-      c.header('Retry-After', String(wait))
-      return errorResponse(c, 429, 'too_many_failed_logins', `too many wrong admin tokens from ${who}; retry in ${wait} s`)
-    }
     const header = c.req.header('authorization') ?? ''
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (match === null) {
       c.header('WWW-Authenticate', 'Bearer realm="swf-node"')
       return errorResponse(c, 401, 'unauthorized', 'admin token required: Authorization: Bearer <token>')
     }
-    if (!matches(match[1]!)) {
-      failures.failed(who)
-      return errorResponse(c, 403, 'forbidden', 'admin token is not valid')
+    if (matches(match[1]!)) return next()
+    const who = clientAddress(c)
+    const wait = failures.blockedFor(who)
+    if (wait > 0) {
+      c.header('Retry-After', String(wait))
+      return errorResponse(c, 429, 'too_many_failed_logins', `too many wrong admin tokens from ${who}; retry in ${wait} s`)
     }
-    await next()
+    failures.failed(who)
+    return errorResponse(c, 403, 'forbidden', 'admin token is not valid')
   }
 }

@@ -70,17 +70,43 @@ function classify(err: Error): ApiError | undefined {
   return undefined
 }
 
-/** What the client is told of an error; our own faults are logged and told without internals. */
-export function toApiError(err: Error, log: Logger, where: Record<string, unknown>): ApiError {
+/** A full disk or an exhausted quota, as the file system (ENOSPC, EDQUOT) and SQLite (SQLITE_FULL) report it. */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL'])
+
+/** The disk-full code of an error or of one of its causes, if it is one. */
+export function diskFullCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && DISK_FULL_CODES.has(code)) return code
+  }
+  return undefined
+}
+
+/**
+ * What the client is told of an error; our own faults are logged and told
+ * without internals. A full disk is the operator's to fix, not a bug: 507
+ * naming the data directory, and one error line in the log naming it too.
+ */
+export function toApiError(err: Error, log: Logger, where: Record<string, unknown>, dataDir?: string): ApiError {
+  const full = diskFullCode(err)
+  if (full !== undefined) {
+    const dir = dataDir === undefined ? "the node's data directory" : `the data directory ${dataDir}`
+    log.error({ code: full, dataDir, ...where }, `disk full: a write to ${dir} failed (${full}); free space there`)
+    return new ApiError(
+      507,
+      'insufficient_storage',
+      `no space left on the disk of ${dir} (${full}): this change was not stored; the operator must free space there, then retry`
+    )
+  }
   const api = classify(err)
   if (api !== undefined) return api
   log.error({ err, ...where }, 'unhandled error in request')
   return new ApiError(500, 'internal_error', 'internal error; see the node log')
 }
 
-export function onError(log: Logger) {
+export function onError(log: Logger, dataDir?: string) {
   return (err: Error, c: Context): Response => {
-    const api = toApiError(err, log, { method: c.req.method, path: c.req.path })
+    const api = toApiError(err, log, { method: c.req.method, path: c.req.path }, dataDir)
     return errorResponse(c, api.status, api.code, api.message, api.field, api.problems)
   }
 }

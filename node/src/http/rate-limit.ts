@@ -21,8 +21,10 @@ export function writeRateLimit(perMinute: number, burst: number): MiddlewareHand
 
 /**
  * Counts wrong admin tokens per client address; past `max` in ten minutes
- * every further attempt from there is refused before the token is even
- * compared, so guessing costs the guesser ten minutes per `max` tries.
+ * every further wrong one from there is refused (429), so guessing costs the
+ * guesser ten minutes per `max` tries. Callers compare the token first: the
+ * right one is never refused, or a guesser on the operator's address (or the
+ * proxy's) would lock the operator out.
  */
 export class AuthFailures {
   readonly #buckets: TokenBuckets
