@@ -6,7 +6,12 @@ import { defineConfig } from 'vitest/config'
  * one file at a time: beside each other on two cores they starved the
  * servers under test into connection errors that no user would see.
  */
-const HEAVY = ['tests/region/load.test.ts', 'tests/region/large-files.test.ts', 'tests/region/query-load.test.ts']
+const HEAVY = [
+  'tests/region/load.test.ts',
+  'tests/region/large-files.test.ts',
+  'tests/region/query-load.test.ts',
+  'tests/region/regional-view-load.test.ts'
+]
 
 export default defineConfig({
   // Tests run the TypeScript sources of the workspace packages (the CLI tests spawn the built ones),

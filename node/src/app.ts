@@ -82,6 +82,8 @@ export interface AppDeps {
     | 'queryBurst'
     | 'maxConcurrentQueriesPerClient'
     | 'maxConcurrentQueries'
+    | 'maxQueuedQueries'
+    | 'queryQueueMs'
   >
   info: NodeInfo
   log: Logger
@@ -133,6 +135,8 @@ export function createApp(deps: AppDeps): Hono {
       burst: deps.http.queryBurst,
       maxConcurrentPerClient: deps.http.maxConcurrentQueriesPerClient,
       maxConcurrent: deps.http.maxConcurrentQueries,
+      maxQueued: deps.http.maxQueuedQueries,
+      queueMs: deps.http.queryQueueMs,
       // Local search is one indexed read; these fan out to every node of the region.
       applies: c =>
         c.req.path === '/api/v1/query' ||

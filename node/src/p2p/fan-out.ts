@@ -24,6 +24,8 @@ export interface FanOutOptions<T> {
   concurrency: number
   /** Called with each peer's answer as soon as it is in (for streaming); awaited. */
   onAnswer?: (answer: NodeAnswer<T>) => void | Promise<void>
+  /** Waits for the asker's turn at a peer before dialling (the deadline still counts); resolves with the turn's release. */
+  gate?: (peerId: string, deadline: AbortSignal) => Promise<() => void>
 }
 
 type DialTarget = Parameters<Host['dialProtocol']>[0]
@@ -55,7 +57,9 @@ export async function fanOut<T>(
       done('timeout')
       return
     }
+    let release: (() => void) | undefined
     try {
+      release = await opts.gate?.(peerId, deadline)
       const stream = await host.dialProtocol(dial, protocol, { signal: deadline })
       try {
         const io = framedStream(stream, MAX_FRAME_BYTES, deadline)
@@ -70,6 +74,8 @@ export async function fanOut<T>(
       // Read again: the deadline may have passed while the dial or read was under way.
       const late = isAborted(deadline)
       done(late ? 'timeout' : 'error', late ? {} : { error: (err as Error).message })
+    } finally {
+      release?.()
     }
   }
   const worker = async (): Promise<void> => {

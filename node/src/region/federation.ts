@@ -48,6 +48,8 @@ export interface FederatedCall<L, R> {
   onLocal: (node: NodeReply, answer: L) => void | Promise<void>
   /** Each other node's answer as soon as it is in (undefined: it timed out or failed, see the status). */
   onRemote: (node: NodeReply, answer: R | undefined) => void | Promise<void>
+  /** Waits for this asker's turn at a node before asking it (see fanOut). */
+  gate?: (peerId: string, deadline: AbortSignal) => Promise<() => void>
 }
 
 /**
@@ -68,6 +70,7 @@ export async function federate<L, R>(components: RegionComponents, call: Federat
     fanOut(host, remoteTargets(), call.protocol, call.request, call.decode, {
       deadlineMs: call.deadlineMs,
       concurrency: FEDERATION_CONCURRENCY,
+      ...(call.gate === undefined ? {} : { gate: call.gate }),
       onAnswer: a =>
         call.onRemote(
           {

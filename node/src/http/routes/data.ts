@@ -10,6 +10,7 @@ import { withOrigin, type FederatedDataQuery } from '../../region/federated-data
 import type { NodeStatus } from '../../region/federation.js'
 import type { DataQueryService } from '../../services/data-query-service.js'
 import type { RegionalCatalog } from '../../services/regional-catalog.js'
+import { clientAddress } from '../client-address.js'
 import { checkFileName, fileResponse } from '../file-response.js'
 import { ndjsonResponse, wantsNdjson } from '../ndjson.js'
 import { readQuery } from '../request.js'
@@ -81,21 +82,28 @@ export function dataRoutes({ blobs, regional, dataQuery, federatedData, access, 
     if (limit !== undefined) raw.limit = /^\d+$/.test(limit) ? Number(limit) : limit
     const parsed = dataQuerySchema.safeParse(raw)
     if (!parsed.success) throw ValidationError.fromZod(parsed.error)
+    // Whose query goes first at a busy peer: the client that asked least lately.
+    const asker = clientAddress(c)
     const f = c.req.query('f')
     if (f !== undefined && f !== 'json' && f !== 'geojson') throw new ValidationError('f', 'f is json (default) or geojson')
     if (f === 'geojson' || (f === undefined && (c.req.header('accept') ?? '').includes('application/geo+json'))) {
       // The same answer as one GeoJSON FeatureCollection: rows become points, each feature names its origin.
-      const result = await run(parsed.data, timeoutMs)
+      const result = await run(parsed.data, timeoutMs, undefined, asker)
       const features = matchesAsFeatures(result.matches, nameOf)
       return c.body(JSON.stringify({ type: 'FeatureCollection', features, truncated: result.truncated, nodes: result.nodes }), 200, {
         'Content-Type': 'application/geo+json'
       })
     }
-    if (!wantsNdjson(c)) return c.json(await run(parsed.data, timeoutMs))
+    if (!wantsNdjson(c)) return c.json(await run(parsed.data, timeoutMs, undefined, asker))
     return ndjsonResponse(c, log, async line => {
-      const result = await run(parsed.data, timeoutMs, (node, matches) => {
-        line({ type: 'node', node, matches })
-      })
+      const result = await run(
+        parsed.data,
+        timeoutMs,
+        (node, matches) => {
+          line({ type: 'node', node, matches })
+        },
+        asker
+      )
       line({ type: 'result', ...result })
     })
   })

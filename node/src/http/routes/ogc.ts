@@ -13,6 +13,8 @@ import {
 } from '../../features/feature-collections.js'
 import { NoFeaturesError, timeOf, TooManyFeaturesError } from '../../features/feature-file.js'
 import { matchesAsFeatures } from '../../features/matches-as-features.js'
+import { SharedDataAnswers } from '../../region/federated-data-query.js'
+import { clientAddress } from '../client-address.js'
 import {
   collectionDocument,
   CONFORMANCE,
@@ -162,6 +164,8 @@ export function ogcRoutes(deps: OgcRouteDeps): Hono {
   })
 
   // ---- The regional view: every Kommune's features in a bbox, asked live of every node ----
+  // Clients looping on the same view share one answer (see SharedDataAnswers).
+  const regional = new SharedDataAnswers(deps.runDataQuery)
   app.get('/collections/region', c => c.json(regionCollection(base(c))))
   app.get('/collections/region/items', async c => {
     refuseUnknown(c, new Set(['bbox', 'bbox-crs', 'limit', 'timeoutMs', 'f']))
@@ -169,7 +173,7 @@ export function ogcRoutes(deps: OgcRouteDeps): Hono {
     const bbox = readBbox(c.req.query('bbox'), crsParam(c, 'bbox-crs')) ?? REGION_BBOX
     const limit = intParam(c.req.query('limit'), 'limit', 100, 1, MAX_DATA_QUERY_LIMIT)
     const timeoutMs = intParam(c.req.query('timeoutMs'), 'timeoutMs', 2_000, 100, 30_000)
-    const result = await deps.runDataQuery({ bbox, where: [], limit }, timeoutMs)
+    const result = await regional.answer({ bbox, where: [], limit }, timeoutMs, clientAddress(c))
     const features = matchesAsFeatures(result.matches, deps.nameOf)
     return geojson(c, {
       type: 'FeatureCollection',
