@@ -53,6 +53,8 @@ export interface AppDeps {
   federatedSearch?: RegionServices['federatedSearch']
   federatedData?: RegionServices['federatedData']
   access?: RegionServices['access']
+  /** The files this node keeps and what it lacks of them (status). */
+  mirror?: RegionServices['mirror']
   store: EntryStore
   /** What the HTTP API sees of the network (absent when the node runs alone). */
   region?: RegionStatus

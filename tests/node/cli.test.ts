@@ -62,7 +62,7 @@ describe('swf-node CLI', () => {
     ])
     expect(pub.stderr).toBe('')
     expect(pub.code).toBe(0)
-    expect(pub.stdout).toMatch(/Published kita-plaetze-olpe \(entry 2, kita-plaetze-csv: 43 bytes/)
+    expect(pub.stdout).toMatch(/Published kita-plaetze-olpe \(entry 1, kita-plaetze-csv: 43 bytes/)
 
     const list = await runCli(['datasets', '--json', '--data-dir', dataDir])
     expect(list.code).toBe(0)
@@ -76,15 +76,15 @@ describe('swf-node CLI', () => {
     })
     expect(items[0].dataset.distributions[0]).toMatchObject({ format: 'CSV', mediaType: 'text/csv', byteSize: 43 })
 
-    // Publishing the same title again updates the dataset instead of failing.
+    // Publishing the same title again updates the dataset instead of failing (metadata and file: one entry each time).
     const again = await runCli(['publish', csv, '--title', 'Kita-Plätze Olpe', '--license', 'dl-zero-de/2.0', '--data-dir', dataDir])
     expect(again.code).toBe(0)
-    expect(again.stdout).toMatch(/entry 4/)
+    expect(again.stdout).toMatch(/entry 2/)
 
     const status = await runCli(['status', '--data-dir', dataDir])
     expect(status.code).toBe(0)
     expect(status.stdout).toMatch(/Stadt Olpe \(AGS 05966024\)/)
-    expect(status.stdout).toMatch(/datasets:\s+1 own \(4 signed entries\); region: 1 datasets, 4 entries from 1 publisher\(s\)/)
+    expect(status.stdout).toMatch(/datasets:\s+1 own \(2 signed entries\); region: 1 datasets, 2 entries from 1 publisher\(s\)/)
   })
 
   it("imports a portal's DCAT-AP.de export and reports skipped records", async () => {

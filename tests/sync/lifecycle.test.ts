@@ -102,7 +102,7 @@ const ROWS: Record<EntryKind, KindRow> = {
     bodyColumn: 'body',
     body: (id, title) => ({
       kind: 'usecase',
-      useCase: { ...useCase(id, title), datasets: [], links: [], images: [] } as NonNullable<Body['useCase']>
+      useCase: { ...useCase(id, title), datasets: [], links: [], images: [] } as unknown as NonNullable<Body['useCase']>
     }),
     exportedAs: 'dcat:DataService',
     imported: {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { createReadStream, statSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import { Readable } from 'node:stream'
@@ -41,7 +42,7 @@ const MEDIA_TYPES: Record<string, string> = {
   '.glb': 'model/gltf-binary'
 }
 
-/** Fields the node sets itself; an update sends the rest back unchanged. */
+/** Fields the node sets itself; an update sends the rest back unchanged (the distributions are kept, the file's is added). */
 const SERVER_FIELDS = ['distributions', 'modified'] as const
 
 /**
@@ -89,25 +90,25 @@ export async function publishFile(client: NodeClient, file: string, o: PublishOp
       ? undefined
       : { ...current?.spatial, ...(bbox === undefined ? {} : { bbox }), ...(o.ags === undefined ? {} : { ags: o.ags }) }
 
+  // The metadata and the file go in one request: the node checks both before it stores the file and signs one entry
+  // for both, so a refused file (a format it cannot name, too large, cut off) leaves no dataset without it behind.
+  let metadata: Record<string, unknown>
   if (current === undefined) {
     if (o.title === undefined) throw new CliError(`no dataset ${id} yet: --title is required to create it`)
     if (o.license === undefined) throw new CliError(`no dataset ${id} yet: --license is required to create it, e.g. dl-by-de/2.0`)
-    await client.request('/api/v1/datasets', {
-      method: 'POST',
-      admin: true,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id,
-        title: o.title,
-        description: o.description ?? o.title,
-        license: o.license,
-        themes: o.theme,
-        keywords: o.keyword,
-        ...(spatial === undefined ? {} : { spatial })
-      })
-    })
+    metadata = {
+      id,
+      title: o.title,
+      description: o.description ?? o.title,
+      license: o.license,
+      themes: o.theme,
+      keywords: o.keyword,
+      ...(spatial === undefined ? {} : { spatial })
+    }
   } else {
-    const named = {
+    const kept = Object.fromEntries(Object.entries(current).filter(([k]) => !(SERVER_FIELDS as readonly string[]).includes(k)))
+    metadata = {
+      ...kept,
       ...(o.title === undefined ? {} : { title: o.title }),
       ...(o.description === undefined ? {} : { description: o.description }),
       ...(o.license === undefined ? {} : { license: o.license }),
@@ -115,28 +116,46 @@ export async function publishFile(client: NodeClient, file: string, o: PublishOp
       ...(o.keyword.length === 0 ? {} : { keywords: o.keyword }),
       ...(spatial === undefined ? {} : { spatial })
     }
-    if (Object.keys(named).length > 0) {
-      const kept = Object.fromEntries(Object.entries(current).filter(([k]) => !(SERVER_FIELDS as readonly string[]).includes(k)))
-      await client.request(`/api/v1/datasets/${encodeURIComponent(id)}`, {
-        method: 'PUT',
-        admin: true,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...kept, ...named })
-      })
-    }
   }
-  const params = new URLSearchParams({ title: basename(file) })
+  const params = new URLSearchParams({ distributionId: distId, title: basename(file) })
   if (o.format !== undefined) params.set('format', o.format)
+  const form = multipartBody(metadata, file, size, o.mediaType ?? MEDIA_TYPES[ext] ?? 'application/octet-stream')
   return client.request<UploadAnswer>(
-    `/api/v1/datasets/${encodeURIComponent(id)}/distributions/${encodeURIComponent(distId)}?${params.toString()}`,
+    current === undefined ? `/api/v1/datasets?${params.toString()}` : `/api/v1/datasets/${encodeURIComponent(id)}?${params.toString()}`,
     {
-      method: 'PUT',
+      method: current === undefined ? 'POST' : 'PUT',
       admin: true,
-      headers: { 'content-type': o.mediaType ?? MEDIA_TYPES[ext] ?? 'application/octet-stream', 'content-length': String(size) },
-      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+      headers: { 'content-type': form.contentType, 'content-length': String(form.length) },
+      body: Readable.toWeb(Readable.from(form.chunks())) as ReadableStream,
       duplex: 'half'
     }
   )
+}
+
+/** multipart/form-data with the metadata, then the file streamed from disk (never whole in memory). */
+function multipartBody(
+  metadata: Record<string, unknown>,
+  file: string,
+  size: number,
+  mediaType: string
+): { contentType: string; length: number; chunks: () => AsyncIterable<Uint8Array> } {
+  const boundary = `swf-${randomBytes(16).toString('hex')}`
+  // As browsers write a file name: quotes and line breaks percent-encoded.
+  const fileName = basename(file).replace(/["\r\n]/g, ch => encodeURIComponent(ch))
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(metadata)}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: ${mediaType}\r\n\r\n`
+  )
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length: head.length + size + tail.length,
+    chunks: async function* () {
+      yield head
+      yield* createReadStream(file) as AsyncIterable<Buffer>
+      yield tail
+    }
+  }
 }
 
 function fileSize(file: string): number {

@@ -29,6 +29,8 @@ export function statusLines(s: StatusAnswer, url: string): string[] {
     const lagging = s.sync.filter(p => p.lag > 0)
     if (lagging.length > 0) lines.push(`  syncing:   ${lagging.map(p => `${p.kommune ?? p.publisher} (${p.lag} behind)`).join(', ')}`)
     for (const e of s.equivocations) lines.push(`  WARNING:   ${e.kommune ?? e.publisher} signed two histories (${e.proofs} proof(s))`)
+    if (s.missingFiles !== null && s.missingFiles > 0)
+      lines.push(`  WARNING:   ${s.missingFiles} file(s) this node should hold are missing; fetching them from the region`)
   }
   lines.push(`  up since:  ${s.startedAt}`)
   return lines

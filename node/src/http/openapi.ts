@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { dataQuerySchema, datasetMetadataSchema, searchQuerySchema, useCaseSchema } from '@swf/protocol'
 import { NDJSON } from './ndjson.js'
 import { pageQuerySchema } from './request.js'
-import { uploadQuerySchema } from './routes/datasets.js'
+import { publicationQuerySchema, uploadQuerySchema } from './routes/datasets.js'
 import { rdfCatalogQuerySchema } from './routes/dcat.js'
 import { importQuerySchema } from './routes/import.js'
 import { imageQuerySchema, useCaseListQuerySchema } from './routes/use-cases.js'
@@ -112,10 +112,12 @@ const OPS: Record<string, Record<string, Op>> = {
   '/api/v1/datasets': {
     get: { summary: 'Own datasets, paged', tag: 'Eigene Datensätze', query: pageQuerySchema, ok: ownPageSchema },
     post: {
-      summary: 'Create a dataset (signed entry)',
+      summary:
+        'Create a dataset (signed entry); with a file: multipart/form-data, part "metadata" (this JSON) then part "file" — one entry, or nothing',
       tag: 'Eigene Datensätze',
       admin: true,
-      body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] },
+      query: publicationQuerySchema,
+      body: { schema: datasetMetadataSchema, mediaTypes: ['application/json', 'multipart/form-data'] },
       created: true,
       ok: publishResultSchema,
       responses: { 409: 'Id exists' }
@@ -124,10 +126,11 @@ const OPS: Record<string, Record<string, Op>> = {
   '/api/v1/datasets/{id}': {
     get: { summary: 'One own dataset', tag: 'Eigene Datensätze', ok: ownDatasetSchema },
     put: {
-      summary: 'Replace the metadata (distributions kept if left out)',
+      summary: 'Replace the metadata (distributions kept if left out); with a file as for POST, in the same entry',
       tag: 'Eigene Datensätze',
       admin: true,
-      body: { schema: datasetMetadataSchema, mediaTypes: ['application/json'] },
+      query: publicationQuerySchema,
+      body: { schema: datasetMetadataSchema, mediaTypes: ['application/json', 'multipart/form-data'] },
       ok: publishResultSchema
     },
     delete: { summary: 'Delete: publishes a signed tombstone', tag: 'Eigene Datensätze', admin: true, ok: publishResultSchema }

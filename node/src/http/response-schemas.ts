@@ -112,6 +112,8 @@ export const statusSchema = z.object({
   headHash: z.string().nullable(),
   regionalEntries: z.number().int(),
   regionalDatasets: z.number().int(),
+  /** Files of live entries the node should hold (its own, mirrored publishers') and lacks; null when it runs alone. */
+  missingFiles: z.number().int().nullable(),
   registry: z
     .looseObject({
       listSerial: z.number().nullable(),

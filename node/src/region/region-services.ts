@@ -53,9 +53,11 @@ export async function startRegionServices(deps: {
   const protocols = { fetch: fetcher, search: federatedSearch, dataQuery: federatedData }
   for (const protocol of Object.values(protocols)) await protocol.start()
 
-  const access = new DataAccess(new BlobIndex(db), blobs, regional, fetcher, region, log.child({ part: 'access' }), config.maxUploadBytes)
+  const blobIndex = new BlobIndex(db)
+  const access = new DataAccess(blobIndex, blobs, regional, fetcher, region, log.child({ part: 'access' }), config.maxUploadBytes)
   const wanted = new Set(config.mirror.publishers)
   const mirror = new Mirror(
+    network.peerId,
     () =>
       new Set(
         network
@@ -64,6 +66,7 @@ export async function startRegionServices(deps: {
           .map(p => p.peerId)
       ),
     regional,
+    blobIndex,
     blobs,
     access,
     log.child({ part: 'mirror' })
@@ -72,8 +75,12 @@ export async function startRegionServices(deps: {
     mirror.onEntries(entries)
   })
   network.every(config.sync.antiEntropyMs, () => {
-    mirror.catchUp()
+    void mirror.catchUp()
   })
-  mirror.catchUp()
+  network.host.addEventListener('peer:connect', () => {
+    mirror.onPeerConnected()
+  })
+  // Before the node answers: its status already counts the files it lacks (a restore from an older backup).
+  await mirror.catchUp()
   return { federatedSearch, federatedData, access, mirror }
 }

@@ -21,7 +21,7 @@ import type { DatasetRow } from '../db/schema.js'
 import { BlobIndex } from './blob-index.js'
 import type { EntryStore } from './entry-store.js'
 import { UseCaseStore } from './use-case-store.js'
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../errors.js'
 import { fileNameOf, servedMediaType } from '../file-names.js'
 import { bboxProblem, regionalAgsProblem } from '../spatial/suedwestfalen.js'
 import { Mutex } from '../mutex.js'
@@ -52,6 +52,8 @@ export interface PublishResult {
   dataset: DatasetMetadata | null
   /** For a use-case entry: the use case as signed (null for its tombstone). */
   useCase?: UseCase | null
+  /** When the change came with a file: the distribution that describes it. */
+  distribution?: Distribution
   entry: EntryInfo
 }
 
@@ -61,6 +63,17 @@ export interface UploadOptions {
   mediaType?: string
   license?: string
   maxBytes: number
+}
+
+/** A file published with a change of a dataset: checked, then stored, then signed in the same entry. */
+export interface FileUpload extends UploadOptions {
+  body: AsyncIterable<Uint8Array>
+  /** The distribution it becomes (added, or replacing the one of this id); default: from the file name. */
+  distributionId?: string
+  /** The file's own name ("Bäume 2026.csv"): the distribution's title unless `title` names another. */
+  fileName?: string
+  /** The size when known before a byte is read (a form's file, a Content-Length): 0 is refused with every other problem. */
+  size?: number
 }
 
 export interface ResolvedFile {
@@ -134,53 +147,67 @@ export class CatalogService {
 
   /**
    * After a key rotation: re-publishes, under this node's (new) key, every
-   * live dataset the old key published that this key has not, with its
-   * metadata and files as they are. Returns how many.
+   * live entry of every kind the old key published that this key has not —
+   * datasets with their metadata and files as they are, use cases with their
+   * references to the old key's datasets moved to the new key. Returns how many.
    */
   async adoptFrom(oldPublisher: string): Promise<number> {
     return this.#lock.run(async () => {
-      const rows = this.#entries.liveDatasetRows(oldPublisher)
       let adopted = 0
-      for (const row of rows) {
+      for (const row of this.#entries.liveDatasetRows(oldPublisher)) {
         const mine = this.#row(row.datasetId)
         if (mine !== undefined && !mine.tombstone) continue
         await this.#publish(row.datasetId, row.metadata as DatasetMetadata)
+        adopted++
+      }
+      for (const { useCase } of this.useCases.liveOf(oldPublisher)) {
+        if (this.useCases.get(this.publisher, useCase.id) !== undefined) continue
+        const datasets = useCase.datasets.map(d => (d.publisher === oldPublisher ? { ...d, publisher: this.publisher } : d))
+        await this.#sign({ datasetId: useCase.id, tombstone: false, kind: 'usecase', useCase: { ...useCase, datasets } })
         adopted++
       }
       return adopted
     })
   }
 
-  async create(input: unknown): Promise<PublishResult> {
+  /**
+   * Creates a dataset, with a file or without: metadata, the file's
+   * distribution and the id are checked before a byte of the file is read,
+   * the file is stored (hashed while streaming), then one entry names both.
+   * A refusal at any step signs nothing, so the same request can be sent again.
+   */
+  async create(input: unknown, file?: FileUpload): Promise<PublishResult> {
     // The id is derived from the title; without a title a stand-in id lets the schema name
     // what is missing (the title) with every other problem.
     const withId =
       isRecord(input) && input.id === undefined
         ? { ...input, id: typeof input.title === 'string' ? slugify(input.title) : 'untitled' }
         : input
-    const metadata = this.#validate(withId)
+    const { metadata, draft } = this.#checked(() => this.#validate(withId), file)
+    this.#checkCreatable(metadata.id)
+    const stored = await this.#store(file)
     return this.#lock.run(async () => {
-      this.#checkIdFree(metadata.id, 'dataset', 'create')
-      const existing = this.#row(metadata.id)
-      if (existing !== undefined && !existing.tombstone) {
-        throw new ConflictError(`dataset "${metadata.id}" exists already; update it with PUT`, 'id')
-      }
-      return this.#publish(metadata.id, this.#withDefaults(metadata, undefined))
+      this.#checkCreatable(metadata.id)
+      return this.#publishWith(metadata.id, metadata, undefined, draft, stored)
     })
   }
 
-  /** Replaces the metadata; distributions are kept when the input leaves them out. */
-  async update(id: string, input: unknown): Promise<PublishResult> {
+  /** Replaces the metadata; distributions are kept when the input leaves them out. A file comes in the same entry (as for create). */
+  async update(id: string, input: unknown, file?: FileUpload): Promise<PublishResult> {
     checkId(id)
     if (isRecord(input) && input.id !== undefined && input.id !== id) {
       throw new ValidationError('id', `must be "${id}" (the id in the path) or left out`)
     }
-    return this.#lock.run(async () => {
-      const current = toView(this.#liveRow(id)).dataset
-      const body = isRecord(input) ? { ...input, id } : input
-      const next = this.#validate(body)
+    const nextOf = (current: DatasetMetadata): DatasetMetadata => {
+      const next = this.#validate(isRecord(input) ? { ...input, id } : input)
       if (!(isRecord(input) && 'distributions' in input)) next.distributions = current.distributions
-      return this.#publish(id, this.#withDefaults(next, current))
+      return next
+    }
+    const { draft } = this.#checked(() => nextOf(this.#current(id)), file)
+    const stored = await this.#store(file)
+    return this.#lock.run(async () => {
+      const current = this.#current(id)
+      return this.#publishWith(id, nextOf(current), current, draft, stored)
     })
   }
 
@@ -193,50 +220,21 @@ export class CatalogService {
 
   /**
    * Stores a file and adds (or replaces) the distribution that points to it.
-   * The dataset is checked before the body is read and again under the lock.
+   * The dataset and the distribution are checked before the body is read and again under the lock.
    */
   async putDistributionFile(
     id: string,
     distId: string,
     body: AsyncIterable<Uint8Array>,
-    opts: UploadOptions
-  ): Promise<PublishResult & { distribution: Distribution }> {
-    const current = toView(this.#liveRow(id)).dataset
-    checkSlug(distId, 'distributionId')
-    const previous = current.distributions.find(d => d.id === distId)
-    const mediaType = (opts.mediaType ?? previous?.mediaType ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase()
-    const format = opts.format ?? FORMAT_BY_MEDIA_TYPE[mediaType] ?? previous?.format
-    if (format === undefined) throw new ValidationError('format', `no EU file-type code known for ${mediaType}; pass format`)
-    // Validate everything but size and hash before reading a single byte.
-    const draft = {
-      ...previous,
-      id: distId,
-      title: opts.title ?? previous?.title ?? distId,
-      format,
-      mediaType,
-      license: opts.license ?? previous?.license ?? current.license,
-      byteSize: 0,
-      sha256: '0'.repeat(64)
-    }
-    const checked = distributionSchema.safeParse(draft)
-    if (!checked.success) throw ValidationError.fromZod(checked.error)
-
-    const stored = await this.#blobs.write(body, opts.maxBytes)
-    if (stored.byteSize === 0) throw new ValidationError('file', 'the file is empty (0 bytes): nothing to publish')
-    const distribution: Distribution = {
-      ...checked.data,
-      byteSize: stored.byteSize,
-      sha256: stored.sha256,
-      modified: new Date().toISOString()
-    }
+    opts: UploadOptions & Pick<FileUpload, 'size'>
+  ): Promise<PublishResult & { dataset: DatasetMetadata; distribution: Distribution }> {
+    const file: FileUpload = { ...opts, body, distributionId: distId }
+    const { draft } = this.#checked(() => this.#current(id), file)
+    const stored = await this.#store(file)
     return this.#lock.run(async () => {
-      const latest = toView(this.#liveRow(id)).dataset
-      const distributions = latest.distributions.some(d => d.id === distId)
-        ? latest.distributions.map(d => (d.id === distId ? distribution : d))
-        : [...latest.distributions, distribution]
-      const next = this.#validate({ ...latest, distributions, modified: undefined })
-      const result = await this.#publish(id, this.#withDefaults(next, latest), stored)
-      return { ...result, distribution }
+      const current = this.#current(id)
+      const result = await this.#publishWith(id, { ...current, modified: undefined }, current, draft, stored)
+      return { ...result, dataset: result.dataset!, distribution: result.distribution! }
     })
   }
 
@@ -304,6 +302,62 @@ export class CatalogService {
     const row = this.#row(id)
     if (row === undefined || row.tombstone) throw new NotFoundError(`no dataset "${id}"`)
     return row
+  }
+
+  /** The metadata of a live own dataset. */
+  #current(id: string): DatasetMetadata {
+    return toView(this.#liveRow(id)).dataset
+  }
+
+  /** Refuses a create whose id is taken (a live dataset, or a use case of this Kommune). */
+  #checkCreatable(id: string): void {
+    this.#checkIdFree(id, 'dataset', 'create')
+    const existing = this.#row(id)
+    if (existing !== undefined && !existing.tombstone) {
+      throw new ConflictError(`dataset "${id}" exists already; update it with PUT`, 'id')
+    }
+  }
+
+  /**
+   * The change and the file's distribution, checked together before a byte of
+   * the file is read: every problem of both at once (the file's size and hash
+   * are all that is left to learn).
+   */
+  #checked(next: () => DatasetMetadata, file: FileUpload | undefined): { metadata: DatasetMetadata; draft: Distribution | undefined } {
+    const problems: FieldProblem[] = []
+    const metadata = collecting(problems, next)
+    const draft = file === undefined ? undefined : collecting(problems, () => fileDraft(file, metadata))
+    // With the file: still at most MAX_DISTRIBUTIONS, still a valid dataset.
+    if (metadata !== undefined && draft !== undefined) collecting(problems, () => this.#validate(withDistribution(metadata, draft)))
+    const [first, ...more] = problems
+    if (first !== undefined) throw new ValidationError(first.field, first.message, more)
+    return { metadata: metadata!, draft }
+  }
+
+  /**
+   * Streams the file into the blob store (tmp/, hashed, fsynced, renamed).
+   * Should signing fail after this, the stored file stays unreferenced:
+   * content-addressed, it harms nothing and serves the next attempt.
+   */
+  async #store(file: FileUpload | undefined): Promise<StoredBlob | undefined> {
+    if (file === undefined) return undefined
+    const stored = await this.#blobs.write(file.body, file.maxBytes)
+    if (stored.byteSize === 0) throw new ValidationError('file', EMPTY_FILE)
+    return stored
+  }
+
+  /** Must run under #lock: the change, with the file's distribution when a file came (its size and hash now known), as one entry. */
+  async #publishWith(
+    id: string,
+    next: DatasetMetadata,
+    previous: DatasetMetadata | undefined,
+    draft: Distribution | undefined,
+    stored: StoredBlob | undefined
+  ): Promise<PublishResult> {
+    if (draft === undefined || stored === undefined) return this.#publish(id, this.#withDefaults(next, previous))
+    const distribution: Distribution = { ...draft, byteSize: stored.byteSize, sha256: stored.sha256, modified: new Date().toISOString() }
+    const dataset = this.#validate(withDistribution(next, distribution))
+    return { ...(await this.#publish(id, this.#withDefaults(dataset, previous), stored)), distribution }
   }
 
   /** Must run under #lock: reads the head, signs the next entry, commits. */
@@ -409,6 +463,65 @@ function toView(row: DatasetRow): DatasetView {
 
 /** The payload of an entry held (verified when it was stored). */
 const payloadOf = (jws: string): EntryPayload => jwsPayloadOf(jws) as EntryPayload
+
+const EMPTY_FILE = 'the file is empty (0 bytes): nothing to publish'
+
+/** A distribution id from a file name: "Bäume 2026.csv" → "baeume-2026-csv". */
+export function distributionIdOf(fileName: string): string {
+  const dot = fileName.lastIndexOf('.')
+  return slugify(dot > 0 ? `${fileName.slice(0, dot)}-${fileName.slice(dot + 1)}` : fileName)
+}
+
+/**
+ * The distribution a file becomes, checked in everything but size and hash:
+ * its id, title, media type, a format named or known for the media type,
+ * its licence (the dataset's unless named). Defaults come from the
+ * distribution it replaces.
+ */
+function fileDraft(file: FileUpload, dataset: DatasetMetadata | undefined): Distribution {
+  const distId = checkSlug(file.distributionId ?? distributionIdOf(file.fileName ?? ''), 'distributionId')
+  const previous = dataset?.distributions.find(d => d.id === distId)
+  const mediaType = (file.mediaType ?? previous?.mediaType ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase()
+  const format = file.format ?? FORMAT_BY_MEDIA_TYPE[mediaType] ?? previous?.format
+  const problems: FieldProblem[] = []
+  if (format === undefined) problems.push({ field: 'format', message: `no EU file-type code known for ${mediaType}; pass format` })
+  if (file.size === 0) problems.push({ field: 'file', message: EMPTY_FILE })
+  const draft = {
+    ...previous,
+    id: distId,
+    title: file.title ?? file.fileName ?? previous?.title ?? distId,
+    // A stand-in where the problem is reported already (no format) or elsewhere (the dataset's licence).
+    format: format ?? 'BIN',
+    mediaType,
+    license: file.license ?? previous?.license ?? dataset?.license ?? 'cc-zero',
+    byteSize: 0,
+    sha256: '0'.repeat(64)
+  }
+  const checked = distributionSchema.safeParse(draft)
+  if (!checked.success) problems.push(...ValidationError.fromZod(checked.error).problems)
+  const [first, ...more] = problems
+  if (first !== undefined || !checked.success) throw new ValidationError(first?.field, first?.message ?? 'invalid input', more)
+  return checked.data
+}
+
+/** The dataset with `dist` added, or in place of the distribution of its id. */
+function withDistribution(dataset: DatasetMetadata, dist: Distribution): DatasetMetadata {
+  const distributions = dataset.distributions.some(d => d.id === dist.id)
+    ? dataset.distributions.map(d => (d.id === dist.id ? dist : d))
+    : [...dataset.distributions, dist]
+  return { ...dataset, distributions }
+}
+
+/** Runs a check; its validation problems are added to `problems` (undefined returned), anything else is thrown. */
+function collecting<T>(problems: FieldProblem[], check: () => T): T | undefined {
+  try {
+    return check()
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err
+    problems.push(...err.problems)
+    return undefined
+  }
+}
 
 function checkSlug(value: string, field: string): string {
   const r = slugSchema.safeParse(value)

@@ -13,6 +13,8 @@ export interface FormValues {
   keywords?: string
   ags?: string
   bbox?: string
+  /** EU file-type code of the file, when its type does not name one. */
+  format?: string
 }
 
 /** German names of the form fields, for error messages. */
@@ -30,8 +32,11 @@ const FIELD_LABELS: Record<string, string> = {
   format: 'Dateiformat'
 }
 
+/** Fields the form shows errors next to; a problem of any other field is shown above the form. */
+const FORM_FIELDS = new Set(['id', 'title', 'description', 'license', 'themes', 'keywords', 'ags', 'bbox', 'file', 'format'])
+
 export function germanError(field: string | undefined, message: string): { field: string; text: string } {
-  const key =
+  const named =
     field === undefined
       ? 'form'
       : field.startsWith('spatial.bbox')
@@ -40,8 +45,13 @@ export function germanError(field: string | undefined, message: string): { field
           ? 'themes'
           : field.startsWith('keywords')
             ? 'keywords'
-            : field.replace(/^spatial\./, '')
+            : // What the service names of the file's distribution is the file field here.
+              field === 'distributionId' || field === 'mediaType'
+              ? 'file'
+              : field.replace(/^spatial\./, '')
+  const key = FORM_FIELDS.has(named) ? named : 'form'
   const label = FIELD_LABELS[field ?? ''] ?? FIELD_LABELS[key] ?? field ?? 'Eingabe'
+  const unknownType = key === 'format' ? /no EU file-type code known for ([^\s;]+)/.exec(message)?.[1] : undefined
   const text = /must not be empty|^required|expected string, received undefined/i.test(message)
     ? `${label}: bitte ausfüllen.`
     : key === 'license'
@@ -58,9 +68,17 @@ export function germanError(field: string | undefined, message: string): { field
                 ? 'AGS: kein Gemeindeschlüssel – 8 Ziffern, die ersten beiden das Land (01–16), z. B. 05974040.'
                 : key === 'file' && /empty/.test(message)
                   ? 'Datei: die Datei ist leer (0 Byte).'
-                  : key === 'id'
-                    ? 'Kennung: nur Kleinbuchstaben, Ziffern, „-“ und „_“ (höchstens 100 Zeichen).'
-                    : `${label}: ${message}`
+                  : key === 'file' && field === 'distributionId'
+                    ? 'Datei: aus dem Dateinamen entsteht keine gültige Kennung; bitte die Datei umbenennen (Buchstaben, Ziffern, „-“).'
+                    : key === 'file' && field === 'mediaType'
+                      ? 'Datei: der Browser nennt einen ungültigen Dateityp; bitte das Dateiformat angeben.'
+                      : unknownType !== undefined
+                        ? `Dateiformat: für diesen Dateityp (${unknownType}) ist kein Dateiformat bekannt. Bitte das Format angeben, z. B. CSV, GEOJSON, GPX, oder eine Datei in einem bekannten Format wählen.`
+                        : key === 'format'
+                          ? 'Dateiformat: ein EU-Dateityp in Großbuchstaben, Ziffern und „_“, z. B. CSV, GEOJSON, GPX.'
+                          : key === 'id'
+                            ? 'Kennung: nur Kleinbuchstaben, Ziffern, „-“ und „_“ (höchstens 100 Zeichen).'
+                            : `${label}: ${message}`
   return { field: key, text }
 }
 
@@ -234,6 +252,8 @@ export function DatasetForm({
         <label for="file">{editing === undefined ? 'Datei (optional)' : 'Datei hinzufügen oder ersetzen (optional)'}</label>
         <input id="file" name="file" type="file" />
         {err('file')}
+        <label for="format">Dateiformat (optional, sonst aus dem Dateityp, z. B. CSV, GEOJSON, GPX)</label>
+        <input id="format" name="format" type="text" value={values.format ?? ''} maxlength={30} />
         {err('format')}
         <p>
           <button type="submit">{editing === undefined ? 'Veröffentlichen' : 'Speichern'}</button>

@@ -7,7 +7,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { secureHeaders } from 'hono/secure-headers'
 import { clientAddress } from '../http/client-address.js'
 import type { AuthFailures } from '../http/rate-limit.js'
-import { searchQuerySchema, slugify, type DatasetMetadata } from '@swf/protocol'
+import { searchQuerySchema, type DatasetMetadata } from '@swf/protocol'
 import { ValidationError, NotFoundError, ConflictError } from '../errors.js'
 import { downloadPath } from '../file-names.js'
 import type { DistributionPreviews } from '../features/distribution-preview.js'
@@ -15,7 +15,7 @@ import { tokenChecker } from '../http/auth.js'
 import { UploadTooLargeError } from '../blob-store.js'
 import type { RegionStatus } from '../region/region-status.js'
 import type { ParticipantDirectory } from '../region/participant-directory.js'
-import type { CatalogService } from '../services/catalog-service.js'
+import type { CatalogService, FileUpload } from '../services/catalog-service.js'
 import type { EntryStore } from '../services/entry-store.js'
 import type { RegionalCatalog } from '../services/regional-catalog.js'
 import type { SearchService } from '../services/search-service.js'
@@ -319,29 +319,33 @@ export function webRoutes(deps: WebDeps): Hono {
       themes: ([] as unknown[]).concat(form.themes ?? []).filter((t): t is string => typeof t === 'string'),
       keywords: str('keywords'),
       ags: str('ags'),
-      bbox: str('bbox')
+      bbox: str('bbox'),
+      format: str('format')
     }
     const chosen = form.file instanceof File && form.file.name !== '' ? form.file : undefined
-    const file = chosen !== undefined && chosen.size > 0 ? chosen : undefined
+    // The dataset and its file are one entry: everything is checked before the file is stored, and nothing is signed
+    // unless both are accepted — a refused file leaves no dataset behind, and the form can be sent again.
+    const upload: FileUpload | undefined =
+      chosen === undefined
+        ? undefined
+        : {
+            body: chosen.stream(),
+            fileName: chosen.name,
+            size: chosen.size,
+            mediaType: chosen.type === '' ? undefined : chosen.type,
+            format: values.format === '' ? undefined : values.format?.toUpperCase(),
+            maxBytes: deps.maxUploadBytes
+          }
     try {
-      if (chosen !== undefined && file === undefined) throw new ValidationError('file', 'the file is empty (0 bytes): nothing to publish')
       const input = toMetadata(values)
       let id: string
       if (editing === undefined) {
-        id = (await deps.catalog.create(input)).dataset!.id
+        id = (await deps.catalog.create(input, upload)).dataset!.id
       } else {
         const current = deps.catalog.getOwn(editing).dataset
-        const { distributions: _keep, ...rest } = { ...current, ...input, id: editing }
-        id = (await deps.catalog.update(editing, rest)).dataset!.id
-      }
-      if (file !== undefined) {
-        const dot = file.name.lastIndexOf('.')
-        const distId = slugify(dot > 0 ? `${file.name.slice(0, dot)}-${file.name.slice(dot + 1)}` : file.name)
-        await deps.catalog.putDistributionFile(id, distId, file.stream(), {
-          title: file.name,
-          mediaType: file.type === '' ? undefined : file.type,
-          maxBytes: deps.maxUploadBytes
-        })
+        // A form edit is a modification: `modified` is set anew.
+        const { distributions: _keep, modified: _now, ...rest } = { ...current, ...input, id: editing }
+        id = (await deps.catalog.update(editing, rest, upload)).dataset!.id
       }
       return c.redirect(`/datensatz/${deps.peerId}/${id}`, 303)
     } catch (err) {
@@ -352,7 +356,7 @@ export function webRoutes(deps: WebDeps): Hono {
           : err instanceof ConflictError
             ? [{ field: 'id', text: 'Kennung: ein Datensatz mit dieser Kennung existiert bereits.' }]
             : err instanceof UploadTooLargeError
-              ? [{ field: 'file', text: 'Datei: zu groß.' }]
+              ? [{ field: 'file', text: `Datei: zu groß (höchstens ${deps.maxUploadBytes} Bytes).` }]
               : undefined
       if (problems === undefined) throw err
       return page(

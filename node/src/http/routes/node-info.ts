@@ -21,10 +21,12 @@ export interface NodeInfoDeps {
   region?: RegionStatus
   directory?: ParticipantDirectory
   whoIs: WhoIs
+  /** In a region: the files this node keeps (its own, mirrored ones) and how many of them it lacks. */
+  mirror?: { missingFiles: () => number }
 }
 
 /** /api/v1/node (who this node is) and /api/v1/status (how it is doing). */
-export function nodeInfoRoutes({ info, catalog, store, startedAt, region, directory, whoIs }: NodeInfoDeps): Hono {
+export function nodeInfoRoutes({ info, catalog, store, startedAt, region, directory, whoIs, mirror }: NodeInfoDeps): Hono {
   return new Hono()
     .get('/node', c => c.json({ ...info, addresses: region?.addresses() ?? [] }))
     .get('/status', c => {
@@ -39,6 +41,8 @@ export function nodeInfoRoutes({ info, catalog, store, startedAt, region, direct
         headHash: head.hash,
         regionalEntries: store.countEntries(),
         regionalDatasets: store.countDatasets(),
+        /** Files of live entries this node should hold (its own, mirrored publishers') and lacks, being fetched; null alone. */
+        missingFiles: mirror?.missingFiles() ?? null,
         registry:
           directory === undefined
             ? null
