@@ -235,23 +235,25 @@ export function webRoutes(deps: WebDeps): Hono {
   app.post('/verwaltung/anmelden', async c => {
     if (!sameOrigin(c)) return forbidden(c)
     const who = clientAddress(c)
-    const wait = deps.authFailures.blockedFor(who)
-    if (wait > 0) {
-      c.header('Retry-After', String(wait))
-      return page(
-        c,
-        'Anmelden',
-        'verwaltung',
-        <>
-          <LoginPage />
-          <p class="fehler">Zu viele falsche Anmeldungen von dieser Adresse. Bitte in {wait} Sekunden erneut versuchen.</p>
-        </>,
-        429
-      )
-    }
     const sent = (await c.req.parseBody()).token
     const token = typeof sent === 'string' ? sent : ''
+    // The right token always logs in: wrong ones from the same address (a guesser behind the
+    // same proxy) must not lock the administrator out; only wrong ones are refused past the limit.
     if (!isAdmin(token)) {
+      const wait = deps.authFailures.blockedFor(who)
+      if (wait > 0) {
+        c.header('Retry-After', String(wait))
+        return page(
+          c,
+          'Anmelden',
+          'verwaltung',
+          <>
+            <LoginPage />
+            <p class="fehler">Zu viele falsche Anmeldungen von dieser Adresse. Bitte in {wait} Sekunden erneut versuchen.</p>
+          </>,
+          429
+        )
+      }
       deps.authFailures.failed(who)
       return page(c, 'Anmelden', 'verwaltung', <LoginPage failed />, 400)
     }
