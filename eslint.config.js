@@ -19,7 +19,7 @@ const UNTYPED_JSON_RULES = {
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', '**/dist/', '**/data/', 'demo-data/', '.tmp/', '**/*.d.ts', 'node/src/replication/*.js', '*/drizzle/']
+    ignores: ['node_modules/', '**/dist/', '**/data/', 'demo-data/', '.tmp/', '**/*.d.ts', 'node/src/*/*.js', '*/drizzle/']
   },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

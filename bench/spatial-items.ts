@@ -57,7 +57,7 @@ export async function spatialItems(base: number, features: number): Promise<Reco
     httpPort: base + 1,
     p2pPort: base + 1001,
     registry,
-    http: { queriesPerMinute: 1_000_000, queryBurst: 100_000 }
+    http: { queriesPerMinute: 1_000_000, queryBurst: 100_000, itemsPerMinute: 1_000_000, itemsBurst: 1_000_000 }
   })
   try {
     node.process = await startNodeProcess(node, join(dir, 'logs', 'node.log'))

@@ -60,7 +60,7 @@ export interface NodeOptions {
   registry: RegistryHandle
   sync?: { registryRefreshMs?: number; antiEntropyMs?: number; redialMs?: number }
   /** Per-client query limits (the benchmark is one client asking far more than a person). */
-  http?: { queriesPerMinute?: number; queryBurst?: number }
+  http?: { queriesPerMinute?: number; queryBurst?: number; itemsPerMinute?: number; itemsBurst?: number }
   /** Publisher quotas (a node catching up on a large history at once needs more than an hour's worth). */
   quota?: { maxBytesPerPublisher?: number; maxBytesPerHour?: number }
 }

@@ -86,6 +86,8 @@ export interface AppDeps {
     | 'maxConcurrentQueries'
     | 'maxQueuedQueries'
     | 'queryQueueMs'
+    | 'itemsPerMinute'
+    | 'itemsBurst'
   >
   info: NodeInfo
   log: Logger
@@ -210,7 +212,8 @@ export function createApp(deps: AppDeps): Hono {
       self: deps.info.peerId,
       kommune: deps.info.kommune.name,
       publicUrl: deps.publicUrl,
-      log: deps.log
+      log: deps.log,
+      itemsRate: { perMinute: deps.http.itemsPerMinute, burst: deps.http.itemsBurst }
     })
   )
   app.route(

@@ -42,7 +42,10 @@ export const nodeConfigSchema = z.strictObject({
       maxConcurrentQueries: z.number().int().positive().default(16),
       /** Queries waiting for one of those (fairly: the client that asked least lately goes first), each at most queryQueueMs; then 503. */
       maxQueuedQueries: z.number().int().min(0).default(32),
-      queryQueueMs: z.number().int().min(0).max(60_000).default(3_000)
+      queryQueueMs: z.number().int().min(0).max(60_000).default(3_000),
+      /** OGC API items per client address, per minute and at once: a page counts one per 100 features, a new property filter 600 more. */
+      itemsPerMinute: z.number().positive().default(6_000),
+      itemsBurst: z.number().int().positive().default(3_000)
     })
     .prefault({}),
   p2p: z

@@ -185,7 +185,7 @@ export class FeatureCollections {
     let p = this.#indexes.get(sha)
     if (p === undefined) {
       p = this.#builds.run(async () => {
-        if (converted) await convertedGeoJson(original, sha, format, this.deps.convertedDir)
+        if (converted) await convertedGeoJson(original, sha, format, this.deps.convertedDir, { maxFeatures: this.deps.maxFeatures })
         return indexFeatureFile(path, format === 'CSV' ? 'CSV' : 'GEOJSON', { maxFeatures: this.deps.maxFeatures })
       })
       this.#indexes.set(sha, p)
@@ -216,7 +216,7 @@ export class FeatureCollections {
     if (unknown !== undefined) throw new ValidationError(unknown[0], `collection ${collection.id} has no property "${unknown[0]}"`)
     // A property filter reads every candidate once; its matches are kept, so that a client paging
     // through them (GDAL) does not scan the file again for every page.
-    const key = `${collection.distribution.sha256}|${JSON.stringify([q.bbox ?? null, q.datetime ?? null, q.properties])}`
+    const key = filterKey(collection, q)
     let matched = this.#filtered.get(key)
     if (matched === undefined) {
       const candidates = matchingWindow(index, q, 0, index.count).window
@@ -234,6 +234,11 @@ export class FeatureCollections {
     }
     const positions = Array.from(matched.subarray(q.offset, q.offset + q.limit))
     return { features: await readFeatures(path, index, positions, q.crs), numberMatched: matched.length, index, source }
+  }
+
+  /** Whether items() reads every candidate of the file for this query's property filter (no earlier request's matches are kept). */
+  scansFile(collection: FeatureCollectionInfo, q: Pick<ItemsQuery, 'bbox' | 'datetime' | 'properties'>): boolean {
+    return q.properties.length > 0 && !this.#filtered.has(filterKey(collection, q))
   }
 
   /** One feature by id (its 1-based position in the file). */
@@ -318,6 +323,9 @@ function matchingWindow(
   }
   return { count, window }
 }
+
+const filterKey = (collection: FeatureCollectionInfo, q: Pick<ItemsQuery, 'bbox' | 'datetime' | 'properties'>): string =>
+  `${collection.distribution.sha256}|${JSON.stringify([q.bbox ?? null, q.datetime ?? null, q.properties])}`
 
 function propertyEquals(v: unknown, value: string): boolean {
   if (typeof v === 'number') return value.trim() !== '' && Number(value.replace(',', '.')) === v

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
-import type { BBox } from '@swf/protocol'
+import { TokenBuckets, type BBox } from '@swf/protocol'
 import { downloadPath } from '../../file-names.js'
 import { bboxToCrs84, crsOf, CRS84, type Crs } from '../../spatial/crs.js'
 import { recordInTime, recordOf, type CatalogRecord } from '../../features/catalog-records.js'
@@ -39,6 +39,8 @@ export interface OgcRouteDeps {
   kommune: string
   publicUrl?: string
   log: Logger
+  /** Items requests per client address (config http.itemsPerMinute, http.itemsBurst). */
+  itemsRate: { perMinute: number; burst: number }
 }
 
 /** OGC API exception codes by HTTP status (the body is OGC's exception schema: code, description). */
@@ -58,6 +60,14 @@ const MAX_RECORDS_LIMIT = 100
 /** Search pages read at most to fill one page of records filtered by datetime. */
 const MAX_RECORD_SEARCH_PAGES = 20
 const COMMON_ITEM_PARAMS = new Set(['limit', 'offset', 'bbox', 'bbox-crs', 'crs', 'datetime', 'f'])
+/**
+ * What an items request counts against its client's rate (http.itemsPerMinute):
+ * one per started 100 features of its page, and FILTER_SCAN_COST more when its
+ * property filter is new here: that reads every candidate of the file (0.7
+ * CPU-s for a million features), a page only its own features.
+ */
+const FEATURES_PER_COUNT = 100
+const FILTER_SCAN_COST = 600
 
 /**
  * OGC API – Features (Part 1 Core, GeoJSON; Part 2 CRS) over every CSV and
@@ -70,6 +80,9 @@ export function ogcRoutes(deps: OgcRouteDeps): Hono {
   const base = (c: Context): string => deps.publicUrl ?? new URL(c.req.url).origin
 
   app.onError((err, c) => exception(c, err, deps.log))
+
+  // Items of the files are read here, per request (the regional view has the federated query limit, the catalog is one search).
+  const charge = itemsRate(deps.itemsRate)
 
   // The landing page shares `/` with the web UI: JSON for clients that ask for it (GDAL sends Accept: application/json).
   app.get('/', async (c, next) => {
@@ -217,14 +230,16 @@ export function ogcRoutes(deps: OgcRouteDeps): Hono {
     const datetime = readDatetime(c.req.query('datetime'))
     const properties: Array<[string, string]> = []
     for (const [k, v] of Object.entries(c.req.queries())) if (!COMMON_ITEM_PARAMS.has(k)) properties.push([k, v[v.length - 1] ?? ''])
-    const page = await collections.items(col, {
+    const query = {
       ...(bbox === undefined ? {} : { bbox }),
       ...(datetime === undefined ? {} : { datetime }),
       properties,
       limit,
       offset,
       crs
-    })
+    }
+    charge(c, Math.ceil(limit / FEATURES_PER_COUNT) + (collections.scansFile(col, query) ? FILTER_SCAN_COST : 0))
+    const page = await collections.items(col, query)
     const b = base(c)
     const url = new URL(c.req.url)
     const at = (o: number): string => {
@@ -259,6 +274,7 @@ export function ogcRoutes(deps: OgcRouteDeps): Hono {
     const fid = c.req.param('featureId')
     if (!/^\d{1,9}$/.test(fid)) throw new OgcError(404, `collection ${col.id} has no feature "${fid}" (feature ids are positions from 1)`)
     const crs = crsParam(c, 'crs')
+    charge(c, 1)
     const { feature, source } = await collections.item(col, Number(fid), crs)
     const b = base(c)
     return geojson(
@@ -307,6 +323,23 @@ function exception(c: Context, err: Error, log: Logger): Response {
   }
   const code = EXCEPTION_CODES[status] ?? (status >= 500 ? 'ServerError' : 'BadRequest')
   return c.json({ code, description, ...(field === undefined ? {} : { field }) }, status)
+}
+
+/** Counts items requests per client address (token bucket); past the rate a 429 with Retry-After. */
+function itemsRate(rate: { perMinute: number; burst: number }): (c: Context, count: number) => void {
+  const buckets = new TokenBuckets(rate.perMinute / 60, rate.burst)
+  return (c, count) => {
+    // Never more than the burst: every request must be able to pass at all.
+    const n = Math.min(count, rate.burst)
+    const who = clientAddress(c)
+    if (buckets.take(who, n)) return
+    c.header('Retry-After', String(Math.max(buckets.secondsUntilToken(who), Math.ceil((n * 60) / rate.perMinute))))
+    throw new OgcError(
+      429,
+      `too many items requests from ${who}: ${rate.perMinute} per minute, a page counts one per ${FEATURES_PER_COUNT} features, ` +
+        `a new property filter ${FILTER_SCAN_COST} more; retry later`
+    )
+  }
 }
 
 function wantsJson(c: Context): boolean {
