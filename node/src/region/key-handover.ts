@@ -25,7 +25,8 @@ export async function completeKeyRotation(
   if (!existsSync(file) || config.registry === undefined) return 'none'
   const oldPeerId = peerIdOf(await loadIdentityKey(file))
   const adopted = await catalog.adoptFrom(oldPeerId)
-  if (adopted > 0) log.info({ oldPeerId, entries: adopted }, 're-published the datasets and use cases of the previous key under the new key')
+  if (adopted > 0)
+    log.info({ oldPeerId, entries: adopted }, 're-published the datasets and use cases of the previous key under the new key')
   try {
     await retireAtRegistry(config.registry.url, key, config.kommune.ags, [oldPeerId])
   } catch (err) {
