@@ -314,7 +314,7 @@ describe('operator paths', () => {
     })
   })
 
-  it('with the default list refresh a revoked node says so within about 10 s (it took 44 s with the old 60 s poll)', async () => {
+  it('with the default list refresh a revoked node learns it from its next poll of the list and says so (the old 60 s poll took 44 s)', async () => {
     const n = await node('Stadt Neuenrade', '05962048')
     expect((await runCli(['join', registryUrl, '--data-dir', n.dir])).code).toBe(0)
     const peerId = JSON.parse(readFileSync(join(n.dir, 'node-key.json'), 'utf8')).kid
@@ -322,9 +322,19 @@ describe('operator paths', () => {
     const { child } = await spawnCli(['start', '--data-dir', n.dir], /is running at/) // defaults: no SWF_REGISTRY_REFRESH_MS
     children.push(child)
     await waitFor(async () => /region:\s+active/.test((await runCli(['status', '--data-dir', n.dir])).stdout), 'active', 30_000, 500)
+    const status = async (): Promise<any> => (await fetch(`http://127.0.0.1:${n.http}/api/v1/status`)).json()
+    const before = await status()
     const revokedAt = Date.now()
     await fetch(`${registryUrl}/participants/${peerId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${reg.token}` } })
+    // The default poll is every 10 s (the next test checks that default); the wait allows for a slow machine and is not what is tested.
     await waitFor(async () => /region:\s+REVOKED/.test((await runCli(['status', '--data-dir', n.dir])).stdout), 'revoked', 30_000, 250)
+    // What is tested: the same running node fetched the list again after the revocation (after start-up only
+    // the periodic poll fetches it), and that list says so.
+    const after = await status()
+    expect(after.startedAt).toBe(before.startedAt)
+    expect(after.registry.listSerial).toBeGreaterThan(before.registry.listSerial)
+    expect(Date.parse(after.registry.lastFetchAt)).toBeGreaterThanOrEqual(revokedAt)
+    expect(after.registry.membership.status).toBe('revoked')
     tally('seconds from a revocation to the revoked node saying so (default refresh)', Math.round((Date.now() - revokedAt) / 100) / 10)
   })
 

@@ -1,14 +1,20 @@
+import type { Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { base64url } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   EntrySigner,
+  MAX_ENTRY_BYTES,
   MAX_FRAME_BYTES,
+  MAX_SYNC_FRAME_BYTES,
+  MAX_SYNC_PAGE_ENTRIES,
+  SYNC_PAGE_BYTES,
   canonicalize,
   datasetMetadataSchema,
   SEARCH_PROTOCOL,
   SYNC_PROTOCOL,
   decodeSearchRequest,
+  decodeSyncPage,
   encodeSearchResponse,
   encodeSyncMessage,
   type EntryPayload,
@@ -16,10 +22,12 @@ import {
 } from '@swf/protocol'
 import { keyPath } from '@swf/node/config'
 import { loadIdentityKey } from '@swf/node/identity-store'
-import { framedStream } from '@swf/node/p2p/framed-stream'
+import { framedStream, type FramedStream } from '@swf/node/p2p/framed-stream'
+import { MAX_SYNC_STREAMS_PER_PEER } from '@swf/node/replication/constants'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
 import { tally } from '../helpers/tally.js'
+import { waitForFreshPulls } from '../helpers/waits.js'
 
 // One registered participant, Mallory, signs what an honest node never
 // would: a log with a permanent gap, entries far too large and too many,
@@ -85,12 +93,11 @@ describe('one bad participant', () => {
     )
     for (const n of honest()) expect(entryAt(n, skipped.payload.seq)).toBeUndefined()
     const before = honest().map(n => n.node.network!.replication.acceptor.counters.duplicates)
-    const pulls = honest().map(n => n.node.network!.tracker.all().reduce((k, p) => k + (p.lastSyncAt === null ? 0 : 1), 0))
-    // Anti-entropy runs every second here: 5 s are some 15 pulls across the three nodes.
-    await new Promise(r => setTimeout(r, 5_000))
+    // Every honest node completes whole pulls from each of its three peers, all of which hold the 300 entries.
+    const peersOf = (n: RegionNode): RegionNode[] => region.nodes.filter(p => p !== n)
+    await Promise.all(honest().map(async n => waitForFreshPulls(n, peersOf(n))))
     honest().forEach((n, i) => {
-      expect(n.node.network!.tracker.all().reduce((k, p) => k + (p.lastSyncAt === null ? 0 : 1), 0)).toBeGreaterThanOrEqual(pulls[i]!)
-      // Before: every pull re-sent all 300 held entries (≈ 950 duplicates per node and minute at 30 s).
+      // Before: every pull re-sent all 300 held entries, here at least 900 duplicates per node (≈ 950 per minute at 30 s).
       expect(n.node.network!.replication.acceptor.counters.duplicates - before[i]!, n.name).toBeLessThan(20)
     })
     // The gap closes as soon as the missing entry appears anywhere.
@@ -135,7 +142,8 @@ describe('one bad participant', () => {
       'Soest and Olpe hold everything'
     )
     await waitFor(() => arnsberg.node.network!.replication.acceptor.counters.overQuota > 0, 'Arnsberg refused entries over its quota')
-    await new Promise(r => setTimeout(r, 2_000))
+    // Then Soest and Olpe have offered Arnsberg all of it: whole pulls from both, begun after they held everything.
+    await waitForFreshPulls(arnsberg, [soest, olpe])
     const added = arnsberg.node.store.usageOf(mallory.node.peerId).bytes - usage0
     expect(added).toBeLessThanOrEqual(2 * 1024 * 1024)
     tally('entries refused over a publisher quota', arnsberg.node.network!.replication.acceptor.counters.overQuota)
@@ -270,31 +278,70 @@ describe('one bad participant', () => {
     expect(body.nodes.find((n: any) => n.peerId === mallory.node.peerId)).toMatchObject({ status: 'answered', hits: 1 })
   })
 
-  it('sync streams a peer opens and never reads: at most two are served per peer, each holding one bounded page', async () => {
-    // Mallory asks Soest for everything on 40 streams and reads nothing.
-    const streams = []
-    let refused = 0
+  it('sync streams a peer opens and never reads on: at most two are served per peer, each one bounded page, and honest peers keep syncing', async () => {
+    // The earlier tests left Soest several pages of Mallory's entries: a whole answer would not fit in one page.
+    const held = soest.node.db.$client.prepare('SELECT SUM(LENGTH(jws)) FROM entries WHERE publisher = ?').pluck().get(mallory.node.peerId)
+    expect(held).toBeGreaterThan(3 * SYNC_PAGE_BYTES)
+    // Mallory asks Soest for everything on 40 streams and never asks for a second page.
+    const opened: Array<{ stream: Stream; io: FramedStream }> = []
+    let refusedAtOpen = 0
     for (let i = 0; i < 40; i++) {
       try {
-        const s = await mallory.node.network!.host.dialProtocol(peerIdFromString(soest.node.peerId), SYNC_PROTOCOL, {
+        const stream = await mallory.node.network!.host.dialProtocol(peerIdFromString(soest.node.peerId), SYNC_PROTOCOL, {
           signal: AbortSignal.timeout(5_000)
         })
-        const io = framedStream(s, MAX_FRAME_BYTES, 5_000)
+        const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, 5_000)
         await io.write(encodeSyncMessage({ type: 'sync-request', have: {} }))
-        streams.push(s)
+        opened.push({ stream, io })
       } catch {
-        refused++
+        refusedAtOpen++
       }
     }
-    await new Promise(r => setTimeout(r, 1_000))
-    const open = streams.filter(s => s.status === 'open' && s.readStatus !== 'closed' && s.remoteWriteStatus === 'writable').length
-    expect(open).toBeLessThanOrEqual(2)
-    expect(open + refused).toBeLessThanOrEqual(40)
+    // Every stream ends one of two ways, each an event: Soest serves its first page, or Soest closes it unserved.
+    const outcomes = await Promise.all(
+      opened.map(async ({ stream, io }) => {
+        try {
+          return { stream, page: decodeSyncPage(await io.read(20_000)) }
+        } catch (err) {
+          return { stream, closed: stream.status !== 'open', err: (err as Error).message }
+        }
+      })
+    )
+    const served = outcomes.filter(o => o.page !== undefined)
+    expect(
+      outcomes.filter(o => o.page === undefined && !o.closed),
+      'streams neither served nor closed'
+    ).toEqual([])
+    // At most the per-peer limit served at once (Mallory's own anti-entropy pull may hold one of them)…
+    expect(served.length).toBeGreaterThanOrEqual(1)
+    expect(served.length).toBeLessThanOrEqual(MAX_SYNC_STREAMS_PER_PEER)
+    tally('sync streams refused beyond the per-peer limit', refusedAtOpen + outcomes.length - served.length)
+    // …each with one bounded page and more to come: Soest holds at most this per stream until the peer reads on.
+    for (const { page } of served) {
+      expect(page.done).toBe(false)
+      expect(page.remaining).toBeGreaterThan(page.entries.length)
+      expect(page.entries.length).toBeLessThanOrEqual(MAX_SYNC_PAGE_ENTRIES)
+      expect(page.entries.reduce((n, jws) => n + jws.length, 0)).toBeLessThanOrEqual(SYNC_PAGE_BYTES + MAX_ENTRY_BYTES)
+    }
+
+    // While Mallory holds its slots, Soest serves new sync streams of the honest nodes to their last page
+    // (a refused pull throws), and gossip carries an entry published now to every node.
+    await region.publish(olpe, sampleDataset({ id: 'waehrend-des-angriffs', title: 'Während des Angriffs' }))
+    for (const n of [olpe, arnsberg]) await n.node.network!.replication.sync.pull(soest.node.peerId)
+    await waitFor(
+      () => region.nodes.every(n => region.datasetIds(n, olpe.node.peerId).includes('waehrend-des-angriffs')),
+      'the entry published during the attack on every node'
+    )
+    const stillHeld = served.filter(({ stream }) => stream.status === 'open' && stream.remoteWriteStatus === 'writable')
+    expect(stillHeld, 'Mallory still held its streams while the honest pulls were served').toHaveLength(served.length)
+
     // One page loaded by bytes: the store never hands over more than ~1 MiB (plus one entry) at once.
     const page = soest.node.store.entriesAfterBounded(mallory.node.peerId, 0, Number.MAX_SAFE_INTEGER, 512, 1024 * 1024)
     expect(page.reduce((n, r) => n + r.jws.length, 0)).toBeLessThanOrEqual(1024 * 1024 + 256 * 1024)
     expect(page.length).toBeLessThan(512)
-    for (const s of streams) s.abort(new Error('done'))
+    for (const { stream } of outcomes) stream.abort(new Error('done'))
+    // The slots come back: Mallory (a participant) can pull from Soest again.
+    await waitFor(async () => mallory.node.network!.replication.sync.pull(soest.node.peerId), 'a pull by Mallory served again')
   })
 })
 

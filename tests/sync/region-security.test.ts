@@ -26,6 +26,7 @@ import {
 import { createHost, type Host } from '@swf/node/p2p/host'
 import { sampleDataset } from '../helpers/fixtures.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
+import { farSideRefuses } from '../helpers/waits.js'
 
 describe('hostile and departing participants', () => {
   const region = new TestRegion()
@@ -125,7 +126,8 @@ describe('hostile and departing participants', () => {
     // Positive control: a registered peer gets an answer over the same protocol.
     expect(await syncAnswered(soest.node.network!.host, target)).toBe(true)
     expect(await syncAnswered(outsider, target)).toBe(false)
-    await new Promise(r => setTimeout(r, 300))
+    // Refused by the gate, not only unanswered: a connection of its own is closed by Arnsberg.
+    await farSideRefuses(outsider, target)
     expect(arnsberg.node.network!.host.getPeers().map(String)).not.toContain(outsider.peerId.toString())
     expect(arnsberg.node.network!.tracker.all().map(p => p.peerId)).not.toContain(outsider.peerId.toString())
   })
@@ -141,8 +143,8 @@ describe('hostile and departing participants', () => {
       await waitFor(() => region.datasetIds(n, menden.node.peerId).length === 0, `Menden's entries gone from ${n.name}`)
       await waitFor(() => !n.node.network!.host.getPeers().map(String).includes(menden.node.peerId), `${n.name} disconnected from Menden`)
     }
-    // Menden keeps trying to redial: the gate keeps it out.
-    await new Promise(r => setTimeout(r, 1000))
+    // Menden keeps trying to redial: the gate keeps it out (a dial of Menden's to each node, refused by that node).
+    for (const n of others) await farSideRefuses(menden.node.network!.host, multiaddr(n.node.network!.addresses()[0]))
     for (const n of others) {
       expect(n.node.network!.host.getPeers().map(String)).not.toContain(menden.node.peerId)
       expect(n.node.db.$client.prepare('SELECT COUNT(*) AS c FROM entries WHERE publisher = ?').get(menden.node.peerId)).toEqual({ c: 0 })

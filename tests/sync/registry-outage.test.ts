@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ParticipantDirectory } from '@swf/node/region/participant-directory'
@@ -7,6 +8,7 @@ import { initRegistry, startRegistry, type RunningRegistry } from '@swf/registry
 import { sampleDataset } from '../helpers/fixtures.js'
 import { tally } from '../helpers/tally.js'
 import { TestRegion, waitFor, type RegionNode } from '../helpers/region.js'
+import { farSideRefuses } from '../helpers/waits.js'
 
 describe('registry outage', () => {
   const region = new TestRegion()
@@ -70,7 +72,10 @@ describe('registry outage', () => {
     writeFileSync(cacheFile, `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}\n`)
     await b.start()
     expect(b.node.directory!.serial).toBe(0)
-    await new Promise(r => setTimeout(r, 1000))
+    // Admits nobody, either way: a dial from A (which lists B) is refused by B's gate, and B's gate blocks its own dials.
+    const addressOf = (n: RegionNode): Multiaddr => multiaddr(n.node.network!.addresses()[0])
+    await farSideRefuses(a.node.network!.host, addressOf(b))
+    await expect(b.node.network!.host.dial(addressOf(a), { signal: AbortSignal.timeout(5_000) })).rejects.toThrow(/blocked by gater/)
     expect(b.node.network!.host.getPeers()).toHaveLength(0)
     // The registry comes back: the node recovers on its own.
     await region.startRegistry()

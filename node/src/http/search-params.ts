@@ -18,11 +18,38 @@ export function parseBbox(raw: string | undefined): number[] | undefined {
   return bbox
 }
 
+/** A query-string part decoded, or undefined when its percent-encoding is not UTF-8. */
+function decodePart(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A parameter whose percent-encoding is not UTF-8 (`q=%FF%FE`): hono keeps
+ * such a value as it came, which would search for the literal text "%FF%FE".
+ * Refused instead, naming the parameter.
+ */
+function refuseUndecodable(url: string): void {
+  const start = url.indexOf('?')
+  if (start === -1) return
+  for (const pair of url.slice(start + 1).split('&')) {
+    const eq = pair.indexOf('=')
+    const raw = eq === -1 ? pair : pair.slice(0, eq)
+    const name = decodePart(raw) ?? raw
+    if (decodePart(raw) === undefined || (eq !== -1 && decodePart(pair.slice(eq + 1)) === undefined))
+      throw new ValidationError(name, `${name} is not valid percent-encoded UTF-8`)
+  }
+}
+
 /**
  * Query string → SearchQuery. Repeated parameters (or comma lists) are OR
  * within one filter; different filters are ANDed.
  */
 export function readSearchQuery(c: Context): SearchQuery {
+  refuseUndecodable(c.req.url)
   const raw: Record<string, unknown> = {}
   for (const name of LIST_PARAMS) {
     const values = (c.req.queries(name) ?? [])
