@@ -26,7 +26,14 @@ import type { PeerGuard } from '../p2p/peer-guard.js'
 import type { PeerTracker } from '../p2p/peer-tracker.js'
 import { P2pError, P2pErrorCode } from '../p2p/errors.js'
 import { handleGuarded } from '../p2p/guarded-handler.js'
-import { SYNC, SYNC_PAGE_TIMEOUT_MS, SYNC_PROOF_BYTES, SYNC_REQUEST_TIMEOUT_MS, WALK_BACK_SEQS } from './constants.js'
+import { MAX_WALK_WINDOW, SYNC, SYNC_PAGE_TIMEOUT_MS, SYNC_PROOF_BYTES, SYNC_REQUEST_TIMEOUT_MS, WALK_BACK_SEQS } from './constants.js'
+
+/** A walk back through a publisher's parted logs: the next pull asks for seqs (from, to]. */
+interface Walk {
+  from: number
+  to: number
+  width: number
+}
 
 export interface PullResult {
   received: number
@@ -65,12 +72,14 @@ export class CatalogSync {
   readonly #progress = new Map<string, PullProgress>()
   /**
    * Publishers whose logs part (a second entry for a held seq was seen) and
-   * the seq from which the next pull asks again. Two logs of one publisher
-   * differ from their fork point on, so a pull claims less than it holds and
-   * walks back WALK_BACK_SEQS at a time until it finds where they part:
-   * every node then sees both entries of every seq and keeps the lower hash.
+   * the window of seqs the next pull asks for again. Under the lower-hash
+   * rule two nodes' logs agree at some seqs and part at others, so no seq
+   * marks where they stop parting: the walk goes down to seq 1, each pull
+   * asking only its window (held ranges above it) and each window twice the
+   * last. Every node then sees both entries of every parted seq, at a cost of
+   * the publisher's log once and log2(seqs / WALK_BACK_SEQS) pulls.
    */
-  readonly #walk = new Map<string, number>()
+  readonly #walk = new Map<string, Walk>()
   readonly #c: CatalogSyncComponents
 
   constructor(components: CatalogSyncComponents) {
@@ -79,8 +88,10 @@ export class CatalogSync {
 
   /** Two entries of a publisher for one seq were seen (by any way in): the next pull walks back from there. */
   noteConflicts(seqs: Array<[publisher: string, seq: number]>): void {
+    // The first window reaches up to the tip: the logs may part anywhere above the conflict too.
     for (const [publisher, seq] of seqs) {
-      if (!this.#walk.has(publisher) && seq > 1) this.#walk.set(publisher, Math.max(0, seq - 1 - WALK_BACK_SEQS))
+      if (!this.#walk.has(publisher) && seq > 1)
+        this.#walk.set(publisher, { from: Math.max(0, seq - 1 - WALK_BACK_SEQS), to: Infinity, width: WALK_BACK_SEQS })
     }
     if (this.#walk.size > MAX_HELD_PUBLISHERS) this.#walk.delete(this.#walk.keys().next().value!)
   }
@@ -112,10 +123,20 @@ export class CatalogSync {
       const io = framedStream(stream, MAX_SYNC_FRAME_BYTES, SYNC_PAGE_TIMEOUT_MS)
       const states = this.#c.store.publisherStates()
       const have = this.#c.store.versionVector(states)
-      // Walking back: claim less than is held, so the peer sends its entries from there.
-      for (const [p, fromSeq] of walking) if (have[p] !== undefined) have[p] = Math.min(have[p], fromSeq)
-      const held = this.#heldAboveWatermarks(states.filter(s => !walking.has(s.peerId)))
-      await io.write(encodeSyncMessage({ type: 'sync-request', have, held, tips: this.#tips(states) }))
+      // Walking back: claim less than is held, and hold what lies above the window, so the peer sends the window.
+      const held = this.#heldAboveWatermarks(
+        states.filter(s => !walking.has(s.peerId)),
+        MAX_HELD_PUBLISHERS - walking.size
+      )
+      for (const s of states) {
+        const w = walking.get(s.peerId)
+        if (w === undefined || have[s.peerId] === undefined) continue
+        have[s.peerId] = Math.min(have[s.peerId]!, w.from)
+        if (w.to < s.maxSeq) held[s.peerId] = [[w.to + 1, s.maxSeq]]
+      }
+      await io.write(
+        encodeSyncMessage({ type: 'sync-request', have, ...(Object.keys(held).length === 0 ? {} : { held }), tips: this.#tips(states) })
+      )
       for (;;) {
         const page = decodeSyncPage(await io.read())
         if (page.remaining !== undefined) progress.expected = page.remaining
@@ -149,15 +170,18 @@ export class CatalogSync {
   }
 
   /**
-   * After a pull: where it walked and still found the logs parted at the
-   * lowest seq it compared, walk further back; where they part above that,
-   * the fork point is found. A conflict first seen in this pull starts a walk.
+   * After a pull: a walk that has not reached seq 1 asks the window below
+   * next, twice as wide (at most MAX_WALK_WINDOW); one that has, ends. A
+   * conflict first seen in this pull starts a walk.
    */
-  #walkOn(walked: Map<string, number>, conflicts: Map<string, number>): boolean {
-    for (const [p, fromSeq] of walked) {
-      const lowest = conflicts.get(p)
-      if (lowest !== undefined && lowest === fromSeq + 1 && fromSeq > 0) this.#walk.set(p, Math.max(0, fromSeq - WALK_BACK_SEQS))
-      else this.#walk.delete(p)
+  #walkOn(walked: Map<string, Walk>, conflicts: Map<string, number>): boolean {
+    for (const [p, w] of walked) {
+      if (w.from === 0) {
+        this.#walk.delete(p)
+        continue
+      }
+      const width = Math.min(2 * w.width, MAX_WALK_WINDOW)
+      this.#walk.set(p, { from: Math.max(0, w.from - width), to: w.from, width })
     }
     this.noteConflicts([...conflicts].filter(([p]) => !walked.has(p)))
     return this.#walk.size > 0
@@ -169,11 +193,11 @@ export class CatalogSync {
   }
 
   /** Per publisher with a gap: the ranges held above the watermark, so a pull asks only for what is missing. */
-  #heldAboveWatermarks(states: PublisherRow[]): HeldRanges | undefined {
+  #heldAboveWatermarks(states: PublisherRow[], maxPublishers: number): HeldRanges {
     const held: HeldRanges = {}
-    const gapped = states.filter(s => s.maxSeq > s.contiguousSeq).slice(0, MAX_HELD_PUBLISHERS)
+    const gapped = states.filter(s => s.maxSeq > s.contiguousSeq).slice(0, maxPublishers)
     for (const s of gapped) held[s.peerId] = this.#c.store.heldRanges(s.peerId, s.contiguousSeq, MAX_HELD_RANGES)
-    return gapped.length === 0 ? undefined : held
+    return held
   }
 
   /** Per publisher: the highest entry held, so a responder with another entry at that seq can say so. */

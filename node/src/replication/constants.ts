@@ -17,12 +17,14 @@ export const MAX_SYNC_STREAMS_PER_PEER = 2
 export const SYNC_PROOF_BYTES = 1024 * 1024
 
 /**
- * Sequence numbers a pull walks back at a time where two logs of a publisher
- * part (equivocation over many seqs): each step re-reads at most this many
- * entries of that publisher, so a fork costs bounded pulls to find.
+ * The first window of sequence numbers a pull asks for again where two logs
+ * of a publisher part (equivocation): each later window, further down, is
+ * twice as wide, up to MAX_WALK_WINDOW, so walking a log of n entries down
+ * to seq 1 re-reads it once in about log2(n / 64) pulls.
  */
 export const WALK_BACK_SEQS = 64
-/** Pulls in a row from one peer while walking back (each bounded by WALK_BACK_SEQS). */
+export const MAX_WALK_WINDOW = 65_536
+/** Pulls in a row from one peer while walking back (the rest follow with the next anti-entropy rounds). */
 export const MAX_WALK_PULLS = 64
 
 /** Catalog sync as a served protocol: a page in flight per stream, so few streams. */
